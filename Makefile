@@ -1,0 +1,118 @@
+# ezpz - launcher and job-environment tool for HPC
+# See LICENSE file for copyright and license details.
+.SUFFIXES:
+
+include config.mk
+
+# Sanitized builds live apart so they never mix objects with normal ones.
+SANITIZE =
+O = build
+SANFLAGS =
+ifeq ($(SANITIZE),1)
+O = build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(MPI_PKG))
+MPI_LIBS := $(shell $(PKG_CONFIG) --libs $(MPI_PKG))
+
+# The project's own flags; a user's CFLAGS adds to them rather than replacing.
+EZCFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
+	-Wall -Wextra -Wshadow -Wstrict-prototypes -Werror=vla -Werror=implicit-function-declaration \
+	-MD -MP $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+EZLDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+# The build tree is laid out like an install prefix, so the binary finds its
+# worker and profiles the same way in both (see datadir_find in src/path.c).
+BIN = $(O)/bin/ezpz
+WORKER = $(O)/libexec/ezpz/ezpz-test-worker
+SHAREDIR = $(O)/share/ezpz
+
+SRC = $(filter-out src/ezpz.c,$(wildcard src/*.c))
+OBJ = $(SRC:src/%.c=$(O)/obj/%.o)
+WORKER_SRC = $(wildcard src/worker/*.c)
+WORKER_OBJ = $(WORKER_SRC:src/worker/%.c=$(O)/obj/worker/%.o)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(O)/obj/unit/%.o)
+UNIT = $(O)/tests/unit_tests
+MACHINES = $(wildcard src/machines/*.yaml)
+SCRIPTS = $(wildcard src/share/*)
+MAN1 = $(wildcard man/*.1)
+MAN5 = $(wildcard man/*.5)
+
+all: $(BIN) $(WORKER) share
+
+$(O)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(EZCFLAGS) -c -o $@ $<
+
+$(O)/obj/worker/%.o: src/worker/%.c
+	@mkdir -p $(@D)
+	$(CC) $(EZCFLAGS) $(MPI_CFLAGS) -c -o $@ $<
+
+$(O)/obj/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(EZCFLAGS) $(TEST_CFLAGS) -Isrc -c -o $@ $<
+
+$(O)/libezpz.a: $(OBJ)
+	rm -f $@
+	ar rcs $@ $(OBJ)
+
+$(BIN): $(O)/obj/ezpz.o $(O)/libezpz.a
+	@mkdir -p $(@D)
+	$(CC) $(EZLDFLAGS) -o $@ $(O)/obj/ezpz.o $(O)/libezpz.a $(PKG_LIBS) -lm
+
+$(WORKER): $(WORKER_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(EZLDFLAGS) -o $@ $(WORKER_OBJ) $(MPI_LIBS) -lm
+
+$(UNIT): $(UNIT_OBJ) $(O)/libezpz.a
+	@mkdir -p $(@D)
+	$(CC) $(EZLDFLAGS) -o $@ $(UNIT_OBJ) $(O)/libezpz.a $(TEST_LIBS) $(PKG_LIBS) -lm
+
+share: $(MACHINES) $(SCRIPTS)
+	@mkdir -p $(SHAREDIR)/machines
+	@for f in $(MACHINES); do cmp -s $$f $(SHAREDIR)/machines/$${f##*/} || cp $$f $(SHAREDIR)/machines/; done
+	@for f in $(SCRIPTS); do cmp -s $$f $(SHAREDIR)/$${f##*/} || cp $$f $(SHAREDIR)/; done
+
+# make check: unit tests, then the built binary under fixture environments,
+# then integration with real mpirun, Slurm, Lmod and shells (tests/run).
+check: all $(UNIT)
+	EZPZ_BUILD=$(O) SANITIZE=$(SANITIZE) tests/run
+
+bench: all
+	EZPZ_BUILD=$(O) tests/bench/run
+
+fuzz:
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/ezpz $(DESTDIR)$(DATADIR)/ezpz/machines
+	cp -f $(BIN) $(DESTDIR)$(BINDIR)/ezpz
+	cp -f $(WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker
+	for f in $(MACHINES); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/machines/; done
+	for f in $(SCRIPTS); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker
+	for f in $(MACHINES); do rm -f $(DESTDIR)$(DATADIR)/ezpz/machines/$${f##*/}; done
+	for f in $(SCRIPTS); do rm -f $(DESTDIR)$(DATADIR)/ezpz/$${f##*/}; done
+	-rmdir $(DESTDIR)$(DATADIR)/ezpz/machines $(DESTDIR)$(DATADIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz
+
+dist:
+	rm -rf ezpz-$(VERSION)
+	mkdir -p ezpz-$(VERSION)
+	git ls-files | tar -cf - -T - | tar -xf - -C ezpz-$(VERSION)
+	tar -czf ezpz-$(VERSION).tar.gz ezpz-$(VERSION)
+	rm -rf ezpz-$(VERSION)
+
+clean:
+	rm -rf build build-san ezpz-$(VERSION).tar.gz
+
+-include $(OBJ:.o=.d) $(O)/obj/ezpz.d $(WORKER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+.PHONY: all share check bench fuzz install uninstall dist clean

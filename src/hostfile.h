@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hostfile.h: sets of hosts with slot counts, and the hostfile formats users
+ * bring: one host per line, PBS nodefiles (a line per slot), Open MPI /
+ * DeepSpeed "host slots=N [max_slots=M]", hydra "host:N".  Also Slurm's
+ * compressed SLURM_TASKS_PER_NODE ("4(x2),2").
+ */
+#ifndef EZPZ_HOSTFILE_H
+#define EZPZ_HOSTFILE_H
+
+#include <stddef.h>
+
+struct host {
+	char *name;
+	int slots;     /* >= 1 */
+};
+
+/* Unique hosts in first-seen order. */
+struct hostset {
+	struct host *v;
+	size_t n;
+	size_t alloc;
+};
+
+#define HOSTSET_INIT { NULL, 0, 0 }
+
+/* Add slots to name, appending it if new. */
+void hostset_add(struct hostset *hs, const char *name, int slots);
+long hostset_find(const struct hostset *hs, const char *name);
+void hostset_free(struct hostset *hs);
+
+/*
+ * Parse hostfile text (path is for messages only).  '#' comments, blank
+ * lines, CRLF and surrounding blanks are fine; a repeated host adds slots.
+ * Returns 0, or -1 with *err a malloc'd "hostfile 'PATH': line N: why".
+ */
+int hostfile_parse(const char *text, const char *path, struct hostset *out, char **err);
+
+/*
+ * SLURM_TASKS_PER_NODE: "4(x2),2" -> {4,4,2}.  Returns the count, or -1
+ * with *err set (malloc'd).  *out is malloc'd.  At most max entries.
+ */
+long tasks_per_node_parse(const char *s, int **out, long max, char **err);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * opt.h: option tables and the parser every command uses.  The same tables
+ * feed --help, the man-page check and the shell completions, so none of them
+ * can drift from what the parser accepts.
+ */
+#ifndef EZPZ_OPT_H
+#define EZPZ_OPT_H
+
+#include <stdio.h>
+
+struct opt {
+	int id;              /* returned by opt_next; 0 ends a table */
+	const char *names;   /* every accepted spelling: "-n|-np|--np|--nproc" */
+	const char *arg;     /* metavar for an option with a value, else NULL */
+	const char *values;  /* completion: "@file", "@dir", "@machine",
+	                        "@command", or literal "a|b|c"; NULL for none */
+	const char *help;
+};
+
+enum {
+	OPT_DONE = 0,        /* no more options: st->ind is the first operand */
+	OPT_UNKNOWN = -1,    /* st->word is an option not in the table */
+	OPT_HELP = -2        /* -h or --help */
+};
+
+struct optstate {
+	int argc;
+	char **argv;
+	int ind;             /* next word to read */
+	const char *arg;     /* value of the option just returned */
+	const char *word;    /* the option word just returned, as typed */
+	int dashdash;        /* parsing stopped at a "--" (consumed) */
+	const char *cmd;     /* command name, for messages */
+};
+
+/* Parse argv[1..]: argv[0] is the command's own name. */
+void opt_init(struct optstate *st, const char *cmd, int argc, char **argv);
+/*
+ * Next option.  Options end at the first word not starting with '-', at a
+ * lone "-", or at "--" (consumed; st->dashdash set).  A missing or unexpected
+ * value is a usage error (exit 2).  Spellings must match exactly: there are
+ * no abbreviations.
+ */
+int opt_next(struct optstate *st, const struct opt *tab);
+/* Die with "ezpz: CMD: unknown option 'W'" (exit 2). */
+void opt_unknown(const struct optstate *st);
+/* Parse st->arg as an integer in [min, max] or die naming the option. */
+long opt_long(const struct optstate *st, long min, long max);
+
+/* Print "  -n, --np N    help" lines for a table. */
+void opt_print_help(FILE *fp, const struct opt *tab);
+/* Is spelling one of names ("-a|--all")? */
+int opt_names_has(const char *names, const char *spelling, size_t len);
+
+#endif

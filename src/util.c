@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.c: error reporting in one format ("ezpz: <what>: <why>", err(3)
+ * style), checked allocation, strict integer parsing, small string helpers.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void
+vmessage(const char *fmt, va_list ap, const char *suffix)
+{
+	/* One write, so lines from concurrent ranks do not interleave. */
+	char buf[4096];
+	int n = snprintf(buf, sizeof buf, "ezpz: ");
+	int m = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+	size_t len;
+
+	if (m < 0)
+		m = 0;
+	len = (size_t)n + (size_t)m;
+	if (len > sizeof buf - 2)
+		len = sizeof buf - 2;
+	if (suffix) {
+		size_t s = strlen(suffix);
+		if (len + s > sizeof buf - 2)
+			s = sizeof buf - 2 - len;
+		memcpy(buf + len, suffix, s);
+		len += s;
+	}
+	buf[len++] = '\n';
+	fflush(stdout);
+	(void)!write(STDERR_FILENO, buf, len);
+}
+
+static void
+vdie(int status, const char *fmt, va_list ap, const char *suffix)
+{
+	vmessage(fmt, ap, suffix);
+	exit(status);
+}
+
+void
+die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdie(EXIT_FAIL, fmt, ap, NULL);
+}
+
+void
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdie(EXIT_USAGE, fmt, ap, NULL);
+}
+
+void
+die_status(int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdie(status, fmt, ap, NULL);
+}
+
+static const char *
+errsuffix(int e, char *buf, size_t len)
+{
+	snprintf(buf, len, ": %s", strerror(e));
+	return buf;
+}
+
+void
+die_errno(const char *fmt, ...)
+{
+	char s[256];
+	const char *suffix = errsuffix(errno, s, sizeof s);
+	va_list ap;
+	va_start(ap, fmt);
+	vdie(EXIT_FAIL, fmt, ap, suffix);
+}
+
+int
+error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage(fmt, ap, NULL);
+	va_end(ap);
+	return -1;
+}
+
+int
+error_errno(const char *fmt, ...)
+{
+	char s[256];
+	const char *suffix = errsuffix(errno, s, sizeof s);
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage(fmt, ap, suffix);
+	va_end(ap);
+	return -1;
+}
+
+void
+warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmessage(fmt, ap, NULL);
+	va_end(ap);
+}
+
+static NORETURN void
+oom(size_t n)
+{
+	fprintf(stderr, "ezpz: out of memory allocating %zu bytes\n", n);
+	exit(EXIT_FAIL);
+}
+
+void *
+xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (p == NULL)
+		oom(size);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p;
+	if (size && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	p = calloc(n ? n : 1, size ? size : 1);
+	if (p == NULL)
+		oom(n * size);
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q;
+	if (size && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	q = realloc(p, n * size ? n * size : 1);
+	if (q == NULL)
+		oom(n * size);
+	return q;
+}
+
+void *
+xgrow(void *v, size_t *alloc, size_t need, size_t size)
+{
+	size_t a = *alloc;
+	if (need <= a)
+		return v;
+	a = a ? a : 8;
+	while (a < need) {
+		if (a > SIZE_MAX / 2)
+			oom(SIZE_MAX);
+		a *= 2;
+	}
+	*alloc = a;
+	return xreallocarray(v, a, size);
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (p == NULL)
+		oom(strlen(s) + 1);
+	return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (p == NULL)
+		oom(n + 1);
+	return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom(0);
+	return s;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int
+parse_long(const char *s, long min, long max, long *out, const char **why)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s)) {
+		*why = "not a number";
+		return -1;
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0') {
+		*why = "not a number";
+		return -1;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		*why = v < min && errno != ERANGE ? "too small" : "too large";
+		if (errno == ERANGE)
+			*why = v < 0 ? "too small" : "too large";
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+int
+startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+char *
+strtrim(char *s)
+{
+	char *e;
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+char *
+read_file(const char *path, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, alloc = 0;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t r;
+		buf = xgrow(buf, &alloc, len + 4096 + 1, 1);
+		r = read(fd, buf + len, alloc - len - 1);
+		if (r < 0) {
+			int e = errno;
+			if (e == EINTR)
+				continue;
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+}

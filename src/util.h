@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.h: the one error vocabulary (die, error, warn), allocation that never
+ * fails silently, strict number parsing and the documented exit codes.
+ */
+#ifndef EZPZ_UTIL_H
+#define EZPZ_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Exit codes, documented in ezpz(1) EXIT STATUS. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,        /* runtime failure */
+	EXIT_USAGE = 2,       /* bad command line or inconsistent sizes */
+	EXIT_TIMEOUT = 124,   /* --timeout watchdog fired */
+	EXIT_NOEXEC = 126,    /* found but cannot be executed */
+	EXIT_NOTFOUND = 127,  /* command or launcher not found */
+	EXIT_SIGBASE = 128    /* child died of signal N: 128+N */
+};
+
+#define PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define NORETURN __attribute__((noreturn))
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "ezpz: <msg>" on stderr, then exit with status (1, or 2 for usage). */
+NORETURN void die(const char *fmt, ...) PRINTF(1, 2);
+NORETURN void die_usage(const char *fmt, ...) PRINTF(1, 2);
+NORETURN void die_status(int status, const char *fmt, ...) PRINTF(2, 3);
+/* Like die(), with ": strerror(errno)" appended. */
+NORETURN void die_errno(const char *fmt, ...) PRINTF(1, 2);
+/* "ezpz: <msg>" on stderr; returns -1 so callers write return error(...). */
+int error(const char *fmt, ...) PRINTF(1, 2);
+int error_errno(const char *fmt, ...) PRINTF(1, 2);
+void warn(const char *fmt, ...) PRINTF(1, 2);
+void vmessage(const char *fmt, va_list ap, const char *suffix);
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap);
+/* Grow *v (of *alloc elements of size) so that it holds at least need. */
+void *xgrow(void *v, size_t *alloc, size_t need, size_t size);
+
+/*
+ * Strict decimal integer: the whole string, no sign games, within [min, max].
+ * Returns 0, or -1 with *why set to a static reason ("not a number", ...).
+ */
+int parse_long(const char *s, long min, long max, long *out, const char **why);
+
+/* String helpers. */
+int streq(const char *a, const char *b);
+int startswith(const char *s, const char *prefix);
+/* Trim blanks (and \r) from both ends, in place; returns s. */
+char *strtrim(char *s);
+
+/* Read a whole file; NULL with errno set on failure. *len may be NULL. */
+char *read_file(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for util.c, strvec.c and opt.c. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "opt.h"
+#include "strvec.h"
+#include "util.h"
+
+Test(util, parse_long)
+{
+	static const struct { const char *s; long min, max; int ok; long v; } cases[] = {
+		{ "0", 0, 10, 1, 0 }, { "10", 0, 10, 1, 10 }, { "11", 0, 10, 0, 0 },
+		{ "-1", 0, 10, 0, 0 }, { "", 0, 10, 0, 0 }, { " 1", 0, 10, 0, 0 },
+		{ "1 ", 0, 10, 0, 0 }, { "0x10", 0, 100, 0, 0 }, { "4k", 0, 10, 0, 0 },
+		{ "99999999999999999999999", 0, 10, 0, 0 }, { "-5", -10, 10, 1, -5 },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		long v = -42;
+		const char *why = NULL;
+		int r = parse_long(cases[i].s, cases[i].min, cases[i].max, &v, &why);
+		cr_expect_eq(r == 0, cases[i].ok, "parse_long('%s')", cases[i].s);
+		if (cases[i].ok)
+			cr_expect_eq(v, cases[i].v);
+		else
+			cr_expect_not_null(why);
+	}
+}
+
+Test(util, strtrim)
+{
+	char a[] = " \t host1 \r\n";
+	cr_expect_str_eq(strtrim(a), "host1");
+	char b[] = "";
+	cr_expect_str_eq(strtrim(b), "");
+}
+
+Test(strvec, push_insert_pop)
+{
+	struct strvec sv = STRVEC_INIT;
+	cr_expect_null(strvec_argv(&sv)[0]);
+	strvec_push(&sv, "b");
+	strvec_pushf(&sv, "%s%d", "c", 1);
+	strvec_insert(&sv, 0, "a");
+	cr_expect_eq(sv.n, 3);
+	cr_expect_str_eq(sv.v[0], "a");
+	cr_expect_str_eq(sv.v[2], "c1");
+	cr_expect_null(sv.v[3]);
+	cr_expect_eq(strvec_find(&sv, "b"), 1);
+	strvec_pop(&sv);
+	cr_expect_eq(sv.n, 2);
+	cr_expect_null(sv.v[2]);
+	strvec_clear(&sv);
+	cr_expect_eq(sv.n, 0);
+}
+
+Test(strvec, envset)
+{
+	struct strvec env = STRVEC_INIT;
+	envset_set(&env, "A", "1");
+	envset_set(&env, "AB", "2");
+	envset_set(&env, "A", "3");
+	cr_expect_eq(env.n, 2);
+	cr_expect_str_eq(env_get(env.v, "A"), "3");
+	cr_expect_str_eq(env_get(env.v, "AB"), "2");
+	cr_expect_null(env_get(env.v, "B"));
+	envset_set(&env, "E", "");
+	cr_expect_str_eq(env_get(env.v, "E"), "");
+	cr_expect_null(env_nonempty(env.v, "E"));
+	envset_unset(&env, "A");
+	cr_expect_null(env_get(env.v, "A"));
+	cr_expect_str_eq(env_get(env.v, "AB"), "2");
+	strvec_clear(&env);
+}
+
+enum { O_N = 1, O_PPN, O_DRY, O_X };
+static const struct opt tab[] = {
+	{ O_N, "-n|-np|--np|--nproc", "N", NULL, "ranks" },
+	{ O_PPN, "-ppn|--ppn", "N", NULL, "per host" },
+	{ O_DRY, "--dry-run", NULL, NULL, "dry" },
+	{ O_X, "-x|--env", "KEY=VALUE", NULL, "env" },
+	{ 0 }
+};
+
+Test(opt, exact_spellings_and_values)
+{
+	char *argv[] = { "launch", "-np", "4", "-ppn=2", "--dry-run", "-xA=B", "-n8",
+		"--nproc=3", "python3", "a.py", "-n", "4", NULL };
+	struct optstate st;
+	opt_init(&st, "launch", 12, argv);
+	cr_expect_eq(opt_next(&st, tab), O_N);
+	cr_expect_str_eq(st.arg, "4");
+	cr_expect_eq(opt_next(&st, tab), O_PPN);
+	cr_expect_str_eq(st.arg, "2");
+	cr_expect_str_eq(st.word, "-ppn");
+	cr_expect_eq(opt_next(&st, tab), O_DRY);
+	cr_expect_eq(opt_next(&st, tab), O_X);
+	cr_expect_str_eq(st.arg, "A=B");
+	cr_expect_eq(opt_next(&st, tab), O_N);
+	cr_expect_str_eq(st.arg, "8");
+	cr_expect_eq(opt_next(&st, tab), O_N);
+	cr_expect_str_eq(st.arg, "3");
+	/* stops at the user's command; its -n 4 is never read */
+	cr_expect_eq(opt_next(&st, tab), OPT_DONE);
+	cr_expect_eq(st.ind, 8);
+	cr_expect_eq(st.dashdash, 0);
+}
+
+Test(opt, no_abbreviations_unknown_and_dashdash)
+{
+	char *argv[] = { "launch", "--dry", "--tag-output", "-h", "--", "cmd", "--dry-run", NULL };
+	struct optstate st;
+	opt_init(&st, "launch", 7, argv);
+	cr_expect_eq(opt_next(&st, tab), OPT_UNKNOWN);
+	cr_expect_str_eq(st.word, "--dry");
+	cr_expect_eq(opt_next(&st, tab), OPT_UNKNOWN);
+	cr_expect_eq(opt_next(&st, tab), OPT_HELP);
+	cr_expect_eq(opt_next(&st, tab), OPT_DONE);
+	cr_expect_eq(st.dashdash, 1);
+	cr_expect_str_eq(argv[st.ind], "cmd");
+}
+
+Test(opt, missing_value_is_usage_error, .exit_code = 2)
+{
+	char *argv[] = { "launch", "-n", NULL };
+	struct optstate st;
+	opt_init(&st, "launch", 2, argv);
+	opt_next(&st, tab);
+}
+
+Test(opt, flag_with_value_is_usage_error, .exit_code = 2)
+{
+	char *argv[] = { "launch", "--dry-run=yes", NULL };
+	struct optstate st;
+	opt_init(&st, "launch", 2, argv);
+	opt_next(&st, tab);
+}
+
+Test(opt, bad_number_is_usage_error, .exit_code = 2)
+{
+	char *argv[] = { "launch", "-np4", NULL };   /* -n with value "p4" */
+	struct optstate st;
+	opt_init(&st, "launch", 2, argv);
+	cr_expect_eq(opt_next(&st, tab), O_N);
+	opt_long(&st, 1, 100);
+}
