@@ -39,6 +39,8 @@ WORKER_OBJ = $(WORKER_SRC:src/worker/%.c=$(O)/obj/worker/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(O)/obj/unit/%.o)
 UNIT = $(O)/tests/unit_tests
+# Small programs the shell tests drive (e.g. the quoting round trip).
+TOOLS = $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(wildcard tests/tools/*.c))
 MACHINES = $(wildcard src/machines/*.yaml)
 SCRIPTS = $(wildcard src/share/*)
 MAN1 = $(wildcard man/*.1)
@@ -66,9 +68,14 @@ $(BIN): $(O)/obj/ezpz.o $(O)/libezpz.a
 	@mkdir -p $(@D)
 	$(CC) $(EZLDFLAGS) -o $@ $(O)/obj/ezpz.o $(O)/libezpz.a $(PKG_LIBS) -lm
 
-$(WORKER): $(WORKER_OBJ)
+# The worker is an MPI program; its pure parts (src/mlp.c) come from libezpz.a.
+$(WORKER): $(WORKER_OBJ) $(O)/libezpz.a
 	@mkdir -p $(@D)
-	$(CC) $(EZLDFLAGS) -o $@ $(WORKER_OBJ) $(MPI_LIBS) -lm
+	$(CC) $(EZLDFLAGS) -o $@ $(WORKER_OBJ) $(O)/libezpz.a $(MPI_LIBS) -lm
+
+$(O)/tests/tools/%: tests/tools/%.c $(O)/libezpz.a
+	@mkdir -p $(@D)
+	$(CC) $(EZCFLAGS) -Isrc $(EZLDFLAGS) -o $@ $< $(O)/libezpz.a $(PKG_LIBS) -lm
 
 $(UNIT): $(UNIT_OBJ) $(O)/libezpz.a
 	@mkdir -p $(@D)
@@ -81,7 +88,7 @@ share: $(MACHINES) $(SCRIPTS)
 
 # make check: unit tests, then the built binary under fixture environments,
 # then integration with real mpirun, Slurm, Lmod and shells (tests/run).
-check: all $(UNIT)
+check: all $(UNIT) $(TOOLS)
 	EZPZ_BUILD=$(O) SANITIZE=$(SANITIZE) tests/run
 
 bench: all
