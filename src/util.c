@@ -41,7 +41,7 @@ vmessage(const char *fmt, va_list ap, const char *suffix)
 	(void)!write(STDERR_FILENO, buf, len);
 }
 
-static void
+static NORETURN void
 vdie(int status, const char *fmt, va_list ap, const char *suffix)
 {
 	vmessage(fmt, ap, suffix);
@@ -154,7 +154,7 @@ xreallocarray(void *p, size_t n, size_t size)
 	void *q;
 	if (size && n > SIZE_MAX / size)
 		oom(SIZE_MAX);
-	q = realloc(p, n * size ? n * size : 1);
+	q = realloc(p, n && size ? n * size : 1);
 	if (q == NULL)
 		oom(n * size);
 	return q;
