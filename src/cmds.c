@@ -9,8 +9,16 @@
 #include "util.h"
 
 extern const struct ezpz_cmd cmd_help;
+extern const struct ezpz_cmd cmd_hostlist;
+extern const struct ezpz_cmd cmd_info;
+extern const struct ezpz_cmd cmd_launch;
+extern const struct ezpz_cmd cmd_rankenv;
 
 const struct ezpz_cmd *const ezpz_cmds[] = {
+	&cmd_launch,
+	&cmd_info,
+	&cmd_rankenv,
+	&cmd_hostlist,
 	&cmd_help,
 	NULL
 };

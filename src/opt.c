@@ -62,6 +62,12 @@ opt_take_value(struct optstate *st, const struct opt *o, const char *attached)
 		st->arg = attached;
 		return o->id;
 	}
+	if (o->arg[0] == '[') {
+		/* optional value: only a following word that is not an option */
+		if (st->ind < st->argc && st->argv[st->ind][0] != '-')
+			st->arg = st->argv[st->ind++];
+		return o->id;
+	}
 	if (st->ind >= st->argc)
 		die_usage("%s: option '%s' needs a value (%s)", st->cmd, st->word, o->arg);
 	st->arg = st->argv[st->ind++];

@@ -12,7 +12,8 @@
 struct opt {
 	int id;              /* returned by opt_next; 0 ends a table */
 	const char *names;   /* every accepted spelling: "-n|-np|--np|--nproc" */
-	const char *arg;     /* metavar for an option with a value, else NULL */
+	const char *arg;     /* metavar for an option with a value, else NULL;
+	                        "[SHELL]" (in brackets) makes the value optional */
 	const char *values;  /* completion: "@file", "@dir", "@machine",
 	                        "@command", or literal "a|b|c"; NULL for none */
 	const char *help;

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * be_mpich.c: MPICH's Hydra mpiexec (and Intel MPI, which is Hydra):
+ * mpiexec -n N -ppn P -f HF -genvall, binding with -bind-to only when
+ * asked ("user:" lists join a rank's CPUs with '+', ranks with ',').
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind.h"
+#include "plan.h"
+#include "strvec.h"
+#include "util.h"
+
+/* "0-2,8:3-5" -> "0+1+2+8,3+4+5" */
+static char *
+hydra_user_list(const char *list)
+{
+	char *out = xstrdup("");
+	for (int g = 0; g < bind_list_ngroups(list); g++) {
+		int *cpus;
+		long n = bind_list_group(list, g, &cpus);
+		for (long i = 0; i < n; i++) {
+			char *s = xasprintf("%s%s%d", out, i ? "+" : (g ? "," : ""), cpus[i]);
+			free(out);
+			out = s;
+		}
+		free(cpus);
+	}
+	return out;
+}
+
+static void
+mpich_bind(struct plan *p)
+{
+	struct strvec *a = &p->launcher_argv;
+	char *u;
+	switch (p->bind.kind) {
+	case BIND_UNSET: return;
+	case BIND_LIST:
+		u = hydra_user_list(p->bind.list);
+		strvec_push(a, "-bind-to");
+		strvec_pushf(a, "user:%s", u);
+		free(u);
+		return;
+	case BIND_DEPTH:
+		strvec_push(a, "-bind-to");
+		strvec_pushf(a, "core:%d", p->bind.depth);
+		return;
+	default: break;
+	}
+	strvec_push(a, "-bind-to");
+	switch (p->bind.kind) {
+	case BIND_NONE: strvec_push(a, "none"); break;
+	case BIND_CORE: strvec_push(a, "core"); break;
+	case BIND_SOCKET: strvec_push(a, "socket"); break;
+	case BIND_NUMA: strvec_push(a, "numa"); break;
+	default: strvec_push(a, p->bind.native); break;
+	}
+}
+
+static void
+mpich_build(struct plan *p, const struct job *job)
+{
+	struct strvec *a = &p->launcher_argv;
+	(void)job;
+	strvec_push(a, "mpiexec");
+	strvec_push(a, "-n");
+	strvec_pushf(a, "%d", p->np);
+	strvec_push(a, "-ppn");
+	strvec_pushf(a, "%d", p->ppn);
+	if (p->hostfile) {
+		strvec_push(a, "-f");
+		strvec_push(a, p->hostfile);
+	}
+	strvec_push(a, "-genvall");
+	mpich_bind(p);
+}
+
+const struct backend be_mpich = { LAUNCHER_MPICH, "mpiexec", mpich_build };

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * be_openmpi.c: Open MPI mpirun.  It does not forward the environment to
+ * remote nodes by itself, so every variable ezpz adds (and PATH and friends)
+ * goes with -x on multi-host runs.  It rejects --cpu-bind: binding becomes
+ * --bind-to / --map-by ...:PE=, and per-rank lists are applied by ezpz
+ * rankenv inside each rank (see plan_rankenv).
+ */
+#include "plan.h"
+#include "strvec.h"
+
+static void
+openmpi_build(struct plan *p, const struct job *job)
+{
+	struct strvec *a = &p->launcher_argv;
+	int remote = p->hostfile != NULL || job->hosts.n > 1;
+	const char *bind = NULL;
+
+	strvec_push(a, "mpirun");
+	strvec_push(a, "-np");
+	strvec_pushf(a, "%d", p->np);
+	if (p->hostfile) {
+		strvec_push(a, "--hostfile");
+		strvec_push(a, p->hostfile);
+	}
+	if (p->bind.kind == BIND_DEPTH) {
+		strvec_push(a, "--map-by");
+		strvec_pushf(a, "ppr:%d:node:PE=%d", p->ppn, p->bind.depth);
+	} else if (remote) {
+		strvec_push(a, "--map-by");
+		strvec_pushf(a, "ppr:%d:node", p->ppn);
+	}
+	switch (p->bind.kind) {
+	case BIND_LIST: case BIND_NONE: bind = "none"; break;
+	case BIND_DEPTH: case BIND_CORE: bind = "core"; break;
+	case BIND_SOCKET: bind = "socket"; break;
+	case BIND_NUMA: bind = "numa"; break;
+	case BIND_NATIVE: bind = p->bind.native; break;
+	default: break;
+	}
+	if (bind) {
+		strvec_push(a, "--bind-to");
+		strvec_push(a, bind);
+	}
+	for (size_t i = 0; remote && i < p->forward.n; i++) {
+		strvec_push(a, "-x");
+		strvec_push(a, p->forward.v[i]);
+	}
+}
+
+const struct backend be_openmpi = { LAUNCHER_OPENMPI, "mpirun", openmpi_build };

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * be_srun.c: Slurm's srun, inside the allocation: srun -u -N NH -n N
+ * --ntasks-per-node=P.  GPU flags only when Slurm itself allocated the GPUs
+ * (asking for GRES a job does not have fails the step); no hostfile (the
+ * allocation is the host list) unless the user gave one.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind.h"
+#include "hostlist.h"
+#include "plan.h"
+#include "strvec.h"
+#include "util.h"
+
+/* "1-8:9-16" -> "0x1fe,0x1fe00": one CPU mask per task. */
+static char *
+srun_masks(const char *list)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	char *out = xstrdup("");
+	for (int g = 0; g < bind_list_ngroups(list); g++) {
+		int *cpus, top = 0;
+		long n = bind_list_group(list, g, &cpus);
+		unsigned char *nib;
+		char *hex, *h, *s;
+		for (long i = 0; i < n; i++)
+			if (cpus[i] / 4 > top)
+				top = cpus[i] / 4;
+		nib = xcalloc((size_t)top + 1, 1);
+		for (long i = 0; i < n; i++)
+			nib[cpus[i] / 4] |= (unsigned char)(1u << (cpus[i] % 4));
+		h = hex = xmalloc((size_t)top + 2);
+		for (int i = top; i >= 0; i--)
+			*h++ = hexdigits[nib[i]];
+		*h = '\0';
+		s = xasprintf("%s%s0x%s", out, g ? "," : "", hex);
+		free(out);
+		out = s;
+		free(hex);
+		free(nib);
+		free(cpus);
+	}
+	return out;
+}
+
+static void
+srun_bind(struct plan *p)
+{
+	struct strvec *a = &p->launcher_argv;
+	char *m;
+	switch (p->bind.kind) {
+	case BIND_LIST:
+		m = srun_masks(p->bind.list);
+		strvec_pushf(a, "--cpu-bind=mask_cpu:%s", m);
+		free(m);
+		break;
+	case BIND_DEPTH:
+		strvec_pushf(a, "--cpus-per-task=%d", p->bind.depth);
+		strvec_push(a, "--cpu-bind=cores");
+		break;
+	case BIND_NONE: strvec_push(a, "--cpu-bind=none"); break;
+	case BIND_CORE: strvec_push(a, "--cpu-bind=cores"); break;
+	case BIND_SOCKET: strvec_push(a, "--cpu-bind=sockets"); break;
+	case BIND_NUMA: strvec_push(a, "--cpu-bind=ldoms"); break;
+	case BIND_NATIVE: strvec_pushf(a, "--cpu-bind=%s", p->bind.native); break;
+	default: break;
+	}
+}
+
+static void
+srun_build(struct plan *p, const struct job *job)
+{
+	struct strvec *a = &p->launcher_argv;
+
+	strvec_push(a, "srun");
+	strvec_push(a, "-u");
+	strvec_pushf(a, "-N%d", p->nhosts);
+	strvec_pushf(a, "-n%d", p->np);
+	strvec_pushf(a, "--ntasks-per-node=%d", p->ppn);
+	if (p->gpu_flags)
+		strvec_pushf(a, "--gpus-per-node=%d", job->ngpu_per_host);
+	if (p->hostfile) {
+		char **names = xcalloc((size_t)p->nhosts, sizeof *names), *list;
+		for (int i = 0; i < p->nhosts; i++)
+			names[i] = job->hosts.v[i].name;
+		list = hostlist_compress(names, (size_t)p->nhosts);
+		strvec_pushf(a, "--nodelist=%s", list);
+		free(list);
+		free(names);
+	}
+	srun_bind(p);
+}
+
+const struct backend be_srun = { LAUNCHER_SRUN, "srun", srun_build };

@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exec.c: process control.  ezpz stays the parent of the launcher so that it
+ * can forward the signals schedulers send (SIGTERM before walltime, SIGUSR1
+ * for preemption), escalate to SIGKILL when a launcher ignores them, watch
+ * for silence, and report an exit status a job script can trust.
+ *
+ * The launcher runs in its own process group, so a signal reaches it and the
+ * local ranks it forks exactly once, and the whole group can be killed.
+ * When ezpz owns the terminal, the group gets the terminal for the run
+ * (stdin, Ctrl-C and Ctrl-Z go to the launcher, as if the shell had started
+ * it) and ezpz takes it back afterwards.  Signals are turned into bytes on a
+ * self-pipe and handled in one poll loop: no work in signal handlers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "exec.h"
+#include "path.h"
+#include "util.h"
+
+#define CAPTURE_MAX (1 << 20)
+
+static int sigpipe_fd[2] = { -1, -1 };
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+
+static double
+now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+on_signal(int sig)
+{
+	int e = errno;
+	unsigned char b = (unsigned char)sig;
+	(void)!write(sigpipe_fd[1], &b, 1);
+	errno = e;
+}
+
+void
+exec_signals_init(void)
+{
+	struct sigaction sa;
+
+	if (sigpipe_fd[0] >= 0)
+		return;
+	if (pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK) < 0)
+		die_errno("cannot create a pipe");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < NITEMS(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	/* A closed stdout must not kill ezpz and orphan the job. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int
+terminating(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP;
+}
+
+static void
+child_reset_signals(void)
+{
+	sigset_t none;
+	for (size_t i = 0; i < NITEMS(forwarded); i++)
+		signal(forwarded[i], SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTTOU, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* In the child: report why exec failed through the status pipe, then exit. */
+static void NORETURN
+child_exec(const char *path, char *const *argv, char *const *envp, int status_fd)
+{
+	int e;
+	execve(path, argv, envp);
+	e = errno;
+	(void)!write(status_fd, &e, sizeof e);
+	_exit(e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+}
+
+static int
+status_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return EXIT_SIGBASE + WTERMSIG(wstatus);
+	return EXIT_FAIL;
+}
+
+/* ------------------------------------------------------------------ */
+/* exec_capture                                                        */
+
+int
+exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
+{
+	int fd[2], wstatus = 0;
+	size_t len = 0, alloc = 0;
+	char *buf = NULL, *path;
+	double deadline = now() + timeout_ms / 1000.0;
+	pid_t pid;
+
+	*out = NULL;
+	if ((path = path_which(envp, argv[0])) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (pipe2(fd, O_CLOEXEC) < 0) {
+		free(path);
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		int e = errno;
+		close(fd[0]);
+		close(fd[1]);
+		free(path);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		child_reset_signals();
+		dup2(devnull, 0);
+		dup2(fd[1], 1);
+		dup2(fd[1], 2);
+		execve(path, argv, envp);
+		_exit(EXIT_NOTFOUND);
+	}
+	free(path);
+	close(fd[1]);
+	for (;;) {
+		struct pollfd p = { fd[0], POLLIN, 0 };
+		int ms = (int)((deadline - now()) * 1000);
+		ssize_t r;
+		if (ms <= 0 || poll(&p, 1, ms) == 0) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		buf = xgrow(buf, &alloc, len + 4097, 1);
+		r = read(fd[0], buf + len, 4096);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (len + (size_t)r <= CAPTURE_MAX)
+			len += (size_t)r;
+	}
+	close(fd[0]);
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	buf = xgrow(buf, &alloc, len + 1, 1);
+	buf[len] = '\0';
+	*out = buf;
+	return status_of(wstatus);
+}
+
+/* ------------------------------------------------------------------ */
+/* exec_run                                                            */
+
+struct stream {
+	int in;          /* our read end of the child's stdout/stderr, or -1 */
+	int out;         /* where it goes: 1 or 2 */
+};
+
+struct runner {
+	const struct run_opts *o;
+	struct run_result *res;
+	pid_t pid, pgid;
+	int tty;                   /* fd of our controlling terminal, or -1 */
+	int exited;
+	int wstatus;
+	struct stream s[2];
+	int logfd;
+	double last_output;
+	double kill_at;            /* when to SIGKILL the group; 0: not scheduled */
+};
+
+static void
+group_signal(struct runner *r, int sig)
+{
+	if (kill(-r->pgid, sig) < 0 && errno == ESRCH && !r->exited)
+		kill(r->pid, sig);
+}
+
+static void
+tty_give(struct runner *r, pid_t pgrp)
+{
+	sigset_t block, old;
+	if (r->tty < 0)
+		return;
+	/* A background process group changing the terminal gets SIGTTOU. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	tcsetpgrp(r->tty, pgrp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+log_write(struct runner *r, const char *buf, size_t n)
+{
+	while (r->logfd >= 0 && n > 0) {
+		ssize_t w = write(r->logfd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			error_errno("log '%s': writing failed; output still goes to the terminal, "
+			    "the log stops here", r->o->log);
+			close(r->logfd);
+			r->logfd = -1;
+			r->res->log_failed = 1;
+			return;
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+static int
+write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copy what one stream has; returns 0 at EOF. */
+static int
+stream_pump(struct runner *r, struct stream *s)
+{
+	char buf[65536];
+	ssize_t n = read(s->in, buf, sizeof buf);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0) {
+		close(s->in);
+		s->in = -1;
+		return 0;
+	}
+	r->last_output = now();
+	log_write(r, buf, (size_t)n);
+	if (write_all(s->out, buf, (size_t)n) < 0 && errno == EPIPE) {
+		/* Our reader is gone: let the child find out on its next write. */
+		close(s->in);
+		s->in = -1;
+	}
+	return 1;
+}
+
+static void
+run_reap(struct runner *r)
+{
+	int ws;
+	pid_t p;
+	while ((p = waitpid(r->pid, &ws, WNOHANG | WUNTRACED)) > 0) {
+		if (WIFSTOPPED(ws) && r->tty >= 0) {
+			/* Ctrl-Z stopped the launcher: stop ourselves too, as the shell
+			 * expects of its job, and resume the group when continued. */
+			tty_give(r, getpgrp());
+			raise(SIGSTOP);
+			tty_give(r, r->pgid);
+			group_signal(r, SIGCONT);
+			continue;
+		}
+		r->exited = 1;
+		r->wstatus = ws;
+	}
+}
+
+static void
+run_on_signal(struct runner *r, int sig)
+{
+	if (sig == SIGCHLD) {
+		run_reap(r);
+		return;
+	}
+	group_signal(r, sig);
+	if (terminating(sig)) {
+		if (r->res->signal == 0)
+			r->res->signal = sig;
+		if (r->kill_at == 0)
+			r->kill_at = now() + r->o->grace;
+	}
+}
+
+static void
+run_watchdog(struct runner *r)
+{
+	double t = now();
+	if (r->kill_at && t >= r->kill_at) {
+		warn("launcher did not exit %d s after SIGTERM; sending SIGKILL to its process group",
+		    r->o->grace);
+		group_signal(r, SIGKILL);
+		r->kill_at = t + 3600;   /* once */
+		return;
+	}
+	if (r->o->idle_timeout > 0 && !r->res->timed_out &&
+	    t - r->last_output >= r->o->idle_timeout) {
+		warn("watchdog: no output for %d s (--timeout %d); sending SIGTERM, then SIGKILL "
+		    "after %d s", r->o->idle_timeout, r->o->idle_timeout, r->o->grace);
+		r->res->timed_out = 1;
+		group_signal(r, SIGTERM);
+		r->kill_at = t + r->o->grace;
+	}
+}
+
+static int
+run_poll_timeout(const struct runner *r)
+{
+	double t = now(), next = t + 3600;
+	if (r->kill_at)
+		next = r->kill_at;
+	if (r->o->idle_timeout > 0 && !r->res->timed_out && r->last_output + r->o->idle_timeout < next)
+		next = r->last_output + r->o->idle_timeout;
+	if (r->exited)
+		next = t + 0.2;   /* draining output after the launcher exited */
+	return next <= t ? 0 : (int)((next - t) * 1000) + 1;
+}
+
+static void
+run_loop(struct runner *r)
+{
+	double exited_at = 0;
+	for (;;) {
+		struct pollfd p[3] = { { sigpipe_fd[0], POLLIN, 0 }, { r->s[0].in, POLLIN, 0 },
+			{ r->s[1].in, POLLIN, 0 } };
+		int n = poll(p, 3, run_poll_timeout(r));
+		if (n < 0 && errno != EINTR)
+			die_errno("poll");
+		if (n > 0 && (p[0].revents & POLLIN)) {
+			unsigned char sig;
+			while (read(sigpipe_fd[0], &sig, 1) == 1)
+				run_on_signal(r, sig);
+		}
+		for (int i = 0; i < 2; i++)
+			if (r->s[i].in >= 0 && (p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+				stream_pump(r, &r->s[i]);
+		run_reap(r);
+		run_watchdog(r);
+		if (r->exited) {
+			if (exited_at == 0)
+				exited_at = now();
+			/* Ranks that kept the pipes open must not keep us forever. */
+			if ((r->s[0].in < 0 && r->s[1].in < 0) || now() - exited_at > 2.0)
+				break;
+		}
+	}
+}
+
+/* After the launcher exits, nothing it started may outlive ezpz. */
+static void
+run_sweep(struct runner *r)
+{
+	double until = now() + r->o->grace;
+	if (kill(-r->pgid, 0) < 0)
+		return;
+	kill(-r->pgid, SIGTERM);
+	while (now() < until && kill(-r->pgid, 0) == 0) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		while (waitpid(-r->pgid, NULL, WNOHANG) > 0)
+			;
+	}
+	if (kill(-r->pgid, 0) == 0) {
+		warn("processes of the launcher's group outlived it; sending SIGKILL");
+		kill(-r->pgid, SIGKILL);
+	}
+}
+
+static int
+run_open_pipes(struct runner *r, int child_fds[2])
+{
+	int want = r->o->idle_timeout > 0 || r->o->log;
+	r->s[0].in = r->s[1].in = -1;
+	child_fds[0] = child_fds[1] = -1;
+	if (!want)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		int fd[2];
+		if (pipe2(fd, O_CLOEXEC) < 0)
+			return error_errno("cannot create a pipe");
+		r->s[i].in = fd[0];
+		r->s[i].out = i + 1;
+		child_fds[i] = fd[1];
+		fcntl(fd[0], F_SETFL, O_NONBLOCK);
+	}
+	return 0;
+}
+
+static void
+run_fork(struct runner *r, const char *path, char *const *argv, int child_fds[2], int status_fd[2])
+{
+	if ((r->pid = fork()) < 0)
+		die_errno("cannot fork");
+	if (r->pid == 0) {
+		child_reset_signals();
+		setpgid(0, 0);
+#ifdef __linux__
+		/* If ezpz is killed outright, the launcher hears about it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+		for (int i = 0; i < 2; i++)
+			if (child_fds[i] >= 0)
+				dup2(child_fds[i], i + 1);
+		close(status_fd[0]);
+		child_exec(path, argv, r->o->envp, status_fd[1]);
+	}
+	setpgid(r->pid, r->pid);   /* also here: whichever runs first wins the race */
+	r->pgid = r->pid;
+	for (int i = 0; i < 2; i++)
+		if (child_fds[i] >= 0)
+			close(child_fds[i]);
+}
+
+static int
+run_exec_error(int status_fd)
+{
+	int e = 0;
+	ssize_t n;
+	do
+		n = read(status_fd, &e, sizeof e);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof e ? e : 0;
+}
+
+void
+exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
+{
+	struct runner r;
+	int child_fds[2], status_fd[2], e;
+	char *path;
+
+	memset(res, 0, sizeof *res);
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	r.res = res;
+	r.logfd = -1;
+	r.tty = -1;
+	if ((path = path_which(o->envp, argv[0])) == NULL) {
+		res->not_started = 1;
+		res->status = EXIT_NOTFOUND;
+		return;
+	}
+	if (o->log && (r.logfd = open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
+		die_errno("log '%s'", o->log);
+	if (run_open_pipes(&r, child_fds) < 0 || pipe2(status_fd, O_CLOEXEC) < 0)
+		die("cannot set up the launcher's pipes");
+	if (isatty(0) && tcgetpgrp(0) == getpgrp())
+		r.tty = 0;
+	r.last_output = now();
+	run_fork(&r, path, argv, child_fds, status_fd);
+	free(path);
+	close(status_fd[1]);
+	if ((e = run_exec_error(status_fd[0])) != 0) {
+		close(status_fd[0]);
+		waitpid(r.pid, NULL, 0);
+		errno = e;
+		res->not_started = 1;
+		res->status = e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+		error_errno("%s: cannot execute", argv[0]);
+		return;
+	}
+	close(status_fd[0]);
+	tty_give(&r, r.pgid);
+	run_loop(&r);
+	tty_give(&r, getpgrp());
+	run_sweep(&r);
+	for (int i = 0; i < 2; i++)
+		if (r.s[i].in >= 0)
+			close(r.s[i].in);
+	if (r.logfd >= 0 && close(r.logfd) < 0 && !res->log_failed) {
+		error_errno("log '%s': closing failed", o->log);
+		res->log_failed = 1;
+	}
+	res->status = status_of(r.wstatus);
+	if (res->timed_out)
+		res->status = EXIT_TIMEOUT;
+	else if (res->signal && res->status == 0)
+		res->status = EXIT_SIGBASE + res->signal;
+}
+
+int
+exec_sleep(int seconds)
+{
+	double until = now() + seconds;
+	for (;;) {
+		struct pollfd p = { sigpipe_fd[0], POLLIN, 0 };
+		double left = until - now();
+		unsigned char sig;
+		if (left <= 0)
+			return 0;
+		if (poll(&p, 1, (int)(left * 1000) + 1) > 0)
+			while (read(sigpipe_fd[0], &sig, 1) == 1)
+				if (terminating(sig))
+					return sig;
+	}
+}

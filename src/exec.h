@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exec.h: the only place ezpz starts processes.  exec_capture runs a probe
+ * (mpiexec --version, qstat) and collects its output; exec_run runs the
+ * launcher as ezpz's child with signal forwarding, escalation, an idle
+ * watchdog and an optional log, and turns the outcome into ezpz's exit
+ * status (the launcher's status; 128+N for signal N; 124 watchdog; 126/127).
+ */
+#ifndef EZPZ_EXEC_H
+#define EZPZ_EXEC_H
+
+/*
+ * Run argv (PATH of envp searched), stdin from /dev/null, stdout and stderr
+ * into *out (at most 1 MiB kept), killed after timeout_ms.  Returns its exit
+ * status (128+N if killed by signal N), or -1 with errno if it could not be
+ * started.
+ */
+int exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out);
+
+struct run_opts {
+	char *const *envp;   /* the child's whole environment */
+	int idle_timeout;    /* seconds with no output before SIGTERM; 0: off */
+	int grace;           /* seconds from SIGTERM/SIGINT to SIGKILL */
+	const char *log;     /* append both streams to this file too, or NULL */
+};
+
+struct run_result {
+	int status;          /* what ezpz should exit with for this attempt */
+	int signal;          /* terminating signal ezpz received and forwarded, or 0 */
+	int timed_out;       /* the idle watchdog fired */
+	int not_started;     /* exec failed (status is 126 or 127) */
+	int log_failed;      /* writing the log failed at some point */
+};
+
+/* Install the forwarding handlers; call once before exec_run/exec_sleep. */
+void exec_signals_init(void);
+void exec_run(char *const *argv, const struct run_opts *o, struct run_result *res);
+/*
+ * Sleep seconds unless a terminating signal arrives first; returns that
+ * signal, or 0 after sleeping the whole time.
+ */
+int exec_sleep(int seconds);
+
+#endif

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * job.c: put the job together.  The order of evidence for each fact is the
+ * contract documented in ezpz(1) and reported in `ezpz info --json` sources:
+ *
+ *   scheduler   EZPZ_SCHEDULER, else the highest-confidence scheduler vtable
+ *   hosts       --hostfile, HOSTFILE, else the scheduler's (nodefile, nodelist)
+ *   machine     --machine, EZPZ_MACHINE, else the matching profile, else generic
+ *   GPUs/host   NGPU_PER_HOST, Slurm's GPU variables, the profile, hwloc
+ *   launcher    --launcher, EZPZ_LAUNCHER, the profile, srun in a Slurm job,
+ *               else whatever mpiexec/mpirun on PATH says it is
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hostfile.h"
+#include "job.h"
+#include "util.h"
+
+static const struct sched_ops *const scheds[] = {
+	&sched_pbs, &sched_slurm, &sched_flux, &sched_lsf, &sched_local,
+};
+
+void
+job_set_src(char **slot, const char *fmt, ...)
+{
+	va_list ap;
+	free(*slot);
+	va_start(ap, fmt);
+	*slot = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+size_t
+host_short_len(const char *host)
+{
+	const char *dot = strchr(host, '.');
+	return dot ? (size_t)(dot - host) : strlen(host);
+}
+
+int
+job_has_host(const struct job *job, const char *hostname)
+{
+	size_t n = host_short_len(hostname);
+	for (size_t i = 0; i < job->hosts.n; i++) {
+		const char *h = job->hosts.v[i].name;
+		if (host_short_len(h) == n && strncasecmp(h, hostname, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+job_hosts_from_text(struct job *job, const char *text, const char *path, char **err)
+{
+	struct hostset hs = HOSTSET_INIT;
+	if (hostfile_parse(text, path, &hs, err) < 0)
+		return -1;
+	hostset_free(&job->hosts);
+	job->hosts = hs;
+	return 0;
+}
+
+static const struct sched_ops *
+sched_choose(struct job *job, char *const *envp, char **err)
+{
+	const char *forced = env_nonempty(envp, "EZPZ_SCHEDULER");
+	const struct sched_ops *best = &sched_local;
+	const char *evidence = "no job found";
+	int conf = 0;
+
+	if (forced) {
+		enum sched s = sched_parse(forced);
+		if (s == SCHED_UNSET) {
+			*err = xasprintf("EZPZ_SCHEDULER='%s': unknown scheduler "
+			    "(use pbs, slurm, flux, lsf or local)", forced);
+			return NULL;
+		}
+		job_set_src(&job->src.scheduler, "env:EZPZ_SCHEDULER");
+		for (size_t i = 0; i < NITEMS(scheds); i++)
+			if (scheds[i]->id == s)
+				return scheds[i];
+	}
+	for (size_t i = 0; i < NITEMS(scheds); i++) {
+		const char *ev = NULL;
+		int c = scheds[i]->detect(envp, &ev);
+		if (c > conf) {
+			conf = c;
+			best = scheds[i];
+			evidence = ev;
+		}
+	}
+	job_set_src(&job->src.scheduler, "%s", evidence);
+	return best;
+}
+
+static int
+machine_choose(struct job *job, char *const *envp, const struct profiles *ps,
+    const struct job_opts *o, char **err)
+{
+	const char *forced = o->machine;
+	const char *how = "option:--machine";
+
+	if (forced == NULL && (forced = env_nonempty(envp, "EZPZ_MACHINE")) != NULL)
+		how = "env:EZPZ_MACHINE";
+	if (forced) {
+		if ((job->profile = profiles_find(ps, forced)) == NULL) {
+			char *known = xstrdup("");
+			for (size_t i = 0; i < ps->n; i++) {
+				char *k = xasprintf("%s%s%s", known, i ? ", " : "", ps->v[i].name);
+				free(known);
+				known = k;
+			}
+			*err = xasprintf("machine '%s' (from %s): no such profile (known: %s)",
+			    forced, how + (startswith(how, "env:") ? 4 : 7), *known ? known : "none");
+			free(known);
+			return -1;
+		}
+		job_set_src(&job->src.machine, "%s", how);
+	} else if ((job->profile = profiles_match(ps, job->hostname, envp)) != NULL) {
+		job_set_src(&job->src.machine, "profile:%s (hostname %s)", job->profile->name,
+		    job->hostname);
+	} else {
+		job->profile = profiles_find(ps, "generic");
+		job_set_src(&job->src.machine, "default (no profile matches hostname %s)",
+		    job->hostname);
+	}
+	job->machine = xstrdup(job->profile ? job->profile->name : "generic");
+	return 0;
+}
+
+static int
+hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
+    const struct job_io *io, char **err)
+{
+	const char *path = o->hostfile, *how = "option:--hostfile";
+	char *text;
+	int r;
+
+	if (path == NULL && (path = env_nonempty(envp, "HOSTFILE")) != NULL)
+		how = "env:HOSTFILE";
+	if (path == NULL)
+		return 0;
+	if ((text = io->read(io->ctx, path, NULL)) == NULL) {
+		*err = xasprintf("hostfile '%s' (from %s): %s", path, how + (how[0] == 'e' ? 4 : 7),
+		    strerror(errno));
+		return -1;
+	}
+	r = job_hosts_from_text(job, text, path, err);
+	free(text);
+	if (r < 0)
+		return -1;
+	free(job->hostfile);
+	job->hostfile = xstrdup(path);
+	job_set_src(&job->src.hosts, "%s", how);
+	job_set_src(&job->src.hostfile, "%s", how);
+	return 0;
+}
+
+/* "4", "a100:4", "gpu:a100:4" -> 4; "0,1,2,3" (SLURM_JOB_GPUS) handled apart. */
+static int
+slurm_gpu_count(const char *v, long *n)
+{
+	const char *colon = strrchr(v, ':'), *why;
+	const char *num = colon ? colon + 1 : v;
+	char buf[32];
+	size_t len = strcspn(num, "(,");   /* "4(IDX:0-3)" */
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	memcpy(buf, num, len);
+	buf[len] = '\0';
+	return parse_long(buf, 0, 1 << 20, n, &why);
+}
+
+static int
+gpus_from_env(struct job *job, char *const *envp, char **err)
+{
+	static const char *const slurm_vars[] = { "SLURM_GPUS_ON_NODE", "SLURM_GPUS_PER_NODE" };
+	const char *v, *why;
+	long n;
+
+	if ((v = env_nonempty(envp, "NGPU_PER_HOST")) != NULL) {
+		if (parse_long(v, 0, 1 << 20, &n, &why) < 0) {
+			*err = xasprintf("NGPU_PER_HOST='%s': %s (unset it, or give the number of "
+			    "GPUs per host)", v, why);
+			return -1;
+		}
+		job->ngpu_per_host = (int)n;
+		job_set_src(&job->src.ngpu_per_host, "env:NGPU_PER_HOST");
+		return 1;
+	}
+	if (job->sched != SCHED_SLURM)
+		return 0;
+	for (size_t i = 0; i < NITEMS(slurm_vars); i++) {
+		if ((v = env_nonempty(envp, slurm_vars[i])) != NULL && slurm_gpu_count(v, &n) == 0) {
+			job->ngpu_per_host = (int)n;
+			job_set_src(&job->src.ngpu_per_host, "env:%s", slurm_vars[i]);
+			return 1;
+		}
+	}
+	if ((v = env_nonempty(envp, "SLURM_JOB_GPUS")) != NULL) {
+		int k = 1;
+		for (const char *p = v; *p; p++)
+			k += *p == ',';
+		job->ngpu_per_host = k;
+		job_set_src(&job->src.ngpu_per_host, "env:SLURM_JOB_GPUS");
+		return 1;
+	}
+	return 0;
+}
+
+static int
+gpus_choose(struct job *job, char *const *envp, const struct job_io *io, char **err)
+{
+	const struct profile *p = job->profile;
+	const struct topo *t = NULL;
+	char *terr = NULL;
+	int r = gpus_from_env(job, envp, err);
+
+	if (r < 0)
+		return -1;
+	if (r == 0 && p && p->gpus_per_host >= 0) {
+		job->ngpu_per_host = p->gpus_per_host;
+		job_set_src(&job->src.ngpu_per_host, "profile:%s", p->name);
+		r = 1;
+	}
+	if (p && p->gpu_vendor != VENDOR_UNSET) {
+		job->gpu_vendor = p->gpu_vendor;
+		job_set_src(&job->src.gpu_vendor, "profile:%s", p->name);
+	}
+	job->gpu_tiles = p && p->gpu_tiles > 0 ? p->gpu_tiles : 0;
+	/* hwloc only when something is still unknown: loading it costs ~20 ms. */
+	if (r == 0 || (job->gpu_vendor == VENDOR_UNSET && job->ngpu_per_host > 0))
+		t = io->topo(io->ctx, &terr);
+	if (r == 0) {
+		if (t == NULL) {
+			*err = xasprintf("cannot count this host's GPUs: %s (set NGPU_PER_HOST)", terr);
+			free(terr);
+			return -1;
+		}
+		job->ngpu_per_host = (int)t->ngpus;
+		job_set_src(&job->src.ngpu_per_host, "hwloc%s%s", t->backend ? ":" : "",
+		    t->backend ? t->backend : "");
+	}
+	if (job->gpu_vendor == VENDOR_UNSET) {
+		if (job->ngpu_per_host == 0 || t == NULL) {
+			job->gpu_vendor = VENDOR_NONE;
+			job_set_src(&job->src.gpu_vendor, job->ngpu_per_host ? "unknown" : "no GPUs");
+		} else {
+			job->gpu_vendor = t->vendor;
+			job_set_src(&job->src.gpu_vendor, "hwloc");
+		}
+	}
+	free(terr);
+	return 0;
+}
+
+void
+job_free(struct job *job)
+{
+	struct job_sources *s = &job->src;
+	free(job->jobid);
+	free(job->hostname);
+	free(job->machine);
+	hostset_free(&job->hosts);
+	free(job->hostfile);
+	free(job->launcher_path);
+	free(job->stale_note);
+	free(s->scheduler); free(s->jobid); free(s->machine); free(s->hosts);
+	free(s->hostfile); free(s->ngpu_per_host); free(s->gpu_vendor); free(s->launcher);
+	memset(job, 0, sizeof *job);
+}
+
+int launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
+    const struct job_io *io, char **err);
+static int job_detect_env(struct job *job, char *const *envp, const char *hostname,
+    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err);
+
+/*
+ * The job id the scheduler's own variables name ("" outside a job), to
+ * compare with EZPZ_JOBID.
+ */
+static char *
+native_jobid(char *const *envp)
+{
+	static const char *const vars[] = { "SLURM_JOB_ID", "SLURM_JOBID", "FLUX_JOB_ID", "LSB_JOBID" };
+	const char *v = env_nonempty(envp, "PBS_JOBID");
+	if (v)
+		return xstrndup(v, strcspn(v, "."));
+	for (size_t i = 0; i < NITEMS(vars); i++)
+		if ((v = env_nonempty(envp, vars[i])) != NULL)
+			return xstrdup(v);
+	return xstrdup("");
+}
+
+/*
+ * 'ezpz setup-env' exports facts (NGPU_PER_HOST, HOSTFILE, EZPZ_SCHEDULER,
+ * ...) that are also inputs, with EZPZ_JOBID naming the job they describe.
+ * Carried into another job (qsub -V, a login shell's exports), they would
+ * silently describe the wrong job: drop them when EZPZ_JOBID disagrees.
+ */
+static char **
+env_without_stale(struct job *job, char *const *envp, struct strvec *keep)
+{
+	static const char *const facts[] = { "NGPU_PER_HOST", "HOSTFILE", "EZPZ_SCHEDULER",
+		"EZPZ_MACHINE", "EZPZ_LAUNCHER" };
+	const char *exported = env_get(envp, "EZPZ_JOBID");
+	char *native;
+
+	if (exported == NULL)
+		return (char **)envp;
+	native = native_jobid(envp);
+	if (strcmp(native, exported) == 0) {
+		free(native);
+		return (char **)envp;
+	}
+	job->stale_note = xasprintf("ignoring NGPU_PER_HOST, HOSTFILE, EZPZ_SCHEDULER, EZPZ_MACHINE "
+	    "and EZPZ_LAUNCHER: 'ezpz setup-env' exported them for %s%s, but this is %s%s",
+	    *exported ? "job " : "", *exported ? exported : "no job",
+	    *native ? "job " : "", *native ? native : "no job");
+	free(native);
+	for (; *envp; envp++) {
+		size_t i;
+		for (i = 0; i < NITEMS(facts); i++)
+			if (startswith(*envp, facts[i]) && (*envp)[strlen(facts[i])] == '=')
+				break;
+		if (i == NITEMS(facts))
+			strvec_push(keep, *envp);
+	}
+	return strvec_argv(keep);
+}
+
+int
+job_detect(struct job *job, char *const *envp_in, const char *hostname,
+    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err)
+{
+	struct strvec keep = STRVEC_INIT;
+	char *const *envp;
+	int r;
+
+	memset(job, 0, sizeof *job);
+	envp = env_without_stale(job, envp_in, &keep);
+	r = job_detect_env(job, envp, hostname, ps, o, io, err);
+	strvec_clear(&keep);
+	return r;
+}
+
+static int
+job_detect_env(struct job *job, char *const *envp, const char *hostname,
+    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err)
+{
+	const struct sched_ops *sc;
+
+	job->gpu_vendor = VENDOR_UNSET;
+	job->hostname = xstrdup(hostname);
+	if ((sc = sched_choose(job, envp, err)) == NULL)
+		goto fail;
+	job->sched = sc->id;
+	if (machine_choose(job, envp, ps, o, err) < 0)
+		goto fail;
+	if (sc->read(job, envp, io, err) < 0)
+		goto fail;
+	if (hostfile_override(job, envp, o, io, err) < 0)
+		goto fail;
+	if (job->hosts.n == 0) {
+		hostset_add(&job->hosts, job->hostname, 1);
+		job_set_src(&job->src.hosts, "this host");
+	}
+	if (job->src.jobid == NULL)
+		job_set_src(&job->src.jobid, job->jobid ? "?" : "no job");
+	if (job->src.hostfile == NULL)
+		job_set_src(&job->src.hostfile, job->hostfile ? "?" : "none");
+	if (gpus_choose(job, envp, io, err) < 0)
+		goto fail;
+	if (launcher_choose(job, envp, o, io, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	job_free(job);
+	return -1;
+}

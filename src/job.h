@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * job.h: the job ezpz is in — scheduler, job id, machine, hosts, GPUs per
+ * host, hostfile, launcher flavour — and where each fact came from.
+ * Detection is pure: the environment, profiles and options come in as
+ * arguments, and every file read, command run or topology load goes through
+ * struct job_io, which tests replace.
+ */
+#ifndef EZPZ_JOB_H
+#define EZPZ_JOB_H
+
+#include <stddef.h>
+
+#include "hostfile.h"
+#include "profile.h"
+#include "topo.h"
+#include "types.h"
+
+/* The edge: everything detection may need from the outside world. */
+struct job_io {
+	void *ctx;
+	/* Whole file, NUL-terminated; NULL with errno set on failure. */
+	char *(*read)(void *ctx, const char *path, size_t *len);
+	/* Run argv (no shell); stdout+stderr in *out. Exit status, or -1 if
+	 * it could not be started. */
+	int (*run)(void *ctx, char *const *argv, char **out);
+	/* Executable name on PATH, as a malloc'd path, or NULL. */
+	char *(*which)(void *ctx, const char *name);
+	/* This host's topology, loaded at most once; NULL with *err set. */
+	const struct topo *(*topo)(void *ctx, char **err);
+};
+
+struct job_opts {
+	const char *hostfile;    /* --hostfile */
+	const char *machine;     /* --machine */
+	const char *launcher;    /* --launcher */
+};
+
+/* Where a fact came from: "env:PBS_JOBID", "hwloc", "profile:aurora", ... */
+struct job_sources {
+	char *scheduler, *jobid, *machine, *hosts, *hostfile;
+	char *ngpu_per_host, *gpu_vendor, *launcher;
+};
+
+struct job {
+	enum sched sched;
+	char *jobid;               /* short id (PBS: before the first '.'); NULL outside a job */
+	char *hostname;            /* this host */
+	char *machine;             /* profile name; "generic" when none matched */
+	const struct profile *profile;   /* may be NULL when no profiles are installed */
+	struct hostset hosts;      /* unique, in order, with slot counts */
+	char *hostfile;            /* file the hosts came from, or NULL */
+	int ngpu_per_host;
+	enum vendor gpu_vendor;
+	int gpu_tiles;             /* tiles per GPU from the profile; 0 when none */
+	enum launcher launcher;    /* LAUNCHER_NONE when none was found */
+	char *launcher_path;       /* where it was found on PATH, or NULL */
+	char *stale_note;          /* why exported facts were ignored, or NULL */
+	struct job_sources src;
+};
+
+/*
+ * Detect the job.  envp is the environment to read, hostname this host's
+ * name.  Returns 0, or -1 with *err malloc'd ("PBS_NODEFILE '...': ...").
+ */
+int job_detect(struct job *job, char *const *envp, const char *hostname,
+    const struct profiles *ps, const struct job_opts *o, const struct job_io *io,
+    char **err);
+void job_free(struct job *job);
+
+/* Is this host one of the job's hosts (short names compared)? */
+int job_has_host(const struct job *job, const char *hostname);
+/* "x4105c0s4b0n0.hostmgmt..." -> length of "x4105c0s4b0n0". */
+size_t host_short_len(const char *host);
+
+/*
+ * Schedulers: small vtables (one file each).  detect() returns a confidence
+ * (0: not this one) and names the evidence; read() fills jobid and hosts.
+ */
+struct sched_ops {
+	enum sched id;
+	int (*detect)(char *const *envp, const char **evidence);
+	int (*read)(struct job *job, char *const *envp, const struct job_io *io, char **err);
+};
+
+extern const struct sched_ops sched_pbs, sched_slurm, sched_flux, sched_lsf, sched_local;
+
+/* Helpers the scheduler files share. */
+int job_hosts_from_text(struct job *job, const char *text, const char *path, char **err);
+void job_set_src(char **slot, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

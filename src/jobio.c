@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * jobio.c: the I/O edge of job detection: reading files, running probes
+ * (bounded in time), loading hwloc at most once and only when a fact needs
+ * it, and loading the machine profiles.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "jobio.h"
+#include "path.h"
+#include "util.h"
+
+#define PROBE_TIMEOUT_MS 10000
+
+static char *
+io_read(void *ctx, const char *path, size_t *len)
+{
+	(void)ctx;
+	return read_file(path, len);
+}
+
+static int
+io_run(void *ctx, char *const *argv, char **out)
+{
+	struct jobctx *c = ctx;
+	return exec_capture(argv, c->envp, PROBE_TIMEOUT_MS, out);
+}
+
+static char *
+io_which(void *ctx, const char *name)
+{
+	struct jobctx *c = ctx;
+	return path_which(c->envp, name);
+}
+
+static const struct topo *
+io_topo(void *ctx, char **err)
+{
+	struct jobctx *c = ctx;
+	if (c->topo_state == 0) {
+		const char *xml = c->topology ? c->topology : env_nonempty(c->envp, "EZPZ_TOPOLOGY");
+		c->topo_state = topo_load(&c->topo, xml, &c->topo_err) == 0 ? 1 : -1;
+	}
+	if (c->topo_state < 0) {
+		*err = xstrdup(c->topo_err);
+		return NULL;
+	}
+	return &c->topo;
+}
+
+char *
+this_hostname(char *const *envp)
+{
+	const char *h = env_nonempty(envp, "EZPZ_HOSTNAME");
+	char buf[256];
+	if (h)
+		return xstrdup(h);
+	if (gethostname(buf, sizeof buf) < 0)
+		return xstrdup("localhost");
+	buf[sizeof buf - 1] = '\0';
+	return xstrdup(buf);
+}
+
+void
+jobctx_init(struct jobctx *c, char **envp, const char *topology)
+{
+	struct strvec errs = STRVEC_INIT;
+	char *datadir;
+
+	memset(c, 0, sizeof *c);
+	c->envp = envp;
+	c->topology = topology;
+	c->io = (struct job_io){ c, io_read, io_run, io_which, io_topo };
+	datadir = path_datadir(envp);
+	if (profiles_load_default(&c->profiles, datadir, envp, &errs) > 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			error("%s", errs.v[i]);
+		die("%zu error%s in machine profiles; fix or remove the file%s named above "
+		    "(see ezpz-machines(5))", errs.n, errs.n == 1 ? "" : "s", errs.n == 1 ? "" : "s");
+	}
+	strvec_clear(&errs);
+	free(datadir);
+}
+
+void
+jobctx_detect(struct jobctx *c, const struct job_opts *o)
+{
+	char *err = NULL, *host = this_hostname(c->envp);
+	if (job_detect(&c->job, c->envp, host, &c->profiles, o, &c->io, &err) < 0)
+		die("%s", err);
+	free(host);
+}
+
+const struct topo *
+jobctx_topo(struct jobctx *c)
+{
+	char *err = NULL;
+	const struct topo *t = io_topo(c, &err);
+	if (t == NULL)
+		die("%s", err);
+	return t;
+}
+
+void
+jobctx_free(struct jobctx *c)
+{
+	job_free(&c->job);
+	if (c->topo_state == 1)
+		topo_free(&c->topo);
+	free(c->topo_err);
+	profiles_free(&c->profiles);
+}
+
+int
+jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg)
+{
+	switch (id) {
+	case JOBOPT_HOSTFILE: o->hostfile = arg; return 1;
+	case JOBOPT_MACHINE: o->machine = arg; return 1;
+	case JOBOPT_LAUNCHER: o->launcher = arg; return 1;
+	case JOBOPT_TOPOLOGY: *topology = arg; return 1;
+	}
+	return 0;
+}

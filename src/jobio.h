@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * jobio.h: the real edge behind struct job_io (files, probes, hwloc), and
+ * the one call commands use to detect the job they run in.
+ */
+#ifndef EZPZ_JOBIO_H
+#define EZPZ_JOBIO_H
+
+#include "job.h"
+#include "profile.h"
+
+struct jobctx {
+	char **envp;
+	const char *topology;      /* --topology, else $EZPZ_TOPOLOGY, else this host */
+	struct topo topo;
+	int topo_state;            /* 0 not loaded, 1 loaded, -1 failed */
+	char *topo_err;
+	struct profiles profiles;
+	struct job_io io;
+	struct job job;
+};
+
+/* The options every job-aware command accepts, and their handler. */
+enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY };
+#define JOBOPT_ENTRIES \
+	{ JOBOPT_HOSTFILE, "--hostfile", "FILE", "@file", \
+	  "use the hosts in FILE instead of the job's (else $HOSTFILE)" }, \
+	{ JOBOPT_MACHINE, "--machine", "NAME", "@machine", \
+	  "use machine profile NAME instead of detecting it (else $EZPZ_MACHINE)" }, \
+	{ JOBOPT_LAUNCHER, "--launcher", "NAME", "pals|mpich|openmpi|srun", \
+	  "launcher flavour (else $EZPZ_LAUNCHER, the profile, or probing)" }, \
+	{ JOBOPT_TOPOLOGY, "--topology", "FILE.xml", "@file", \
+	  "read this host's hardware from an hwloc XML file (else $EZPZ_TOPOLOGY)" }
+/* Store a JOBOPT_* option; returns 1 if id was one. */
+int jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg);
+
+/*
+ * Load profiles (every profile error is printed; a bad profile is fatal)
+ * and detect the job.  Dies with a message on failure.
+ */
+void jobctx_init(struct jobctx *c, char **envp, const char *topology);
+void jobctx_detect(struct jobctx *c, const struct job_opts *o);
+/* This host's topology (cached); dies if it cannot be loaded. */
+const struct topo *jobctx_topo(struct jobctx *c);
+void jobctx_free(struct jobctx *c);
+/* This host's name: $EZPZ_HOSTNAME, else gethostname(); malloc'd. */
+char *this_hostname(char *const *envp);
+
+#endif

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * json.c: the only file that includes cJSON.h.  The keys written here are a
+ * contract (documented in ezpz(1)); other tools and tests parse them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "bind.h"
+#include "json.h"
+#include "plan.h"
+#include "util.h"
+
+static cJSON *
+str_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *
+strings(char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+static char *
+finish(cJSON *o)
+{
+	char *s = cJSON_Print(o), *r;
+	cJSON_Delete(o);
+	if (s == NULL)
+		die("out of memory printing JSON");
+	r = xasprintf("%s\n", s);
+	cJSON_free(s);
+	return r;
+}
+
+static cJSON *
+job_sources(const struct job_sources *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "scheduler", str_or_null(s->scheduler));
+	cJSON_AddItemToObject(o, "jobid", str_or_null(s->jobid));
+	cJSON_AddItemToObject(o, "machine", str_or_null(s->machine));
+	cJSON_AddItemToObject(o, "hosts", str_or_null(s->hosts));
+	cJSON_AddItemToObject(o, "hostfile", str_or_null(s->hostfile));
+	cJSON_AddItemToObject(o, "ngpu_per_host", str_or_null(s->ngpu_per_host));
+	cJSON_AddItemToObject(o, "gpu_vendor", str_or_null(s->gpu_vendor));
+	cJSON_AddItemToObject(o, "launcher", str_or_null(s->launcher));
+	return o;
+}
+
+static void
+add_job(cJSON *o, const struct job *job)
+{
+	cJSON *hosts = cJSON_CreateArray(), *slots = cJSON_CreateArray();
+	const char *launcher = job->launcher == LAUNCHER_NONE ? NULL : launcher_name(job->launcher);
+
+	for (size_t i = 0; i < job->hosts.n; i++) {
+		cJSON_AddItemToArray(hosts, cJSON_CreateString(job->hosts.v[i].name));
+		cJSON_AddItemToArray(slots, cJSON_CreateNumber(job->hosts.v[i].slots));
+	}
+	cJSON_AddStringToObject(o, "scheduler", sched_name(job->sched));
+	cJSON_AddItemToObject(o, "jobid", str_or_null(job->jobid));
+	cJSON_AddStringToObject(o, "machine", job->machine);
+	cJSON_AddItemToObject(o, "profile", str_or_null(job->profile ? job->profile->file : NULL));
+	cJSON_AddStringToObject(o, "hostname", job->hostname);
+	cJSON_AddItemToObject(o, "hosts", hosts);
+	cJSON_AddItemToObject(o, "slots", slots);
+	cJSON_AddNumberToObject(o, "nhosts", (double)job->hosts.n);
+	cJSON_AddNumberToObject(o, "ngpu_per_host", job->ngpu_per_host);
+	cJSON_AddNumberToObject(o, "ngpus", (double)job->ngpu_per_host * (double)job->hosts.n);
+	cJSON_AddStringToObject(o, "gpu_vendor", vendor_name(job->gpu_vendor));
+	cJSON_AddNumberToObject(o, "gpu_tiles", job->gpu_tiles);
+	cJSON_AddItemToObject(o, "hostfile", str_or_null(job->hostfile));
+	cJSON_AddItemToObject(o, "launcher", str_or_null(launcher));
+	cJSON_AddItemToObject(o, "launcher_path", str_or_null(job->launcher_path));
+	cJSON_AddItemToObject(o, "sources", job_sources(&job->src));
+}
+
+static cJSON *
+topo_json(const struct topo *t)
+{
+	cJSON *o = cJSON_CreateObject(), *gpus = cJSON_CreateArray();
+	cJSON_AddStringToObject(o, "source", t->source);
+	cJSON_AddNumberToObject(o, "packages", t->npackages);
+	cJSON_AddNumberToObject(o, "cores", (double)t->ncores);
+	cJSON_AddNumberToObject(o, "pus", t->npus);
+	cJSON_AddItemToObject(o, "gpu_backend", str_or_null(t->backend));
+	for (size_t i = 0; i < t->ngpus; i++) {
+		const struct topo_gpu *g = &t->gpus[i];
+		cJSON *x = cJSON_CreateObject();
+		int *pus = xcalloc(g->ncores ? g->ncores : 1, sizeof *pus);
+		char *list;
+		for (size_t c = 0; c < g->ncores; c++)
+			pus[c] = t->cores[g->cores[c]].pus[0];
+		list = bind_format_ranges(pus, g->ncores);
+		cJSON_AddStringToObject(x, "name", g->name);
+		cJSON_AddStringToObject(x, "vendor", vendor_name(g->vendor));
+		cJSON_AddItemToObject(x, "model", str_or_null(g->model));
+		cJSON_AddItemToObject(x, "pci", str_or_null(g->pci));
+		/* the cores nearest the GPU, named by their first PU */
+		cJSON_AddItemToObject(x, "near_cores", str_or_null(g->ncores ? list : NULL));
+		cJSON_AddItemToArray(gpus, x);
+		free(list);
+		free(pus);
+	}
+	cJSON_AddItemToObject(o, "gpus", gpus);
+	return o;
+}
+
+char *
+json_job(const struct job *job, const struct topo *t)
+{
+	cJSON *o = cJSON_CreateObject();
+	add_job(o, job);
+	if (t)
+		cJSON_AddItemToObject(o, "this_host", topo_json(t));
+	return finish(o);
+}
+
+static cJSON *
+env_object(const struct strvec *env)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; i < env->n; i++) {
+		const char *eq = strchr(env->v[i], '=');
+		char *k = xstrndup(env->v[i], (size_t)(eq - env->v[i]));
+		cJSON_AddStringToObject(o, k, eq + 1);
+		free(k);
+	}
+	return o;
+}
+
+char *
+json_plan(const struct plan *p, const struct job *job)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "argv", strings(p->argv.v, p->argv.n));
+	cJSON_AddItemToObject(o, "launcher_argv", strings(p->launcher_argv.v, p->launcher_argv.n));
+	cJSON_AddItemToObject(o, "command", strings(p->command.v, p->command.n));
+	cJSON_AddItemToObject(o, "env", env_object(&p->env));
+	cJSON_AddNumberToObject(o, "nproc", p->np);
+	cJSON_AddNumberToObject(o, "ppn", p->ppn);
+	cJSON_AddNumberToObject(o, "nhosts_used", p->nhosts);
+	cJSON_AddItemToObject(o, "cpu_bind", str_or_null(p->cpu_bind));
+	add_job(o, job);
+	/* the plan's launcher wins over the job's guess (e.g. --launcher) */
+	cJSON_ReplaceItemInObject(o, "launcher", cJSON_CreateString(launcher_name(p->launcher)));
+	return finish(o);
+}

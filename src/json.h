@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * json.h: JSON views of ezpz's structs, siblings of the text views.  Only
+ * json.c sees cJSON.  Each function returns a malloc'd, newline-terminated
+ * document.
+ */
+#ifndef EZPZ_JSON_H
+#define EZPZ_JSON_H
+
+#include "job.h"
+#include "topo.h"
+
+struct plan;
+
+/* `ezpz info --json`: the job, plus this host's hardware when t is given. */
+char *json_job(const struct job *job, const struct topo *t);
+/* `ezpz launch --dry-run --json`: the plan and the job's fields. */
+char *json_plan(const struct plan *p, const struct job *job);
+
+#endif

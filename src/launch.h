@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * launch.h: the launch path shared by `ezpz launch` and `ezpz test`: option
+ * table, parsing, the banner, dry-run views, and running with retries.
+ */
+#ifndef EZPZ_LAUNCH_H
+#define EZPZ_LAUNCH_H
+
+#include "ezpz.h"
+#include "job.h"
+#include "plan.h"
+
+struct launch_args {
+	const char *name;        /* "launch" or "test", for messages */
+	struct launch_opts lo;
+	struct job_opts jo;
+	const char *topology;
+	int dry_run, json, quiet, verbose;
+	int timeout, retries, grace;
+	const char *log;
+};
+
+/* The launch options (ezpz launch; ezpz test adds none of its own). */
+extern const struct opt launch_opts_table[];
+
+void launch_args_init(struct launch_args *a, const char *name);
+void launch_args_free(struct launch_args *a);
+/*
+ * Parse options from argv[1..].  With pass_unknown, options ezpz does not
+ * know go to the launcher (see ezpz-launch(1) for the exact rule); else
+ * they are usage errors.  Returns the index of the first word after the
+ * options (after a "--" if one ended them); *dashdash says whether one did.
+ * -m/-c (when allowed) fill a->lo.command and return argc.
+ */
+int launch_parse(struct launch_args *a, const struct ezpz_cmd *cmd, int argc, char **argv,
+    int pass_unknown, int *dashdash);
+/* Detect, plan, show, run (with retries); returns the exit status. */
+int launch_execute(struct launch_args *a);
+/* The Python for -m/-c: $VIRTUAL_ENV/bin/python3, $CONDA_PREFIX/bin/python3,
+ * else python3 on PATH; malloc'd. */
+char *launch_python(char *const *envp);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* path.c: locating ezpz's own files and executables on PATH. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "path.h"
+#include "strvec.h"
+#include "util.h"
+
+char *
+path_self(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n <= 0 || (size_t)n >= sizeof buf - 1)
+		return xstrdup("ezpz");
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+static char *
+path_sibling(char *const *envp, const char *var, const char *rel)
+{
+	const char *v = env_nonempty(envp, var);
+	char *self, *slash, *r;
+	if (v)
+		return xstrdup(v);
+	self = path_self();
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	r = xasprintf("%s/../%s", self, rel);
+	free(self);
+	return r;
+}
+
+char *
+path_datadir(char *const *envp)
+{
+	return path_sibling(envp, "EZPZ_DATADIR", "share/ezpz");
+}
+
+char *
+path_libexecdir(char *const *envp)
+{
+	return path_sibling(envp, "EZPZ_LIBEXECDIR", "libexec/ezpz");
+}
+
+static int
+is_exec_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+char *
+path_which(char *const *envp, const char *name)
+{
+	const char *path = env_get(envp, "PATH"), *p;
+	if (strchr(name, '/'))
+		return is_exec_file(name) ? xstrdup(name) : NULL;
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; ) {
+		size_t len = strcspn(p, ":");
+		char *cand = xasprintf("%.*s/%s", (int)(len ? len : 1), len ? p : ".", name);
+		if (is_exec_file(cand))
+			return cand;
+		free(cand);
+		if (p[len] == '\0')
+			return NULL;
+		p += len + 1;
+	}
+}

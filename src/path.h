@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * path.h: where ezpz's own files are.  The build tree is laid out like an
+ * install (bin/, libexec/ezpz/, share/ezpz/), so both find their worker and
+ * profiles relative to the running binary, never the source tree.
+ */
+#ifndef EZPZ_PATH_H
+#define EZPZ_PATH_H
+
+/* Absolute path of the running ezpz binary; malloc'd. */
+char *path_self(void);
+/* share/ezpz: $EZPZ_DATADIR, else <bindir>/../share/ezpz; malloc'd. */
+char *path_datadir(char *const *envp);
+/* libexec/ezpz: $EZPZ_LIBEXECDIR, else <bindir>/../libexec/ezpz; malloc'd. */
+char *path_libexecdir(char *const *envp);
+/* name on the PATH of envp, as a malloc'd path, or NULL.  Names with a
+ * slash are checked as given. */
+char *path_which(char *const *envp, const char *name);
+
+#endif

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan.c: sizes, binding and environment for a launch.  Pure: everything
+ * comes from the job, the options and the environment passed in.
+ *
+ * Sizes follow the Python ezpz's inference, with its crashes turned into
+ * messages that name the numbers: -nh, -ppn and -n fill in each other;
+ * by default every host of the job runs one rank per GPU (one rank per host
+ * on CPU-only hosts in a job; $WORLD_SIZE, else 2, on a laptop).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bind.h"
+#include "plan.h"
+#include "shell.h"
+#include "util.h"
+
+#define MASTER_PORT_BASE 29500
+#define MASTER_PORT_SPAN 1000
+
+static int
+usage_err(char **err, const char *fmt, ...) PRINTF(2, 3);
+
+static int
+usage_err(char **err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	*err = xvasprintf(fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+local_ranks_default(char *const *envp, char **err)
+{
+	const char *ws = env_nonempty(envp, "WORLD_SIZE"), *why;
+	long n;
+	if (ws == NULL)
+		return 2;
+	if (parse_long(ws, 1, 1 << 20, &n, &why) < 0)
+		return usage_err(err, "WORLD_SIZE='%s': %s (it sets the number of ranks outside a job; "
+		    "unset it or pass -n)", ws, why);
+	return (int)n;
+}
+
+static int
+sizes_fill(struct plan *p, const struct job *job, int local, int def_ppn,
+    const struct launch_opts *o, char **err)
+{
+	int nh_max = (int)job->hosts.n, np = o->np, ppn = o->ppn, nh = o->nhosts;
+
+	if (nh > 0) {
+		if (ppn > 0) {
+			if (np > 0 && np != nh * ppn)
+				return usage_err(err, "-n %d does not match -nh %d x -ppn %d = %d",
+				    np, nh, ppn, nh * ppn);
+		} else if (np > 0) {
+			if (np % nh)
+				return usage_err(err, "-n %d is not a multiple of -nh %d", np, nh);
+			ppn = np / nh;
+		} else {
+			ppn = def_ppn;
+		}
+	} else if (np > 0 && ppn > 0) {
+		if (np % ppn)
+			return usage_err(err, "-n %d is not a multiple of -ppn %d", np, ppn);
+		nh = np / ppn;
+		if (nh > nh_max)
+			return usage_err(err, "-n %d with -ppn %d needs %d hosts, but the job has %d",
+			    np, ppn, nh, nh_max);
+	} else if (np > 0) {
+		nh = local ? 1 : nh_max;
+		if (np % nh)
+			return usage_err(err, "-n %d does not divide evenly over the job's %d hosts; "
+			    "add -ppn or -nh (e.g. -n %d -nh 1)", np, nh, np);
+		ppn = np / nh;
+	} else {
+		nh = nh_max;
+		ppn = ppn > 0 ? ppn : def_ppn;
+	}
+	p->nhosts = nh;
+	p->ppn = ppn;
+	p->np = nh * ppn;
+	return 0;
+}
+
+static int
+plan_sizes(struct plan *p, const struct job *job, char *const *envp,
+    const struct launch_opts *o, char **err)
+{
+	int local = job->sched == SCHED_LOCAL && job->hostfile == NULL;
+	int nh_max = (int)job->hosts.n, gpn = job->ngpu_per_host, def_ppn;
+
+	if (o->nhosts > nh_max) {
+		if (local)
+			return usage_err(err, "-nh %d: outside a job only this host is available "
+			    "(pass --hostfile to use others)", o->nhosts);
+		return usage_err(err, "-nh %d: the job has only %d host%s", o->nhosts, nh_max,
+		    nh_max == 1 ? "" : "s");
+	}
+	if (gpn > 0)
+		def_ppn = gpn;
+	else if (!local)
+		def_ppn = 1;
+	else if ((def_ppn = local_ranks_default(envp, err)) < 0)
+		return -1;
+	if (sizes_fill(p, job, local, def_ppn, o, err) < 0)
+		return -1;
+	if (gpn > 0 && p->ppn > gpn)
+		return usage_err(err, "%d ranks per host, but each host has %d GPUs (%s); use -ppn %d or "
+		    "fewer, or set NGPU_PER_HOST", p->ppn, gpn, job->src.ngpu_per_host, gpn);
+	if (gpn > 0 && p->np < gpn * nh_max)
+		strvec_pushf(&p->notes, "using %d of the job's %d GPUs (%d host%s x %d)", p->np,
+		    gpn * nh_max, p->nhosts, p->nhosts == 1 ? "" : "s", p->ppn);
+	return 0;
+}
+
+/* --------------------------------------------------------------------- */
+/* CPU binding                                                            */
+
+void
+cpu_bind_free(struct cpu_bind *b)
+{
+	free(b->list);
+	free(b->native);
+	free(b->from);
+	memset(b, 0, sizeof *b);
+}
+
+int
+cpu_bind_parse(const char *s, struct cpu_bind *b, char **err)
+{
+	static const struct { const char *name; enum bind_kind kind; } words[] = {
+		{ "none", BIND_NONE }, { "auto", BIND_AUTO }, { "depth", BIND_DEPTH },
+		{ "core", BIND_CORE }, { "cores", BIND_CORE }, { "socket", BIND_SOCKET },
+		{ "sockets", BIND_SOCKET }, { "numa", BIND_NUMA },
+	};
+	char *v = xstrdup(s), *t = strtrim(v);
+
+	if (startswith(t, "--cpu-bind="))
+		t = strtrim(t + strlen("--cpu-bind="));
+	memset(b, 0, sizeof *b);
+	if (*t == '\0') {
+		free(v);
+		return 0;   /* BIND_UNSET */
+	}
+	for (size_t i = 0; i < NITEMS(words); i++)
+		if (strcmp(t, words[i].name) == 0)
+			b->kind = words[i].kind;
+	if (b->kind == BIND_UNSET && startswith(t, "list:")) {
+		const char *g = t + 5;
+		if (*g == '\0' || strspn(g, "0123456789,-:") != strlen(g)) {
+			*err = xasprintf("cpu binding '%s': a list is groups of CPU numbers and ranges "
+			    "separated by ':' (list:0-7:8-15)", s);
+			free(v);
+			return -1;
+		}
+		b->kind = BIND_LIST;
+		b->list = xstrdup(g);
+	}
+	if (b->kind == BIND_UNSET && startswith(t, "depth:")) {
+		const char *why;
+		long d;
+		if (parse_long(t + 6, 1, 4096, &d, &why) < 0) {
+			*err = xasprintf("cpu binding '%s': depth:N needs a whole number of cores", s);
+			free(v);
+			return -1;
+		}
+		b->kind = BIND_DEPTH;
+		b->depth = (int)d;
+	}
+	if (b->kind == BIND_UNSET) {
+		b->kind = BIND_NATIVE;   /* the launcher's own syntax, e.g. verbose,list:... */
+		b->native = xstrdup(t);
+	}
+	free(v);
+	return 0;
+}
+
+static int
+bind_from_topo(struct plan *p, const struct job *job, const struct job_io *io, char **err)
+{
+	const struct profile *pr = job->profile;
+	const struct topo *t;
+	struct bind_plan bp;
+	char *terr = NULL, *list;
+
+	if ((t = io->topo(io->ctx, &terr)) == NULL) {
+		*err = xasprintf("--cpu-bind auto needs this host's topology: %s", terr);
+		free(terr);
+		return -1;
+	}
+	if (p->bind.kind == BIND_DEPTH) {
+		p->bind.depth = (int)t->ncores / p->ppn;
+		if (p->bind.depth < 1)
+			p->bind.depth = 1;
+		return 0;
+	}
+	if (bind_auto(t, p->ppn, pr ? pr->reserved_cores : NULL, pr ? pr->nreserved : 0,
+	    &bp, &terr) < 0) {
+		*err = xasprintf("--cpu-bind auto: %s", terr);
+		free(terr);
+		return -1;
+	}
+	list = bind_list(t, &bp);
+	bind_free(&bp);
+	p->bind.kind = BIND_LIST;
+	free(p->bind.list);
+	p->bind.list = list;
+	return 0;
+}
+
+/* The binding asked for: --cpu-bind, CPU_BIND, the profile, or none. */
+static int
+bind_select(struct plan *p, const struct job *job, char *const *envp,
+    const struct launch_opts *o, char **err)
+{
+	const char *env = env_nonempty(envp, "CPU_BIND");
+	const struct profile *pr = job->profile;
+	const char *v = NULL, *from = NULL;
+
+	if (o->cpu_bind) {
+		v = o->cpu_bind;
+		from = "--cpu-bind";
+		if (env)
+			strvec_pushf(&p->notes, "both --cpu-bind and CPU_BIND are set; "
+			    "--cpu-bind wins (CPU_BIND='%s' ignored)", env);
+	} else if (env) {
+		v = env;
+		from = "CPU_BIND";
+	} else if (pr && pr->cpu_bind) {
+		v = pr->cpu_bind;
+		from = "profile";
+	}
+	if (v && cpu_bind_parse(v, &p->bind, err) < 0)
+		return -1;
+	if (from)
+		p->bind.from = streq(from, "profile") ? xasprintf("profile:%s", pr->name) : xstrdup(from);
+	if (from && streq(from, "profile") && p->bind.kind == BIND_DEPTH && pr->cpu_depth > 0)
+		p->bind.depth = pr->cpu_depth;
+	return 0;
+}
+
+static int
+plan_bind(struct plan *p, const struct job *job, char *const *envp, const struct job_io *io,
+    const struct launch_opts *o, char **err)
+{
+	if (bind_select(p, job, envp, o, err) < 0)
+		return -1;
+	/* A profile's fixed list is for its default ranks per host only. */
+	if (p->bind.kind == BIND_LIST && startswith(p->bind.from, "profile:") &&
+	    bind_list_ngroups(p->bind.list) != p->ppn) {
+		strvec_pushf(&p->notes, "the %s binding has %d groups but %d ranks run per host; "
+		    "computing one from the topology instead", p->bind.from, bind_list_ngroups(p->bind.list),
+		    p->ppn);
+		p->bind.kind = BIND_AUTO;
+	}
+	/* PALS on a machine without a policy: depth = physical cores / ranks. */
+	if (p->bind.kind == BIND_UNSET && p->launcher == LAUNCHER_PALS) {
+		p->bind.kind = BIND_DEPTH;
+		p->bind.from = xstrdup("default for pals: cores per host / ranks per host");
+	}
+	if (p->bind.kind == BIND_AUTO || (p->bind.kind == BIND_DEPTH && p->bind.depth == 0))
+		if (bind_from_topo(p, job, io, err) < 0)
+			return -1;
+	switch (p->bind.kind) {
+	case BIND_UNSET: p->cpu_bind = NULL; break;
+	case BIND_LIST: p->cpu_bind = xasprintf("list:%s", p->bind.list); break;
+	case BIND_DEPTH: p->cpu_bind = xasprintf("depth:%d", p->bind.depth); break;
+	case BIND_NATIVE: p->cpu_bind = xstrdup(p->bind.native); break;
+	case BIND_NONE: p->cpu_bind = xstrdup("none"); break;
+	case BIND_CORE: p->cpu_bind = xstrdup("core"); break;
+	case BIND_SOCKET: p->cpu_bind = xstrdup("socket"); break;
+	case BIND_NUMA: p->cpu_bind = xstrdup("numa"); break;
+	case BIND_AUTO: break;
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------------------- */
+/* Environment                                                            */
+
+static unsigned
+fnv1a(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int
+is_this_host(const struct job *job, const char *host)
+{
+	size_t n = host_short_len(host);
+	return host_short_len(job->hostname) == n && strncasecmp(host, job->hostname, n) == 0;
+}
+
+/* Every rank must agree on these without talking to each other. */
+static void
+plan_master(struct plan *p, const struct job *job, char *const *envp, const struct launch_opts *o)
+{
+	const char *first = job->hosts.v[0].name;
+	const char *suffix = job->profile ? job->profile->master_suffix : NULL;
+	int local = job->sched == SCHED_LOCAL && job->hostfile == NULL;
+
+	if (env_get(envp, "MASTER_ADDR") == NULL) {
+		if (local)
+			envset_set(&p->env, "MASTER_ADDR", "127.0.0.1");
+		else if (suffix)
+			strvec_pushf(&p->env, "MASTER_ADDR=%.*s%s", (int)host_short_len(first), first, suffix);
+		else
+			strvec_pushf(&p->env, "MASTER_ADDR=%s", first);
+	}
+	if (env_get(envp, "MASTER_PORT") == NULL) {
+		int port = MASTER_PORT_BASE;
+		if ((local || is_this_host(job, first)) && o->local_port > 0)
+			port = o->local_port;
+		else if (job->jobid)
+			port = MASTER_PORT_BASE + (int)(fnv1a(job->jobid) % MASTER_PORT_SPAN);
+		strvec_pushf(&p->env, "MASTER_PORT=%d", port);
+	}
+}
+
+static char *
+command_line(char *const *argv, size_t n)
+{
+	char *s = xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char *q = shell_quote(SHELL_SH, argv[i]);
+		char *j = xasprintf("%s%s%s", s, i ? " " : "", q);
+		free(q);
+		free(s);
+		s = j;
+	}
+	return s;
+}
+
+static void
+plan_env(struct plan *p, const struct job *job, char *const *envp, const struct launch_opts *o)
+{
+	static const char *const carried[] = { "PATH", "LD_LIBRARY_PATH", "PYTHONPATH",
+		"VIRTUAL_ENV", "CONDA_PREFIX" };
+	const struct profile *pr = job->profile;
+
+	if (env_get(envp, "PYTHONUNBUFFERED") == NULL)
+		envset_set(&p->env, "PYTHONUNBUFFERED", "1");
+	plan_master(p, job, envp, o);
+	strvec_pushf(&p->env, "EZPZ_LAUNCH_TIME=%.6f", o->launch_time);
+	if (o->rankenv) {
+		strvec_pushf(&p->env, "EZPZ_NGPU_PER_HOST=%d", job->ngpu_per_host);
+		strvec_pushf(&p->env, "EZPZ_GPU_VENDOR=%s", vendor_name(job->gpu_vendor));
+		if (job->gpu_tiles > 1)
+			strvec_pushf(&p->env, "EZPZ_GPU_TILES=%d", job->gpu_tiles);
+	}
+	for (size_t i = 0; pr && i < pr->env.n; i++) {
+		const char *eq = strchr(pr->env.v[i], '=');
+		char *k = xstrndup(pr->env.v[i], (size_t)(eq - pr->env.v[i]));
+		if (env_get(envp, k) == NULL)
+			envset_set(&p->env, k, eq + 1);
+		free(k);
+	}
+	for (size_t i = 0; i < o->env.n; i++) {
+		const char *eq = strchr(o->env.v[i], '=');
+		char *k = xstrndup(o->env.v[i], (size_t)(eq - o->env.v[i]));
+		envset_set(&p->env, k, eq + 1);
+		free(k);
+	}
+	for (size_t i = 0; i < p->env.n; i++)
+		strvec_pushf(&p->forward, "%.*s", (int)strcspn(p->env.v[i], "="), p->env.v[i]);
+	for (size_t i = 0; i < NITEMS(carried); i++)
+		if (env_get(envp, carried[i]) && strvec_find(&p->forward, carried[i]) < 0)
+			strvec_push(&p->forward, carried[i]);
+}
+
+/* --------------------------------------------------------------------- */
+
+const struct backend *
+backend_for(enum launcher l)
+{
+	switch (l) {
+	case LAUNCHER_PALS: return &be_pals;
+	case LAUNCHER_MPICH: return &be_mpich;
+	case LAUNCHER_OPENMPI: return &be_openmpi;
+	case LAUNCHER_SRUN: return &be_srun;
+	default: return NULL;
+	}
+}
+
+static void
+plan_rankenv(struct plan *p, const struct launch_opts *o)
+{
+	if (!o->rankenv)
+		return;
+	strvec_push(&p->rankenv_argv, o->self);
+	strvec_push(&p->rankenv_argv, "rankenv");
+	if (o->gpu_bind && !streq(o->gpu_bind, "none")) {
+		strvec_push(&p->rankenv_argv, "--gpu-bind");
+		strvec_push(&p->rankenv_argv, o->gpu_bind);
+	}
+	/* Launchers that cannot take a per-rank list leave binding to rankenv. */
+	if (p->bind.kind == BIND_LIST && (p->launcher == LAUNCHER_OPENMPI)) {
+		strvec_push(&p->rankenv_argv, "--cpu-bind");
+		strvec_pushf(&p->rankenv_argv, "list:%s", p->bind.list);
+	}
+	strvec_push(&p->rankenv_argv, "--");
+}
+
+int
+plan_build(struct plan *p, const struct job *job, char *const *envp,
+    const struct job_io *io, const struct launch_opts *o, char **err)
+{
+	const struct backend *be;
+	char *cmdline;
+
+	memset(p, 0, sizeof *p);
+	*err = NULL;
+	p->launcher = job->launcher;
+	if ((be = backend_for(p->launcher)) == NULL)
+		return usage_err(err, "no launcher: found none of mpiexec, mpirun%s on PATH; load your "
+		    "MPI module or pass --launcher", job->sched == SCHED_SLURM ? ", srun" : "");
+	if (plan_sizes(p, job, envp, o, err) < 0 || plan_bind(p, job, envp, io, o, err) < 0)
+		return -1;
+	p->hostfile = job->hostfile;
+	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 &&
+	    startswith(job->src.ngpu_per_host, "env:SLURM_");
+	strvec_pushv(&p->command, o->command.v);
+	plan_env(p, job, envp, o);
+	be->build(p, job);
+	if (job->profile)
+		strvec_pushv(&p->launcher_argv, job->profile->launcher_args.v);
+	strvec_pushv(&p->launcher_argv, o->passthrough.v);
+	plan_rankenv(p, o);
+	strvec_pushv(&p->argv, p->launcher_argv.v);
+	strvec_pushv(&p->argv, p->rankenv_argv.v);
+	strvec_pushv(&p->argv, p->command.v);
+	cmdline = command_line(p->argv.v, p->argv.n);
+	envset_set(&p->env, "EZPZ_RUN_COMMAND", cmdline);
+	free(cmdline);
+	return 0;
+}
+
+void
+plan_free(struct plan *p)
+{
+	cpu_bind_free(&p->bind);
+	free(p->cpu_bind);
+	strvec_clear(&p->launcher_argv);
+	strvec_clear(&p->rankenv_argv);
+	strvec_clear(&p->command);
+	strvec_clear(&p->argv);
+	strvec_clear(&p->env);
+	strvec_clear(&p->forward);
+	strvec_clear(&p->notes);
+	memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rank.c: rank facts from launcher variables (peers.md §4).  Launchers are
+ * tried as families, most specific first: Open MPI started inside a Slurm
+ * allocation still carries SLURM_PROCID (of its daemon), so Slurm comes
+ * last; Slurm's local rank is SLURM_LOCALID (the Python ezpz read
+ * SLURM_LOCAL_ID, which Slurm never sets).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind.h"
+#include "hostfile.h"
+#include "rank.h"
+#include "util.h"
+
+/* One launcher's variables; NULL where it has none. */
+struct family {
+	const char *name;
+	const char *rank, *size, *local_rank, *local_size, *node;
+};
+
+static const struct family families[] = {
+	{ "torchrun", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK" },
+	{ "PALS", "PALS_RANKID", "PMI_SIZE", "PALS_LOCAL_RANKID", "PALS_LOCAL_SIZE", "PALS_NODEID" },
+	{ "Open MPI", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
+	  "OMPI_COMM_WORLD_LOCAL_SIZE", NULL },
+	{ "Hydra", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", NULL },
+	{ "MVAPICH", "MV2_COMM_WORLD_RANK", "MV2_COMM_WORLD_SIZE", "MV2_COMM_WORLD_LOCAL_RANK",
+	  "MV2_COMM_WORLD_LOCAL_SIZE", NULL },
+	{ "Flux", "FLUX_TASK_RANK", "FLUX_JOB_SIZE", "FLUX_TASK_LOCAL_ID", NULL, NULL },
+	{ "LSF jsrun", "JSM_NAMESPACE_RANK", "JSM_NAMESPACE_SIZE", "JSM_NAMESPACE_LOCAL_RANK",
+	  "JSM_NAMESPACE_LOCAL_SIZE", NULL },
+	{ "Slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", NULL, "SLURM_NODEID" },
+};
+
+void
+rank_free(struct rankinfo *ri)
+{
+	free(ri->master);
+	free(ri->source);
+	memset(ri, 0, sizeof *ri);
+}
+
+static int
+get_num(char *const *envp, const char *var, long *out, char **err)
+{
+	const char *v, *why;
+	if (var == NULL || (v = env_nonempty(envp, var)) == NULL)
+		return 0;
+	if (parse_long(v, 0, 1L << 30, out, &why) < 0) {
+		*err = xasprintf("%s='%s': %s", var, v, why);
+		return -1;
+	}
+	return 1;
+}
+
+/* Slurm's local size is this node's entry of the step's tasks per node. */
+static int
+slurm_local_size(const struct rankinfo *ri, char *const *envp, long *out)
+{
+	static const char *const vars[] = { "SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE" };
+	for (size_t i = 0; i < NITEMS(vars); i++) {
+		const char *v = env_nonempty(envp, vars[i]);
+		int *tpn = NULL;
+		char *err = NULL;
+		long n;
+		if (v == NULL)
+			continue;
+		n = tasks_per_node_parse(v, &tpn, 1 << 20, &err);
+		free(err);
+		if (n > ri->node_rank && ri->node_rank >= 0) {
+			*out = tpn[ri->node_rank];
+			free(tpn);
+			return 1;
+		}
+		free(tpn);
+	}
+	return 0;
+}
+
+static int
+family_read(const struct family *f, struct rankinfo *ri, char *const *envp, char **err)
+{
+	long v;
+	int r;
+
+	if ((r = get_num(envp, f->rank, &ri->rank, err)) <= 0)
+		return r;
+	if (get_num(envp, f->size, &ri->size, err) < 0 ||
+	    get_num(envp, f->local_rank, &ri->local_rank, err) < 0)
+		return -1;
+	ri->local_size = -1;
+	ri->node_rank = -1;
+	if (get_num(envp, f->local_size, &ri->local_size, err) < 0)
+		return -1;
+	if ((r = get_num(envp, f->node, &v, err)) < 0)
+		return -1;
+	if (r)
+		ri->node_rank = v;
+	if (ri->local_size < 0 && streq(f->name, "Slurm") && !slurm_local_size(ri, envp, &ri->local_size))
+		ri->local_size = -1;
+	return 1;
+}
+
+int
+rank_from_env(struct rankinfo *ri, char *const *envp, char **err)
+{
+	memset(ri, 0, sizeof *ri);
+	for (size_t i = 0; i < NITEMS(families); i++) {
+		const struct family *f = &families[i];
+		int r;
+		/* torchrun is trusted only with its own marker, never a bare RANK */
+		if (i == 0 && !env_nonempty(envp, "TORCHELASTIC_RUN_ID") && !env_nonempty(envp, "GROUP_RANK"))
+			continue;
+		ri->size = 1;
+		if ((r = family_read(f, ri, envp, err)) < 0)
+			return -1;
+		if (r == 0)
+			continue;
+		if (ri->local_size < 0)       /* Flux, or a launcher that omits it */
+			ri->local_size = ri->size;
+		if (ri->node_rank < 0)        /* block mapping, as every ezpz backend uses */
+			ri->node_rank = ri->local_size > 0 ? ri->rank / ri->local_size : 0;
+		ri->nnodes = ri->local_size > 0 ? (ri->size + ri->local_size - 1) / ri->local_size : 1;
+		ri->source = xasprintf("env:%s (%s)", f->rank, f->name);
+		return 0;
+	}
+	ri->rank = ri->local_rank = ri->node_rank = 0;
+	ri->size = ri->local_size = ri->nnodes = 1;
+	ri->source = xstrdup("no launcher (rank 0 of 1)");
+	return 1;
+}
+
+int
+rank_validate(const struct rankinfo *ri, char **err)
+{
+	if (ri->size < 1 || ri->rank < 0 || ri->rank >= ri->size) {
+		*err = xasprintf("rank %ld of world size %ld (from %s) is impossible", ri->rank, ri->size,
+		    ri->source);
+		return -1;
+	}
+	if (ri->local_size < 1 || ri->local_size > ri->size || ri->local_rank < 0 ||
+	    ri->local_rank >= ri->local_size) {
+		*err = xasprintf("local rank %ld of local size %ld with world size %ld (from %s) is "
+		    "impossible", ri->local_rank, ri->local_size, ri->size, ri->source);
+		return -1;
+	}
+	return 0;
+}
+
+int
+rank_check_env(const struct rankinfo *ri, char *const *envp, char **err)
+{
+	const struct { const char *var; long want; } checks[] = {
+		{ "RANK", ri->rank }, { "WORLD_SIZE", ri->size },
+		{ "LOCAL_RANK", ri->local_rank }, { "LOCAL_WORLD_SIZE", ri->local_size },
+	};
+	for (size_t i = 0; i < NITEMS(checks); i++) {
+		const char *v = env_nonempty(envp, checks[i].var), *why;
+		long have;
+		if (v == NULL)
+			continue;
+		if (parse_long(v, 0, 1L << 30, &have, &why) < 0 || have != checks[i].want) {
+			*err = xasprintf("%s=%s is already set, but the launcher says %ld (%s); a login "
+			    "profile or an outer job may have exported it: unset %s", checks[i].var, v,
+			    checks[i].want, ri->source, checks[i].var);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Split a restriction list ("2,3" or "GPU-uuid,..." or "0.0,0.1"). */
+static size_t
+split_list(const char *s, struct strvec *out)
+{
+	char *copy = xstrdup(s), *tok, *save = NULL;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		strvec_push(out, strtrim(tok));
+	free(copy);
+	return out->n;
+}
+
+int
+rank_gpu_mask(enum vendor v, int ngpus, int tiles, long local_rank, long local_size,
+    char *const *envp, const char **var, char **value, char **err)
+{
+	struct strvec allowed = STRVEC_INIT;
+	const char *restrict_ = NULL;
+	long d;
+
+	switch (v) {
+	case VENDOR_NVIDIA: *var = "CUDA_VISIBLE_DEVICES"; break;
+	case VENDOR_AMD:
+		*var = env_nonempty(envp, "HIP_VISIBLE_DEVICES") ? "HIP_VISIBLE_DEVICES" : "ROCR_VISIBLE_DEVICES";
+		break;
+	case VENDOR_INTEL: *var = "ZE_AFFINITY_MASK"; break;
+	default:
+		*err = xasprintf("--gpu-bind per-rank: no GPU vendor known for this host "
+		    "(set EZPZ_GPU_VENDOR to nvidia, amd or intel)");
+		return -1;
+	}
+	if ((restrict_ = env_nonempty(envp, *var)) != NULL && split_list(restrict_, &allowed) > 0)
+		ngpus = (int)allowed.n;   /* the devices left to us, in the order given */
+	if (ngpus < 1) {
+		*err = xasprintf("--gpu-bind per-rank: this host has no GPUs to give local rank %ld",
+		    local_rank);
+		strvec_clear(&allowed);
+		return -1;
+	}
+	d = bind_gpu_of_rank((int)local_rank, (int)local_size, ngpus);
+	if (allowed.n)
+		*value = xstrdup(allowed.v[d]);
+	else if (v == VENDOR_INTEL && tiles > 1)
+		*value = xasprintf("%ld.%ld", d / tiles, d % tiles);
+	else
+		*value = xasprintf("%ld", d);
+	strvec_clear(&allowed);
+	return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sched_pbs.c: PBS Pro / OpenPBS jobs (ALCF Aurora, Polaris, Sunspot).
+ * Hosts come from $PBS_NODEFILE, else the job's file in the PBS spool
+ * ($PBS_HOME, default /var/spool/pbs, aux/<PBS_JOBID>), and only as a last
+ * resort from qstat: compute nodes often lack qstat, and a missing qstat
+ * must never break a job whose nodefile is right there.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "util.h"
+
+static int
+pbs_detect(char *const *envp, const char **evidence)
+{
+	if (env_nonempty(envp, "PBS_JOBID")) {
+		*evidence = "env:PBS_JOBID";
+		return 90;
+	}
+	return 0;
+}
+
+static int
+pbs_hosts_from_file(struct job *job, const struct job_io *io, const char *path,
+    const char *how, struct strvec *tried, char **err)
+{
+	char *text = io->read(io->ctx, path, NULL);
+	if (text == NULL) {
+		strvec_pushf(tried, "%s '%s': %s", how, path, strerror(errno));
+		return 0;
+	}
+	if (job_hosts_from_text(job, text, path, err) < 0) {
+		free(text);
+		return -1;
+	}
+	free(text);
+	job->hostfile = xstrdup(path);
+	job_set_src(&job->src.hosts, "%s", how);
+	job_set_src(&job->src.hostfile, "%s", how);
+	return 1;
+}
+
+/*
+ * qstat -f prints "exec_host = x1/0*64+x2/0*64", folding long values onto
+ * continuation lines that start with a tab.  Take the hosts before each '/'.
+ */
+static int
+pbs_hosts_from_qstat(struct job *job, const char *out)
+{
+	const char *p = strstr(out, "exec_host = ");
+	char *val, *q, *tok, *save = NULL;
+	size_t n = 0;
+
+	if (p == NULL)
+		return 0;
+	p += strlen("exec_host = ");
+	val = xmalloc(strlen(p) + 1);
+	while (*p) {
+		if (*p == '\n' && p[1] == '\t') {
+			p += 2;
+			continue;
+		}
+		if (*p == '\n')
+			break;
+		val[n++] = *p++;
+	}
+	val[n] = '\0';
+	for (tok = strtok_r(val, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
+		if ((q = strchr(tok, '/')) != NULL)
+			*q = '\0';
+		tok = strtrim(tok);
+		if (*tok)
+			hostset_add(&job->hosts, tok, 1);
+	}
+	free(val);
+	return job->hosts.n > 0;
+}
+
+static int
+pbs_read(struct job *job, char *const *envp, const struct job_io *io, char **err)
+{
+	const char *id = env_nonempty(envp, "PBS_JOBID");
+	const char *nodefile = env_nonempty(envp, "PBS_NODEFILE");
+	const char *home = env_nonempty(envp, "PBS_HOME");
+	struct strvec tried = STRVEC_INIT;
+	int r = 0;
+
+	if (id) {
+		job->jobid = xstrndup(id, strcspn(id, "."));
+		job_set_src(&job->src.jobid, "env:PBS_JOBID");
+	}
+	if (nodefile)
+		r = pbs_hosts_from_file(job, io, nodefile, "env:PBS_NODEFILE", &tried, err);
+	if (r == 0 && id) {
+		char *aux = xasprintf("%s/aux/%s", home ? home : "/var/spool/pbs", id);
+		r = pbs_hosts_from_file(job, io, aux, "pbs spool", &tried, err);
+		free(aux);
+	}
+	if (r == 0 && id) {
+		char *qstat = io->which(io->ctx, "qstat"), *out = NULL;
+		char *argv[] = { qstat, "-f", (char *)id, NULL };
+		if (qstat == NULL)
+			strvec_push(&tried, "qstat: not found on PATH");
+		else if (io->run(io->ctx, argv, &out) != 0 || !pbs_hosts_from_qstat(job, out))
+			strvec_pushf(&tried, "'qstat -f %s' gave no exec_host", id);
+		else
+			job_set_src(&job->src.hosts, "qstat");
+		free(qstat);
+		free(out);
+		r = job->hosts.n > 0;
+	}
+	if (r == 0) {
+		char *list = xstrdup("");
+		for (size_t i = 0; i < tried.n; i++) {
+			char *l = xasprintf("%s%s%s", list, i ? "; " : "", tried.v[i]);
+			free(list);
+			list = l;
+		}
+		*err = xasprintf("pbs job %s: cannot find its hosts (%s); set PBS_NODEFILE or pass "
+		    "--hostfile", id ? id : "(no PBS_JOBID)", *list ? list : "PBS_NODEFILE is not set");
+		free(list);
+		r = -1;
+	}
+	strvec_clear(&tried);
+	return r < 0 ? -1 : 0;
+}
+
+const struct sched_ops sched_pbs = { SCHED_PBS, pbs_detect, pbs_read };

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sched_slurm.c: Slurm jobs (NERSC Perlmutter, OLCF Frontier, any cluster).
+ * Hosts come from the job's node list (SLURM_JOB_NODELIST, not the step's),
+ * expanded by our own hostlist module; slots from SLURM_TASKS_PER_NODE
+ * when it describes the same number of nodes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostfile.h"
+#include "hostlist.h"
+#include "job.h"
+#include "util.h"
+
+static int
+slurm_detect(char *const *envp, const char **evidence)
+{
+	if (env_nonempty(envp, "SLURM_JOB_ID")) {
+		*evidence = "env:SLURM_JOB_ID";
+		return 80;
+	}
+	if (env_nonempty(envp, "SLURM_JOBID")) {
+		*evidence = "env:SLURM_JOBID";
+		return 80;
+	}
+	return 0;
+}
+
+static void
+slurm_slots(struct job *job, char *const *envp)
+{
+	const char *tpn = env_nonempty(envp, "SLURM_TASKS_PER_NODE");
+	int *v = NULL;
+	char *err = NULL;
+	long n;
+
+	if (tpn == NULL)
+		return;
+	n = tasks_per_node_parse(tpn, &v, (long)job->hosts.n, &err);
+	if (n == (long)job->hosts.n)
+		for (size_t i = 0; i < job->hosts.n; i++)
+			job->hosts.v[i].slots = v[i];
+	free(v);
+	free(err);
+}
+
+static int
+slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **err)
+{
+	static const char *const idvars[] = { "SLURM_JOB_ID", "SLURM_JOBID" };
+	static const char *const listvars[] = { "SLURM_JOB_NODELIST", "SLURM_NODELIST" };
+	const char *list = NULL, *var = NULL;
+	struct strvec hosts = STRVEC_INIT;
+	char *why = NULL;
+
+	(void)io;
+	for (size_t i = 0; i < NITEMS(idvars) && job->jobid == NULL; i++) {
+		const char *v = env_nonempty(envp, idvars[i]);
+		if (v) {
+			job->jobid = xstrdup(v);
+			job_set_src(&job->src.jobid, "env:%s", idvars[i]);
+		}
+	}
+	for (size_t i = 0; i < NITEMS(listvars) && list == NULL; i++)
+		if ((list = env_nonempty(envp, listvars[i])) != NULL)
+			var = listvars[i];
+	if (list == NULL) {
+		*err = xasprintf("slurm job %s: neither SLURM_JOB_NODELIST nor SLURM_NODELIST is set "
+		    "(are you inside the allocation?)", job->jobid ? job->jobid : "?");
+		return -1;
+	}
+	if (hostlist_expand(list, &hosts, &why) < 0) {
+		*err = xasprintf("%s='%s': %s", var, list, why);
+		free(why);
+		return -1;
+	}
+	for (size_t i = 0; i < hosts.n; i++)
+		hostset_add(&job->hosts, hosts.v[i], 1);
+	strvec_clear(&hosts);
+	slurm_slots(job, envp);
+	job_set_src(&job->src.hosts, "env:%s", var);
+	return 0;
+}
+
+const struct sched_ops sched_slurm = { SCHED_SLURM, slurm_detect, slurm_read };
