@@ -71,33 +71,19 @@ print_text(const struct job *job, const struct topo *t)
 }
 
 static void
-emit(enum shell sh, const char *k, const char *v)
-{
-	char *s = shell_export(sh, k, v);
-	fputs(s, stdout);
-	free(s);
-}
-
-static void
 print_shell(const struct job *job, enum shell sh)
 {
-	char buf[32], *hosts = hosts_text(job);
-	snprintf(buf, sizeof buf, "%zu", job->hosts.n);
-	emit(sh, "NHOSTS", buf);
-	snprintf(buf, sizeof buf, "%d", job->ngpu_per_host);
-	emit(sh, "NGPU_PER_HOST", buf);
-	snprintf(buf, sizeof buf, "%d", job->ngpu_per_host * (int)job->hosts.n);
-	emit(sh, "NGPUS", buf);
-	if (job->hostfile)
-		emit(sh, "HOSTFILE", job->hostfile);
-	emit(sh, "EZPZ_JOBID", job->jobid ? job->jobid : "");
-	emit(sh, "EZPZ_SCHEDULER", sched_name(job->sched));
-	emit(sh, "EZPZ_MACHINE", job->machine);
-	emit(sh, "EZPZ_HOSTS", hosts);
-	emit(sh, "EZPZ_GPU_VENDOR", vendor_name(job->gpu_vendor));
-	if (job->launcher != LAUNCHER_NONE)
-		emit(sh, "EZPZ_LAUNCHER", launcher_name(job->launcher));
-	free(hosts);
+	struct strvec env = STRVEC_INIT;
+	job_facts_env(job, &env);
+	for (size_t i = 0; i < env.n; i++) {
+		const char *eq = strchr(env.v[i], '=');
+		char *k = xstrndup(env.v[i], (size_t)(eq - env.v[i]));
+		char *line = shell_export(sh, k, eq + 1);
+		fputs(line, stdout);
+		free(line);
+		free(k);
+	}
+	strvec_clear(&env);
 }
 
 /* The shell to write for: --shell's value, else $SHELL, else sh. */

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "hostfile.h"
+#include "hostlist.h"
 #include "job.h"
 #include "util.h"
 
@@ -382,4 +383,27 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 fail:
 	job_free(job);
 	return -1;
+}
+
+void
+job_facts_env(const struct job *job, struct strvec *env)
+{
+	char **names = xcalloc(job->hosts.n ? job->hosts.n : 1, sizeof *names), *hosts;
+	for (size_t i = 0; i < job->hosts.n; i++)
+		names[i] = job->hosts.v[i].name;
+	hosts = hostlist_compress(names, job->hosts.n);
+	strvec_pushf(env, "NHOSTS=%zu", job->hosts.n);
+	strvec_pushf(env, "NGPU_PER_HOST=%d", job->ngpu_per_host);
+	strvec_pushf(env, "NGPUS=%d", job->ngpu_per_host * (int)job->hosts.n);
+	if (job->hostfile)
+		strvec_pushf(env, "HOSTFILE=%s", job->hostfile);
+	strvec_pushf(env, "EZPZ_JOBID=%s", job->jobid ? job->jobid : "");
+	strvec_pushf(env, "EZPZ_SCHEDULER=%s", sched_name(job->sched));
+	strvec_pushf(env, "EZPZ_MACHINE=%s", job->machine);
+	strvec_pushf(env, "EZPZ_HOSTS=%s", hosts);
+	strvec_pushf(env, "EZPZ_GPU_VENDOR=%s", vendor_name(job->gpu_vendor));
+	if (job->launcher != LAUNCHER_NONE)
+		strvec_pushf(env, "EZPZ_LAUNCHER=%s", launcher_name(job->launcher));
+	free(hosts);
+	free(names);
 }

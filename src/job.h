@@ -68,6 +68,14 @@ int job_detect(struct job *job, char *const *envp, const char *hostname,
     char **err);
 void job_free(struct job *job);
 
+/*
+ * The job's facts as the variables `ezpz info --shell` and `ezpz setup-env`
+ * export ("KEY=VALUE"): NHOSTS, NGPU_PER_HOST, NGPUS, HOSTFILE (when there
+ * is one), EZPZ_JOBID, EZPZ_SCHEDULER, EZPZ_MACHINE, EZPZ_HOSTS (a compressed
+ * hostlist), EZPZ_GPU_VENDOR, EZPZ_LAUNCHER (when there is one).
+ */
+void job_facts_env(const struct job *job, struct strvec *env);
+
 /* Is this host one of the job's hosts (short names compared)? */
 int job_has_host(const struct job *job, const char *hostname);
 /* "x4105c0s4b0n0.hostmgmt..." -> length of "x4105c0s4b0n0". */
