@@ -275,7 +275,7 @@ print_dry_run(const struct launch_args *a, const struct plan *p, const struct jo
 		return;
 	}
 	for (size_t i = 0; i < p->argv.n; i++) {
-		char *q = shell_quote(SHELL_SH, p->argv.v[i]);
+		char *q = shell_quote(SHELL_BASH, p->argv.v[i]);
 		printf("%s%s", i ? " " : "", q);
 		free(q);
 	}

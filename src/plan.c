@@ -332,7 +332,7 @@ command_line(char *const *argv, size_t n)
 {
 	char *s = xstrdup("");
 	for (size_t i = 0; i < n; i++) {
-		char *q = shell_quote(SHELL_SH, argv[i]);
+		char *q = shell_quote(SHELL_BASH, argv[i]);
 		char *j = xasprintf("%s%s%s", s, i ? " " : "", q);
 		free(q);
 		free(s);
