@@ -411,6 +411,29 @@ plan_rankenv(struct plan *p, const struct launch_opts *o)
 	strvec_push(&p->rankenv_argv, "--");
 }
 
+/* "-x" followed by name already in argv (Open MPI's forwarding flag)? */
+static int
+has_x(const struct strvec *argv, const char *name)
+{
+	for (size_t i = 0; i + 1 < argv->n; i++)
+		if (streq(argv->v[i], "-x") && streq(argv->v[i + 1], name))
+			return 1;
+	return 0;
+}
+
+/* The profile's flags, without repeating a "-x VAR" the backend already gave. */
+static void
+push_profile_args(struct plan *p, const struct strvec *args)
+{
+	for (size_t i = 0; i < args->n; i++) {
+		if (streq(args->v[i], "-x") && i + 1 < args->n && has_x(&p->launcher_argv, args->v[i + 1])) {
+			i++;
+			continue;
+		}
+		strvec_push(&p->launcher_argv, args->v[i]);
+	}
+}
+
 int
 plan_build(struct plan *p, const struct job *job, char *const *envp,
     const struct job_io *io, const struct launch_opts *o, char **err)
@@ -433,7 +456,7 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 	plan_env(p, job, envp, o);
 	be->build(p, job);
 	if (job->profile)
-		strvec_pushv(&p->launcher_argv, job->profile->launcher_args.v);
+		push_profile_args(p, &job->profile->launcher_args);
 	strvec_pushv(&p->launcher_argv, o->passthrough.v);
 	plan_rankenv(p, o);
 	strvec_pushv(&p->argv, p->launcher_argv.v);

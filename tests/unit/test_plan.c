@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for launch plans: sizes, binding and the exact launcher argv
+ * for every machine profile and launcher flavour, including the Python
+ * ezpz's pinned strings (ezpz-python.md §3.4, §12).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fakeio.h"
+#include "plan.h"
+#include "util.h"
+
+struct pl {
+	struct fakeio f;
+	struct profiles ps;
+	struct job job;
+	struct launch_opts lo;
+	struct plan p;
+	char *err;
+	int rc;
+	char *argv;      /* p.launcher_argv joined by spaces */
+};
+
+static const char *cmd[] = { "python3", "-m", "ezpz.examples.test", NULL };
+
+static void
+lo_init(struct launch_opts *lo)
+{
+	memset(lo, 0, sizeof *lo);
+	lo->np = lo->ppn = lo->nhosts = -1;
+	lo->rankenv = 1;   /* as ezpz launch defaults */
+	lo->self = "/opt/ezpz/bin/ezpz";
+	lo->local_port = 45678;
+	lo->launch_time = 1.5;
+	strvec_pushv(&lo->command, (char **)cmd);
+}
+
+static char *
+join(const struct strvec *sv)
+{
+	char *s = xstrdup("");
+	for (size_t i = 0; i < sv->n; i++) {
+		char *n = xasprintf("%s%s%s", s, i ? " " : "", sv->v[i]);
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
+/* Detect the job from env, then plan with lo (already filled). */
+static void
+plan(struct pl *x, char **env, const char *host, const char *topo)
+{
+	static const struct fake_cmd cmds[] = {
+		{ "mpirun", "/usr/bin/mpirun", "mpirun (Open MPI) 4.1.4\n", 0 }, { NULL, NULL, NULL, 0 } };
+	struct job_opts o = { 0 };
+	char *e = NULL;
+	fakeio_init(&x->f, cmds, topo);
+	load_builtin_profiles(&x->ps);
+	if (job_detect(&x->job, env, host, &x->ps, &o, &x->f.io, &e) < 0)
+		cr_assert_fail("detect: %s", e);
+	x->rc = plan_build(&x->p, &x->job, env, &x->f.io, &x->lo, &x->err);
+	x->argv = x->rc == 0 ? join(&x->p.launcher_argv) : NULL;
+}
+
+static void
+pl_free(struct pl *x)
+{
+	if (x->rc == 0)
+		plan_free(&x->p);
+	job_free(&x->job);
+	profiles_free(&x->ps);
+	fakeio_free(&x->f);
+	strvec_clear(&x->lo.command);
+	strvec_clear(&x->lo.env);
+	strvec_clear(&x->lo.passthrough);
+	free(x->argv);
+	free(x->err);
+}
+
+/* A PBS job on `host` with the given nodefile fixture; env extras appended. */
+static char **
+pbs_env(const char *nodefile, const char *extra1, const char *extra2)
+{
+	static char *env[8];
+	static char nf[4096];
+	char *path = fixture(nodefile);
+	snprintf(nf, sizeof nf, "PBS_NODEFILE=%s", path);
+	free(path);
+	env[0] = "PBS_JOBID=8518207.aurora-pbs-0001";
+	env[1] = nf;
+	env[2] = (char *)extra1;
+	env[3] = extra1 ? (char *)extra2 : NULL;
+	env[4] = NULL;
+	return env;
+}
+
+static const char *
+nodefile_path(const char *rel)
+{
+	static char buf[4096];
+	char *p = fixture(rel);
+	snprintf(buf, sizeof buf, "%s", p);
+	free(p);
+	return buf;
+}
+
+Test(plan, aurora_default_is_the_reference_line)
+{
+	struct pl x = { 0 };
+	char *want;
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	plan(&x, pbs_env("tests/fixtures/job/aurora-2n.nodefile", NULL, NULL), "x4105c0s4b0n0", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	want = xasprintf("mpiexec --envall --line-buffer --np=24 --ppn=12 --hostfile=%s "
+	    "--cpu-bind=list:1-8:9-16:17-24:25-32:33-40:41-48:53-60:61-68:69-76:77-84:85-92:93-100",
+	    nodefile_path("tests/fixtures/job/aurora-2n.nodefile"));
+	cr_expect_str_eq(x.argv, want);
+	cr_expect_eq(strstr(x.argv, "--no-vni"), NULL);
+	cr_expect_eq(x.f.topo_loads, 0, "no hwloc needed on aurora");
+	free(want);
+	pl_free(&x);
+}
+
+Test(plan, aurora_auto_binding_equals_the_profile)
+{
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.cpu_bind = "auto";
+	plan(&x, pbs_env("tests/fixtures/job/aurora-2n.nodefile", NULL, NULL), "x4105c0s4b0n0",
+	    "aurora-like.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(x.p.cpu_bind,
+	    "list:1-8:9-16:17-24:25-32:33-40:41-48:53-60:61-68:69-76:77-84:85-92:93-100");
+	pl_free(&x);
+}
+
+Test(plan, aurora_fewer_ranks_recomputes_the_list)
+{
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.ppn = 6;
+	plan(&x, pbs_env("tests/fixtures/job/aurora-2n.nodefile", NULL, NULL), "x4105c0s4b0n0",
+	    "aurora-like.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	/* 6 ranks, one per GPU: 3 per socket, 17 usable cores each */
+	cr_expect_str_eq(x.p.cpu_bind, "list:1-17:18-34:35-51:53-69:70-86:87-103");
+	cr_expect_eq(x.p.np, 12);
+	cr_expect_eq(x.p.notes.n, 2, "a note on the list, a note on the GPUs left idle");
+	pl_free(&x);
+}
+
+Test(plan, polaris_depth_and_sizes)
+{
+	static const struct { int n, ppn, nh; const char *frag; } cases[] = {
+		{ -1, -1, -1, "--np=8 --ppn=4" }, { 4, -1, -1, "--np=4 --ppn=2" },
+		{ 4, 4, -1, "--np=4 --ppn=4" }, { -1, -1, 1, "--np=4 --ppn=4" },
+		{ -1, 2, -1, "--np=4 --ppn=2" },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		struct pl x = { 0 };
+		char *want;
+		lo_init(&x.lo);
+		x.lo.rankenv = 0;
+		x.lo.np = cases[i].n;
+		x.lo.ppn = cases[i].ppn;
+		x.lo.nhosts = cases[i].nh;
+		plan(&x, pbs_env("tests/fixtures/job/polaris-2n.nodefile", NULL, NULL), "x3005c0s7b0n0", NULL);
+		cr_assert_eq(x.rc, 0, "%s", x.err);
+		want = xasprintf("mpiexec --envall --line-buffer %s --hostfile=%s --cpu-bind=depth --depth=8",
+		    cases[i].frag, nodefile_path("tests/fixtures/job/polaris-2n.nodefile"));
+		cr_expect_str_eq(x.argv, want, "case %zu", i);
+		free(want);
+		pl_free(&x);
+	}
+}
+
+Test(plan, inconsistent_sizes_name_the_numbers)
+{
+	static const struct { int n, ppn, nh; const char *msg; } cases[] = {
+		{ 5, -1, -1, "-n 5 does not divide evenly over the job's 2 hosts; add -ppn or -nh (e.g. -n 5 -nh 1)" },
+		{ -1, 8, -1, "8 ranks per host, but each host has 4 GPUs (profile:polaris); use -ppn 4 or fewer, or set NGPU_PER_HOST" },
+		{ 8, 8, -1, "8 ranks per host, but each host has 4 GPUs (profile:polaris); use -ppn 4 or fewer, or set NGPU_PER_HOST" },
+		{ -1, -1, 3, "-nh 3: the job has only 2 hosts" },
+		{ 6, 2, 2, "-n 6 does not match -nh 2 x -ppn 2 = 4" },
+		{ 5, -1, 2, "-n 5 is not a multiple of -nh 2" },
+		{ 12, 4, -1, "-n 12 with -ppn 4 needs 3 hosts, but the job has 2" },
+		{ 6, 4, -1, "-n 6 is not a multiple of -ppn 4" },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		struct pl x = { 0 };
+		lo_init(&x.lo);
+		x.lo.np = cases[i].n;
+		x.lo.ppn = cases[i].ppn;
+		x.lo.nhosts = cases[i].nh;
+		plan(&x, pbs_env("tests/fixtures/job/polaris-2n.nodefile", NULL, NULL), "x3005c0s7b0n0", NULL);
+		cr_assert_eq(x.rc, -1, "case %zu planned", i);
+		cr_expect_str_eq(x.err, cases[i].msg, "case %zu", i);
+		pl_free(&x);
+	}
+}
+
+Test(plan, cpu_bind_precedence)
+{
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	plan(&x, pbs_env("tests/fixtures/job/polaris-2n.nodefile", "CPU_BIND=--cpu-bind=list:0-1", NULL),
+	    "x3005c0s7b0n0", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect(strstr(x.argv, "--cpu-bind=list:0-1") != NULL, "%s", x.argv);
+	cr_expect_eq(strstr(x.argv, "--depth"), NULL);
+	pl_free(&x);
+
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	x.lo.cpu_bind = "list:2-3";
+	plan(&x, pbs_env("tests/fixtures/job/polaris-2n.nodefile", "CPU_BIND=--cpu-bind=list:0-1", NULL),
+	    "x3005c0s7b0n0", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect(strstr(x.argv, "--cpu-bind=list:2-3") != NULL, "%s", x.argv);
+	cr_expect(strstr(x.p.notes.v[0], "both --cpu-bind and CPU_BIND are set") != NULL);
+	pl_free(&x);
+}
+
+Test(plan, generic_pbs_pals_depth_from_topology)
+{
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	/* the reference's pinned default: 4 nodes x 4 GPUs, depth 8 on 32-core hosts */
+	plan(&x, pbs_env("tests/fixtures/job/aurora-2n.nodefile", "EZPZ_MACHINE=generic",
+	    "EZPZ_LAUNCHER=pals"), "somehost", "polaris-like.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect(strstr(x.argv, "--np=8 --ppn=4 ") != NULL, "%s", x.argv);
+	cr_expect(strstr(x.argv, "--cpu-bind=depth --depth=8") != NULL, "%s", x.argv);
+	pl_free(&x);
+}
+
+Test(plan, cpu_only_job_runs_one_rank_per_host)
+{
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	plan(&x, pbs_env("tests/fixtures/job/aurora-2n.nodefile", "EZPZ_MACHINE=generic",
+	    "EZPZ_LAUNCHER=mpich"), "cpunode", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect(startswith(x.argv, "mpiexec -n 2 -ppn 1 -f "), "%s", x.argv);
+	cr_expect(strstr(x.argv, " -genvall") != NULL);
+	pl_free(&x);
+}
+
+Test(plan, slurm_srun_gpu_flags_only_from_slurm)
+{
+	char *gres[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=nid[001-004]", "SLURM_GPUS_ON_NODE=4", NULL };
+	char *prof[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=nid[001-004]", NULL };
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	plan(&x, gres, "nid001", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(x.argv, "srun -u -N4 -n16 --ntasks-per-node=4 --gpus-per-node=4");
+	pl_free(&x);
+
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	x.lo.np = 16;
+	x.lo.nhosts = 4;
+	x.lo.cpu_bind = "cores";
+	plan(&x, prof, "nid001", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(x.argv, "srun -u -N4 -n16 --ntasks-per-node=4 --cpu-bind=cores");
+	pl_free(&x);
+
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	x.lo.nhosts = 2;
+	plan(&x, prof, "nid001", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(x.argv, "srun -u -N2 -n8 --ntasks-per-node=4");
+	pl_free(&x);
+}
+
+Test(plan, srun_list_binding_becomes_masks)
+{
+	char *env[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=f[1-2]", NULL };
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.cpu_bind = "list:1-8:9-16:64";
+	x.lo.ppn = 3;
+	plan(&x, env, "frontier-login", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect(strstr(x.argv, "--cpu-bind=mask_cpu:0x1fe,0x1fe00,0x10000000000000000") != NULL,
+	    "%s", x.argv);
+	pl_free(&x);
+}
+
+Test(plan, sophia_openmpi_forwards_environment)
+{
+	struct pl x = { 0 };
+	char *nf = xasprintf("%s", nodefile_path("tests/fixtures/job/polaris-2n.nodefile")), *want;
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	plan(&x, pbs_env("tests/fixtures/job/polaris-2n.nodefile", "PATH=/usr/bin", NULL),
+	    "sophia-gpu-01", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	want = xasprintf("mpirun -np 16 --hostfile %s --map-by ppr:8:node -x PYTHONUNBUFFERED "
+	    "-x MASTER_ADDR -x MASTER_PORT -x EZPZ_LAUNCH_TIME -x PATH -x LD_LIBRARY_PATH", nf);
+	cr_expect_str_eq(x.argv, want);
+	free(want);
+	free(nf);
+	pl_free(&x);
+}
+
+Test(plan, openmpi_list_binding_goes_to_rankenv)
+{
+	char *env[] = { NULL };
+	struct pl x = { 0 };
+	char *all;
+	lo_init(&x.lo);
+	x.lo.cpu_bind = "auto";
+	x.lo.np = 4;
+	plan(&x, env, "gpubox", "synthetic-4xA100.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	all = join(&x.p.argv);
+	cr_expect_str_eq(all, "mpirun -np 4 --bind-to none /opt/ezpz/bin/ezpz rankenv --cpu-bind "
+	    "list:0-1:2-3:4-5:6-7 -- python3 -m ezpz.examples.test");
+	free(all);
+	pl_free(&x);
+}
+
+Test(plan, mpich_list_binding_is_hydra_user_syntax)
+{
+	char *env[] = { "EZPZ_LAUNCHER=mpich", NULL };
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.cpu_bind = "list:0-1,4:2-3";
+	x.lo.np = 2;
+	plan(&x, env, "box", "synthetic-4xA100.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(x.argv, "mpiexec -n 2 -ppn 2 -genvall -bind-to user:0+1+4,2+3");
+	pl_free(&x);
+}
+
+Test(plan, local_defaults)
+{
+	char *ws[] = { "WORLD_SIZE=4", NULL };
+	char *none[] = { NULL };
+	char *badws[] = { "WORLD_SIZE=all", NULL };
+	struct pl x = { 0 };
+	char *all;
+
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	plan(&x, ws, "laptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	all = join(&x.p.argv);
+	cr_expect_str_eq(all, "mpirun -np 4 python3 -m ezpz.examples.test");
+	free(all);
+	cr_expect_str_eq(env_get(x.p.env.v, "MASTER_ADDR"), "127.0.0.1");
+	cr_expect_str_eq(env_get(x.p.env.v, "MASTER_PORT"), "45678");
+	cr_expect_str_eq(env_get(x.p.env.v, "PYTHONUNBUFFERED"), "1");
+	pl_free(&x);
+
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	plan(&x, none, "laptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_eq(x.p.np, 2, "2 ranks by default on a CPU laptop");
+	pl_free(&x);
+
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	plan(&x, none, "workstation", "synthetic-4xA100.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_eq(x.p.np, 4, "one rank per local GPU");
+	pl_free(&x);
+
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	x.lo.nhosts = 2;
+	plan(&x, none, "laptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, -1);
+	cr_expect_str_eq(x.err, "-nh 2: outside a job only this host is available (pass --hostfile to use others)");
+	pl_free(&x);
+
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	plan(&x, badws, "laptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, -1);
+	cr_expect(startswith(x.err, "WORLD_SIZE='all': not a number"), "%s", x.err);
+	pl_free(&x);
+}
+
+Test(plan, environment_and_rankenv)
+{
+	char *env[] = { "MASTER_PORT=1234", "PYTHONUNBUFFERED=0", NULL };
+	struct pl x = { 0 };
+	char *all;
+	lo_init(&x.lo);
+	x.lo.gpu_bind = "per-rank";
+	strvec_push(&x.lo.env, "FOO=a b");
+	strvec_push(&x.lo.env, "MASTER_ADDR=override");
+	strvec_push(&x.lo.passthrough, "--tag-output");
+	plan(&x, env, "gpubox", "synthetic-4xA100.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	all = join(&x.p.argv);
+	cr_expect_str_eq(all, "mpirun -np 4 --tag-output /opt/ezpz/bin/ezpz rankenv --gpu-bind "
+	    "per-rank -- python3 -m ezpz.examples.test");
+	free(all);
+	cr_expect_null(env_get(x.p.env.v, "MASTER_PORT"), "the user's MASTER_PORT stays");
+	cr_expect_null(env_get(x.p.env.v, "PYTHONUNBUFFERED"), "the user's value stays");
+	cr_expect_str_eq(env_get(x.p.env.v, "MASTER_ADDR"), "override", "-x wins");
+	cr_expect_str_eq(env_get(x.p.env.v, "FOO"), "a b");
+	cr_expect_str_eq(env_get(x.p.env.v, "EZPZ_NGPU_PER_HOST"), "4");
+	cr_expect_str_eq(env_get(x.p.env.v, "EZPZ_GPU_VENDOR"), "nvidia");
+	cr_expect_str_eq(env_get(x.p.env.v, "EZPZ_RUN_COMMAND"), "mpirun -np 4 --tag-output "
+	    "/opt/ezpz/bin/ezpz rankenv --gpu-bind per-rank -- python3 -m ezpz.examples.test");
+	pl_free(&x);
+}
+
+Test(plan, master_address_and_port_agree_everywhere)
+{
+	struct pl x = { 0 }, y = { 0 };
+	lo_init(&x.lo);
+	lo_init(&y.lo);
+	y.lo.local_port = 1111;   /* another launch on another host: the port must not change */
+	plan(&x, pbs_env("tests/fixtures/job/aurora-2n.nodefile", "EZPZ_MACHINE=aurora", NULL),
+	    "login-node", NULL);
+	plan(&y, pbs_env("tests/fixtures/job/aurora-2n.nodefile", "EZPZ_MACHINE=aurora", NULL),
+	    "login-node-2", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_assert_eq(y.rc, 0, "%s", y.err);
+	cr_expect_str_eq(env_get(x.p.env.v, "MASTER_ADDR"), "x4105c0s4b0n0.hsn.cm.aurora.alcf.anl.gov");
+	cr_expect_str_eq(env_get(x.p.env.v, "MASTER_PORT"), env_get(y.p.env.v, "MASTER_PORT"));
+	cr_expect_neq(atoi(env_get(x.p.env.v, "MASTER_PORT")), 45678, "derived from the job id");
+	pl_free(&x);
+	pl_free(&y);
+}
+
+Test(plan, cpu_bind_parse)
+{
+	static const struct { const char *in; enum bind_kind kind; int ok; } cases[] = {
+		{ "--cpu-bind=depth", BIND_DEPTH, 1 }, { "none", BIND_NONE, 1 }, { "auto", BIND_AUTO, 1 },
+		{ "list:0-3:4-7", BIND_LIST, 1 }, { "depth:4", BIND_DEPTH, 1 }, { "cores", BIND_CORE, 1 },
+		{ "verbose,list:0-3", BIND_NATIVE, 1 }, { "list:a-b", BIND_UNSET, 0 },
+		{ "depth:0", BIND_UNSET, 0 }, { "  ", BIND_UNSET, 1 },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		struct cpu_bind b;
+		char *err = NULL;
+		int r = cpu_bind_parse(cases[i].in, &b, &err);
+		cr_expect_eq(r == 0, cases[i].ok, "'%s'", cases[i].in);
+		if (r == 0)
+			cr_expect_eq(b.kind, cases[i].kind, "'%s'", cases[i].in);
+		cpu_bind_free(&b);
+		free(err);
+	}
+}
