@@ -373,6 +373,9 @@ plan_env(struct plan *p, const struct job *job, char *const *envp, const struct 
 	}
 	for (size_t i = 0; i < p->env.n; i++)
 		strvec_pushf(&p->forward, "%.*s", (int)strcspn(p->env.v[i], "="), p->env.v[i]);
+	/* set last (its value is the finished argv), but ranks everywhere need it
+	 * so 'ezpz kill' can find them */
+	strvec_push(&p->forward, "EZPZ_RUN_COMMAND");
 	for (size_t i = 0; i < NITEMS(carried); i++)
 		if (env_get(envp, carried[i]) && strvec_find(&p->forward, carried[i]) < 0)
 			strvec_push(&p->forward, carried[i]);

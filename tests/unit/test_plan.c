@@ -311,7 +311,7 @@ Test(plan, sophia_openmpi_forwards_environment)
 	    "sophia-gpu-01", NULL);
 	cr_assert_eq(x.rc, 0, "%s", x.err);
 	want = xasprintf("mpirun -np 16 --hostfile %s --map-by ppr:8:node -x PYTHONUNBUFFERED "
-	    "-x MASTER_ADDR -x MASTER_PORT -x EZPZ_LAUNCH_TIME -x PATH -x LD_LIBRARY_PATH", nf);
+	    "-x MASTER_ADDR -x MASTER_PORT -x EZPZ_LAUNCH_TIME -x EZPZ_RUN_COMMAND -x PATH -x LD_LIBRARY_PATH", nf);
 	cr_expect_str_eq(x.argv, want);
 	free(want);
 	free(nf);
