@@ -33,6 +33,11 @@ path_sibling(char *const *envp, const char *var, const char *rel)
 		*slash = '\0';
 	r = xasprintf("%s/../%s", self, rel);
 	free(self);
+	/* "/usr/local/share/ezpz" reads better than "/usr/local/bin/../share/ezpz" */
+	if ((self = realpath(r, NULL)) != NULL) {
+		free(r);
+		return self;
+	}
 	return r;
 }
 

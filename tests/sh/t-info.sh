@@ -1,0 +1,72 @@
+#!/bin/bash
+# `ezpz info --json` under fixture environments (a laptop, an Aurora and a
+# Polaris PBS job, a Perlmutter and a Frontier Slurm job) with real hwloc
+# topologies, compared with tests/fixtures/expect/info-*.json.  Launchers are
+# the recording stubs in tests/fixtures/bin.  EZPZ_UPDATE_GOLDEN=1 rewrites
+# the expected files (review the diff before committing).
+. "$EZPZ_TOP/tests/lib.sh"
+
+# run_env FILE ARGS...: ezpz under env -i with the fixture's variables
+run_env() {
+	local f=$1 vars=()
+	shift
+	while IFS= read -r line; do
+		[ -n "$line" ] && vars+=("${line//@TOP@/$EZPZ_TOP}")
+	done < "$FIX/env/$f.env"
+	t_run env -i PATH="$FIX/bin" HOME="$T_TMP" LC_ALL=C.UTF-8 "${vars[@]}" "$EZPZ" "$@"
+}
+
+normalize() {
+	sed -e "s|$EZPZ_BUILD|@BUILD@|g" -e "s|$EZPZ_TOP|@TOP@|g"
+}
+
+for env in laptop aurora-pbs polaris-pbs perlmutter-slurm frontier-slurm; do
+	run_env "$env" info --json
+	t_eq "$env: exit 0" 0 "$RC"
+	t_eq "$env: nothing on stderr" "" "$ERR"
+	got=$(printf '%s\n' "$OUT" | normalize)
+	want=$FIX/expect/info-$env.json
+	if [ "${EZPZ_UPDATE_GOLDEN:-}" = 1 ]; then printf '%s\n' "$got" > "$want"; fi
+	t_diff "$env: info --json matches $(basename "$want")" "$want" "$got"
+	# the contract: keys other tools rely on
+	keys=$(printf '%s\n' "$OUT" | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))')
+	t_match "$env: has the documented keys" 'gpu_vendor .*hostfile .*hostname .*hosts .*jobid .*launcher .*machine .*ngpu_per_host .*ngpus .*nhosts .*scheduler .*sources' "$keys"
+done
+
+# The text view and the shell view describe the same job.
+run_env aurora-pbs info
+t_match "text: scheduler line" '^scheduler +pbs \(env:PBS_JOBID\)' "$OUT"
+t_match "text: gpus line" '^gpus +12 per host x 2 hosts = 24 \(profile:aurora\)' "$OUT"
+run_env aurora-pbs info --shell bash
+t_match "shell: NGPUS" "^export NGPUS=24;" "$OUT"
+t_match "shell: HOSTFILE quoted" "^export HOSTFILE=.*aurora-2n.nodefile;" "$OUT"
+eval "$OUT"
+t_eq "shell: evaluates in bash" "24 2 pbs aurora 8518207" "$NGPUS $NHOSTS $EZPZ_SCHEDULER $EZPZ_MACHINE $EZPZ_JOBID"
+run_env perlmutter-slurm info --shell fish
+t_match "shell: fish syntax" "^set -gx EZPZ_HOSTS 'nid\\[001004-001005,001120-001121\\]';" "$OUT"
+run_env laptop info --shell tcsh
+t_eq "shell: unknown shell is a usage error" 2 "$RC"
+
+# Bad input: one line, naming the input, non-zero.
+run_env laptop info --hostfile /nonexistent/hosts
+t_eq "missing hostfile: exit 1" 1 "$RC"
+t_eq "missing hostfile: message" "ezpz: hostfile '/nonexistent/hosts' (from --hostfile): No such file or directory" "$ERR"
+printf 'node1\nnode2:0\n' > "$T_TMP/bad"
+run_env laptop info --hostfile "$T_TMP/bad"
+t_eq "bad hostfile: exit 1" 1 "$RC"
+t_match "bad hostfile: names file and line" "^ezpz: hostfile '$T_TMP/bad': line 2: " "$ERR"
+run_env laptop info --topology /nonexistent.xml
+t_eq "bad topology: exit 1" 1 "$RC"
+t_match "bad topology: names it" "/nonexistent.xml" "$ERR"
+run_env laptop info --machine summit
+t_match "unknown machine: lists known ones" "^ezpz: machine 'summit' \(from --machine\): no such profile \(known: .*aurora" "$ERR"
+t_run env -i PATH="$FIX/bin" EZPZ_SCHEDULER=pbs EZPZ_HOSTNAME=h "$EZPZ" info
+t_eq "forced pbs without a job: exit 1" 1 "$RC"
+t_match "forced pbs without a job: says what to set" "cannot find its hosts .*set PBS_NODEFILE or pass --hostfile" "$ERR"
+mkdir -p "$T_TMP/conf"
+printf 'name: conf\nmatch:\n  hostname: "mylaptop"\ngpu:\n  per_hots: 4\n' > "$T_TMP/conf/conf.yaml"
+t_run env -i PATH="$FIX/bin" HOME="$T_TMP" EZPZ_HOSTNAME=mylaptop EZPZ_CONFIG_DIR="$T_TMP/conf" \
+	EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" "$EZPZ" info
+t_eq "bad profile: exit 1" 1 "$RC"
+t_match "bad profile: FILE:LINE" "^ezpz: $T_TMP/conf/conf.yaml:5: unknown key 'gpu.per_hots'" "$ERR"
+t_done
