@@ -8,8 +8,10 @@
  * tests/sh/t-shell-roundtrip.sh proves it in the real shells):
  *
  *  all     A non-empty value made only of [A-Za-z0-9_./:,+@-] is left bare
- *          (job ids, paths, host lists stay readable).  Not '=' (zsh's =cmd
- *          expansion), '%' (fish 3.6 still expands %self) or '~'.
+ *          (job ids, paths, host lists stay readable), and '=' too except
+ *          first or doubled (zsh's =cmd expansion, also after a '=' under
+ *          MAGIC_EQUAL_SUBST), so --np=24 stays readable.  Never '%' (fish
+ *          3.6 still expands %self) or '~'.
  *  sh      POSIX single quotes, bytes raw: runs of bytes other than ' go in
  *          '...', each ' becomes \'.  'a'\''b' never has '' inside a quoted
  *          run, so zsh's RC_QUOTES cannot change its meaning.  dash has no
@@ -154,6 +156,18 @@ is_safe(unsigned char c)
 	return is_name_start(c) || is_digit(c) || (c && strchr("./:,+@-", c));
 }
 
+/* Safe unquoted in every shell: see the rule for "all" above. */
+static int
+is_bare_word(const char *v)
+{
+	if (v[0] == '=' || strstr(v, "=="))
+		return 0;
+	for (; *v; v++)
+		if (!is_safe((unsigned char)*v) && *v != '=')
+			return 0;
+	return 1;
+}
+
 static int
 all_of(const char *s, int (*pred)(unsigned char))
 {
@@ -228,7 +242,7 @@ put_quoted(struct buf *b, enum shell sh, const char *v)
 		buf_puts(b, "''");
 		return;
 	}
-	if (all_of(v, is_safe)) {
+	if (is_bare_word(v)) {
 		buf_puts(b, v);
 		return;
 	}

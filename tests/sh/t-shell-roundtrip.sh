@@ -36,7 +36,7 @@ v = [b"", b" ", b"plain", b"a b", b"  two  spaces  ", b"'", b"''", b"'''", b"'a'
      b"a!b", b"!$", b"!-1", b"!#", b"!?x?", b"^a^b", b"it's !!", b"\xc3\xa9!!",
      b"!!\n'!'", b"#", b"a #b", b"#!", b"~", b"~root", b"a:~", b"~/x", b"x=~",
      b"*", b"?", b"[a]", b"{a,b}", b"{}", b"{x}", b"-", b"-e", b"--", b"-n", b"--help",
-     b"-gx", b"=", b"a=b", b"==", b"=ls", b"%", b"%self", b";", b"&", b"|", b"<", b">",
+     b"-gx", b"=", b"a=b", b"==", b"=ls", b"a==ls", b"x=~/y", b"--np=24", b"%", b"%self", b";", b"&", b"|", b"<", b">",
      b"()", b"(echo hi)", b"a;b", b"$fish_pid", b"$status", b"\x1b[31mred\x1b[0m",
      "é".encode(), "日本語".encode(), "🙂".encode(), "\u202e\u2028\u0085".encode(),
      "\uf600\uf6ff\ufdd0\ufdef\ufffe\uffff\U0010ffff".encode(),
@@ -171,9 +171,9 @@ interactive() {   # what shell how
 	bash-c) (cd "$d" && clean C.UTF-8 setsid -w bash --norc -i -c \
 		"eval \"\$(cat code)\"; $REFS >printed" </dev/null) ;;
 	zsh-c) (cd "$d" && clean C.UTF-8 setsid -w zsh -f -i -c \
-		"setopt rcquotes; eval \"\$(cat code)\"; $REFS >printed" </dev/null) ;;
+		"setopt rcquotes magicequalsubst; eval \"\$(cat code)\"; $REFS >printed" </dev/null) ;;
 	*-stdin)
-		{ [ "$sh" = zsh ] && echo "setopt rcquotes"
+		{ [ "$sh" = zsh ] && echo "setopt rcquotes magicequalsubst"
 		  cat "$d/code"; echo "$REFS >printed"; echo "exit 0"; } >"$d/input"
 		(cd "$d" && clean C.UTF-8 setsid -w "$sh" "$norc" -i <input) ;;
 	esac >"$d/log" 2>&1
