@@ -505,9 +505,12 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 		res->log_failed = 1;
 	}
 	res->status = status_of(r.wstatus);
+	/* Interrupted runs say by what, whatever status the launcher chose on
+	 * its way out (mpirun exits 1 after a forwarded SIGTERM): 143 is what
+	 * walltime-aware job scripts look for. */
 	if (res->timed_out)
 		res->status = EXIT_TIMEOUT;
-	else if (res->signal && res->status == 0)
+	else if (res->signal)
 		res->status = EXIT_SIGBASE + res->signal;
 }
 
