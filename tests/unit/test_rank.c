@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for rank facts from launcher variables, their validation, the
+ * check against stale exported values, and per-rank GPU masks.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind.h"
+#include "rank.h"
+#include "util.h"
+
+struct want { long rank, size, local_rank, local_size, node_rank; const char *src; };
+
+static void
+expect_env(char **env, struct want w)
+{
+	struct rankinfo ri;
+	char *err = NULL;
+	cr_assert_eq(rank_from_env(&ri, env, &err), 0, "%s", err ? err : "no launcher found");
+	cr_expect_eq(ri.rank, w.rank, "rank");
+	cr_expect_eq(ri.size, w.size, "size");
+	cr_expect_eq(ri.local_rank, w.local_rank, "local rank");
+	cr_expect_eq(ri.local_size, w.local_size, "local size");
+	cr_expect_eq(ri.node_rank, w.node_rank, "node rank");
+	cr_expect(strstr(ri.source, w.src) != NULL, "source %s, want %s", ri.source, w.src);
+	cr_expect_eq(rank_validate(&ri, &err), 0, "%s", err);
+	rank_free(&ri);
+}
+
+Test(rank, launcher_families)
+{
+	char *ompi[] = { "OMPI_COMM_WORLD_RANK=5", "OMPI_COMM_WORLD_SIZE=8",
+		"OMPI_COMM_WORLD_LOCAL_RANK=1", "OMPI_COMM_WORLD_LOCAL_SIZE=4", NULL };
+	char *pals[] = { "PALS_RANKID=13", "PMI_SIZE=24", "PALS_LOCAL_RANKID=1", "PALS_LOCAL_SIZE=12",
+		"PALS_NODEID=1", "PMI_RANK=13", NULL };
+	char *hydra[] = { "PMI_RANK=3", "PMI_SIZE=4", "MPI_LOCALRANKID=1", "MPI_LOCALNRANKS=2", NULL };
+	char *slurm[] = { "SLURM_PROCID=6", "SLURM_NTASKS=8", "SLURM_LOCALID=2", "SLURM_NODEID=1",
+		"SLURM_STEP_TASKS_PER_NODE=4(x2)", "SLURM_LOCAL_ID=99", NULL };
+	char *flux[] = { "FLUX_TASK_RANK=2", "FLUX_JOB_SIZE=4", "FLUX_TASK_LOCAL_ID=0", NULL };
+	char *jsm[] = { "JSM_NAMESPACE_RANK=1", "JSM_NAMESPACE_SIZE=2", "JSM_NAMESPACE_LOCAL_RANK=1",
+		"JSM_NAMESPACE_LOCAL_SIZE=2", NULL };
+	/* mpirun inside a Slurm allocation: Open MPI's variables, not the daemon's SLURM_PROCID */
+	char *ompi_in_slurm[] = { "SLURM_PROCID=0", "SLURM_NTASKS=2", "SLURM_LOCALID=0",
+		"OMPI_COMM_WORLD_RANK=3", "OMPI_COMM_WORLD_SIZE=4", "OMPI_COMM_WORLD_LOCAL_RANK=1",
+		"OMPI_COMM_WORLD_LOCAL_SIZE=2", NULL };
+	char *torchrun[] = { "TORCHELASTIC_RUN_ID=x", "RANK=3", "WORLD_SIZE=4", "LOCAL_RANK=1",
+		"LOCAL_WORLD_SIZE=2", "GROUP_RANK=1", "OMPI_COMM_WORLD_RANK=0", NULL };
+
+	expect_env(ompi, (struct want){ 5, 8, 1, 4, 1, "OMPI_COMM_WORLD_RANK" });
+	expect_env(pals, (struct want){ 13, 24, 1, 12, 1, "PALS_RANKID" });
+	expect_env(hydra, (struct want){ 3, 4, 1, 2, 1, "PMI_RANK" });
+	expect_env(slurm, (struct want){ 6, 8, 2, 4, 1, "SLURM_PROCID" });
+	expect_env(flux, (struct want){ 2, 4, 0, 4, 0, "FLUX_TASK_RANK" });
+	expect_env(jsm, (struct want){ 1, 2, 1, 2, 0, "JSM_NAMESPACE_RANK" });
+	expect_env(ompi_in_slurm, (struct want){ 3, 4, 1, 2, 1, "OMPI_COMM_WORLD_RANK" });
+	expect_env(torchrun, (struct want){ 3, 4, 1, 2, 1, "torchrun" });
+}
+
+Test(rank, outside_any_launcher_is_0_of_1)
+{
+	char *env[] = { "RANK=5", "WORLD_SIZE=8", "PATH=/bin", NULL };   /* no torchrun marker */
+	struct rankinfo ri;
+	char *err = NULL;
+	cr_assert_eq(rank_from_env(&ri, env, &err), 1);
+	cr_expect_eq(ri.rank, 0);
+	cr_expect_eq(ri.size, 1);
+	cr_expect_eq(ri.local_size, 1);
+	rank_free(&ri);
+}
+
+Test(rank, malformed_value_names_the_variable)
+{
+	char *env[] = { "OMPI_COMM_WORLD_RANK=x1", "OMPI_COMM_WORLD_SIZE=2", NULL };
+	struct rankinfo ri;
+	char *err = NULL;
+	cr_assert_eq(rank_from_env(&ri, env, &err), -1);
+	cr_expect_str_eq(err, "OMPI_COMM_WORLD_RANK='x1': not a number");
+	free(err);
+}
+
+Test(rank, validation)
+{
+	static const struct { long r, s, lr, ls; int ok; } cases[] = {
+		{ 0, 1, 0, 1, 1 }, { 3, 4, 1, 2, 1 }, { 4, 4, 0, 2, 0 }, { 0, 4, 2, 2, 0 },
+		{ 0, 2, 0, 3, 0 }, { 0, 0, 0, 1, 0 }, { -1, 2, 0, 1, 0 },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		struct rankinfo ri = { cases[i].r, cases[i].s, cases[i].lr, cases[i].ls, 0, 1, NULL,
+			(char *)"test" };
+		char *err = NULL;
+		cr_expect_eq(rank_validate(&ri, &err) == 0, cases[i].ok, "case %zu: %s", i, err ? err : "");
+		free(err);
+	}
+}
+
+Test(rank, stale_exports_are_rejected)
+{
+	struct rankinfo ri = { 2, 4, 0, 2, 1, 2, NULL, (char *)"env:OMPI_COMM_WORLD_RANK (Open MPI)" };
+	char *stale[] = { "WORLD_SIZE=1", NULL };
+	char *agree[] = { "WORLD_SIZE=4", "RANK=2", NULL };
+	char *err = NULL;
+	cr_expect_eq(rank_check_env(&ri, agree, &err), 0);
+	cr_assert_eq(rank_check_env(&ri, stale, &err), -1);
+	cr_expect_str_eq(err, "WORLD_SIZE=1 is already set, but the launcher says 4 "
+	    "(env:OMPI_COMM_WORLD_RANK (Open MPI)); a login profile or an outer job may have "
+	    "exported it: unset WORLD_SIZE");
+	free(err);
+}
+
+struct mask { enum vendor v; int ngpus, tiles; long lr, ls; const char *pre; const char *var, *val; };
+
+Test(rank, gpu_masks)
+{
+	static const struct mask cases[] = {
+		{ VENDOR_NVIDIA, 4, 0, 2, 4, NULL, "CUDA_VISIBLE_DEVICES", "2" },
+		{ VENDOR_NVIDIA, 4, 0, 1, 2, "CUDA_VISIBLE_DEVICES=2,3", "CUDA_VISIBLE_DEVICES", "3" },
+		{ VENDOR_NVIDIA, 4, 0, 0, 1, "CUDA_VISIBLE_DEVICES=GPU-aaa,GPU-bbb", "CUDA_VISIBLE_DEVICES", "GPU-aaa" },
+		{ VENDOR_NVIDIA, 2, 0, 3, 4, NULL, "CUDA_VISIBLE_DEVICES", "1" },   /* 2 ranks per GPU */
+		{ VENDOR_AMD, 8, 0, 5, 8, NULL, "ROCR_VISIBLE_DEVICES", "5" },
+		{ VENDOR_AMD, 8, 0, 1, 2, "HIP_VISIBLE_DEVICES=4,6", "HIP_VISIBLE_DEVICES", "6" },
+		{ VENDOR_AMD, 8, 0, 1, 2, "ROCR_VISIBLE_DEVICES=0,2", "ROCR_VISIBLE_DEVICES", "2" },
+		{ VENDOR_INTEL, 12, 2, 0, 12, NULL, "ZE_AFFINITY_MASK", "0.0" },
+		{ VENDOR_INTEL, 12, 2, 5, 12, NULL, "ZE_AFFINITY_MASK", "2.1" },
+		{ VENDOR_INTEL, 12, 2, 11, 12, NULL, "ZE_AFFINITY_MASK", "5.1" },
+		{ VENDOR_INTEL, 6, 0, 4, 6, NULL, "ZE_AFFINITY_MASK", "4" },
+		{ VENDOR_INTEL, 12, 2, 1, 2, "ZE_AFFINITY_MASK=3.0,3.1", "ZE_AFFINITY_MASK", "3.1" },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		char *env[] = { (char *)cases[i].pre, NULL };
+		const char *var = NULL;
+		char *val = NULL, *err = NULL;
+		int r = rank_gpu_mask(cases[i].v, cases[i].ngpus, cases[i].tiles, cases[i].lr,
+		    cases[i].ls, env, &var, &val, &err);
+		cr_assert_eq(r, 0, "case %zu: %s", i, err);
+		cr_expect_str_eq(var, cases[i].var, "case %zu", i);
+		cr_expect_str_eq(val, cases[i].val, "case %zu", i);
+		free(val);
+	}
+}
+
+Test(rank, gpu_mask_errors)
+{
+	char *env[] = { NULL };
+	const char *var;
+	char *val = NULL, *err = NULL;
+	cr_expect_eq(rank_gpu_mask(VENDOR_NONE, 0, 0, 0, 1, env, &var, &val, &err), -1);
+	cr_expect(strstr(err, "no GPU vendor known") != NULL, "%s", err);
+	free(err);
+	err = NULL;
+	cr_expect_eq(rank_gpu_mask(VENDOR_NVIDIA, 0, 0, 0, 1, env, &var, &val, &err), -1);
+	cr_expect(strstr(err, "no GPUs") != NULL, "%s", err);
+	free(err);
+}
+
+Test(bind, gpu_of_rank)
+{
+	cr_expect_eq(bind_gpu_of_rank(0, 12, 6), 0);
+	cr_expect_eq(bind_gpu_of_rank(11, 12, 6), 5);
+	cr_expect_eq(bind_gpu_of_rank(3, 4, 8), 3);
+	cr_expect_eq(bind_gpu_of_rank(0, 1, 0), -1);
+}
+
+Test(bind, list_groups)
+{
+	int *v = NULL;
+	cr_expect_eq(bind_list_ngroups("0-3,8:4-7"), 2);
+	cr_assert_eq(bind_list_group("0-3,8:4-7", 0, &v), 5);
+	cr_expect_eq(v[4], 8);
+	free(v);
+	cr_assert_eq(bind_list_group("0-3,8:4-7", 1, &v), 4);
+	cr_expect_eq(v[0], 4);
+	free(v);
+	cr_expect_eq(bind_list_group("0-3", 1, &v), -1, "no group 1");
+	cr_expect_eq(bind_list_group("3-1", 0, &v), -1, "descending");
+	cr_expect_eq(bind_list_group("x", 0, &v), -1);
+	cr_expect_eq(bind_list_group("1,,2", 0, &v), -1);
+}
+
+Test(bind, format_ranges)
+{
+	int v[] = { 8, 0, 1, 2, 3, 10, 11, 5 };
+	char *s = bind_format_ranges(v, NITEMS(v));
+	cr_expect_str_eq(s, "0-3,5,8,10-11");
+	free(s);
+}
