@@ -1,0 +1,89 @@
+#!/bin/bash
+# ezpz rankenv under real launchers on this host: the PMIx path (mpirun),
+# the variable fallback, across emulated nodes (mpirun + rsh shim), a
+# torch-style env:// rendezvous, GPU masks, CPU binding, stale values.
+. "$EZPZ_TOP/tests/lib.sh"
+need_mpirun
+unset PBS_JOBID SLURM_JOB_ID SLURM_JOBID HOSTFILE NGPU_PER_HOST EZPZ_JOBID MASTER_ADDR MASTER_PORT \
+	RANK WORLD_SIZE LOCAL_RANK LOCAL_WORLD_SIZE CUDA_VISIBLE_DEVICES
+export EZPZ_TOPOLOGY=$FIX/topo/synthetic-nogpu.xml EZPZ_HOSTNAME=localhost
+RDZV=$EZPZ_TOP/tests/tools/envrdzv.py
+show='echo "$RANK $WORLD_SIZE $LOCAL_RANK $LOCAL_WORLD_SIZE $NODE_RANK $GROUP_RANK $MASTER_ADDR $MASTER_PORT"'
+
+# PMIx path: plain mpirun -np 4, rankenv in front of each rank.
+t_run t_timeout 60 mpirun -np 4 "$EZPZ" rankenv -v -- sh -c "$show"
+t_eq "mpirun (PMIx): exit 0" 0 "$RC"
+t_eq "ranks 0..3 exactly once" "0 1 2 3" "$(printf '%s\n' "$OUT" | awk '{print $1}' | sort -n | xargs)"
+t_eq "one WORLD_SIZE, MASTER_ADDR, MASTER_PORT" "4 vm" "$(printf '%s\n' "$OUT" | awk '{print $2, $7, $8}' | sort -u | awk '{print $1, ($2 != "" && $3 > 0) ? "vm" : "?"}' | sort -u | xargs)"
+t_eq "LOCAL_RANK = rank, LOCAL_WORLD_SIZE 4, NODE_RANK 0" "" "$(printf '%s\n' "$OUT" | awk '$1 != $3 || $4 != 4 || $5 != 0 || $6 != 0')"
+t_eq "facts came from PMIx" 4 "$(printf '%s\n' "$ERR" | grep -c '(pmix (namespace')"
+
+# Fallback: no PMIx server advertised, Open MPI's variables instead.
+t_run t_timeout 60 mpirun -np 2 -x MASTER_ADDR=127.0.0.1 sh -c \
+	'for v in $(env | sed -n "s/^\(PMIX_[A-Z_0-9]*\)=.*/\1/p"); do unset "$v"; done; exec "$0" rankenv -v -- sh -c "$1"' \
+	"$EZPZ" "$show"
+t_eq "fallback: ranks 0 and 1" "0 1" "$(printf '%s\n' "$OUT" | awk '{print $1}' | sort -n | xargs)"
+t_eq "fallback: from Open MPI's variables" 2 "$(printf '%s\n' "$ERR" | grep -c 'env:OMPI_COMM_WORLD_RANK')"
+t_eq "fallback: the same derived port on both" 1 "$(printf '%s\n' "$OUT" | awk '{print $8}' | sort -u | wc -l)"
+
+# torch's env:// rendezvous works through ezpz launch, with no torchrun.
+t_run t_timeout 60 "$EZPZ" launch -q -n 4 -- python3 "$RDZV"
+t_eq "env:// rendezvous of 4 ranks" "0 4" "$RC $(printf '%s\n' "$OUT" | grep -c ' ok$')"
+
+# Across emulated nodes (mpirun + rsh shim): local ranks per node, NODE_RANK.
+if [ "$(id -u)" = 0 ] && unshare --uts true 2>/dev/null; then
+	hf=$(t_hostfile node1:2 node2:2)
+	t_run t_timeout 90 mpirun --hostfile "$hf" --mca plm_rsh_agent "$EZPZ_TEST_RSH_AGENT" -np 4 \
+		-x MASTER_ADDR=127.0.0.1 "$EZPZ" rankenv -- sh -c "$show"' $(hostname)'
+	t_eq "2 emulated nodes: exit 0" 0 "$RC"
+	t_eq "local ranks 0,1 on each node, NODE_RANK by node" "0 0 0 node1
+1 1 0 node1
+2 0 1 node2
+3 1 1 node2" "$(printf '%s\n' "$OUT" | awk '{print $1, $3, $5, $9}' | sort -n)"
+	t_run t_timeout 90 "$EZPZ" launch -q --hostfile "$hf" -x MASTER_ADDR=127.0.0.1 -ppn 2 \
+		--mca plm_rsh_agent "$EZPZ_TEST_RSH_AGENT" -- python3 "$RDZV"
+	t_eq "ezpz launch across emulated nodes: env:// rendezvous" "0 4" "$RC $(printf '%s\n' "$OUT" | grep -c ' ok$')"
+	t_match "... each node's local ranks" "rank 3/4 local 1/2 node 1 ok" "$OUT"
+else
+	echo "# emulated nodes need root and unshare --uts"
+	[ "${EZPZ_TEST_NO_SKIP:-}" = 1 ] && t_fail "emulated nodes unavailable"
+fi
+
+# Outside any launcher: rank 0 of 1.
+t_run env -u OMPI_COMM_WORLD_RANK "$EZPZ" rankenv -- sh -c "$show"
+t_eq "no launcher: 0 of 1 on 127.0.0.1" "0 1 0 1 0 0 127.0.0.1 29500" "$OUT"
+
+# A stale WORLD_SIZE (a login profile's) is an error naming it, not a wrong rank.
+t_run t_timeout 60 mpirun -np 2 -x WORLD_SIZE=1 "$EZPZ" rankenv -- true
+t_eq "stale WORLD_SIZE: non-zero" yes "$([ "$RC" != 0 ] && echo yes)"
+t_match "stale WORLD_SIZE: names the variable" "WORLD_SIZE=1 is already set, but the launcher says 2 .*unset WORLD_SIZE" "$ERR"
+
+# GPU masks, from the layout ezpz launch passes (or a fixture topology).
+gpu() { env "$@" "$EZPZ" rankenv --gpu-bind per-rank -- sh -c 'echo ${CUDA_VISIBLE_DEVICES-}${ROCR_VISIBLE_DEVICES-}${ZE_AFFINITY_MASK-}'; }
+t_eq "nvidia: local rank 2 of 4 -> GPU 2" 2 "$(gpu OMPI_COMM_WORLD_RANK=2 OMPI_COMM_WORLD_SIZE=4 OMPI_COMM_WORLD_LOCAL_RANK=2 OMPI_COMM_WORLD_LOCAL_SIZE=4 MASTER_ADDR=h EZPZ_GPU_VENDOR=nvidia EZPZ_NGPU_PER_HOST=4)"
+t_eq "nvidia: Slurm's CUDA_VISIBLE_DEVICES=2,3 respected" 3 "$(gpu SLURM_PROCID=1 SLURM_NTASKS=2 SLURM_LOCALID=1 SLURM_STEP_TASKS_PER_NODE=2 SLURM_NODEID=0 SLURM_JOB_NODELIST=n1 CUDA_VISIBLE_DEVICES=2,3 EZPZ_GPU_VENDOR=nvidia EZPZ_NGPU_PER_HOST=4)"
+t_eq "intel tiles: local rank 7 of 12 -> 3.1" 3.1 "$(gpu PALS_RANKID=7 PMI_SIZE=12 PALS_LOCAL_RANKID=7 PALS_LOCAL_SIZE=12 MASTER_ADDR=h EZPZ_GPU_VENDOR=intel EZPZ_NGPU_PER_HOST=12 EZPZ_GPU_TILES=2)"
+t_eq "amd from hwloc (MI250X fixture): local rank 5 of 8 -> 5" 5 "$(gpu OMPI_COMM_WORLD_RANK=5 OMPI_COMM_WORLD_SIZE=8 OMPI_COMM_WORLD_LOCAL_RANK=5 OMPI_COMM_WORLD_LOCAL_SIZE=8 MASTER_ADDR=h EZPZ_TOPOLOGY=$FIX/topo/synthetic-8xMI250X-gcd.xml)"
+t_eq "--gpu-bind none (default) leaves all visible" "" "$(OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_LOCAL_RANK=0 OMPI_COMM_WORLD_LOCAL_SIZE=1 "$EZPZ" rankenv -- sh -c 'echo ${CUDA_VISIBLE_DEVICES-}')"
+
+# CPU binding: a list (what ezpz launch passes Open MPI ranks), and auto.
+t_run t_timeout 60 mpirun -np 2 --bind-to none "$EZPZ" rankenv --cpu-bind list:1:0 -- \
+	sh -c 'echo "$RANK $(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status)"'
+t_eq "--cpu-bind list: rank 0 on CPU 1, rank 1 on CPU 0" "0 1
+1 0" "$(printf '%s\n' "$OUT" | sort -n)"
+t_run t_timeout 60 mpirun -np 2 --bind-to none -x EZPZ_TOPOLOGY= "$EZPZ" rankenv --cpu-bind auto -- \
+	sh -c 'echo "$RANK $(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status)"'
+t_eq "--cpu-bind auto on this host: a core each" "0 0
+1 1" "$(printf '%s\n' "$OUT" | sort -n)"
+t_run "$EZPZ" rankenv --cpu-bind list:0-1 -- true
+t_eq "0 of 1 with a one-group list: fine" 0 "$RC"
+t_run env OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_LOCAL_RANK=1 OMPI_COMM_WORLD_LOCAL_SIZE=2 \
+	MASTER_ADDR=h "$EZPZ" rankenv --cpu-bind list:0 -- true
+t_match "a list without this rank's group: says so" "no valid group for local rank 1" "$ERR"
+
+# exec: rankenv replaces itself, and a missing command is 127.
+t_run "$EZPZ" rankenv -- sh -c 'ps -o comm= -p $PPID'
+t_nomatch "no ezpz process stays around" "ezpz" "$OUT"
+t_run "$EZPZ" rankenv -- /nonexistent/prog
+t_eq "missing command: 127" 127 "$RC"
+t_done
