@@ -56,6 +56,7 @@ struct job {
 	enum launcher launcher;    /* LAUNCHER_NONE when none was found */
 	char *launcher_path;       /* where it was found on PATH, or NULL */
 	char *stale_note;          /* why exported facts were ignored, or NULL */
+	int cpus_per_host;         /* CPUs the allocation gives each host (Slurm); 0 unknown */
 	struct job_sources src;
 };
 

@@ -114,6 +114,12 @@ plan_sizes(struct plan *p, const struct job *job, char *const *envp,
 	if (gpn > 0 && p->ppn > gpn)
 		return usage_err(err, "%d ranks per host, but each host has %d GPUs (%s); use -ppn %d or "
 		    "fewer, or set NGPU_PER_HOST", p->ppn, gpn, job->src.ngpu_per_host, gpn);
+	/* srun would say "More processors requested than permitted". */
+	if (job->cpus_per_host > 0 && p->ppn > job->cpus_per_host)
+		return usage_err(err, "%d ranks per host, but the allocation gives each host only %d CPU%s "
+		    "(SLURM_JOB_CPUS_PER_NODE); allocate whole nodes (--exclusive) or "
+		    "--ntasks-per-node=%d, or use -ppn %d", p->ppn, job->cpus_per_host,
+		    job->cpus_per_host == 1 ? "" : "s", p->ppn, job->cpus_per_host);
 	if (gpn > 0 && p->np < gpn * nh_max)
 		strvec_pushf(&p->notes, "using %d of the job's %d GPUs (%d host%s x %d)", p->np,
 		    gpn * nh_max, p->nhosts, p->nhosts == 1 ? "" : "s", p->ppn);

@@ -45,6 +45,25 @@ slurm_slots(struct job *job, char *const *envp)
 	free(err);
 }
 
+/* SLURM_JOB_CPUS_PER_NODE ("4(x2),2"): the fewest CPUs any host has. */
+static void
+slurm_cpus(struct job *job, char *const *envp)
+{
+	const char *v = env_nonempty(envp, "SLURM_JOB_CPUS_PER_NODE");
+	int *c = NULL;
+	char *err = NULL;
+	long n;
+
+	if (v == NULL)
+		return;
+	n = tasks_per_node_parse(v, &c, (long)job->hosts.n, &err);
+	for (long i = 0; i < n; i++)
+		if (job->cpus_per_host == 0 || c[i] < job->cpus_per_host)
+			job->cpus_per_host = c[i];
+	free(c);
+	free(err);
+}
+
 static int
 slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **err)
 {
@@ -79,6 +98,7 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 		hostset_add(&job->hosts, hosts.v[i], 1);
 	strvec_clear(&hosts);
 	slurm_slots(job, envp);
+	slurm_cpus(job, envp);
 	job_set_src(&job->src.hosts, "env:%s", var);
 	return 0;
 }

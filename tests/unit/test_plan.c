@@ -463,3 +463,17 @@ Test(plan, cpu_bind_parse)
 		free(err);
 	}
 }
+
+Test(plan, slurm_allocation_too_small_for_one_rank_per_gpu)
+{
+	char *env[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=n[1-2]", "SLURM_GPUS_PER_NODE=4",
+		"SLURM_JOB_CPUS_PER_NODE=1(x2)", NULL };
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	plan(&x, env, "n1", NULL);
+	cr_assert_eq(x.rc, -1);
+	cr_expect_str_eq(x.err, "4 ranks per host, but the allocation gives each host only 1 CPU "
+	    "(SLURM_JOB_CPUS_PER_NODE); allocate whole nodes (--exclusive) or --ntasks-per-node=4, "
+	    "or use -ppn 1");
+	pl_free(&x);
+}
