@@ -1,7 +1,35 @@
 # tests/lib.sh: sourced by every tests/sh and tests/integration script.
 # Each check prints "ok N - what" or "not ok N - what" plus the evidence;
 # t_done exits non-zero if any check failed.
+#
+# tests/run sources it too, with T_ENV_ONLY=1, for the environment part
+# alone (up to the 'return' below), so the settings live in one place.
+# shellcheck shell=bash disable=SC2034 # FIX, OUT, ERR, RC are for the tests
 set -u
+: "${EZPZ_TOP:?run through tests/run or make check}"
+
+# ---- environment every test gets -------------------------------------------
+
+# Open MPI on a test machine: we run as root (CI, containers); its TCP
+# traffic stays on loopback (the URIs would carry eth0's address, which a
+# sandbox may not route); more ranks than cores is normal here, and without
+# yield_when_idle every rank of an oversubscribed job busy-polls (a 4-byte
+# allreduce takes ms instead of µs on 2 cores).  A caller's values win.
+export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT-1}
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM-1}
+export OMPI_MCA_oob_tcp_if_include=${OMPI_MCA_oob_tcp_if_include-lo}
+export OMPI_MCA_btl_tcp_if_include=${OMPI_MCA_btl_tcp_if_include-lo}
+export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle-1}
+export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe-1}
+
+# The real-part helpers in tests/integration.
+export EZPZ_TEST_SLURM_CLUSTER=$EZPZ_TOP/tests/integration/slurm-cluster.sh
+export EZPZ_TEST_RSH_AGENT=$EZPZ_TOP/tests/integration/ompi-rsh-shim.sh
+
+if [ "${T_ENV_ONLY:-}" = 1 ]; then return 0; fi
+
+# ---- per test ------------------------------------------------------------------
+
 : "${EZPZ:?run through tests/run or make check}"
 T_N=0 T_FAILED=0
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ezpz-test.XXXXXX")
@@ -58,7 +86,172 @@ ezpz_clean() {
 
 t_skip() { echo "skip: $*"; exit 77; }
 
+# t_bail WHY: the test cannot go on (its setup failed): a failure, not a skip.
+t_bail() { echo "Bail out! $*"; exit 1; }
+
 t_done() {
 	echo "# $T_N checks, $T_FAILED failed"
 	[ "$T_FAILED" = 0 ]
+}
+
+# ---- bounded commands -------------------------------------------------------------
+
+# t_timeout SECS CMD...: CMD, killed (SIGTERM, then SIGKILL 5 s later) if it
+# runs longer than SECS; 124 then, as timeout(1).  Every srun, sbatch,
+# salloc and mpirun in a test goes through it: a broken multi-node step can
+# otherwise hang forever.  timeout runs CMD in a process group of its own,
+# so the signal reaches everything CMD started; and if the test itself is
+# interrupted (tests/run on Ctrl-C), t_on_signal ends those groups first.
+t_timeout() {
+	local secs=$1 pid rc
+	shift
+	timeout -k 5 "$secs" "$@" <&0 &
+	pid=$!
+	echo "$pid" >>"$T_TMP/.timeouts"
+	wait "$pid"
+	rc=$?
+	[ "$rc" != 124 ] || echo "t_timeout: '$*' still running after ${secs}s: killed" >&2
+	return "$rc"
+}
+
+# t_timeout_alive PID: PID is one of our timeout(1)s, still running (a
+# zombie is not: its group is gone).
+t_timeout_alive() {
+	local stat
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = timeout ] || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+t_timeouts_running() {
+	local pid
+	while read -r pid; do
+		t_timeout_alive "$pid" && return 0
+	done <"$T_TMP/.timeouts"
+	return 1
+}
+
+t_on_signal() {   # exit status
+	local pid i
+	trap '' INT TERM HUP
+	if [ -r "$T_TMP/.timeouts" ]; then
+		while read -r pid; do
+			t_timeout_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+		done <"$T_TMP/.timeouts"
+		# timeout -k 5: each is gone 5 s after the TERM at the latest.
+		for ((i = 0; i < 70; i++)); do
+			t_timeouts_running || break
+			sleep 0.1
+		done
+	fi
+	exit "$1"
+}
+trap 't_on_signal 130' INT
+trap 't_on_signal 143' TERM
+trap 't_on_signal 129' HUP
+
+# ---- real parts: skip (77) when absent -------------------------------------------
+
+need_cmd() {   # cmd...
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || t_skip "'$c' not installed"
+	done
+}
+
+need_root() { [ "$(id -u)" = 0 ] || t_skip "needs root"; }
+
+need_mpirun() { need_cmd mpirun mpicc; }
+
+need_pmix() {
+	need_cmd "${CC:-cc}" pkg-config
+	pkg-config --exists pmix || t_skip "no PMIx development files (pkg-config pmix)"
+}
+
+# need_rsh_shim: fake multi-node mpirun through tests/integration/ompi-rsh-shim.sh
+need_rsh_shim() {
+	need_mpirun
+	need_root
+	need_cmd unshare
+	unshare --uts true 2>/dev/null || t_skip "unshare --uts does not work here"
+}
+
+# need_slurm [NODES [GPUS]]: the local Slurm cluster that tests/run starts
+# (EZPZ_TEST_SLURM=1, SLURM_CONF set), with at least NODES nodes and GPUS
+# GPUs per node.  Run alone, a test uses a cluster started by hand with
+# tests/integration/slurm-cluster.sh.  A cluster tests/run failed to start
+# is a failure, not a skip: Slurm is there, the harness is broken.
+need_slurm() {
+	local want_nodes=${1:-1} want_gpus=${2:-0} have gpus
+	case ${EZPZ_TEST_SLURM:-} in
+	1) ;;
+	failed) t_bail "the local Slurm cluster failed to start (see the slurm-cluster log in $EZPZ_BUILD/tests/logs)" ;;
+	0) t_skip "no local Slurm cluster: ${EZPZ_TEST_SLURM_WHY:-not started}" ;;
+	*)
+		need_cmd srun sinfo
+		"$EZPZ_TEST_SLURM_CLUSTER" status >/dev/null 2>&1 ||
+			t_skip "no local Slurm cluster running (start one: $EZPZ_TEST_SLURM_CLUSTER start)"
+		eval "$("$EZPZ_TEST_SLURM_CLUSTER" env)"
+		export EZPZ_TEST_SLURM=1 ;;
+	esac
+	have=$(timeout 20 sinfo -h -N -o '%N' | sort -u | wc -l)
+	[ "$have" -ge "$want_nodes" ] || t_skip "needs $want_nodes Slurm nodes, the cluster has $have"
+	if [ "$want_gpus" -gt 0 ]; then
+		gpus=$(timeout 20 sinfo -h -N -o '%G' | sed -n 's/^gpu:\([0-9]*\).*/\1/p' | sort -n | head -n 1)
+		[ "${gpus:-0}" -ge "$want_gpus" ] || t_skip "needs $want_gpus GPUs per Slurm node, the cluster has ${gpus:-0}"
+	fi
+}
+
+# ---- building small programs --------------------------------------------------
+
+# t_cc NAME [flags...] < SOURCE: compile C from stdin into $T_TMP/NAME with
+# cc (or $CC, or T_CC, e.g. mpicc); flags come after the source (libraries).
+# On failure it prints the compiler's output and returns 1.
+t_cc() {
+	local out=$T_TMP/$1
+	shift
+	cat >"$out.c"
+	if ! "${T_CC:-${CC:-cc}}" -Wall -o "$out" "$out.c" "$@" >"$out.log" 2>&1; then
+		echo "cannot compile $out.c:"
+		sed 's/^/  /' "$out.log"
+		return 1
+	fi
+}
+
+t_mpicc() { T_CC=mpicc t_cc "$@"; }
+
+# shellcheck disable=SC2046 # pkg-config's flags are words
+t_cc_pmix() { t_cc "$@" $(pkg-config --cflags --libs pmix); }
+
+# t_mpi_hello: $T_TMP/mpi_hello, whose every rank prints
+# "rank R size S host H" (H from MPI_Get_processor_name).
+t_mpi_hello() {
+	t_mpicc mpi_hello <<-'EOF'
+		#include <mpi.h>
+		#include <stdio.h>
+
+		int main(int argc, char **argv)
+		{
+			int rank, size, len;
+			char host[MPI_MAX_PROCESSOR_NAME];
+
+			MPI_Init(&argc, &argv);
+			MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+			MPI_Comm_size(MPI_COMM_WORLD, &size);
+			MPI_Get_processor_name(host, &len);
+			printf("rank %d size %d host %s\n", rank, size, host);
+			MPI_Finalize();
+			return 0;
+		}
+	EOF
+}
+
+# t_hostfile HOST:SLOTS...: an Open MPI hostfile in $T_TMP/hostfile, whose
+# path it prints.  With EZPZ_TEST_RSH_AGENT, any names but this machine's
+# become fake nodes.
+t_hostfile() {
+	local h
+	for h in "$@"; do echo "${h%%:*} slots=${h##*:}"; done >"$T_TMP/hostfile"
+	echo "$T_TMP/hostfile"
 }
