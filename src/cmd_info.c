@@ -22,7 +22,7 @@ enum { O_JSON = 1, O_SHELL };
 static const struct opt info_opts[] = {
 	{ O_JSON, "--json", NULL, NULL, "print one JSON object (keys documented in ezpz(1))" },
 	{ O_SHELL, "--shell", "[SHELL]", "bash|zsh|sh|fish",
-	  "print the facts as exports for SHELL (default: from $SHELL)" },
+	  "print the facts as exports for SHELL (default: the shell running ezpz, else $SHELL)" },
 	JOBOPT_ENTRIES,
 	{ 0 }
 };
@@ -86,20 +86,6 @@ print_shell(const struct job *job, enum shell sh)
 	strvec_clear(&env);
 }
 
-/* The shell to write for: --shell's value, else $SHELL, else sh. */
-static enum shell
-shell_choose(const char *arg, char **envp)
-{
-	enum shell sh = SHELL_SH;
-	const char *s = arg ? arg : env_nonempty(envp, "SHELL");
-	if (s && shell_parse(s, &sh) < 0) {
-		if (arg)
-			die_usage("info: --shell '%s': unknown shell (use bash, zsh, sh or fish)", arg);
-		sh = SHELL_SH;   /* $SHELL=tcsh: POSIX sh syntax is the safe default */
-	}
-	return sh;
-}
-
 static int
 info_run(int argc, char **argv)
 {
@@ -130,7 +116,7 @@ info_run(int argc, char **argv)
 	if (c.job.stale_note)
 		warn("%s", c.job.stale_note);
 	if (shell) {
-		print_shell(&c.job, shell_choose(shell_arg, environ));
+		print_shell(&c.job, shell_choose("info", shell_arg, environ));
 	} else if (json) {
 		char *s = json_job(&c.job, jobctx_topo(&c));
 		fputs(s, stdout);

@@ -116,8 +116,10 @@ status_of(int wstatus)
 /* ------------------------------------------------------------------ */
 /* exec_capture                                                        */
 
-int
-exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
+/* group: the child leads a process group, and a timeout kills all of it. */
+static int
+capture(char *const *argv, char *const *envp, int timeout_ms, int group, char **out,
+    size_t *outlen)
 {
 	int fd[2], wstatus = 0;
 	size_t len = 0, alloc = 0;
@@ -145,12 +147,16 @@ exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
 		child_reset_signals();
+		if (group)
+			setpgid(0, 0);
 		dup2(devnull, 0);
 		dup2(fd[1], 1);
 		dup2(fd[1], 2);
 		execve(path, argv, envp);
 		_exit(EXIT_NOTFOUND);
 	}
+	if (group)
+		setpgid(pid, pid);   /* also here: a timeout may come before the child's */
 	free(path);
 	close(fd[1]);
 	for (;;) {
@@ -158,7 +164,7 @@ exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
 		int ms = (int)((deadline - now()) * 1000);
 		ssize_t r;
 		if (ms <= 0 || poll(&p, 1, ms) == 0) {
-			kill(pid, SIGKILL);
+			kill(group ? -pid : pid, SIGKILL);
 			break;
 		}
 		buf = xgrow(buf, &alloc, len + 4097, 1);
@@ -176,7 +182,22 @@ exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
 	buf = xgrow(buf, &alloc, len + 1, 1);
 	buf[len] = '\0';
 	*out = buf;
+	if (outlen)
+		*outlen = len;
 	return status_of(wstatus);
+}
+
+int
+exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
+{
+	return capture(argv, envp, timeout_ms, 0, out, NULL);
+}
+
+int
+exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
+    size_t *len)
+{
+	return capture(argv, envp, timeout_ms, 1, out, len);
 }
 
 /* ------------------------------------------------------------------ */

@@ -16,6 +16,13 @@
  * started.
  */
 int exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out);
+/*
+ * The same for a child that starts its own children (setup-env's bash):
+ * it leads a process group, and the timeout kills the whole group.  *len
+ * is the length of *out, which may hold NUL bytes (env -0).
+ */
+int exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
+    size_t *len);
 
 struct run_opts {
 	char *const *envp;   /* the child's whole environment */

@@ -4,8 +4,10 @@
  * (bounded in time), loading hwloc at most once and only when a fact needs
  * it, and loading the machine profiles.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -124,4 +126,29 @@ jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg)
 	case JOBOPT_TOPOLOGY: *topology = arg; return 1;
 	}
 	return 0;
+}
+
+enum shell
+shell_choose(const char *cmd, const char *arg, char *const *envp)
+{
+	char exe[PATH_MAX], link[64];
+	enum shell sh = SHELL_SH;
+	const char *s;
+	ssize_t n;
+
+	if (arg) {
+		if (shell_parse(arg, &sh) < 0)
+			die_usage("%s: --shell '%s': unknown shell (use bash, zsh, sh or fish)", cmd, arg);
+		return sh;
+	}
+	snprintf(link, sizeof link, "/proc/%ld/exe", (long)getppid());
+	if ((n = readlink(link, exe, sizeof exe - 1)) > 0) {
+		exe[n] = '\0';
+		if (shell_parse(exe, &sh) == 0)
+			return sh;
+	}
+	/* $SHELL=tcsh or none: POSIX sh syntax is the safe default */
+	if ((s = env_nonempty(envp, "SHELL")) == NULL || shell_parse(s, &sh) < 0)
+		sh = SHELL_SH;
+	return sh;
 }

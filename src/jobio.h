@@ -8,6 +8,7 @@
 
 #include "job.h"
 #include "profile.h"
+#include "shell.h"
 
 struct jobctx {
 	char **envp;
@@ -43,6 +44,13 @@ void jobctx_detect(struct jobctx *c, const struct job_opts *o);
 /* This host's topology (cached); dies if it cannot be loaded. */
 const struct topo *jobctx_topo(struct jobctx *c);
 void jobctx_free(struct jobctx *c);
+/*
+ * The shell to write code for: arg (--shell; a bad name is a usage error
+ * naming cmd), else the shell running us (our parent: eval "$(ezpz ...)"
+ * runs ezpz from a subshell of the user's shell, so a #!/bin/sh script gets
+ * sh code even when the user's $SHELL is bash), else $SHELL, else sh.
+ */
+enum shell shell_choose(const char *cmd, const char *arg, char *const *envp);
 /* This host's name: $EZPZ_HOSTNAME, else gethostname(); malloc'd. */
 char *this_hostname(char *const *envp);
 

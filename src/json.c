@@ -9,8 +9,10 @@
 #include <cJSON.h>
 
 #include "bind.h"
+#include "doctor.h"
 #include "json.h"
 #include "plan.h"
+#include "setupenv.h"
 #include "util.h"
 
 static cJSON *
@@ -152,5 +154,85 @@ json_plan(const struct plan *p, const struct job *job)
 	add_job(o, job);
 	/* the plan's launcher wins over the job's guess (e.g. --launcher) */
 	cJSON_ReplaceItemInObject(o, "launcher", cJSON_CreateString(launcher_name(p->launcher)));
+	return finish(o);
+}
+
+char *
+json_doctor(const struct doc_report *r)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < r->n; i++) {
+		const struct doc_check *c = &r->v[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", c->name);
+		cJSON_AddStringToObject(o, "status", doc_status_name(c->status));
+		cJSON_AddStringToObject(o, "message", c->message);
+		cJSON_AddItemToObject(o, "remedy", str_or_null(c->remedy));
+		cJSON_AddItemToArray(a, o);
+	}
+	return finish(a);
+}
+
+static cJSON *
+setupenv_steps(const struct setupenv_plan *p)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; p && i < p->n; i++) {
+		const struct step *s = &p->v[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "step", step_kind_name(s->kind));
+		cJSON_AddItemToObject(o, "arg", str_or_null(s->arg));
+		cJSON_AddStringToObject(o, "from", s->from);
+		cJSON_AddStringToObject(o, "status", step_state_name(s->state));
+		if (s->state == STEP_FAILED)
+			cJSON_AddNumberToObject(o, "exit", s->rc);
+		else
+			cJSON_AddNullToObject(o, "exit");
+		cJSON_AddItemToObject(o, "note", str_or_null(s->note));
+		cJSON_AddItemToObject(o, "output", str_or_null(s->output));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *
+setupenv_python(const struct pycheck *pc)
+{
+	cJSON *o;
+	if (pc == NULL)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "ok", pc->ok);
+	cJSON_AddItemToObject(o, "python3", str_or_null(pc->python3));
+	cJSON_AddItemToObject(o, "realpath", str_or_null(pc->real));
+	cJSON_AddBoolToObject(o, "system", pc->system);
+	cJSON_AddItemToObject(o, "root_var", str_or_null(pc->root_var));
+	cJSON_AddItemToObject(o, "root", str_or_null(pc->root));
+	return o;
+}
+
+char *
+json_setup_env(const struct setupenv_report *r)
+{
+	cJSON *o = cJSON_CreateObject(), *ms = cJSON_CreateObject();
+	struct strvec none = STRVEC_INIT;
+	const struct strvec *set = r->diff ? &r->diff->set : &none;
+	const struct strvec *unset = r->diff ? &r->diff->unset : &none;
+
+	cJSON_AddBoolToObject(o, "ok", r->ok);
+	if (r->dry_run)
+		cJSON_AddBoolToObject(o, "dry_run", 1);
+	cJSON_AddItemToObject(o, "error", str_or_null(r->error));
+	cJSON_AddItemToObject(o, "set", env_object(set));
+	cJSON_AddItemToObject(o, "unset", strings(unset->v, unset->n));
+	cJSON_AddItemToObject(o, "steps", setupenv_steps(r->plan));
+	cJSON_AddStringToObject(ms, "kind", modsys_name(r->modsys ? r->modsys->kind : MODSYS_NONE));
+	cJSON_AddItemToObject(ms, "init", str_or_null(r->modsys ? r->modsys->init : NULL));
+	cJSON_AddItemToObject(ms, "why", str_or_null(r->modsys ? r->modsys->why : NULL));
+	cJSON_AddItemToObject(o, "module_system", ms);
+	cJSON_AddItemToObject(o, "python", setupenv_python(r->python));
+	cJSON_AddItemToObject(o, "launch", str_or_null(r->launch));
+	if (r->script)
+		cJSON_AddStringToObject(o, "script", r->script);
 	return finish(o);
 }

@@ -11,10 +11,22 @@
 #include "topo.h"
 
 struct plan;
+struct doc_report;
+struct setupenv_report;
 
 /* `ezpz info --json`: the job, plus this host's hardware when t is given. */
 char *json_job(const struct job *job, const struct topo *t);
 /* `ezpz launch --dry-run --json`: the plan and the job's fields. */
 char *json_plan(const struct plan *p, const struct job *job);
+
+/* `ezpz doctor --json`: [{name, status, message, remedy}], remedy null when ok. */
+char *json_doctor(const struct doc_report *r);
+
+/*
+ * `ezpz setup-env --json`: {"ok", "error", "set": {KEY: VALUE}, "unset":
+ * [KEY], "steps": [{"step", "arg", "from", "status", "exit", "note",
+ * "output"}], "module_system", "python", "launch"} (+ "script" in a dry run).
+ */
+char *json_setup_env(const struct setupenv_report *r);
 
 #endif

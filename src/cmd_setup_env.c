@@ -1,0 +1,790 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_setup_env.c: `eval "$(ezpz setup-env)"`: load the machine's modules,
+ * activate its Python (conda, a prefix) and a venv on top, export the job's
+ * facts and the profile's runtime variables, and define `launch`; or, when
+ * any of it did not take effect, say what and how to fix it, and print code
+ * that makes the eval fail while changing nothing.
+ *
+ * The steps run in one child bash (setupenv.c writes the script); this file
+ * runs it, diffs the environment it ends with against ezpz's own (the
+ * user's shell's), and prints the difference with shell.c.  stdout is only
+ * ever code for eval (or JSON); every word for people goes to stderr.
+ *
+ * All or nothing: the code is one block ({ ... } or begin ... end) whose
+ * opener is printed first, so output cut short by a kill is a syntax error,
+ * not half an environment; and every exit before the end, die() included,
+ * closes the block with `false` (an atexit guard), because an eval of
+ * empty output returns 0 and a `set -e` job script would go on.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "ezpz.h"
+#include "jobio.h"
+#include "json.h"
+#include "path.h"
+#include "setupenv.h"
+#include "shell.h"
+#include "util.h"
+
+extern char **environ;
+extern const struct ezpz_cmd cmd_setup_env;
+
+/* Module loads on a busy parallel file system and a venv with pip take a
+ * while; this only stops a hang. */
+#define SETUPENV_TIMEOUT_MS (10 * 60 * 1000)
+#define OUTPUT_MAX_LINES 40
+
+enum {
+	O_SHELL = 1, O_JSON, O_DRY_RUN, O_QUIET, O_MODULE, O_NO_MODULES, O_VENV, O_NO_VENV,
+	O_WITHOUT_PIP, O_ALLOW_SYSTEM
+};
+
+static const struct opt se_opts[] = {
+	{ O_SHELL, "--shell", "SHELL", "bash|zsh|sh|fish",
+	  "write code for SHELL (default: the shell running ezpz, else $SHELL, else sh)" },
+	{ O_JSON, "--json", NULL, NULL, "print the changes and the steps as one JSON object" },
+	{ O_DRY_RUN, "--dry-run", NULL, NULL,
+	  "show the steps and the bash script; run, create and change nothing" },
+	{ O_QUIET, "-q|--quiet", NULL, NULL, "no progress lines on stderr (errors still)" },
+	{ O_MODULE, "--module", "NAME", NULL,
+	  "also load module NAME (or NAME/VERSION) after the profile's; repeatable" },
+	{ O_NO_MODULES, "--no-modules", NULL, NULL, "load no modules, not even the profile's" },
+	{ O_VENV, "--venv", "DIR", "@dir",
+	  "activate the venv in DIR, created when missing (default: see above)" },
+	{ O_NO_VENV, "--no-venv", NULL, NULL, "no venv: use the profile's Python as it is" },
+	{ O_WITHOUT_PIP, "--without-pip", NULL, NULL,
+	  "create the venv without pip (python3 -m venv --without-pip; faster)" },
+	{ O_ALLOW_SYSTEM, "--allow-system-python", NULL, NULL,
+	  "accept the system python3 (/usr/bin, /bin, /usr/local/bin) with no environment" },
+	JOBOPT_ENTRIES,
+	{ 0 }
+};
+
+struct args {
+	struct job_opts jo;
+	const char *topology, *shell, *venv;
+	struct strvec modules;
+	int json, dry_run, quiet, no_modules, no_venv, without_pip, allow_system;
+};
+
+/* ---- the failure guard ---- */
+
+static struct {
+	int armed;    /* stdout is code for eval */
+	int opened;   /* the block's opener is out */
+	int done;     /* the block is closed */
+	enum shell sh;
+} guard;
+
+static const char *
+block_open(enum shell sh)
+{
+	return sh == SHELL_FISH ? "begin;\n" : "{\n";
+}
+
+static const char *
+block_close(enum shell sh)
+{
+	return sh == SHELL_FISH ? "end;\n" : "}\n";
+}
+
+static void
+guard_fail(void)
+{
+	if (!guard.armed || guard.done)
+		return;
+	guard.done = 1;
+	fputs("false;\n", stdout);
+	if (guard.opened)
+		fputs(block_close(guard.sh), stdout);
+	fflush(stdout);
+}
+
+/* ---- options ---- */
+
+static void
+parse_args(struct args *a, int argc, char **argv)
+{
+	struct optstate st;
+	int o;
+
+	opt_init(&st, "setup-env", argc, argv);
+	while ((o = opt_next(&st, se_opts)) != OPT_DONE) {
+		switch (o) {
+		case OPT_HELP: guard.armed = 0; cmd_help_exit(&cmd_setup_env); break;
+		case O_SHELL: a->shell = st.arg; break;
+		case O_JSON: a->json = 1; guard.armed = 0; break;
+		case O_DRY_RUN: a->dry_run = 1; break;
+		case O_QUIET: a->quiet = 1; break;
+		case O_MODULE:
+			if (*st.arg == '\0')
+				die_usage("setup-env: --module: empty module name");
+			strvec_push(&a->modules, st.arg);
+			break;
+		case O_NO_MODULES: a->no_modules = 1; break;
+		case O_VENV:
+			if (*st.arg == '\0')
+				die_usage("setup-env: --venv: empty path");
+			a->venv = st.arg;
+			break;
+		case O_NO_VENV: a->no_venv = 1; break;
+		case O_WITHOUT_PIP: a->without_pip = 1; break;
+		case O_ALLOW_SYSTEM: a->allow_system = 1; break;
+		default:
+			if (!jobopt_take(&a->jo, &a->topology, o, st.arg))
+				opt_unknown(&st);
+		}
+	}
+	if (st.ind < argc)
+		die_usage("setup-env: unexpected argument '%s' (setup-env takes options only)",
+		    argv[st.ind]);
+	if (a->no_modules && a->modules.n)
+		die_usage("setup-env: --no-modules and --module %s contradict each other; drop one",
+		    a->modules.v[0]);
+	if (a->no_venv && a->venv)
+		die_usage("setup-env: --no-venv and --venv %s contradict each other; drop one", a->venv);
+}
+
+/* ---- messages ---- */
+
+static int quiet;
+
+static void PRINTF(1, 2)
+say(const char *fmt, ...)
+{
+	va_list ap;
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vmessage(fmt, ap, NULL);
+	va_end(ap);
+}
+
+/* A step's own output, indented, at most OUTPUT_MAX_LINES lines. */
+static void
+print_output(const char *out)
+{
+	size_t lines = 0, total = 0;
+	const char *p;
+
+	size_t end;
+
+	if (out == NULL)
+		return;
+	/* Lmod ends its messages with blank lines */
+	for (end = strlen(out); end > 0 && strchr(" \t\n", out[end - 1]); end--)
+		;
+	for (p = out; p < out + end; p++)
+		total += *p == '\n';
+	if (end)
+		total++;
+	for (p = out; p < out + end && lines < OUTPUT_MAX_LINES; lines++) {
+		size_t n = strcspn(p, "\n");
+		if (p + n > out + end)
+			n = (size_t)(out + end - p);
+		fprintf(stderr, "  | %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	if (total > lines)
+		fprintf(stderr, "  | (%zu more lines)\n", total - lines);
+}
+
+static const char *
+profile_file(const struct setupenv_opts *o)
+{
+	return o->profile && o->profile->file ? o->profile->file : "the machine profile";
+}
+
+/* What to do about a failed step, by kind. */
+static void
+print_fix(const struct step *s, const struct setupenv_opts *o)
+{
+	int opt = streq(s->from, "--module") || streq(s->from, "--venv");
+	switch (s->kind) {
+	case STEP_MODINIT:
+		if (s->arg == NULL) {
+			error("setup-env: fix: run where Lmod or Environment Modules is installed (a "
+			    "login shell there has LMOD_CMD or MODULESHOME set), set MODULESHOME to its "
+			    "install, or pass --no-modules to load none (then Python must come from "
+			    "elsewhere).  Looked for:");
+			for (size_t i = 0; modsys_standard_file(i); i++)
+				fprintf(stderr, "  | %s\n", modsys_standard_file(i));
+		} else {
+			error("setup-env: fix: check the module system's init file by hand: "
+			    "bash -c '. %s; type module'", s->arg);
+		}
+		break;
+	case STEP_MODULE_USE:
+		error("setup-env: fix: correct modules.use in %s (is this machine '%s'? "
+		    "--machine NAME picks another profile)", profile_file(o), o->machine);
+		break;
+	case STEP_MODULE_LOAD:
+	case STEP_MODULE_UNLOAD: {
+		int n = (int)strcspn(s->arg, "/");
+		error("setup-env: fix: 'module avail %.*s' (with Lmod also 'module spider %.*s') lists "
+		    "the versions there are; correct %s, or pass --no-modules", n, s->arg, n, s->arg,
+		    opt ? "your --module" : "modules in the profile");
+		if (!opt)
+			error("setup-env: the profile is %s", profile_file(o));
+		break;
+	}
+	case STEP_CONDA:
+		error("setup-env: fix: 'conda env list' shows the environments there are; correct "
+		    "python.conda_env in %s", profile_file(o));
+		break;
+	case STEP_PREFIX:
+		error("setup-env: fix: correct python.prefix in %s", profile_file(o));
+		break;
+	case STEP_VENV:
+		error("setup-env: fix: pass --venv DIR for a venv in a place you can write, remove "
+		    "what is in the way, or pass --no-venv");
+		break;
+	}
+}
+
+static void
+report_step(const struct setupenv_plan *p, size_t i)
+{
+	const struct step *s = &p->v[i];
+	char *d = step_describe(s);
+	error("setup-env: step %zu of %zu, %s (%s%s): failed (exit %d): %s", i + 1, p->n, d,
+	    s->kind == STEP_MODINIT ? "" : "from ", s->from, s->rc,
+	    s->note ? s->note : "no reason given");
+	if (s->output && *s->output) {
+		fprintf(stderr, "  | its output:\n");
+		print_output(s->output);
+	}
+	print_fix(s, p->o);
+	free(d);
+}
+
+static void
+report_steps(const struct setupenv_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct step *s = &p->v[i];
+		char *d;
+		if (s->state != STEP_OK && s->state != STEP_SKIPPED)
+			continue;
+		d = step_describe(s);
+		say("setup-env: [%zu/%zu] %s: %s%s%s%s", i + 1, p->n, d,
+		    s->state == STEP_OK ? "ok" : "skipped", s->note ? " (" : "",
+		    s->note ? s->note : "", s->note ? ")" : "");
+		if (!quiet)
+			print_output(s->output);
+		free(d);
+	}
+}
+
+/* ---- running the steps ---- */
+
+static int
+file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
+static void
+make_nonce(char out[33])
+{
+	unsigned char r[16];
+	static const char hex[] = "0123456789abcdef";
+	if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+		unsigned long x = (unsigned long)time(NULL) * 2654435761u ^ (unsigned long)getpid();
+		for (size_t i = 0; i < sizeof r; i++, x = x * 6364136223846793005u + 1442695040888963407u)
+			r[i] = (unsigned char)(x >> 33);
+	}
+	for (size_t i = 0; i < sizeof r; i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+/* Run the plan in bash; env gets the environment it ends with.  -1 with
+ * *err (or a failed step in the plan) when it did not all work. */
+static int
+run_steps(struct setupenv_plan *p, struct strvec *env, char **err)
+{
+	char nonce[33], *script, *bash, *out = NULL;
+	size_t len = 0;
+	int status, r;
+	time_t t0;
+
+	make_nonce(nonce);
+	script = setupenv_script(p, nonce);
+	if (strlen(script) > SETUPENV_SCRIPT_MAX) {
+		*err = xasprintf("the script for %zu steps is %zu bytes, over the %d-byte limit of "
+		    "one argument; load fewer modules", p->n, strlen(script), SETUPENV_SCRIPT_MAX);
+		free(script);
+		return -1;
+	}
+	if ((bash = path_which(environ, "bash")) == NULL)
+		bash = xstrdup("/bin/bash");
+	t0 = time(NULL);
+	{
+		char *argv[] = { bash, "-c", script, "ezpz-setup-env", NULL };
+		status = exec_capture_group(argv, environ, SETUPENV_TIMEOUT_MS, &out, &len);
+	}
+	if (status < 0) {
+		*err = xasprintf("cannot run %s: %s (the steps need bash)", bash, strerror(errno));
+		r = -1;
+	} else {
+		r = setupenv_transcript(p, nonce, out, len, status, env, err);
+	}
+	/* killed by exec_capture_group's timeout, not by someone else */
+	if (r < 0 && status == EXIT_SIGBASE + SIGKILL &&
+	    (time(NULL) - t0) * 1000 >= SETUPENV_TIMEOUT_MS - 1000)
+		for (size_t i = 0; i < p->n; i++)
+			if (p->v[i].state == STEP_FAILED) {
+				free(p->v[i].note);
+				p->v[i].note = xasprintf("still running after %d s, so ezpz killed it "
+				    "(does a module, conda or pip wait for something?)",
+				    SETUPENV_TIMEOUT_MS / 1000);
+			}
+	free(out);
+	free(script);
+	free(bash);
+	return r;
+}
+
+/* ---- the job's variables ---- */
+
+/*
+ * Could the steps have changed the launcher?  Only when it was found on
+ * PATH (not named by --launcher, EZPZ_LAUNCHER or the profile) and a
+ * launcher on PATH is another one now (a module brought mpiexec).
+ */
+static int
+launcher_may_differ(const struct job *job, char *const *after)
+{
+	static const char *const names[] = { "srun", "mpiexec", "mpirun" };
+	const char *src = job->src.launcher ? job->src.launcher : "";
+	int differ = 0;
+
+	if (startswith(src, "option:") || startswith(src, "env:") || startswith(src, "profile:"))
+		return 0;
+	for (size_t i = 0; i < NITEMS(names) && !differ; i++) {
+		char *a = path_which(environ, names[i]), *b = path_which(after, names[i]);
+		differ = !streq(a ? a : "", b ? b : "");
+		free(a);
+		free(b);
+	}
+	return differ;
+}
+
+/* The job's facts; detected again in the final environment when the
+ * launcher may have changed. */
+static void
+add_job_env(struct strvec *env, const struct args *a, const struct job *first)
+{
+	struct strvec facts = STRVEC_INIT;
+	struct jobctx c;
+	struct job_opts jo = a->jo;
+	int rerun = launcher_may_differ(first, strvec_argv(env));
+
+	if (rerun) {
+		if (first->profile && jo.machine == NULL)
+			jo.machine = first->profile->name;
+		jobctx_init(&c, strvec_argv(env), a->topology);
+		jobctx_detect(&c, &jo);
+		job_facts_env(&c.job, &facts);
+		jobctx_free(&c);
+	} else {
+		job_facts_env(first, &facts);
+	}
+	for (size_t i = 0; i < facts.n; i++) {
+		const char *eq = strchr(facts.v[i], '=');
+		char *k = xstrndup(facts.v[i], (size_t)(eq - facts.v[i]));
+		envset_set(env, k, eq + 1);
+		free(k);
+	}
+	strvec_clear(&facts);
+}
+
+/* The profile's runtime variables: defaults; a non-empty value wins. */
+static void
+add_profile_env(struct strvec *env, const struct profile *pr)
+{
+	for (size_t i = 0; pr && i < pr->env.n; i++) {
+		const char *eq = strchr(pr->env.v[i], '=');
+		char *k = xstrndup(pr->env.v[i], (size_t)(eq - pr->env.v[i]));
+		if (env_nonempty(strvec_argv(env), k) == NULL)
+			envset_set(env, k, eq + 1);
+		free(k);
+	}
+}
+
+static void
+dedupe_path(struct strvec *env)
+{
+	const char *path = env_get(strvec_argv(env), "PATH");
+	char *d;
+	if (path == NULL)
+		return;
+	d = setupenv_path_dedupe(path);
+	envset_set(env, "PATH", d);
+	free(d);
+}
+
+/* ---- printing ---- */
+
+static char *
+launch_function(enum shell sh, const char *self)
+{
+	char *q = shell_quote(sh, self), *r;
+	switch (sh) {
+	case SHELL_FISH: r = xasprintf("function launch; %s launch $argv; end;\n", q); break;
+	case SHELL_SH: r = xasprintf("launch() { %s launch \"$@\"; };\n", q); break;
+	default:
+		/* 'function NAME' is not alias-expanded: an old `alias launch=`
+		 * (the Python ezpz defined one) cannot break the definition. */
+		r = xasprintf("function launch { %s launch \"$@\"; };\n", q);
+		break;
+	}
+	free(q);
+	return r;
+}
+
+static void
+print_code(enum shell sh, const struct envdiff *d, const char *self)
+{
+	struct strvec lines = STRVEC_INIT;
+	char *f;
+
+	for (size_t i = 0; i < d->unset.n; i++) {
+		char *l = shell_unset(sh, d->unset.v[i]);
+		if (l)
+			strvec_push(&lines, l);
+		free(l);
+	}
+	for (size_t i = 0; i < d->set.n; i++) {
+		const char *eq = strchr(d->set.v[i], '=');
+		char *k = xstrndup(d->set.v[i], (size_t)(eq - d->set.v[i]));
+		char *l = shell_export(sh, k, eq + 1);
+		if (l)
+			strvec_push(&lines, l);
+		free(l);
+		free(k);
+	}
+	f = launch_function(sh, self);
+	strvec_push(&lines, f);
+	free(f);
+	strvec_push(&lines, block_close(sh));
+	for (size_t i = 0; i < lines.n; i++)
+		fputs(lines.v[i], stdout);
+	guard.done = 1;
+	strvec_clear(&lines);
+}
+
+static void
+print_dry_run(const struct setupenv_plan *p, const struct strvec *facts,
+    const struct profile *pr, const char *self, const char *script, enum shell sh)
+{
+	const struct setupenv_opts *o = p->o;
+	char *f;
+
+	printf("# ezpz setup-env --dry-run: nothing runs, nothing is created or changed\n");
+	printf("# machine: %s (%s)\n", o->machine, pr ? profile_file(o) : "no profile");
+	printf("# module system: %s, %s (%s)\n", modsys_name(o->modsys->kind),
+	    o->modsys->init ? o->modsys->init : "no init file", o->modsys->why);
+	if (p->n == 0)
+		printf("# steps: none, so no shell runs\n");
+	else
+		printf("# steps, in one bash:\n");
+	for (size_t i = 0; i < p->n; i++) {
+		char *d = step_describe(&p->v[i]);
+		printf("#   %zu. %s  [%s%s]%s%s\n", i + 1, d,
+		    p->v[i].kind == STEP_MODINIT ? "" : "from ", p->v[i].from,
+		    p->v[i].state == STEP_FAILED ? "  FAILS: " : "",
+		    p->v[i].state == STEP_FAILED ? p->v[i].note : "");
+		free(d);
+		if (p->v[i].kind == STEP_VENV && p->v[i].arg == NULL)
+			printf("#      (the active venv if VIRTUAL_ENV is set, else %s/venvs/%s/"
+			    "<basename of %s>-<basename of the Python root after the steps above>)\n",
+			    o->workdir, o->machine, o->workdir);
+	}
+	printf("# then the job's variables:\n");
+	for (size_t i = 0; i < facts->n; i++)
+		printf("#   %s\n", facts->v[i]);
+	if (pr && pr->env.n) {
+		printf("# and the profile's defaults (a value already set wins):\n");
+		for (size_t i = 0; i < pr->env.n; i++)
+			printf("#   %s\n", pr->env.v[i]);
+	}
+	f = launch_function(sh, self);
+	printf("# and the function: %s", f);
+	free(f);
+	printf("# then the check that a Python environment is active (else exit 1, change nothing)\n");
+	if (script) {
+		printf("# the bash script:\n");
+		for (const char *q = script; *q; ) {
+			size_t n = strcspn(q, "\n");
+			printf("#   %.*s\n", (int)n, q);
+			q += n + (q[n] == '\n');
+		}
+	}
+}
+
+/* ---- the command ---- */
+
+struct run {
+	struct args a;
+	enum shell sh;
+	struct jobctx c;
+	char *cwd, *venv, *self;
+	struct modsys ms;
+	struct setupenv_opts o;
+	struct setupenv_plan p;
+	struct strvec env;
+	struct envdiff d;
+	struct pycheck pc;
+	int checked;
+};
+
+/* What failed, in one line, for JSON's "error". */
+static char *
+failure_summary(const struct run *r)
+{
+	for (size_t i = 0; i < r->p.n; i++) {
+		const struct step *s = &r->p.v[i];
+		if (s->state == STEP_FAILED) {
+			char *d = step_describe(s), *m;
+			m = xasprintf("step %zu, %s: %s", i + 1, d, s->note ? s->note : "failed");
+			free(d);
+			return m;
+		}
+	}
+	if (r->checked && !r->pc.ok)
+		return xasprintf("no Python environment is active (python3: %s)",
+		    r->pc.python3 ? r->pc.real : "not found on PATH");
+	return xstrdup("setup-env failed");
+}
+
+/* why: a failure no step carries, or NULL. */
+static int
+finish_fail(struct run *r, const char *why)
+{
+	if (why)
+		error("setup-env: %s", why);
+	if (r->a.json) {
+		char *summary = why ? xstrdup(why) : failure_summary(r), *s;
+		struct setupenv_report rep = { 0, 0, summary, NULL, &r->p, &r->ms,
+			r->checked ? &r->pc : NULL, r->self, NULL };
+		s = json_setup_env(&rep);
+		fputs(s, stdout);
+		free(s);
+		free(summary);
+	} else {
+		error("setup-env: nothing was changed in your shell: the code printed for eval only "
+		    "runs 'false'");
+	}
+	guard_fail();
+	return EXIT_FAIL;
+}
+
+static void
+run_init(struct run *r, int argc, char **argv)
+{
+	parse_args(&r->a, argc, argv);
+	quiet = r->a.quiet;
+	r->sh = shell_choose("setup-env", r->a.shell, environ);
+	guard.sh = r->sh;
+	if (!r->a.json && !r->a.dry_run) {
+		fputs(block_open(r->sh), stdout);
+		fflush(stdout);
+		guard.opened = 1;
+	}
+	jobctx_init(&r->c, environ, r->a.topology);
+	jobctx_detect(&r->c, &r->a.jo);
+	if (r->c.job.stale_note)
+		warn("%s", r->c.job.stale_note);
+	if ((r->cwd = getcwd(NULL, 0)) == NULL)
+		die_errno("setup-env: cannot find the working directory (for the venv path)");
+	r->self = path_self();
+	modsys_detect(environ, file_exists, &r->ms);
+	if (r->a.venv)
+		r->venv = setupenv_abspath(r->cwd, r->a.venv);
+	r->o = (struct setupenv_opts){
+		.profile = r->c.job.profile, .machine = r->c.job.machine, .workdir = r->cwd,
+		.modules = r->a.modules.v, .nmodules = r->a.modules.n, .venv = r->venv,
+		.no_modules = r->a.no_modules, .no_venv = r->a.no_venv,
+		.without_pip = r->a.without_pip, .modsys = &r->ms,
+	};
+	setupenv_plan_build(&r->p, &r->o);
+}
+
+static void
+run_free(struct run *r)
+{
+	setupenv_plan_free(&r->p);
+	modsys_free(&r->ms);
+	envdiff_free(&r->d);
+	strvec_clear(&r->env);
+	strvec_clear(&r->a.modules);
+	if (r->checked)
+		pycheck_free(&r->pc);
+	jobctx_free(&r->c);
+	free(r->cwd);
+	free(r->venv);
+	free(r->self);
+}
+
+static int
+dry_run(struct run *r)
+{
+	struct strvec facts = STRVEC_INIT;
+	char *script = r->p.n ? setupenv_script(&r->p, "NONCE") : NULL;
+	int failed = 0;
+
+	for (size_t i = 0; i < r->p.n; i++)
+		failed |= r->p.v[i].state == STEP_FAILED;
+	job_facts_env(&r->c.job, &facts);
+	if (r->a.json) {
+		struct envdiff d = ENVDIFF_INIT;
+		struct setupenv_report rep = { !failed, 1, NULL, &d, &r->p, &r->ms, NULL, r->self,
+			script };
+		char *s;
+		strvec_pushv(&d.set, facts.v);
+		for (size_t i = 0; r->c.job.profile && i < r->c.job.profile->env.n; i++)
+			strvec_push(&d.set, r->c.job.profile->env.v[i]);
+		s = json_setup_env(&rep);
+		fputs(s, stdout);
+		free(s);
+		envdiff_free(&d);
+	} else {
+		print_dry_run(&r->p, &facts, r->c.job.profile, r->self, script, r->sh);
+	}
+	guard.done = 1;
+	strvec_clear(&facts);
+	free(script);
+	if (failed)
+		error("setup-env: the steps would fail: no module system found (see above)");
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+static int
+check_python(struct run *r)
+{
+	char *advice;
+
+	setupenv_python_check(strvec_argv(&r->env), r->a.allow_system, &r->pc);
+	r->checked = 1;
+	if (r->pc.ok) {
+		if (r->pc.root_var)
+			say("setup-env: python3 is %s (%s=%s)", r->pc.python3, r->pc.root_var, r->pc.root);
+		else
+			say("setup-env: python3 is %s%s", r->pc.python3,
+			    r->pc.system ? " (the system python: --allow-system-python)" : "");
+		return 0;
+	}
+	advice = setupenv_python_advice(&r->pc, strvec_argv(&r->env), &r->p);
+	error("setup-env: no Python environment is active after the steps");
+	fputs(advice, stderr);
+	free(advice);
+	return -1;
+}
+
+static int
+setup_env_run(int argc, char **argv)
+{
+	struct run r = { 0 };
+	char *err = NULL;
+	int status = EXIT_OK;
+
+	guard.armed = 1;
+	atexit(guard_fail);
+	run_init(&r, argc, argv);
+	if (r.a.dry_run) {
+		status = dry_run(&r);
+		goto out;
+	}
+	for (size_t i = 0; i < r.p.n; i++)
+		if (r.p.v[i].state == STEP_FAILED) {
+			report_step(&r.p, i);
+			status = finish_fail(&r, NULL);
+			goto out;
+		}
+	if (r.p.n) {
+		say("setup-env: machine '%s': running %zu step%s in bash", r.c.job.machine, r.p.n,
+		    r.p.n == 1 ? "" : "s");
+		if (run_steps(&r.p, &r.env, &err) < 0) {
+			for (size_t i = 0; i < r.p.n; i++)
+				if (r.p.v[i].state == STEP_FAILED)
+					report_step(&r.p, i);
+			status = finish_fail(&r, err);
+			goto out;
+		}
+		report_steps(&r.p);
+		dedupe_path(&r.env);
+	} else {
+		strvec_pushv(&r.env, environ);
+	}
+	if (check_python(&r) < 0) {
+		status = finish_fail(&r, NULL);
+		goto out;
+	}
+	add_job_env(&r.env, &r.a, &r.c.job);
+	add_profile_env(&r.env, r.c.job.profile);
+	setupenv_diff(environ, strvec_argv(&r.env), &r.d);
+	say("setup-env: %zu variable%s to set, %zu to unset; 'launch' runs %s launch", r.d.set.n,
+	    r.d.set.n == 1 ? "" : "s", r.d.unset.n, r.self);
+	if (r.a.json) {
+		struct setupenv_report rep = { 1, 0, NULL, &r.d, &r.p, &r.ms, &r.pc, r.self, NULL };
+		char *s = json_setup_env(&rep);
+		fputs(s, stdout);
+		free(s);
+		guard.done = 1;
+	} else {
+		print_code(r.sh, &r.d, r.self);
+	}
+out:
+	free(err);
+	run_free(&r);
+	return status;
+}
+
+const struct ezpz_cmd cmd_setup_env = {
+	.name = "setup-env",
+	.summary = "print shell code that loads modules, a venv and the job's variables",
+	.usage = "[--shell SHELL | --json] [--dry-run] [-q] [--module NAME]... [--no-modules]\n"
+	    "[--venv DIR | --no-venv] [--without-pip] [--allow-system-python] [--machine NAME]",
+	.description =
+	    "Use as: eval \"$(ezpz setup-env)\"   (fish: ezpz setup-env | source)\n"
+	    "\n"
+	    "In one bash, set up the module system (Lmod or Environment Modules, found\n"
+	    "from LMOD_CMD, MODULES_CMD, MODULESHOME or their standard init files, so a\n"
+	    "non-login shell works), then run the machine profile's 'module use',\n"
+	    "'module unload' and 'module load' and each --module, 'conda activate' of\n"
+	    "python.conda_env, python.prefix/bin first on PATH, and a venv on top:\n"
+	    "--venv DIR, else the venv already active, else\n"
+	    "  WORKDIR/venvs/MACHINE/<basename of WORKDIR>-<basename of the Python root>\n"
+	    "(the root: CONDA_PREFIX, PYTHON_ROOT or PYTHONUSERBASE, else the prefix of\n"
+	    "python3; 'pythonX.Y' in the name becomes 'pyX.Y'), created when missing with\n"
+	    "--system-site-packages ('uv venv' when uv is on PATH, else python3 -m venv).\n"
+	    "Each step is checked (a module that loads nothing fails).  Then the job's\n"
+	    "variables (NHOSTS, NGPU_PER_HOST, NGPUS, HOSTFILE, EZPZ_*), the profile's\n"
+	    "env defaults and a 'launch' function are added, and the difference to this\n"
+	    "shell's environment is printed for eval (module state included, so\n"
+	    "'module list' shows the modules).  A second eval changes nothing.\n"
+	    "\n"
+	    "It fails (exit 1) when a step fails or no Python environment is active\n"
+	    "afterwards (CONDA_PREFIX, PYTHON_ROOT, PYTHONUSERBASE and VIRTUAL_ENV unset,\n"
+	    "and python3 missing or a system one, unless --allow-system-python): it then\n"
+	    "says what failed and how to fix it, and prints only 'false', so the eval\n"
+	    "fails, a 'set -e' script stops, and the shell is left unchanged.\n"
+	    "Exit status: 0 ok, 1 a step or the Python check failed, 2 usage.",
+	.opts = se_opts,
+	.run = setup_env_run,
+};

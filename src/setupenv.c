@@ -1,0 +1,1068 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * setupenv.c: the pure parts of `ezpz setup-env` (see setupenv.h).
+ *
+ * ezpz cannot change its parent shell, and that shell may not have the
+ * `module` function (a non-login job script: the Python ezpz's "silent
+ * no-op", ezpz-python.md §5.6).  So, like direnv, the steps run in a child
+ * bash that sets the module system up itself, checks each step's result
+ * (exit status, then the state it promised: `module is-loaded`,
+ * CONDA_PREFIX, which python3), and reports through markers on stdout:
+ *
+ *   \036ezpz:NONCE:begin N\036        step N starts; output until the next
+ *                                     marker is the step's own
+ *   \036ezpz:NONCE:ok N\036           done
+ *   \036ezpz:NONCE:skip N WHY\036     nothing to do (already loaded, ...)
+ *   \036ezpz:NONCE:note N TEXT\036    what it did ("Lmod 8.6.19", ...)
+ *   \036ezpz:NONCE:venv N PATH\036    the default venv path it computed
+ *   \036ezpz:NONCE:fail N RC WHY\036  failed; the script exits 10+N
+ *   \036ezpz:NONCE:env\036 ... \036ezpz:NONCE:end\036
+ *                                     `env -0` of the final environment
+ *
+ * NONCE is random per run, so no module's output can fake a marker.  The
+ * caller diffs that environment against its own and prints the difference
+ * in the user's shell syntax.  Every value pasted into the script goes
+ * through shell_quote(SHELL_BASH): no profile or option can inject code.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "path.h"
+#include "setupenv.h"
+#include "shell.h"
+#include "util.h"
+
+/* ---- a growable string ---- */
+
+struct sbuf {
+	char *s;
+	size_t len, alloc;
+};
+
+static void
+sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	b->s = xgrow(b->s, &b->alloc, b->len + n + 1, 1);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void
+sb_puts(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void PRINTF(2, 3)
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	sb_puts(b, s);
+	free(s);
+}
+
+static char *
+sb_take(struct sbuf *b)
+{
+	return b->s ? b->s : xstrdup("");
+}
+
+/* ---- the module system ---- */
+
+/*
+ * Without variables: site profile scripts first (they set the default
+ * MODULEPATH a login shell would have), then the bare init files.  A
+ * profile script left behind by a removed package (Debian keeps
+ * /etc/profile.d/lmod.sh until purge) is only taken when what it sources
+ * is there.
+ */
+static const struct {
+	const char *path, *needs;
+	enum modsys_kind kind;
+} standard[] = {
+	{ "/etc/profile.d/lmod.sh", "/usr/share/lmod/lmod/init/bash", MODSYS_LMOD },
+	{ "/etc/profile.d/z00_lmod.sh", NULL, MODSYS_LMOD },
+	{ "/etc/profile.d/modules.sh", NULL, MODSYS_ENVMOD },
+	{ "/usr/share/lmod/lmod/init/bash", NULL, MODSYS_LMOD },
+	{ "/opt/apps/lmod/lmod/init/bash", NULL, MODSYS_LMOD },
+	{ "/usr/share/modules/init/bash", NULL, MODSYS_ENVMOD },
+	{ "/usr/share/Modules/init/bash", NULL, MODSYS_ENVMOD },
+};
+
+const char *
+modsys_standard_file(size_t i)
+{
+	return i < NITEMS(standard) ? standard[i].path : NULL;
+}
+
+const char *
+modsys_name(enum modsys_kind k)
+{
+	switch (k) {
+	case MODSYS_LMOD: return "Lmod";
+	case MODSYS_ENVMOD: return "Environment Modules";
+	case MODSYS_NONE: break;
+	}
+	return "none";
+}
+
+/* The standard files of one kind, init files first when the shell already
+ * had the module system (its MODULEPATH is in the environment). */
+static char *
+standard_file(enum modsys_kind kind, int (*exists)(const char *))
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < NITEMS(standard); i++) {
+			int profile_d = startswith(standard[i].path, "/etc/profile.d/");
+			if (standard[i].kind != kind || profile_d != (pass == 1))
+				continue;
+			if (exists(standard[i].path))
+				return xstrdup(standard[i].path);
+		}
+	return NULL;
+}
+
+/* "$dir/init/bash" if it exists. */
+static char *
+init_under(const char *dir, int (*exists)(const char *))
+{
+	char *f;
+	if (dir == NULL || *dir == '\0')
+		return NULL;
+	f = xasprintf("%s/init/bash", dir);
+	if (exists(f))
+		return f;
+	free(f);
+	return NULL;
+}
+
+/* LMOD_CMD is PKG/libexec/lmod: PKG/init/bash. */
+static char *
+init_from_lmod_cmd(const char *cmd, int (*exists)(const char *))
+{
+	char *d, *slash, *r = NULL;
+	if (cmd == NULL)
+		return NULL;
+	d = xstrdup(cmd);
+	for (int up = 0; up < 2 && (slash = strrchr(d, '/')) != NULL; up++)
+		*slash = '\0';
+	if (strrchr(cmd, '/') != NULL && *d)
+		r = init_under(d, exists);
+	free(d);
+	return r;
+}
+
+void
+modsys_detect(char *const *envp, int (*exists)(const char *path), struct modsys *out)
+{
+	const char *lmod_cmd = env_nonempty(envp, "LMOD_CMD");
+	const char *lmod_ver = env_nonempty(envp, "LMOD_VERSION");
+	const char *mod_cmd = env_nonempty(envp, "MODULES_CMD");
+	const char *home = env_nonempty(envp, "MODULESHOME");
+
+	memset(out, 0, sizeof *out);
+	if (lmod_cmd || lmod_ver) {
+		out->kind = MODSYS_LMOD;
+		if ((out->init = init_under(env_nonempty(envp, "LMOD_PKG"), exists)) == NULL &&
+		    (out->init = init_from_lmod_cmd(lmod_cmd, exists)) == NULL)
+			out->init = standard_file(MODSYS_LMOD, exists);
+		out->why = xasprintf("%s=%s", lmod_cmd ? "LMOD_CMD" : "LMOD_VERSION",
+		    lmod_cmd ? lmod_cmd : lmod_ver);
+	} else if (mod_cmd || home) {
+		out->kind = MODSYS_ENVMOD;
+		if ((out->init = init_under(home, exists)) == NULL)
+			out->init = standard_file(MODSYS_ENVMOD, exists);
+		out->why = xasprintf("%s=%s", mod_cmd ? "MODULES_CMD" : "MODULESHOME",
+		    mod_cmd ? mod_cmd : home);
+	} else {
+		for (size_t i = 0; i < NITEMS(standard); i++) {
+			if (!exists(standard[i].path) || (standard[i].needs && !exists(standard[i].needs)))
+				continue;
+			out->kind = standard[i].kind;
+			out->init = xstrdup(standard[i].path);
+			out->why = xasprintf("found %s; LMOD_CMD, MODULES_CMD and MODULESHOME are unset",
+			    standard[i].path);
+			return;
+		}
+		out->why = xstrdup("LMOD_CMD, MODULES_CMD and MODULESHOME are unset");
+	}
+}
+
+void
+modsys_free(struct modsys *m)
+{
+	free(m->init);
+	free(m->why);
+	memset(m, 0, sizeof *m);
+}
+
+/* ---- the plan ---- */
+
+static const char *const kind_names[] = {
+	[STEP_MODINIT] = "module system", [STEP_MODULE_USE] = "module use",
+	[STEP_MODULE_UNLOAD] = "module unload", [STEP_MODULE_LOAD] = "module load",
+	[STEP_CONDA] = "conda activate", [STEP_PREFIX] = "python prefix", [STEP_VENV] = "venv",
+};
+
+static const char *const state_names[] = {
+	[STEP_PLANNED] = "planned", [STEP_OK] = "ok", [STEP_SKIPPED] = "skipped",
+	[STEP_FAILED] = "failed", [STEP_NOT_RUN] = "not run",
+};
+
+const char *
+step_kind_name(enum step_kind k)
+{
+	return kind_names[k];
+}
+
+const char *
+step_state_name(enum step_state s)
+{
+	return state_names[s];
+}
+
+char *
+step_describe(const struct step *s)
+{
+	switch (s->kind) {
+	case STEP_MODINIT:
+		return s->arg ? xasprintf("module system: source %s", s->arg)
+			      : xstrdup("module system: none found");
+	case STEP_VENV:
+		return s->arg ? xasprintf("venv %s", s->arg) : xstrdup("venv (default path)");
+	default:
+		return xasprintf("%s %s", kind_names[s->kind], s->arg ? s->arg : "");
+	}
+}
+
+static struct step *
+plan_add(struct setupenv_plan *p, enum step_kind kind, const char *arg, const char *from)
+{
+	struct step *s;
+	p->v = xgrow(p->v, &p->alloc, p->n + 1, sizeof *p->v);
+	s = &p->v[p->n++];
+	memset(s, 0, sizeof *s);
+	s->kind = kind;
+	s->arg = arg ? xstrdup(arg) : NULL;
+	s->from = xstrdup(from);
+	s->state = STEP_PLANNED;
+	return s;
+}
+
+/* "/soft/modulefiles/" and "/soft/modulefiles" are one MODULEPATH entry. */
+static char *
+strip_slashes(const char *d)
+{
+	size_t n = strlen(d);
+	while (n > 1 && d[n - 1] == '/')
+		n--;
+	return xstrndup(d, n);
+}
+
+static void
+plan_modules(struct setupenv_plan *p, const struct setupenv_opts *o, const char *from)
+{
+	const struct profile *pr = o->profile;
+	size_t nprof = pr ? pr->module_use.n + pr->module_unload.n + pr->module_load.n : 0;
+	struct step *s;
+
+	if (o->no_modules || nprof + o->nmodules == 0)
+		return;
+	s = plan_add(p, STEP_MODINIT, o->modsys ? o->modsys->init : NULL,
+	    o->modsys && o->modsys->why ? o->modsys->why : "detected");
+	if (s->arg == NULL) {
+		s->state = STEP_FAILED;
+		s->rc = 1;
+		s->note = xasprintf("no module system found (%s%s)",
+		    o->modsys && o->modsys->why ? o->modsys->why : "",
+		    o->modsys && o->modsys->kind != MODSYS_NONE ? ", but no init file for it" :
+		    ", and none of the standard init files exists");
+	}
+	for (size_t i = 0; pr && i < pr->module_use.n; i++) {
+		char *d = strip_slashes(pr->module_use.v[i]);
+		plan_add(p, STEP_MODULE_USE, d, from);
+		free(d);
+	}
+	for (size_t i = 0; pr && i < pr->module_unload.n; i++)
+		plan_add(p, STEP_MODULE_UNLOAD, pr->module_unload.v[i], from);
+	for (size_t i = 0; pr && i < pr->module_load.n; i++)
+		plan_add(p, STEP_MODULE_LOAD, pr->module_load.v[i], from);
+	for (size_t i = 0; i < o->nmodules; i++)
+		plan_add(p, STEP_MODULE_LOAD, o->modules[i], "--module");
+}
+
+void
+setupenv_plan_build(struct setupenv_plan *p, const struct setupenv_opts *o)
+{
+	const struct profile *pr = o->profile;
+	char *from = pr ? xasprintf("profile '%s' (%s)", pr->name, pr->file ? pr->file : "built in")
+			: xstrdup("no profile");
+
+	memset(p, 0, sizeof *p);
+	p->o = o;
+	plan_modules(p, o, from);
+	if (pr && pr->conda_env)
+		plan_add(p, STEP_CONDA, pr->conda_env, from);
+	if (pr && pr->python_prefix)
+		plan_add(p, STEP_PREFIX, pr->python_prefix, from);
+	if (!o->no_venv)
+		plan_add(p, STEP_VENV, o->venv, o->venv ? "--venv" : "default");
+	free(from);
+}
+
+void
+setupenv_plan_free(struct setupenv_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].arg);
+		free(p->v[i].from);
+		free(p->v[i].note);
+		free(p->v[i].output);
+	}
+	free(p->v);
+	memset(p, 0, sizeof *p);
+}
+
+/* ---- the script ---- */
+
+static const char script_head[] =
+	"# ezpz setup-env: the steps, in one bash; every value is quoted by ezpz.\n"
+	"set +e +u +f +x +v\n"
+	"set +o pipefail 2>/dev/null\n"
+	"ezpz_m() { builtin printf '\\036ezpz:%s:%s\\036' \"$ezpz_nonce\" \"$*\"; }\n"
+	"ezpz_fail() {\n"
+	"\tezpz_m \"fail $ezpz_n $1 $2\"\n"
+	"\tbuiltin exit $((ezpz_n < 200 ? 10 + ezpz_n : 210))\n"
+	"}\n"
+	"# PATH without DIR, every copy; an empty entry (the cwd) is kept.\n"
+	"ezpz_path_rm() {\n"
+	"\tlocal p=\":${PATH-}:\"\n"
+	"\twhile [[ $p == *\":$1:\"* ]]; do p=${p//\":$1:\"/:}; done\n"
+	"\tp=${p#:}\n"
+	"\tPATH=${p%:}\n"
+	"\tbuiltin export PATH\n"
+	"}\n"
+	"ezpz_path_first() { ezpz_path_rm \"$1\"; PATH=$1${PATH:+:$PATH}; builtin export PATH; }\n"
+	"# NAME in LOADEDMODULES, as NAME or NAME/VERSION: no module command needed\n"
+	"# (an alias, frameworks/latest, is not listed: then `module is-loaded` decides)\n"
+	"ezpz_listed() {\n"
+	"\tcase \":${LOADEDMODULES:-}:\" in *\":$1:\"* | *\":$1/\"*) return 0 ;; esac\n"
+	"\treturn 1\n"
+	"}\n";
+
+static void
+sb_quoted(struct sbuf *b, const char *v)
+{
+	char *q = shell_quote(SHELL_BASH, v);
+	sb_puts(b, q);
+	free(q);
+}
+
+static void
+sb_assign(struct sbuf *b, const char *var, const char *v)
+{
+	sb_printf(b, "%s=", var);
+	sb_quoted(b, v);
+	sb_puts(b, "\n");
+}
+
+static void
+script_modinit(struct sbuf *b, const struct step *s)
+{
+	sb_assign(b, "ezpz_i", s->arg);
+	sb_puts(b,
+	    "[ -r \"$ezpz_i\" ] || ezpz_fail 1 \"cannot read $ezpz_i\"\n"
+	    ". \"$ezpz_i\"\n"
+	    "[ \"$(builtin type -t module)\" = function ] ||\n"
+	    "\tezpz_fail 1 \"sourcing $ezpz_i did not define the module function\"\n"
+	    "if [ -n \"${LMOD_CMD:-}\" ]; then ezpz_m \"note $ezpz_n Lmod ${LMOD_VERSION:-}\"\n"
+	    "elif [ -n \"${MODULES_CMD:-}\" ]; then ezpz_m \"note $ezpz_n Environment Modules\"\n"
+	    "fi\n"
+	    "ezpz_m \"ok $ezpz_n\"\n");
+}
+
+static void
+script_use(struct sbuf *b, const struct step *s)
+{
+	sb_assign(b, "ezpz_d", s->arg);
+	sb_puts(b,
+	    "[ -e \"$ezpz_d\" ] || ezpz_fail 1 \"no such directory\"\n"
+	    "[ -d \"$ezpz_d\" ] || ezpz_fail 1 \"not a directory\"\n"
+	    "case \":${MODULEPATH:-}:\" in\n"
+	    "*\":$ezpz_d:\"* | *\":$ezpz_d/:\"*) ezpz_m \"skip $ezpz_n already in MODULEPATH\" ;;\n"
+	    "*)\tmodule use \"$ezpz_d\" || ezpz_fail $? \"module use failed\"\n"
+	    "\tezpz_m \"ok $ezpz_n\" ;;\n"
+	    "esac\n");
+}
+
+static void
+script_unload(struct sbuf *b, const struct step *s)
+{
+	sb_assign(b, "ezpz_mod", s->arg);
+	sb_puts(b,
+	    "if ezpz_listed \"$ezpz_mod\"; then\n"
+	    "\tmodule unload \"$ezpz_mod\" || ezpz_fail $? \"module unload failed\"\n"
+	    "\tif ezpz_listed \"$ezpz_mod\"; then\n"
+	    "\t\tezpz_fail 1 \"module unload returned 0, but the module is still loaded\"\n"
+	    "\tfi\n"
+	    "\tezpz_m \"ok $ezpz_n\"\n"
+	    "else ezpz_m \"skip $ezpz_n not loaded\"; fi\n");
+}
+
+static void
+script_load(struct sbuf *b, const struct step *s)
+{
+	sb_assign(b, "ezpz_mod", s->arg);
+	sb_puts(b,
+	    "if ezpz_listed \"$ezpz_mod\"; then ezpz_m \"skip $ezpz_n already loaded\"\n"
+	    "else\n"
+	    "\tmodule load \"$ezpz_mod\" || ezpz_fail $? \"module load failed\"\n"
+	    "\tezpz_listed \"$ezpz_mod\" || module is-loaded \"$ezpz_mod\" ||\n"
+	    "\t\tezpz_fail 1 \"module load returned 0, but the module is not loaded\"\n"
+	    "\tezpz_m \"ok $ezpz_n\"\n"
+	    "fi\n");
+}
+
+/* The hook's output is captured first: eval "$(failing)" would return 0. */
+static void
+script_conda(struct sbuf *b, const struct step *s)
+{
+	sb_assign(b, "ezpz_c", s->arg);
+	sb_puts(b,
+	    "if [ \"${CONDA_DEFAULT_ENV:-}\" = \"$ezpz_c\" ] && [ -n \"${CONDA_PREFIX:-}\" ]; then\n"
+	    "\tezpz_m \"skip $ezpz_n already active ($CONDA_PREFIX)\"\n"
+	    "else\n"
+	    "\tif [ \"$(builtin type -t conda)\" != function ]; then\n"
+	    "\t\tezpz_x=$(builtin command -v conda) ||\n"
+	    "\t\t\tezpz_fail 127 \"conda is not on PATH (no module above provides it)\"\n"
+	    "\t\tezpz_h=$(\"$ezpz_x\" shell.bash hook) || ezpz_fail $? \"'conda shell.bash hook' failed\"\n"
+	    "\t\tbuiltin eval \"$ezpz_h\" || ezpz_fail $? \"conda's shell hook failed\"\n"
+	    "\tfi\n"
+	    "\tconda activate \"$ezpz_c\" || ezpz_fail $? \"conda activate failed\"\n"
+	    "\t[ -n \"${CONDA_PREFIX:-}\" ] ||\n"
+	    "\t\tezpz_fail 1 \"conda activate returned 0, but CONDA_PREFIX is empty\"\n"
+	    "\tezpz_m \"note $ezpz_n CONDA_PREFIX=$CONDA_PREFIX\"\n"
+	    "\tezpz_m \"ok $ezpz_n\"\n"
+	    "fi\n");
+}
+
+static void
+script_prefix(struct sbuf *b, const struct step *s)
+{
+	sb_assign(b, "ezpz_p", s->arg);
+	sb_puts(b,
+	    "[ -x \"$ezpz_p/bin/python3\" ] || ezpz_fail 1 \"no executable $ezpz_p/bin/python3\"\n"
+	    "ezpz_path_first \"$ezpz_p/bin\"\n"
+	    "ezpz_m \"ok $ezpz_n\"\n");
+}
+
+/*
+ * The default venv: <workdir>/venvs/<machine>/<basename workdir>-<basename
+ * of the Python root>, the root being CONDA_PREFIX, PYTHON_ROOT or
+ * PYTHONUSERBASE once the steps above ran, else the prefix of the python3
+ * on PATH (symlinks followed: /usr/bin/python3 gives "usr").  As the Python
+ * ezpz, a first "pythonX.Y" in the name becomes "pyX.Y".  A venv already
+ * active (VIRTUAL_ENV) is kept instead.
+ */
+static void
+script_venv_default(struct sbuf *b, const struct setupenv_opts *o)
+{
+	const char *wd = o->workdir, *slash = strrchr(wd, '/');
+	char *vdir = xasprintf("%s/venvs/%s", streq(wd, "/") ? "" : wd, o->machine);
+
+	sb_assign(b, "ezpz_wdbase", slash && slash[1] ? slash + 1 : "root");
+	sb_assign(b, "ezpz_vdir", vdir);
+	sb_puts(b,
+	    "if [ -n \"${VIRTUAL_ENV:-}\" ]; then\n"
+	    "\tezpz_v=$VIRTUAL_ENV\n"
+	    "\tezpz_m \"note $ezpz_n kept the venv already active\"\n"
+	    "else\n"
+	    "\tezpz_root=${CONDA_PREFIX:-${PYTHON_ROOT:-${PYTHONUSERBASE:-}}}\n"
+	    "\tif [ -z \"$ezpz_root\" ]; then\n"
+	    "\t\tezpz_py=$(builtin command -v python3) ||\n"
+	    "\t\t\tezpz_fail 127 \"no python3 on PATH to create the venv with\"\n"
+	    "\t\tezpz_r=$(readlink -f -- \"$ezpz_py\" 2>/dev/null) || ezpz_r=$ezpz_py\n"
+	    "\t\tezpz_root=${ezpz_r%/*}\n"
+	    "\t\tezpz_root=${ezpz_root%/*}\n"
+	    "\tfi\n"
+	    "\tezpz_root=${ezpz_root%/}\n"
+	    "\tezpz_name=$ezpz_wdbase-${ezpz_root##*/}\n"
+	    "\tezpz_pre=${ezpz_name%%python[0-9.]*}\n"
+	    "\tif [ \"$ezpz_pre\" != \"$ezpz_name\" ]; then\n"
+	    "\t\tezpz_rest=${ezpz_name#\"$ezpz_pre\"python}\n"
+	    "\t\tezpz_ver=${ezpz_rest%%[!0-9.]*}\n"
+	    "\t\tezpz_name=${ezpz_pre}py$ezpz_ver${ezpz_rest#\"$ezpz_ver\"}\n"
+	    "\tfi\n"
+	    "\tezpz_v=$ezpz_vdir/$ezpz_name\n"
+	    "fi\n"
+	    "ezpz_m \"venv $ezpz_n $ezpz_v\"\n");
+	free(vdir);
+}
+
+static void
+script_venv(struct sbuf *b, const struct step *s, const struct setupenv_opts *o)
+{
+	if (s->arg)
+		sb_assign(b, "ezpz_v", s->arg);
+	else
+		script_venv_default(b, o);
+	sb_puts(b,
+	    "if [ \"${VIRTUAL_ENV:-}\" = \"$ezpz_v\" ]; then\n"
+	    "\t[ -x \"$ezpz_v/bin/python3\" ] ||\n"
+	    "\t\tezpz_fail 1 \"the active venv has no bin/python3 (deleted?); deactivate it or pass --venv\"\n"
+	    "\tezpz_path_first \"$ezpz_v/bin\"\n"
+	    "\tezpz_m \"skip $ezpz_n already active\"\n"
+	    "else\n"
+	    "\tif [ -n \"${VIRTUAL_ENV:-}\" ]; then\n"
+	    "\t\tezpz_path_rm \"$VIRTUAL_ENV/bin\"\n"
+	    "\t\tbuiltin unset VIRTUAL_ENV VIRTUAL_ENV_PROMPT\n"
+	    "\tfi\n"
+	    "\tif [ ! -e \"$ezpz_v/bin/activate\" ]; then\n"
+	    "\t\tif [ -e \"$ezpz_v\" ] && [ ! -d \"$ezpz_v\" ]; then\n"
+	    "\t\t\tezpz_fail 1 \"it exists and is not a directory\"\n"
+	    "\t\tfi\n"
+	    "\t\tif [ -n \"$(ls -A -- \"$ezpz_v\" 2>/dev/null)\" ]; then\n"
+	    "\t\t\tezpz_fail 1 \"it is a directory with files but no bin/activate, so no venv\"\n"
+	    "\t\tfi\n"
+	    "\t\tezpz_py=$(builtin command -v python3) ||\n"
+	    "\t\t\tezpz_fail 127 \"no python3 on PATH to create the venv with\"\n"
+	    "\t\tezpz_parent=${ezpz_v%/*}\n"
+	    "\t\tmkdir -p -- \"${ezpz_parent:-/}\" || ezpz_fail $? \"cannot create ${ezpz_parent:-/}\"\n"
+	    "\t\tif ezpz_uv=$(builtin command -v uv); then\n"
+	    "\t\t\tezpz_m \"note $ezpz_n created with uv venv --python $ezpz_py --system-site-packages\"\n"
+	    "\t\t\t\"$ezpz_uv\" venv --python \"$ezpz_py\" --system-site-packages \"$ezpz_v\" ||\n"
+	    "\t\t\t\tezpz_fail $? \"uv venv failed\"\n"
+	    "\t\telse\n");
+	sb_printf(b,
+	    "\t\t\tezpz_m \"note $ezpz_n created with $ezpz_py -m venv --system-site-packages%s\"\n"
+	    "\t\t\t\"$ezpz_py\" -m venv --system-site-packages%s \"$ezpz_v\" ||\n"
+	    "\t\t\t\tezpz_fail $? \"$ezpz_py -m venv failed\"\n",
+	    o->without_pip ? " --without-pip" : "", o->without_pip ? " --without-pip" : "");
+	sb_puts(b,
+	    "\t\tfi\n"
+	    "\t\t[ -r \"$ezpz_v/bin/activate\" ] || ezpz_fail 1 \"created, but it has no bin/activate\"\n"
+	    "\tfi\n"
+	    "\t. \"$ezpz_v/bin/activate\" || ezpz_fail $? \"sourcing $ezpz_v/bin/activate failed\"\n"
+	    "\tezpz_m \"ok $ezpz_n\"\n"
+	    "fi\n"
+	    "ezpz_w=$(builtin command -v python3)\n"
+	    "[ \"$ezpz_w\" = \"${VIRTUAL_ENV:-}/bin/python3\" ] ||\n"
+	    "\tezpz_fail 1 \"python3 is '$ezpz_w' after activating, not ${VIRTUAL_ENV:-<no VIRTUAL_ENV>}/bin/python3\"\n");
+}
+
+char *
+setupenv_script(const struct setupenv_plan *p, const char *nonce)
+{
+	struct sbuf b = { NULL, 0, 0 };
+
+	sb_puts(&b, script_head);
+	sb_assign(&b, "ezpz_nonce", nonce);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct step *s = &p->v[i];
+		char *d = step_describe(s);
+		/* describe() is for a comment line: no newline may end it early */
+		for (char *c = d; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = '?';
+		sb_printf(&b, "\n# %zu: %s\nezpz_n=%zu\nezpz_m \"begin $ezpz_n\"\n", i, d, i);
+		free(d);
+		switch (s->kind) {
+		case STEP_MODINIT: script_modinit(&b, s); break;
+		case STEP_MODULE_USE: script_use(&b, s); break;
+		case STEP_MODULE_UNLOAD: script_unload(&b, s); break;
+		case STEP_MODULE_LOAD: script_load(&b, s); break;
+		case STEP_CONDA: script_conda(&b, s); break;
+		case STEP_PREFIX: script_prefix(&b, s); break;
+		case STEP_VENV: script_venv(&b, s, p->o); break;
+		}
+	}
+	sb_puts(&b, "\n# the result\nezpz_m env\n"
+	    "builtin command -p env -0 || builtin exit 9\n"
+	    "ezpz_m end\n");
+	return sb_take(&b);
+}
+
+/* ---- reading the transcript ---- */
+
+static void
+append(char **dst, const char *s, size_t n)
+{
+	size_t old = *dst ? strlen(*dst) : 0;
+	char *r = xmalloc(old + n + 1);
+	if (old)
+		memcpy(r, *dst, old);
+	memcpy(r + old, s, n);
+	r[old + n] = '\0';
+	free(*dst);
+	*dst = r;
+}
+
+/* "N rest": the step N names, with rest after it; NULL if N is no step. */
+static struct step *
+record_step(struct setupenv_plan *p, const char *text, const char **rest)
+{
+	long n;
+	const char *why;
+	size_t len = strcspn(text, " ");
+	char *num = xstrndup(text, len);
+	int r = parse_long(num, 0, (long)p->n - 1, &n, &why);
+	free(num);
+	if (r < 0)
+		return NULL;
+	*rest = text[len] ? text + len + 1 : text + len;
+	return &p->v[n];
+}
+
+/* One marker's text; returns the step it is about (for the output after
+ * "begin"), or NULL. */
+static struct step *
+record(struct setupenv_plan *p, const char *text)
+{
+	const char *rest = NULL;
+	struct step *s;
+	size_t vlen = strcspn(text, " ");
+	char *verb = xstrndup(text, vlen);
+
+	s = text[vlen] ? record_step(p, text + vlen + 1, &rest) : NULL;
+	if (s == NULL) {
+		free(verb);
+		return NULL;
+	}
+	if (streq(verb, "ok")) {
+		s->state = STEP_OK;
+	} else if (streq(verb, "skip")) {
+		s->state = STEP_SKIPPED;
+		free(s->note);
+		s->note = xstrdup(rest);
+	} else if (streq(verb, "note")) {
+		free(s->note);
+		s->note = xstrdup(rest);
+	} else if (streq(verb, "venv")) {
+		if (s->arg == NULL)
+			s->arg = xstrdup(rest);
+	} else if (streq(verb, "fail")) {
+		long rc = 1;
+		const char *why;
+		size_t n = strcspn(rest, " ");
+		char *num = xstrndup(rest, n);
+		if (parse_long(num, 0, 255, &rc, &why) < 0)
+			rc = 1;
+		free(num);
+		s->state = STEP_FAILED;
+		s->rc = (int)rc;
+		free(s->note);
+		s->note = xstrdup(rest[n] ? rest + n + 1 : "");
+	} else if (!streq(verb, "begin")) {
+		s = NULL;
+	}
+	free(verb);
+	return s;
+}
+
+char *
+setupenv_preamble(const char *nonce, const char *buf, size_t len)
+{
+	char *mark = xasprintf("\036ezpz:%s:", nonce);
+	const char *m = memmem(buf, len, mark, strlen(mark));
+	size_t n = m ? (size_t)(m - buf) : len;
+	free(mark);
+	return n ? xstrndup(buf, n) : NULL;
+}
+
+/* The step that began last and never ended: the shell exited inside it. */
+static void
+mark_unfinished(struct setupenv_plan *p, long cur, int status)
+{
+	struct step *s;
+	if (cur < 0)
+		return;
+	s = &p->v[cur];
+	if (s->state != STEP_PLANNED)
+		return;
+	s->state = STEP_FAILED;
+	s->rc = status > 0 ? status : 1;
+	free(s->note);
+	if (status > 128 && status < 128 + 65)
+		s->note = xasprintf("bash was killed by signal %d during this step", status - 128);
+	else
+		s->note = xasprintf("bash exited with status %d during this step (the step ended "
+		    "the shell)", status);
+}
+
+static int
+env_section(const char *nonce, const char *start, const char *end, struct strvec *env,
+    char **err)
+{
+	char *endmark = xasprintf("\036ezpz:%s:end\036", nonce);
+	size_t n = strlen(endmark), len = (size_t)(end - start);
+	int r = -1;
+
+	if (len < n || memcmp(end - n, endmark, n) != 0)
+		*err = xstrdup("the environment bash printed is incomplete (output cut short)");
+	else
+		r = setupenv_parse_env0(start, len - n, env, err);
+	free(endmark);
+	return r;
+}
+
+int
+setupenv_transcript(struct setupenv_plan *p, const char *nonce, const char *buf,
+    size_t len, int status, struct strvec *env, char **err)
+{
+	char *mark = xasprintf("\036ezpz:%s:", nonce);
+	size_t mlen = strlen(mark);
+	const char *q = buf, *end = buf + len, *m;
+	long cur = -1;
+	int have_env = 0, r = -1;
+
+	*err = NULL;
+	while (q < end) {
+		const char *text, *close;
+		struct step *s;
+		char *t;
+		m = memmem(q, (size_t)(end - q), mark, mlen);
+		if (cur >= 0 && (m ? m : end) > q)
+			append(&p->v[cur].output, q, (size_t)((m ? m : end) - q));
+		if (m == NULL)
+			break;
+		text = m + mlen;
+		if ((close = memchr(text, '\036', (size_t)(end - text))) == NULL)
+			break;   /* a marker cut short: the output ended in it */
+		t = xstrndup(text, (size_t)(close - text));
+		q = close + 1;
+		if (streq(t, "env")) {
+			free(t);
+			have_env = 1;
+			r = env_section(nonce, q, end, env, err);
+			break;
+		}
+		if ((s = record(p, t)) != NULL && startswith(t, "begin "))
+			cur = s - p->v;
+		free(t);
+	}
+	free(mark);
+	mark_unfinished(p, cur, status);
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->v[i].state == STEP_FAILED) {
+			for (size_t j = i + 1; j < p->n; j++)
+				if (p->v[j].state == STEP_PLANNED)
+					p->v[j].state = STEP_NOT_RUN;
+			free(*err);
+			*err = NULL;
+			return -1;
+		}
+	}
+	if (status < 0) {
+		free(*err);
+		*err = xstrdup("bash could not be started");
+		return -1;
+	}
+	if (!have_env) {
+		*err = status > 128 && status < 128 + 65 ?
+		    xasprintf("bash was killed by signal %d before it printed the environment",
+			status - 128) :
+		    xasprintf("bash exited with status %d before it printed the environment", status);
+		return -1;
+	}
+	if (r == 0 && status != 0) {
+		*err = xasprintf("bash exited with status %d after printing the environment", status);
+		r = -1;
+	}
+	return r;
+}
+
+int
+setupenv_parse_env0(const char *buf, size_t len, struct strvec *out, char **err)
+{
+	const char *q = buf, *end = buf + len;
+
+	if (len > 0 && buf[len - 1] != '\0') {
+		*err = xstrdup("the environment does not end with a NUL (output cut short)");
+		return -1;
+	}
+	while (q < end) {
+		size_t n = strlen(q);
+		const char *eq = memchr(q, '=', n);
+		/* env(1) never prints an entry without '=', nor one with an empty
+		 * name; an execve'd environment may hold them, and no shell can
+		 * set them, so they are dropped. */
+		if (eq && eq != q)
+			strvec_push(out, q);
+		q += n + 1;
+	}
+	return 0;
+}
+
+/* ---- the difference ---- */
+
+static const char *const ignored[] = {
+	"_", "PWD", "OLDPWD", "SHLVL",        /* the child bash's own */
+	"PS1",                                 /* a venv's activate exports it */
+	"SHELLOPTS", "BASHOPTS",               /* readonly in bash */
+};
+
+int
+setupenv_ignored(const char *key)
+{
+	for (size_t i = 0; i < NITEMS(ignored); i++)
+		if (streq(key, ignored[i]))
+			return 1;
+	return 0;
+}
+
+struct kv {
+	const char *k;
+	size_t klen;
+	const char *v;
+	size_t idx;
+};
+
+static int
+kv_cmp_key(const struct kv *a, const struct kv *b)
+{
+	size_t n = a->klen < b->klen ? a->klen : b->klen;
+	int c = memcmp(a->k, b->k, n);
+	if (c)
+		return c;
+	return a->klen < b->klen ? -1 : a->klen > b->klen;
+}
+
+static int
+kv_cmp(const void *x, const void *y)
+{
+	const struct kv *a = x, *b = y;
+	int c = kv_cmp_key(a, b);
+	if (c)
+		return c;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* The entries sorted by key, the first of duplicate keys kept. */
+static struct kv *
+kv_index(char *const *envp, size_t *n)
+{
+	size_t cnt = 0, m = 0;
+	struct kv *v;
+	for (size_t i = 0; envp && envp[i]; i++)
+		cnt++;
+	v = xcalloc(cnt ? cnt : 1, sizeof *v);
+	for (size_t i = 0; i < cnt; i++) {
+		const char *eq = strchr(envp[i], '=');
+		if (eq == NULL || eq == envp[i])
+			continue;
+		v[m++] = (struct kv){ envp[i], (size_t)(eq - envp[i]), eq + 1, i };
+	}
+	qsort(v, m, sizeof *v, kv_cmp);
+	cnt = 0;
+	for (size_t i = 0; i < m; i++)
+		if (cnt == 0 || kv_cmp_key(&v[cnt - 1], &v[i]) != 0)
+			v[cnt++] = v[i];
+	*n = cnt;
+	return v;
+}
+
+static void
+diff_one(struct envdiff *d, const struct kv *e, int set)
+{
+	char *k = xstrndup(e->k, e->klen);
+	if (setupenv_ignored(k))
+		;
+	else if (!shell_valid_name(k))
+		strvec_push(&d->skipped, k);
+	else if (set)
+		strvec_pushf(&d->set, "%s=%s", k, e->v);
+	else
+		strvec_push(&d->unset, k);
+	free(k);
+}
+
+void
+setupenv_diff(char *const *before, char *const *after, struct envdiff *d)
+{
+	size_t nb, na, i = 0, j = 0;
+	struct kv *b = kv_index(before, &nb), *a = kv_index(after, &na);
+
+	while (i < nb || j < na) {
+		int c = i == nb ? 1 : j == na ? -1 : kv_cmp_key(&b[i], &a[j]);
+		if (c < 0) {
+			diff_one(d, &b[i++], 0);
+		} else if (c > 0) {
+			diff_one(d, &a[j++], 1);
+		} else {
+			if (!streq(b[i].v, a[j].v))
+				diff_one(d, &a[j], 1);
+			i++;
+			j++;
+		}
+	}
+	free(b);
+	free(a);
+}
+
+void
+envdiff_free(struct envdiff *d)
+{
+	strvec_clear(&d->set);
+	strvec_clear(&d->unset);
+	strvec_clear(&d->skipped);
+}
+
+/* ---- paths ---- */
+
+char *
+setupenv_path_dedupe(const char *path)
+{
+	struct strvec seen = STRVEC_INIT;
+	struct sbuf b = { NULL, 0, 0 };
+	const char *p = path;
+
+	for (;;) {
+		size_t n = strcspn(p, ":");
+		char *e = xstrndup(p, n);
+		if (strvec_find(&seen, e) < 0) {
+			if (seen.n)
+				sb_puts(&b, ":");
+			sb_puts(&b, e);
+			strvec_push(&seen, e);
+		}
+		free(e);
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	strvec_clear(&seen);
+	return sb_take(&b);
+}
+
+char *
+setupenv_abspath(const char *cwd, const char *p)
+{
+	struct strvec parts = STRVEC_INIT;
+	struct sbuf b = { NULL, 0, 0 };
+	char *full = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", cwd, p);
+	char *save = NULL;
+
+	for (char *t = strtok_r(full, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (streq(t, "."))
+			continue;
+		if (streq(t, "..")) {
+			if (parts.n)
+				strvec_pop(&parts);
+			continue;
+		}
+		strvec_push(&parts, t);
+	}
+	for (size_t i = 0; i < parts.n; i++)
+		sb_printf(&b, "/%s", parts.v[i]);
+	if (parts.n == 0)
+		sb_puts(&b, "/");
+	strvec_clear(&parts);
+	free(full);
+	return sb_take(&b);
+}
+
+/* ---- the post-condition ---- */
+
+static const char *const root_vars[] = { "CONDA_PREFIX", "PYTHON_ROOT", "PYTHONUSERBASE",
+	"VIRTUAL_ENV" };
+static const char *const system_dirs[] = { "/usr/bin", "/bin", "/usr/local/bin" };
+
+static int
+is_system_python(const char *real)
+{
+	const char *slash = strrchr(real, '/');
+	size_t dlen;
+	if (slash == NULL || !startswith(slash + 1, "python3"))
+		return 0;
+	dlen = (size_t)(slash - real);
+	for (size_t i = 0; i < NITEMS(system_dirs); i++)
+		if (strlen(system_dirs[i]) == dlen && memcmp(real, system_dirs[i], dlen) == 0)
+			return 1;
+	return 0;
+}
+
+void
+setupenv_python_check(char *const *envp, int allow_system, struct pycheck *pc)
+{
+	char *real;
+
+	memset(pc, 0, sizeof *pc);
+	for (size_t i = 0; i < NITEMS(root_vars) && pc->root_var == NULL; i++)
+		if ((pc->root = env_nonempty(envp, root_vars[i])) != NULL)
+			pc->root_var = root_vars[i];
+	if ((pc->python3 = path_which(envp, "python3")) == NULL)
+		return;
+	real = realpath(pc->python3, NULL);
+	pc->real = real ? real : xstrdup(pc->python3);
+	pc->system = is_system_python(pc->real);
+	pc->ok = pc->root_var != NULL || !pc->system || allow_system;
+}
+
+void
+pycheck_free(struct pycheck *pc)
+{
+	free(pc->python3);
+	free(pc->real);
+	memset(pc, 0, sizeof *pc);
+}
+
+static int
+plan_has(const struct setupenv_plan *p, enum step_kind k)
+{
+	for (size_t i = 0; p && i < p->n; i++)
+		if (p->v[i].kind == k)
+			return 1;
+	return 0;
+}
+
+static const char *
+or_unset(char *const *envp, const char *k)
+{
+	const char *v = env_nonempty(envp, k);
+	return v ? v : "<unset>";
+}
+
+char *
+setupenv_python_advice(const struct pycheck *pc, char *const *envp,
+    const struct setupenv_plan *p)
+{
+	struct sbuf b = { NULL, 0, 0 };
+	const struct setupenv_opts *o = p ? p->o : NULL;
+	const char *loaded = env_nonempty(envp, "LOADEDMODULES");
+
+	sb_puts(&b, "Python environment setup did NOT take effect.\n");
+	if (pc->python3 == NULL)
+		sb_puts(&b, "  - python3          : <not found on PATH>\n");
+	else
+		sb_printf(&b, "  - python3          : %s%s%s%s\n", pc->python3,
+		    streq(pc->python3, pc->real) ? "" : " -> ", streq(pc->python3, pc->real) ? "" : pc->real,
+		    pc->system ? " (the system python)" : "");
+	sb_printf(&b, "  - VIRTUAL_ENV      : %s\n", or_unset(envp, "VIRTUAL_ENV"));
+	sb_printf(&b, "  - CONDA_PREFIX     : %s\n", or_unset(envp, "CONDA_PREFIX"));
+	sb_printf(&b, "  - modules loaded   : %s\n", loaded ? loaded : "<none>");
+	sb_puts(&b, "Load the module that provides Python FIRST, with an explicit version:\n"
+	    "    module load frameworks/2025.2.0   # e.g.; a bare 'frameworks' may load nothing\n"
+	    "  (the profile's modules.load, or --module NAME/VERSION), or set python.conda_env\n"
+	    "  or python.prefix in the profile, or let ezpz make a venv (leave out --no-venv,\n"
+	    "  or --venv DIR); --allow-system-python accepts the system python3.\n");
+	if (p && !plan_has(p, STEP_MODULE_LOAD) && o && o->no_modules)
+		sb_puts(&b, "NOTE: no module was loaded: --no-modules was passed.\n");
+	else if (p && !plan_has(p, STEP_MODULE_LOAD))
+		sb_printf(&b, "NOTE: no module was loaded: %s%s%s lists none and no --module was given.\n",
+		    o && o->profile ? "the profile '" : "no machine profile applies, and it",
+		    o && o->profile ? o->profile->name : "", o && o->profile ? "'" : "");
+	if (o && o->modsys && o->modsys->kind == MODSYS_NONE && o->modsys->init == NULL)
+		sb_printf(&b, "NOTE: `module` is not defined in this shell, and ezpz found no module "
+		    "system to set it up (%s; none of the standard init files exists), so a "
+		    "'module load' could not run.\n", o->modsys->why ? o->modsys->why : "");
+	return sb_take(&b);
+}
