@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_kill.c: `ezpz kill` — stop what `ezpz launch` started on this host
+ * (or what matches a pattern), and say for each process what happened.
+ * Success means the processes are gone, not that a signal was sent: after
+ * the signal it waits up to --grace seconds, sends SIGKILL to survivors,
+ * and checks again.  A pid counts as gone when /proc no longer has it, it
+ * is a zombie, or its start time changed (the pid was reused).
+ *
+ * --all-nodes runs the same on every host of the job through the job's
+ * own launcher (kill.c builds that line), so it needs no ssh.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "ezpz.h"
+#include "jobio.h"
+#include "kill.h"
+#include "path.h"
+#include "shell.h"
+#include "util.h"
+
+extern char **environ;
+extern const struct ezpz_cmd cmd_kill;
+
+#define ANCESTORS_MAX 4096
+#define KILL_WAIT_S 2            /* for SIGKILL to take effect */
+#define POLL_MS 20
+
+enum { O_SIGNAL = 1, O_DRY_RUN, O_GRACE, O_ALL_NODES, O_JOB };
+
+static const struct opt kill_opts_table[] = {
+	{ O_SIGNAL, "-s|--signal", "SIG", "TERM|KILL|INT|HUP|QUIT|USR1|USR2",
+	  "signal to send (default TERM)" },
+	{ O_GRACE, "--grace", "SECONDS", NULL,
+	  "wait this long for the processes to exit, then SIGKILL them (default 3; "
+	  "USR1/USR2: no wait unless given)" },
+	{ O_DRY_RUN, "--dry-run", NULL, NULL, "show what would be signalled, signal nothing" },
+	{ O_ALL_NODES, "--all-nodes", NULL, NULL,
+	  "do it on every host of this job, through the job's launcher" },
+	{ O_JOB, "--job", "JOBID", NULL,
+	  "not processes of other batch jobs (their PBS_JOBID, SLURM_JOB_ID... differ)" },
+	JOBOPT_ENTRIES,
+	{ 0 }
+};
+
+struct target {
+	struct kproc p;
+	unsigned long long start;    /* start time in /proc/PID/stat: a reused pid differs */
+	int err;                     /* errno of the failed kill(2), or 0 */
+	int gone, escalated;
+};
+
+struct targets {
+	struct target *v;
+	size_t n, alloc;
+};
+
+/* ---- /proc ---- */
+
+/* ppid, state and start time from /proc/PID/stat; -1 when it is gone. */
+static int
+read_stat(long pid, long *ppid, char *state, unsigned long long *start)
+{
+	char path[64], *text, *p;
+	unsigned long long fields[20];
+	int n = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((text = read_file(path, NULL)) == NULL)
+		return -1;
+	/* "PID (comm) S PPID ...": comm may hold spaces and ')'. */
+	if ((p = strrchr(text, ')')) == NULL || p[1] != ' ' || p[2] == '\0') {
+		free(text);
+		return -1;
+	}
+	*state = p[2];
+	for (p += 3; n < 20 && *p; n++) {
+		char *end;
+		fields[n] = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		p = end;
+	}
+	free(text);
+	if (n < 19)
+		return -1;
+	*ppid = (long)fields[0];      /* field 4 */
+	*start = fields[18];          /* field 22 */
+	return 0;
+}
+
+static char *
+read_cmdline(long pid)
+{
+	char path[64], *s;
+	size_t len;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+	if ((s = read_file(path, &len)) == NULL)
+		return NULL;
+	while (len > 0 && s[len - 1] == '\0')
+		len--;
+	s[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0')
+			s[i] = ' ';
+	if (len == 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* ezpz kill itself and every process above it. */
+static void
+ancestors(long **skip, size_t *n)
+{
+	long pid = (long)getpid(), ppid;
+	unsigned long long start;
+	char state;
+
+	*skip = xcalloc(ANCESTORS_MAX, sizeof **skip);
+	*n = 0;
+	while (pid > 0 && *n < ANCESTORS_MAX) {
+		(*skip)[(*n)++] = pid;
+		if (read_stat(pid, &ppid, &state, &start) < 0)
+			break;
+		pid = ppid;
+	}
+}
+
+static int
+is_number(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static void
+consider(struct targets *t, long pid, const struct kill_match *m)
+{
+	struct target x;
+	char path[64];
+
+	memset(&x, 0, sizeof x);
+	x.p.pid = pid;
+	for (size_t i = 0; i < m->nskip; i++)
+		if (m->skip[i] == pid)
+			return;
+	if (read_stat(pid, &x.p.ppid, &x.p.state, &x.start) < 0 ||
+	    (x.p.cmdline = read_cmdline(pid)) == NULL)
+		return;
+	snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+	x.p.env = read_file(path, &x.p.envlen);   /* NULL for others' processes */
+	if (kill_matches(&x.p, m)) {
+		t->v = xgrow(t->v, &t->alloc, t->n + 1, sizeof *t->v);
+		t->v[t->n++] = x;
+		return;
+	}
+	free(x.p.cmdline);
+	free(x.p.env);
+}
+
+static int
+by_pid(const void *a, const void *b)
+{
+	const struct target *x = a, *y = b;
+	return (x->p.pid > y->p.pid) - (x->p.pid < y->p.pid);
+}
+
+static void
+scan(struct targets *t, const struct kill_match *m)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (d == NULL)
+		die_errno("kill: cannot read /proc");
+	while ((e = readdir(d)) != NULL)
+		if (is_number(e->d_name))
+			consider(t, strtol(e->d_name, NULL, 10), m);
+	closedir(d);
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof *t->v, by_pid);
+}
+
+static int
+alive(const struct target *x)
+{
+	long ppid;
+	unsigned long long start;
+	char state;
+	return read_stat(x->p.pid, &ppid, &state, &start) == 0 && state != 'Z' && start == x->start;
+}
+
+/* ---- signalling ---- */
+
+static void
+send_all(struct targets *t, int sig)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct target *x = &t->v[i];
+		if (x->gone || x->err)
+			continue;
+		if (sig == SIGKILL)
+			x->escalated = 1;
+		if (kill((pid_t)x->p.pid, sig) < 0) {
+			if (errno == ESRCH)
+				x->gone = 1;
+			else
+				x->err = errno;
+		}
+	}
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wait up to seconds for the signalled processes to go; returns how many remain. */
+static size_t
+wait_gone(struct targets *t, double seconds)
+{
+	double until = now() + seconds;
+	for (;;) {
+		size_t left = 0;
+		for (size_t i = 0; i < t->n; i++) {
+			struct target *x = &t->v[i];
+			if (!x->gone && !x->err && !(x->gone = !alive(x)))
+				left++;
+		}
+		if (left == 0 || now() >= until)
+			return left;
+		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+	}
+}
+
+/* ---- reporting ---- */
+
+static void
+report(const struct targets *t, const char *host, const struct kill_opts *o, int waited)
+{
+	const char *sig = kill_signal_name(o->sig);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct target *x = &t->v[i];
+		char *cmd = kill_display(x->p.cmdline, KILL_CMD_WIDTH);
+		if (o->dry_run)
+			printf("%s: would send SIG%s to %ld: %s\n", host, sig, x->p.pid, cmd);
+		else if (x->err)
+			printf("%s: cannot signal %ld (%s): %s\n", host, x->p.pid, strerror(x->err), cmd);
+		else if (!waited)
+			printf("%s: sent SIG%s to %ld: %s\n", host, sig, x->p.pid, cmd);
+		else if (!x->gone)
+			printf("%s: %ld still running after SIGKILL: %s\n", host, x->p.pid, cmd);
+		else if (x->escalated && o->sig != SIGKILL)
+			printf("%s: killed %ld (SIG%s, then SIGKILL after %d s): %s\n", host, x->p.pid,
+			    sig, o->grace, cmd);
+		else
+			printf("%s: killed %ld (SIG%s): %s\n", host, x->p.pid, sig, cmd);
+		free(cmd);
+	}
+}
+
+static void
+report_none(const char *host, const struct kill_match *m)
+{
+	char *job = m->jobid ? xasprintf(" of job %s", m->jobid) : xstrdup("");
+	if (m->pattern)
+		printf("%s: nothing to kill: no process%s has '%s' in its command line\n", host, job,
+		    m->pattern);
+	else
+		printf("%s: nothing to kill: no process%s has %s in its environment (ezpz launch "
+		    "sets it)\n", host, job, KILL_MARKER_VAR);
+	free(job);
+}
+
+static int
+kill_here(struct kill_opts *o, const char *jobid)
+{
+	struct kill_match m = { o->pattern, jobid, NULL, 0 };
+	struct targets t = { NULL, 0, 0 };
+	char *host = this_hostname(environ);
+	size_t left = 0, failed = 0;
+	int waited = kill_signal_ends(o->sig) || o->grace >= 0;
+	long *skip;
+
+	ancestors(&skip, &m.nskip);
+	m.skip = skip;
+	scan(&t, &m);
+	if (t.n == 0)
+		report_none(host, &m);
+	if (t.n > 0 && !o->dry_run) {
+		if (o->grace < 0)
+			o->grace = KILL_DEFAULT_GRACE;
+		send_all(&t, o->sig);
+		if (waited && o->sig != SIGKILL && (left = wait_gone(&t, o->grace)) > 0)
+			send_all(&t, SIGKILL);
+		if (waited)
+			left = wait_gone(&t, KILL_WAIT_S);
+	}
+	report(&t, host, o, waited);
+	for (size_t i = 0; i < t.n; i++) {
+		failed += t.v[i].err != 0;
+		free(t.v[i].p.cmdline);
+		free(t.v[i].p.env);
+	}
+	if (failed + left > 0)
+		error("kill: %s: %zu of %zu process%s not stopped (see above)", host, failed + left,
+		    t.n, t.n == 1 ? "" : "es");
+	free(t.v);
+	free(skip);
+	free(host);
+	return failed + left > 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* ---- every host ---- */
+
+static char **
+helper_env(struct strvec *env)
+{
+	strvec_pushv(env, environ);
+	envset_unset(env, KILL_MARKER_VAR);
+	envset_set(env, KILL_HELPER_VAR, "1");
+	return strvec_argv(env);
+}
+
+static void
+print_line(const char *lead, char *const *argv)
+{
+	fprintf(stderr, "%s", lead);
+	for (size_t i = 0; argv[i]; i++) {
+		char *q = shell_quote(SHELL_SH, argv[i]);
+		fprintf(stderr, " %s", q);
+		free(q);
+	}
+	fputc('\n', stderr);
+}
+
+static int
+kill_all_nodes(const struct kill_opts *o, const struct job_opts *jo, const char *topology)
+{
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	struct run_opts ro = { NULL, 0, 10, NULL };
+	struct run_result res;
+	struct jobctx c;
+	char *self = path_self(), *err = NULL, *lead;
+
+	jobctx_init(&c, environ, topology);
+	jobctx_detect(&c, jo);
+	if (c.job.sched == SCHED_LOCAL || c.job.jobid == NULL)
+		die("kill: --all-nodes: this shell is in no batch job (no PBS_JOBID, SLURM_JOB_ID, "
+		    "FLUX_JOB_ID or LSB_JOBID); run it inside the job, or run 'ezpz kill' on each host");
+	if (kill_remote_argv(c.job.launcher, (int)c.job.hosts.n, c.job.hostfile, self, c.job.jobid,
+	    o, &argv, &err) < 0)
+		die_status(EXIT_NOTFOUND, "kill: --all-nodes: %s", err);
+	lead = xasprintf("ezpz kill: %s job %s, %zu host%s:", sched_name(c.job.sched), c.job.jobid,
+	    c.job.hosts.n, c.job.hosts.n == 1 ? "" : "s");
+	print_line(lead, argv.v);
+	ro.envp = helper_env(&env);
+	/* Quiet for this long means a host hangs: the remote kills wait at most
+	 * grace + KILL_WAIT_S seconds. */
+	ro.idle_timeout = (o->grace >= 0 ? o->grace : KILL_DEFAULT_GRACE) + KILL_WAIT_S + 60;
+	exec_signals_init();
+	exec_run(argv.v, &ro, &res);
+	if (res.not_started && res.status == EXIT_NOTFOUND)
+		error("kill: --all-nodes: %s: not found on PATH (the %s launcher)", argv.v[0],
+		    launcher_name(c.job.launcher));
+	else if (res.status != 0)
+		error("kill: --all-nodes: not every host succeeded (%s exited %d; see the lines above)",
+		    argv.v[0], res.status);
+	free(lead);
+	free(self);
+	strvec_clear(&argv);
+	strvec_clear(&env);
+	jobctx_free(&c);
+	return res.status == 0 ? EXIT_OK : res.status >= EXIT_TIMEOUT ? res.status : EXIT_FAIL;
+}
+
+static int
+kill_run(int argc, char **argv)
+{
+	struct kill_opts o = { SIGTERM, -1, 0, NULL };
+	struct job_opts jo = { 0 };
+	const char *topology = NULL, *jobid = NULL;
+	struct optstate st;
+	int all = 0, opt;
+
+	opt_init(&st, "kill", argc, argv);
+	while ((opt = opt_next(&st, kill_opts_table)) != OPT_DONE) {
+		switch (opt) {
+		case OPT_HELP: cmd_help_exit(&cmd_kill); break;
+		case O_SIGNAL:
+			if ((o.sig = kill_signal_parse(st.arg)) < 0)
+				die_usage("kill: --signal '%s': use TERM, KILL, INT, HUP, QUIT, USR1 or USR2",
+				    st.arg);
+			break;
+		case O_GRACE: o.grace = (int)opt_long(&st, 0, 3600); break;
+		case O_DRY_RUN: o.dry_run = 1; break;
+		case O_ALL_NODES: all = 1; break;
+		case O_JOB: jobid = st.arg; break;
+		default:
+			if (!jobopt_take(&jo, &topology, opt, st.arg))
+				opt_unknown(&st);
+		}
+	}
+	if (st.ind < argc)
+		o.pattern = argv[st.ind++];
+	if (st.ind < argc)
+		die_usage("kill: unexpected argument '%s' (one PATTERN at most; quote it if it has "
+		    "spaces)", argv[st.ind]);
+	if (o.pattern && *o.pattern == '\0')
+		die_usage("kill: empty PATTERN would match every process");
+	if (all && jobid)
+		die_usage("kill: --all-nodes takes the job from the environment; drop --job");
+	return all ? kill_all_nodes(&o, &jo, topology) : kill_here(&o, jobid);
+}
+
+const struct ezpz_cmd cmd_kill = {
+	.name = "kill",
+	.summary = "stop what ezpz launch started here, or on every host of the job",
+	.usage = "[--signal SIG] [--grace SECONDS] [--dry-run] [--all-nodes | --job JOBID] [PATTERN]",
+	.description = "Signal the processes on this host whose environment has\n"
+	    "EZPZ_RUN_COMMAND (every rank and launcher ezpz launch starts), or with PATTERN\n"
+	    "those whose command line contains it; never ezpz kill itself or its parents.\n"
+	    "Then wait --grace seconds and SIGKILL survivors.  Exit status 0 when every\n"
+	    "match is gone (or nothing matched), 1 otherwise.",
+	.opts = kill_opts_table,
+	.run = kill_run,
+};

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_submit.c: `ezpz submit` — make a PBS or Slurm job script from a
+ * template (submit.c), write it under a name nobody else has (O_EXCL),
+ * completely, before the scheduler sees it, submit it with qsub or sbatch,
+ * and print the job id.  A failed submission is a failed command: the
+ * scheduler's own message and a non-zero exit status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "ezpz.h"
+#include "jobio.h"
+#include "path.h"
+#include "profile.h"
+#include "shell.h"
+#include "submit.h"
+#include "util.h"
+
+extern char **environ;
+extern const struct ezpz_cmd cmd_submit;
+
+#define SUBMIT_TIMEOUT_MS 120000   /* a busy slurmctld/PBS server answers slowly */
+#define SCRIPT_NAME_TRIES 100
+
+enum {
+	O_NODES = 1, O_TIME, O_QUEUE, O_ACCOUNT, O_FILESYSTEMS, O_JOB_NAME, O_SCHEDULER,
+	O_ENV, O_NO_LAUNCH, O_DRY_RUN, O_OUTPUT, O_TEMPLATE
+};
+
+static const struct opt submit_opts_table[] = {
+	{ O_NODES, "-N|--nodes", "N", NULL, "number of nodes (default 1)" },
+	{ O_TIME, "-t|--time", "HH:MM:SS", NULL, "walltime (default 01:00:00)" },
+	{ O_QUEUE, "-q|--queue", "QUEUE", NULL, "PBS queue or Slurm partition (default: the scheduler's)" },
+	{ O_ACCOUNT, "-A|--account", "ACCOUNT", NULL,
+	  "account to charge (else $PBS_ACCOUNT or $SLURM_ACCOUNT, else $PROJECT)" },
+	{ O_FILESYSTEMS, "--filesystems", "FS[,FS...]", NULL, "PBS filesystems (default home)" },
+	{ O_JOB_NAME, "--job-name", "NAME", NULL, "job name (default: from -m MODULE or the command)" },
+	{ O_SCHEDULER, "--scheduler", "NAME", "pbs|slurm",
+	  "pbs or slurm (else the job's, the profile's, or qsub/sbatch on PATH)" },
+	{ O_ENV, "--env", "LINE", NULL,
+	  "shell line that sets up the job's environment, or a file to source "
+	  "(default: ezpz setup-env)" },
+	{ O_NO_LAUNCH, "--no-launch", NULL, NULL, "run the command itself, not through 'ezpz launch'" },
+	{ O_DRY_RUN, "--dry-run", NULL, NULL, "print the script (or the submit command), submit nothing" },
+	{ O_OUTPUT, "-o|--output", "FILE", "@file", "write the script to FILE, submit nothing" },
+	{ O_TEMPLATE, "--template", "FILE", "@file",
+	  "template to use (else templates/SCHEDULER.sh in the profile directories, else built in)" },
+	{ 0 }
+};
+
+struct submit_args {
+	struct submit_opts so;
+	const char *scheduler, *env, *output, *template;
+	char *sched_how;       /* where the scheduler choice came from */
+	int dry_run, env_given;
+	char **words;          /* command words, or the script */
+	size_t nwords;
+	int script_mode;
+};
+
+/* ---- parsing ---- */
+
+static void
+check_value(const char *what, const char *v)
+{
+	char *err = NULL;
+	if (v && submit_check_value(what, v, &err) < 0) {
+		error("submit: %s", err);
+		free(err);
+		exit(EXIT_USAGE);
+	}
+}
+
+static void
+take(struct submit_args *a, int o, struct optstate *st)
+{
+	switch (o) {
+	case O_NODES: a->so.nodes = (int)opt_long(st, 1, 1 << 20); break;
+	case O_TIME: check_value("--time", a->so.time = st->arg); break;
+	case O_QUEUE: check_value("--queue", a->so.queue = st->arg); break;
+	case O_ACCOUNT: check_value("--account", a->so.account = st->arg); break;
+	case O_FILESYSTEMS: check_value("--filesystems", a->so.filesystems = st->arg); break;
+	case O_JOB_NAME: check_value("--job-name", a->so.job_name = st->arg); break;
+	case O_SCHEDULER: a->scheduler = st->arg; break;
+	case O_ENV: a->env = st->arg; a->env_given = 1; break;
+	case O_NO_LAUNCH: a->so.no_launch = 1; break;
+	case O_DRY_RUN: a->dry_run = 1; break;
+	case O_OUTPUT: a->output = st->arg; break;
+	case O_TEMPLATE: a->template = st->arg; break;
+	default: die("submit: option table and parser disagree on '%s'", st->word);
+	}
+}
+
+static void NORETURN
+no_command(void)
+{
+	die_usage("submit: give a command after '--' or a job script\n"
+	    "  ezpz submit -N 2 -q debug -- python3 -m ezpz.examples.test\n"
+	    "  ezpz submit -N 4 job.sh");
+}
+
+static void
+parse(struct submit_args *a, int argc, char **argv)
+{
+	struct optstate st;
+	struct stat sb;
+	int o;
+
+	opt_init(&st, "submit", argc, argv);
+	while ((o = opt_next(&st, submit_opts_table)) != OPT_DONE) {
+		if (o == OPT_HELP)
+			cmd_help_exit(&cmd_submit);
+		if (o == OPT_UNKNOWN)
+			opt_unknown(&st);
+		take(a, o, &st);
+	}
+	a->words = argv + st.ind;
+	a->nwords = (size_t)(argc - st.ind);
+	if (a->nwords == 0)
+		no_command();
+	if (st.dashdash)
+		return;
+	if (a->nwords > 1 || stat(a->words[0], &sb) < 0 || !S_ISREG(sb.st_mode))
+		die_usage("submit: '%s' is not a job script; to submit a command, put it after "
+		    "'--': ezpz submit [OPTIONS] -- %s%s", a->words[0], a->words[0],
+		    a->nwords > 1 ? " ..." : "");
+	a->script_mode = 1;
+	if (a->env_given || a->so.no_launch || a->template || a->output)
+		die_usage("submit: %s only applies to a command (after '--'), not to the script "
+		    "'%s'", a->env_given ? "--env" : a->so.no_launch ? "--no-launch" :
+		    a->template ? "--template" : "-o", a->words[0]);
+}
+
+/* ---- choosing ---- */
+
+static const struct profile *
+machine_profile(struct profiles *ps, char *const *envp)
+{
+	struct strvec errs = STRVEC_INIT;
+	char *datadir = path_datadir(envp), *host;
+	const struct profile *p;
+	const char *forced = env_nonempty(envp, "EZPZ_MACHINE");
+
+	if (profiles_load_default(ps, datadir, envp, &errs) > 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			error("%s", errs.v[i]);
+		die("%zu error%s in machine profiles; fix or remove the file%s named above "
+		    "(see ezpz-machines(5)), or pass --scheduler", errs.n, errs.n == 1 ? "" : "s",
+		    errs.n == 1 ? "" : "s");
+	}
+	free(datadir);
+	strvec_clear(&errs);
+	if (forced)
+		return profiles_find(ps, forced);
+	host = this_hostname(envp);
+	p = profiles_match(ps, host, envp);
+	free(host);
+	return p;
+}
+
+static void
+choose_sched(struct submit_args *a, char *const *envp)
+{
+	struct profiles ps = PROFILES_INIT;
+	const struct profile *prof = NULL;
+	char *qsub = path_which(envp, "qsub"), *sbatch = path_which(envp, "sbatch");
+	char *err = NULL;
+
+	/* Profiles only matter when nothing closer decides. */
+	if (a->scheduler == NULL && env_nonempty(envp, "PBS_JOBID") == NULL &&
+	    env_nonempty(envp, "SLURM_JOB_ID") == NULL && env_nonempty(envp, "SLURM_JOBID") == NULL)
+		prof = machine_profile(&ps, envp);
+	if (submit_choose_sched(a->scheduler, envp, prof, qsub != NULL, sbatch != NULL,
+	    &a->so.sched, &a->sched_how, &err) < 0) {
+		error("submit: %s", err);
+		exit(EXIT_USAGE);
+	}
+	free(qsub);
+	free(sbatch);
+	profiles_free(&ps);
+}
+
+/* The template: --template, else the last templates/SCHED.sh found in the
+ * profile directories (the same order as profiles: later ones override),
+ * else the built-in one. */
+static char *
+load_template(const struct submit_args *a, char *const *envp, char **name)
+{
+	const char *xdg = env_nonempty(envp, "XDG_CONFIG_HOME"), *home = env_nonempty(envp, "HOME");
+	const char *own = env_nonempty(envp, "EZPZ_CONFIG_DIR"), *sched = sched_name(a->so.sched);
+	struct strvec dirs = STRVEC_INIT;
+	char *datadir, *text = NULL;
+
+	if (a->template) {
+		if ((text = read_file(a->template, NULL)) == NULL)
+			die_errno("submit: template '%s'", a->template);
+		*name = xstrdup(a->template);
+		return text;
+	}
+	datadir = path_datadir(envp);
+	strvec_pushf(&dirs, "%s/machines", datadir);
+	strvec_push(&dirs, "/etc/ezpz/machines.d");
+	if (xdg && xdg[0] == '/')
+		strvec_pushf(&dirs, "%s/ezpz/machines.d", xdg);
+	else if (home)
+		strvec_pushf(&dirs, "%s/.config/ezpz/machines.d", home);
+	if (own)
+		strvec_push(&dirs, own);
+	for (size_t i = dirs.n; i-- > 0 && text == NULL; ) {
+		char *p = xasprintf("%s/templates/%s.sh", dirs.v[i], sched);
+		if ((text = read_file(p, NULL)) != NULL)
+			*name = p;
+		else if (errno != ENOENT && errno != ENOTDIR)
+			die_errno("submit: template '%s'", p);
+		else
+			free(p);
+	}
+	strvec_clear(&dirs);
+	free(datadir);
+	if (text == NULL) {
+		text = xstrdup(submit_default_template(a->so.sched));
+		*name = xasprintf("built-in %s", sched);
+	}
+	return text;
+}
+
+/* ---- writing ---- */
+
+static int
+write_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write the whole script to a file created here (O_EXCL), mode 0755; on
+ * any failure the file is removed: never a half-written script. */
+static int
+write_new(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755), e;
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, 0755) < 0 || write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		unlink(path);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) < 0) {
+		e = errno;
+		unlink(path);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* .ezpz-submit-YYYYmmdd-HHMMSS-PID[-N].sh in the working directory. */
+static char *
+write_unique(const char *text)
+{
+	char ts[32];
+	time_t t = time(NULL);
+
+	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", localtime(&t));
+	for (int i = 0; i < SCRIPT_NAME_TRIES; i++) {
+		char *p = i ? xasprintf(".ezpz-submit-%s-%ld-%d.sh", ts, (long)getpid(), i) :
+		    xasprintf(".ezpz-submit-%s-%ld.sh", ts, (long)getpid());
+		if (write_new(p, text) == 0)
+			return p;
+		if (errno != EEXIST)
+			die_errno("submit: cannot write the job script '%s' in the working directory",
+			    p);
+		free(p);
+	}
+	die("submit: cannot find an unused name for the job script in the working directory");
+}
+
+/* -o FILE: a temporary file renamed over FILE, so FILE is never partial. */
+static void
+write_output(const char *path, const char *text)
+{
+	char *tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	if (write_new(tmp, text) < 0)
+		die_errno("submit: cannot write '%s'", tmp);
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		die_errno("submit: cannot rename '%s' to '%s'", tmp, path);
+	}
+	free(tmp);
+}
+
+/* ---- submitting ---- */
+
+static void
+print_argv(FILE *fp, char *const *argv)
+{
+	for (size_t i = 0; argv[i]; i++) {
+		char *q = shell_quote(SHELL_SH, argv[i]);
+		fprintf(fp, "%s%s", i ? " " : "", q);
+		free(q);
+	}
+	fputc('\n', fp);
+}
+
+static int
+submit(const struct submit_args *a, const char *script, int with_options)
+{
+	struct strvec argv = STRVEC_INIT;
+	const char *prog = submit_program(a->so.sched);
+	char *out = NULL, *id = NULL;
+	int status;
+
+	submit_argv(&a->so, script, with_options, &argv);
+	status = exec_capture(argv.v, environ, SUBMIT_TIMEOUT_MS, &out);
+	if (status == EXIT_SIGBASE + 9) {
+		error("submit: %s gave no answer in %d s; the job may or may not have been "
+		    "submitted (check '%s')", prog, SUBMIT_TIMEOUT_MS / 1000,
+		    a->so.sched == SCHED_PBS ? "qstat -u $USER" : "squeue --me");
+	} else if (status != 0) {
+		error("submit: %s failed (exit %d)%s%s", prog, status, out && *out ? ":\n" : "",
+		    out ? strtrim(out) : "");
+	} else if ((id = submit_parse_jobid(a->so.sched, out)) == NULL) {
+		error("submit: %s printed no job id:\n%s", prog, strtrim(out));
+		status = EXIT_FAIL;
+	} else {
+		printf("%s\n", id);
+		fprintf(stderr, "ezpz submit: submitted %s job %s (script %s)\n",
+		    sched_name(a->so.sched), id, script);
+	}
+	if (status != 0 && !with_options)
+		error("submit: the job script is kept in '%s'", script);
+	free(id);
+	free(out);
+	strvec_clear(&argv);
+	return status == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static void
+need_program(const struct submit_args *a)
+{
+	const char *prog = submit_program(a->so.sched);
+	char *path = path_which(environ, prog);
+	if (path == NULL)
+		die_status(EXIT_NOTFOUND, "submit: %s: not found on PATH; submit from a %s login "
+		    "node, or load the module that provides it", prog,
+		    a->so.sched == SCHED_PBS ? "PBS" : "Slurm");
+	free(path);
+}
+
+static int
+run_script_mode(struct submit_args *a)
+{
+	struct strvec argv = STRVEC_INIT;
+
+	if (a->dry_run) {
+		submit_argv(&a->so, a->words[0], 1, &argv);
+		print_argv(stdout, argv.v);
+		strvec_clear(&argv);
+		return EXIT_OK;
+	}
+	need_program(a);
+	return submit(a, a->words[0], 1);
+}
+
+static char *
+generate(struct submit_args *a, const char *self, const char *cwd)
+{
+	const char *from;
+	char *tmpl, *name, *text, *err = NULL;
+
+	a->so.self = self;
+	a->so.workdir = cwd;
+	a->so.command = a->words;
+	a->so.ncommand = a->nwords;
+	a->so.account = submit_account(a->so.sched, a->so.account, environ, &from);
+	if (a->so.account && !streq(from, "--account"))
+		check_value(from, a->so.account);
+	tmpl = load_template(a, environ, &name);
+	if (submit_render(tmpl, name, &a->so, &text, &err) < 0)
+		die("submit: %s", err);
+	free(tmpl);
+	free(name);
+	return text;
+}
+
+/* --env LINE: a file is sourced (by its absolute path: the job may start
+ * elsewhere); anything else is the line itself. */
+static char *
+env_line(const char *arg)
+{
+	struct stat sb;
+	char *real, *q, *line;
+
+	if (stat(arg, &sb) < 0 || !S_ISREG(sb.st_mode) || (real = realpath(arg, NULL)) == NULL)
+		return xstrdup(arg);
+	q = shell_quote(SHELL_BASH, real);
+	line = xasprintf("source %s", q);
+	free(q);
+	free(real);
+	return line;
+}
+
+static int
+run_command_mode(struct submit_args *a)
+{
+	char *self = path_self(), *env = NULL, *text, *script, cwd[PATH_MAX];
+	int status = EXIT_OK;
+
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		die_errno("submit: cannot get the working directory");
+	a->so.env_setup = a->env_given ? (env = env_line(a->env)) : (env = submit_default_env(self));
+	text = generate(a, self, cwd);
+	if (a->dry_run) {
+		fputs(text, stdout);
+		fprintf(stderr, "ezpz submit: dry run: %s (scheduler from %s) would get this script\n",
+		    submit_program(a->so.sched), a->sched_how);
+	} else if (a->output) {
+		write_output(a->output, text);
+		fprintf(stderr, "ezpz submit: wrote %s; submit it with: %s %s\n", a->output,
+		    submit_program(a->so.sched), a->output);
+	} else {
+		need_program(a);
+		script = write_unique(text);
+		status = submit(a, script, 0);
+		free(script);
+	}
+	free(text);
+	free(env);
+	free(self);
+	return status;
+}
+
+static int
+submit_run(int argc, char **argv)
+{
+	struct submit_args a;
+	int status;
+
+	memset(&a, 0, sizeof a);
+	parse(&a, argc, argv);
+	choose_sched(&a, environ);
+	status = a.script_mode ? run_script_mode(&a) : run_command_mode(&a);
+	free(a.sched_how);
+	return status;
+}
+
+const struct ezpz_cmd cmd_submit = {
+	.name = "submit",
+	.summary = "write a PBS or Slurm job script for a command and submit it",
+	.usage = "[OPTIONS] -- COMMAND [ARGS...]\n[OPTIONS] SCRIPT",
+	.description = "With a command: make a job script (set up the environment, then run the\n"
+	    "command through 'ezpz launch'), write it to .ezpz-submit-TIME-PID.sh here, submit\n"
+	    "it with qsub or sbatch, and print the job id.  With SCRIPT: submit it, passing\n"
+	    "the options given to qsub or sbatch.  Templates and placeholders: ezpz(1).",
+	.opts = submit_opts_table,
+	.run = submit_run,
+};

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kill.c: what `ezpz kill` matches and how it reaches every host.
+ *
+ * Never matched: ezpz kill and its ancestors (a rank that runs `ezpz kill`
+ * must not kill the launcher it runs under), processes without a command
+ * line (kernel threads), and the helpers of --all-nodes (KILL_HELPER_VAR in
+ * their environment: the srun that runs the remote kills has the pattern
+ * in its own command line).  With a job id, only that job's processes:
+ * on a shared node, another job's ranks carry the marker too.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kill.h"
+#include "util.h"
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "TERM", SIGTERM }, { "KILL", SIGKILL }, { "INT", SIGINT }, { "HUP", SIGHUP },
+	{ "QUIT", SIGQUIT }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+};
+
+int
+kill_signal_parse(const char *name)
+{
+	if (strncasecmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 0; i < NITEMS(signals); i++)
+		if (strcasecmp(name, signals[i].name) == 0)
+			return signals[i].sig;
+	return -1;
+}
+
+const char *
+kill_signal_name(int sig)
+{
+	for (size_t i = 0; i < NITEMS(signals); i++)
+		if (signals[i].sig == sig)
+			return signals[i].name;
+	return NULL;
+}
+
+int
+kill_signal_ends(int sig)
+{
+	/* USR1/USR2 ask a program to act (checkpoint, dump stacks), not to exit. */
+	return sig != SIGUSR1 && sig != SIGUSR2;
+}
+
+const char *
+kproc_env(const struct kproc *p, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *e = p->env, *end = p->env + p->envlen;
+
+	if (p->env == NULL)
+		return NULL;
+	while (e < end) {
+		size_t n = strnlen(e, (size_t)(end - e));
+		if (n > klen && e[klen] == '=' && strncmp(e, key, klen) == 0)
+			return e + klen + 1;
+		e += n + 1;
+	}
+	return NULL;
+}
+
+int
+kproc_in_job(const struct kproc *p, const char *jobid)
+{
+	static const char *const vars[] = { "SLURM_JOB_ID", "SLURM_JOBID", "FLUX_JOB_ID",
+		"LSB_JOBID" };
+	const char *v = kproc_env(p, "PBS_JOBID");
+	int any = v != NULL;
+
+	if (v && strlen(jobid) == strcspn(v, ".") && strncmp(v, jobid, strlen(jobid)) == 0)
+		return 1;
+	for (size_t i = 0; i < NITEMS(vars); i++) {
+		if ((v = kproc_env(p, vars[i])) != NULL && streq(v, jobid))
+			return 1;
+		any |= v != NULL;
+	}
+	/* Ranks Open MPI started over ssh carry no job id: they are not another
+	 * job's.  What must never match is a process of a different job. */
+	return !any;
+}
+
+int
+kill_matches(const struct kproc *p, const struct kill_match *m)
+{
+	if (p->cmdline == NULL || *p->cmdline == '\0' || p->state == 'Z')
+		return 0;
+	for (size_t i = 0; i < m->nskip; i++)
+		if (m->skip[i] == p->pid)
+			return 0;
+	if (kproc_env(p, KILL_HELPER_VAR))
+		return 0;
+	if (m->jobid && !kproc_in_job(p, m->jobid))
+		return 0;
+	if (m->pattern)
+		return strstr(p->cmdline, m->pattern) != NULL;
+	return kproc_env(p, KILL_MARKER_VAR) != NULL;
+}
+
+char *
+kill_display(const char *cmdline, size_t width)
+{
+	size_t n = strlen(cmdline);
+	char *s;
+
+	if (width < 4)
+		width = 4;
+	if (n > width) {
+		s = xmalloc(width + 1);
+		memcpy(s, cmdline, width - 3);
+		memcpy(s + width - 3, "...", 4);
+	} else {
+		s = xstrdup(cmdline);
+	}
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
+/* The kill command each host runs. */
+static void
+remote_kill(struct strvec *a, const char *self, const char *jobid, const struct kill_opts *o)
+{
+	strvec_push(a, self);
+	strvec_push(a, "kill");
+	strvec_push(a, "--job");
+	strvec_push(a, jobid);
+	strvec_push(a, "--signal");
+	strvec_push(a, kill_signal_name(o->sig));
+	if (o->grace >= 0) {
+		strvec_push(a, "--grace");
+		strvec_pushf(a, "%d", o->grace);
+	}
+	if (o->dry_run)
+		strvec_push(a, "--dry-run");
+	if (o->pattern) {
+		strvec_push(a, "--");
+		strvec_push(a, o->pattern);
+	}
+}
+
+int
+kill_remote_argv(enum launcher l, int nhosts, const char *hostfile, const char *self,
+    const char *jobid, const struct kill_opts *o, struct strvec *a, char **err)
+{
+	switch (l) {
+	case LAUNCHER_SRUN:
+		/* --overlap: the job's running step holds every CPU. */
+		strvec_push(a, "srun");
+		strvec_push(a, "--overlap");
+		strvec_pushf(a, "-N%d", nhosts);
+		strvec_pushf(a, "-n%d", nhosts);
+		strvec_push(a, "--ntasks-per-node=1");
+		strvec_push(a, "--kill-on-bad-exit=0");
+		break;
+	case LAUNCHER_PALS:
+		strvec_push(a, "mpiexec");
+		strvec_push(a, "--envall");
+		strvec_pushf(a, "--np=%d", nhosts);
+		strvec_push(a, "--ppn=1");
+		if (hostfile)
+			strvec_pushf(a, "--hostfile=%s", hostfile);
+		break;
+	case LAUNCHER_MPICH:
+		strvec_push(a, "mpiexec");
+		strvec_push(a, "-n");
+		strvec_pushf(a, "%d", nhosts);
+		strvec_push(a, "-ppn");
+		strvec_push(a, "1");
+		if (hostfile) {
+			strvec_push(a, "-f");
+			strvec_push(a, hostfile);
+		}
+		strvec_push(a, "-genvall");
+		break;
+	case LAUNCHER_OPENMPI:
+		strvec_push(a, "mpirun");
+		strvec_push(a, "-np");
+		strvec_pushf(a, "%d", nhosts);
+		strvec_push(a, "--map-by");
+		strvec_push(a, "ppr:1:node");
+		strvec_push(a, "--bind-to");
+		strvec_push(a, "none");
+		if (hostfile) {
+			strvec_push(a, "--hostfile");
+			strvec_push(a, hostfile);
+		}
+		/* Open MPI passes no environment to remote hosts by itself. */
+		strvec_push(a, "-x");
+		strvec_push(a, KILL_HELPER_VAR);
+		strvec_push(a, "-x");
+		strvec_push(a, "PATH");
+		break;
+	default:
+		*err = xstrdup("no launcher to reach the other hosts: found none of mpiexec, "
+		    "mpirun, srun on PATH; load your MPI module, or pass --launcher");
+		return -1;
+	}
+	remote_kill(a, self, jobid, o);
+	return 0;
+}

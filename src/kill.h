@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kill.h: `ezpz kill` as data: which processes match (the marker
+ * EZPZ_RUN_COMMAND that `ezpz launch` puts in every rank's environment, or
+ * a substring of the command line), the signals it may send, how a
+ * process is shown, and the launch line that runs it on every host of a
+ * job.  Pure: cmd_kill.c reads /proc and sends the signals.
+ */
+#ifndef EZPZ_KILL_H
+#define EZPZ_KILL_H
+
+#include <stddef.h>
+
+#include "strvec.h"
+#include "types.h"
+
+/* In the environment of the helpers `ezpz kill --all-nodes` starts (the
+ * launcher and the remote kills): they are never matched themselves. */
+#define KILL_HELPER_VAR "EZPZ_KILL_HELPER"
+#define KILL_MARKER_VAR "EZPZ_RUN_COMMAND"
+#define KILL_CMD_WIDTH 120
+#define KILL_DEFAULT_GRACE 3     /* seconds from the signal to SIGKILL */
+
+/* One process, as /proc shows it. */
+struct kproc {
+	long pid, ppid;
+	char state;                  /* 'Z': a zombie, already dead */
+	char *cmdline;               /* argv joined with spaces; NULL: none (kernel thread) */
+	char *env;                   /* /proc/PID/environ, NUL-separated; NULL: unreadable */
+	size_t envlen;
+};
+
+struct kill_match {
+	const char *pattern;         /* substring of the command line; NULL: the marker */
+	const char *jobid;           /* only processes of this job; NULL: any */
+	const long *skip;            /* never matched: ezpz kill itself and its ancestors */
+	size_t nskip;
+};
+
+/* TERM, KILL, INT, HUP, QUIT, USR1, USR2 (any case, "SIG" prefix allowed);
+ * -1 for anything else. */
+int kill_signal_parse(const char *name);
+/* "TERM" for 15; NULL for a signal kill does not send. */
+const char *kill_signal_name(int sig);
+/* Signals meant to end a process: escalate to SIGKILL after the grace. */
+int kill_signal_ends(int sig);
+
+/* The value of KEY in p's environment, or NULL. */
+const char *kproc_env(const struct kproc *p, const char *key);
+/* Is p one to signal? */
+int kill_matches(const struct kproc *p, const struct kill_match *m);
+/* 1 if p is not known to belong to another job than jobid: its PBS_JOBID
+ * (before the '.'), SLURM_JOB_ID, SLURM_JOBID, FLUX_JOB_ID or LSB_JOBID is
+ * jobid, or it has none of them (ranks started over ssh). */
+int kproc_in_job(const struct kproc *p, const char *jobid);
+
+/* A command line for one output line: control characters as '?', cut to
+ * width with "..." at the end; malloc'd. */
+char *kill_display(const char *cmdline, size_t width);
+
+struct kill_opts {
+	int sig;
+	int grace;                   /* -1: not given */
+	int dry_run;
+	const char *pattern;
+};
+
+/*
+ * The argv that runs `SELF kill --job JOBID ...` once on each of nhosts
+ * hosts through the job's own launcher (no ssh): srun --overlap,
+ * PALS/Hydra mpiexec -ppn 1, Open MPI mpirun --map-by ppr:1:node.
+ * hostfile may be NULL.  Returns 0, or -1 with *err for no launcher.
+ */
+int kill_remote_argv(enum launcher l, int nhosts, const char *hostfile, const char *self,
+    const char *jobid, const struct kill_opts *o, struct strvec *argv, char **err);
+
+#endif

@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * submit.c: the job script and the submit command, as data (see submit.h
+ * for the template language).  The user's command is quoted word by word
+ * for bash, so it reaches the job exactly as typed: spaces, quotes, '$',
+ * backticks and newlines included.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "job.h"
+#include "shell.h"
+#include "submit.h"
+#include "util.h"
+
+/* The Python reference's templates (ezpz-python.md §9), with the setup line
+ * that fails the job when setup-env fails and ezpz's own absolute path. */
+static const char pbs_template[] =
+	"#!/bin/bash --login\n"
+	"#PBS -l select={{nodes}}\n"
+	"#PBS -l walltime={{time}}\n"
+	"#PBS -l filesystems={{filesystems}}\n"
+	"#PBS -A {{account}}\n"
+	"#PBS -k doe\n"
+	"#PBS -j oe\n"
+	"#PBS -q {{queue}}\n"
+	"#PBS -N {{job_name}}\n"
+	"\n"
+	"set -eo pipefail\n"
+	"cd {{workdir}}\n"
+	"\n"
+	"# Environment setup\n"
+	"{{env_setup}}\n"
+	"\n"
+	"{{run}}\n";
+
+static const char slurm_template[] =
+	"#!/bin/bash --login\n"
+	"#SBATCH --nodes={{nodes}}\n"
+	"#SBATCH --time={{time}}\n"
+	"#SBATCH --account={{account}}\n"
+	"#SBATCH --partition={{queue}}\n"
+	"#SBATCH --job-name={{job_name}}\n"
+	"\n"
+	"set -eo pipefail\n"
+	"cd {{workdir}}\n"
+	"\n"
+	"# Environment setup\n"
+	"{{env_setup}}\n"
+	"\n"
+	"{{run}}\n";
+
+const char *
+submit_default_template(enum sched s)
+{
+	switch (s) {
+	case SCHED_PBS: return pbs_template;
+	case SCHED_SLURM: return slurm_template;
+	default: return NULL;
+	}
+}
+
+const char *
+submit_program(enum sched s)
+{
+	return s == SCHED_PBS ? "qsub" : "sbatch";
+}
+
+char *
+submit_default_env(const char *self)
+{
+	/* eval "$(ezpz setup-env)" alone would run nothing and go on when
+	 * setup-env fails (the exit status of a substitution inside eval's
+	 * argument is lost): make a failure end the job instead. */
+	char *q = shell_quote(SHELL_BASH, self);
+	char *s = xasprintf("eval \"$(%s setup-env || echo 'exit 1')\"", q);
+	free(q);
+	return s;
+}
+
+/* ---- job name, account, scheduler ----------------------------------- */
+
+static const char *
+base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+static int
+is_interpreter(const char *word)
+{
+	const char *b = base_name(word);
+	return startswith(b, "python") || streq(b, "bash") || streq(b, "sh") || streq(b, "zsh");
+}
+
+static char *
+sanitize_name(const char *s, size_t len)
+{
+	char *r;
+	if (len > SUBMIT_JOB_NAME_MAX)
+		len = SUBMIT_JOB_NAME_MAX;
+	if (len == 0)
+		return xstrdup("ezpz");
+	r = xstrndup(s, len);
+	for (char *p = r; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			*p = '_';
+	return r;
+}
+
+char *
+submit_job_name(char *const *cmd, size_t n)
+{
+	const char *word, *b, *dot;
+
+	for (size_t i = 0; i + 1 < n; i++)
+		if (streq(cmd[i], "-m"))
+			return sanitize_name(cmd[i + 1], strlen(cmd[i + 1]));
+	if (n == 0)
+		return xstrdup("ezpz");
+	word = cmd[0];
+	if (n > 1 && is_interpreter(cmd[0]) && cmd[1][0] != '-')
+		word = cmd[1];
+	b = base_name(word);
+	dot = strrchr(b, '.');
+	return sanitize_name(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
+}
+
+const char *
+submit_account(enum sched s, const char *opt, char *const *envp, const char **from)
+{
+	const char *own = s == SCHED_PBS ? "PBS_ACCOUNT" : "SLURM_ACCOUNT", *v;
+	if (opt && *opt) {
+		*from = "--account";
+		return opt;
+	}
+	if ((v = env_nonempty(envp, own)) != NULL) {
+		*from = own;
+		return v;
+	}
+	if ((v = env_nonempty(envp, "PROJECT")) != NULL) {
+		*from = "PROJECT";
+		return v;
+	}
+	*from = NULL;
+	return NULL;
+}
+
+static int
+sched_submittable(enum sched s)
+{
+	return s == SCHED_PBS || s == SCHED_SLURM;
+}
+
+/* The job this shell is in, as job detection would see it. */
+static enum sched
+sched_of_env(char *const *envp, char **how)
+{
+	const struct sched_ops *ops[] = { &sched_pbs, &sched_slurm };
+	const char *forced = env_nonempty(envp, "EZPZ_SCHEDULER"), *ev = NULL;
+	enum sched best = SCHED_UNSET;
+	int conf = 0;
+
+	if (forced && sched_submittable(sched_parse(forced))) {
+		*how = xstrdup("env:EZPZ_SCHEDULER");
+		return sched_parse(forced);
+	}
+	for (size_t i = 0; i < NITEMS(ops); i++) {
+		int c = ops[i]->detect(envp, &ev);
+		if (c > conf) {
+			conf = c;
+			best = ops[i]->id;
+			free(*how);
+			*how = xstrdup(ev);
+		}
+	}
+	return best;
+}
+
+int
+submit_choose_sched(const char *opt, char *const *envp, const struct profile *prof,
+    int have_qsub, int have_sbatch, enum sched *out, char **how, char **err)
+{
+	*how = NULL;
+	if (opt) {
+		if (strcasecmp(opt, "pbs") != 0 && strcasecmp(opt, "slurm") != 0) {
+			*err = xasprintf("--scheduler '%s': use pbs or slurm", opt);
+			return -1;
+		}
+		*out = strcasecmp(opt, "pbs") == 0 ? SCHED_PBS : SCHED_SLURM;
+		*how = xstrdup("--scheduler");
+		return 0;
+	}
+	if ((*out = sched_of_env(envp, how)) != SCHED_UNSET)
+		return 0;
+	if (prof && sched_submittable(prof->scheduler)) {
+		*out = prof->scheduler;
+		*how = xasprintf("profile:%s", prof->name);
+		return 0;
+	}
+	if (have_qsub != have_sbatch) {
+		*out = have_qsub ? SCHED_PBS : SCHED_SLURM;
+		*how = xasprintf("%s on PATH", have_qsub ? "qsub" : "sbatch");
+		return 0;
+	}
+	*err = xasprintf("cannot tell which scheduler to submit to: not in a job, %s, and %s; "
+	    "pass --scheduler pbs or --scheduler slurm", prof ? "the machine profile names none" :
+	    "no machine profile matches", have_qsub ? "both qsub and sbatch are on PATH" :
+	    "neither qsub nor sbatch is on PATH");
+	return -1;
+}
+
+/* ---- rendering ---------------------------------------------------------- */
+
+struct values {
+	const char *key[12];
+	char *val[12];
+	size_t n;
+};
+
+static void
+put(struct values *v, const char *key, char *val)
+{
+	v->key[v->n] = key;
+	v->val[v->n++] = val;
+}
+
+static char *
+quoted_words(char *const *w, size_t n)
+{
+	char *s = xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char *q = shell_quote(SHELL_BASH, w[i]), *t = xasprintf("%s%s%s", s, i ? " " : "", q);
+		free(q);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static char *
+colons(const char *s)
+{
+	char *r = xstrdup(s);
+	for (char *p = r; *p; p++)
+		if (*p == ',')
+			*p = ':';
+	return r;
+}
+
+static void
+values_fill(struct values *v, const struct submit_opts *o)
+{
+	char *cmd = quoted_words(o->command, o->ncommand), *self = shell_quote(SHELL_BASH, o->self);
+
+	put(v, "nodes", xasprintf("%d", o->nodes > 0 ? o->nodes : 1));
+	put(v, "time", xstrdup(o->time ? o->time : SUBMIT_DEFAULT_TIME));
+	put(v, "queue", xstrdup(o->queue ? o->queue : ""));
+	put(v, "account", xstrdup(o->account ? o->account : ""));
+	put(v, "filesystems", colons(o->filesystems ? o->filesystems : SUBMIT_DEFAULT_FILESYSTEMS));
+	put(v, "job_name", o->job_name ? xstrdup(o->job_name) :
+	    submit_job_name(o->command, o->ncommand));
+	put(v, "scheduler", xstrdup(sched_name(o->sched)));
+	put(v, "workdir", shell_quote(SHELL_BASH, o->workdir));
+	put(v, "env_setup", xstrdup(o->env_setup ? o->env_setup : ""));
+	put(v, "ezpz", xstrdup(self));
+	put(v, "command", xstrdup(cmd));
+	put(v, "run", o->no_launch ? xstrdup(cmd) : xasprintf("%s launch -- %s", self, cmd));
+	free(cmd);
+	free(self);
+}
+
+static void
+values_free(struct values *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->val[i]);
+}
+
+static const char *
+value_of(const struct values *v, const char *key, size_t len)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strlen(v->key[i]) == len && strncmp(v->key[i], key, len) == 0)
+			return v->val[i];
+	return NULL;
+}
+
+/* Buffer that grows; xgrow never fails. */
+struct sbuf {
+	char *s;
+	size_t len, alloc;
+};
+
+static void
+sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+	b->s = xgrow(b->s, &b->alloc, b->len + n + 1, 1);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/*
+ * One template line (without its newline) into b; returns 1 if written,
+ * 0 if left out (an empty value), -1 with *err for a bad placeholder.
+ */
+static int
+render_line(const char *line, size_t len, const struct values *v, struct sbuf *b,
+    const char *name, int lineno, int *runs, char **err)
+{
+	struct sbuf out = { 0 };
+	const char *p = line, *end = line + len;
+	int keep = 1;
+
+	while (p < end) {
+		const char *open = memmem(p, (size_t)(end - p), "{{", 2), *close, *val;
+		if (open == NULL) {
+			sbuf_add(&out, p, (size_t)(end - p));
+			break;
+		}
+		sbuf_add(&out, p, (size_t)(open - p));
+		close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
+		if (close == NULL || (val = value_of(v, open + 2, (size_t)(close - open - 2))) == NULL) {
+			int w = close ? (int)(close - open + 2) : (int)(end - open);
+			*err = xasprintf("template '%s': line %d: %s '%.*s' (known: nodes, time, queue, "
+			    "account, filesystems, job_name, scheduler, workdir, env_setup, ezpz, "
+			    "command, run)", name, lineno, close ? "unknown placeholder" :
+			    "unclosed placeholder", w, open);
+			free(out.s);
+			return -1;
+		}
+		if (strncmp(open + 2, "run}}", 5) == 0 || strncmp(open + 2, "command}}", 9) == 0)
+			*runs = 1;
+		keep &= *val != '\0';
+		sbuf_add(&out, val, strlen(val));
+		p = close + 2;
+	}
+	if (keep) {
+		sbuf_add(b, out.s ? out.s : "", out.len);
+		sbuf_add(b, "\n", 1);
+	}
+	free(out.s);
+	return keep;
+}
+
+int
+submit_render(const char *tmpl, const char *name, const struct submit_opts *o,
+    char **out, char **err)
+{
+	struct values v = { .n = 0 };
+	struct sbuf b = { 0 };
+	int lineno = 0, runs = 0;
+
+	values_fill(&v, o);
+	for (const char *p = tmpl; *p; ) {
+		size_t len = strcspn(p, "\n");
+		if (render_line(p, len, &v, &b, name, ++lineno, &runs, err) < 0) {
+			values_free(&v);
+			free(b.s);
+			return -1;
+		}
+		p += len + (p[len] == '\n');
+	}
+	values_free(&v);
+	if (!runs) {
+		*err = xasprintf("template '%s': no {{run}} or {{command}}: the job would not run "
+		    "your command", name);
+		free(b.s);
+		return -1;
+	}
+	*out = b.s;
+	return 0;
+}
+
+/* ---- the submit command and its answer --------------------------------- */
+
+static void
+pbs_options(const struct submit_opts *o, struct strvec *a)
+{
+	if (o->nodes > 0) {
+		strvec_push(a, "-l");
+		strvec_pushf(a, "select=%d", o->nodes);
+	}
+	if (o->time) {
+		strvec_push(a, "-l");
+		strvec_pushf(a, "walltime=%s", o->time);
+	}
+	if (o->filesystems) {
+		char *fs = colons(o->filesystems);
+		strvec_push(a, "-l");
+		strvec_pushf(a, "filesystems=%s", fs);
+		free(fs);
+	}
+	if (o->queue) {
+		strvec_push(a, "-q");
+		strvec_push(a, o->queue);
+	}
+	if (o->account) {
+		strvec_push(a, "-A");
+		strvec_push(a, o->account);
+	}
+	if (o->job_name) {
+		strvec_push(a, "-N");
+		strvec_push(a, o->job_name);
+	}
+}
+
+static void
+slurm_options(const struct submit_opts *o, struct strvec *a)
+{
+	if (o->nodes > 0)
+		strvec_pushf(a, "--nodes=%d", o->nodes);
+	if (o->time)
+		strvec_pushf(a, "--time=%s", o->time);
+	if (o->queue)
+		strvec_pushf(a, "--partition=%s", o->queue);
+	if (o->account)
+		strvec_pushf(a, "--account=%s", o->account);
+	if (o->job_name)
+		strvec_pushf(a, "--job-name=%s", o->job_name);
+}
+
+void
+submit_argv(const struct submit_opts *o, const char *script, int with_options, struct strvec *argv)
+{
+	strvec_push(argv, submit_program(o->sched));
+	if (with_options && o->sched == SCHED_PBS)
+		pbs_options(o, argv);
+	else if (with_options)
+		slurm_options(o, argv);
+	strvec_push(argv, script);
+}
+
+char *
+submit_parse_jobid(enum sched s, const char *out)
+{
+	static const char said[] = "Submitted batch job ";
+	const char *p, *last = NULL;
+	size_t len = 0;
+
+	if (out == NULL)
+		return NULL;
+	if (s == SCHED_SLURM) {
+		if ((p = strstr(out, said)) == NULL)
+			return NULL;
+		p += strlen(said);
+		len = strspn(p, "0123456789_");
+		return len ? xstrndup(p, len) : NULL;
+	}
+	/* qsub prints the id ("123.server") on its last line. */
+	for (p = out; *p; ) {
+		size_t n = strcspn(p, "\n"), lead = strspn(p, " \t\r");
+		if (n > lead) {
+			last = p + lead;
+			len = n - lead;
+		}
+		p += n + (p[n] == '\n');
+	}
+	while (len > 0 && (last[len - 1] == ' ' || last[len - 1] == '\r' || last[len - 1] == '\t'))
+		len--;
+	if (last == NULL || len == 0 || last[0] < '0' || last[0] > '9' ||
+	    memchr(last, ' ', len) != NULL)
+		return NULL;
+	return xstrndup(last, len);
+}
+
+int
+submit_check_value(const char *what, const char *v, char **err)
+{
+	if (*v == '\0') {
+		*err = xasprintf("%s: empty value", what);
+		return -1;
+	}
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p <= ' ' || *p >= 0x7f) {
+			*err = xasprintf("%s '%s': blanks and control characters are not allowed (the "
+			    "value goes into a #PBS/#SBATCH line)", what, v);
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,191 @@
+#!/bin/bash
+# t-kill: 'ezpz kill' against real processes.  On this host: a real
+# 'ezpz launch -n 2 -- sleep 300' (real mpirun) is stopped completely (ranks,
+# mpirun, ezpz launch), with --dry-run first; patterns; ezpz kill never
+# kills its own ancestors; SIGKILL after --grace for a process that ignores
+# SIGTERM; USR1 is delivered, not escalated; usage errors.  Then, in a real
+# Slurm job on the local cluster: a launch sleeping on all 4 nodes, stopped
+# by 'ezpz kill --all-nodes' through srun, and nothing of it left anywhere.
+#
+# The default 'ezpz kill' stops every process on this machine that carries
+# EZPZ_RUN_COMMAND, which would include other people's test runs here: so
+# the whole test runs in a PID namespace of its own (unshare), where /proc
+# shows only its own processes.  The Slurm job runs under slurmd, outside
+# it, and is matched by its job id there.
+if [ "${EZPZ_KILL_NS:-}" != 1 ]; then
+	if [ "$(id -u)" != 0 ] || ! unshare -pf --mount-proc true 2>/dev/null; then
+		echo "skip: needs root and 'unshare --pid' (a PID namespace keeps 'ezpz kill' to this test)"
+		exit 77
+	fi
+	exec unshare -pf --mount-proc --kill-child env EZPZ_KILL_NS=1 "$BASH" "$0" "$@"
+fi
+. "$EZPZ_TOP/tests/lib.sh"
+need_mpirun
+unset PBS_JOBID SLURM_JOB_ID SLURM_JOBID HOSTFILE EZPZ_RUN_COMMAND EZPZ_HOSTNAME
+export EZPZ_TOPOLOGY=$FIX/topo/synthetic-nogpu.xml
+HOST=$(hostname)
+
+# count REGEX: processes whose command line matches (not zombies)
+count() {
+	local n=0 pid
+	for pid in $(pgrep -f -- "$1"); do
+		[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] || n=$((n + 1))
+	done
+	echo "$n"
+}
+# wait_for N REGEX: until N such processes run (10 s at most)
+wait_for() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(count "$2")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---- a real launch: dry run, then kill ---------------------------------------------
+t_timeout 120 "$EZPZ" launch -n 2 -- sleep 300 >"$T_TMP/launch.out" 2>&1 &
+launch=$!
+wait_for 2 '^sleep 300$' || t_bail "the launch did not start two ranks: $(cat "$T_TMP/launch.out")"
+wait_for 1 '^mpirun ' || t_bail "no mpirun"
+
+t_run "$EZPZ" kill --dry-run
+t_eq "dry run: exit 0" 0 "$RC"
+t_eq "dry run: mpirun and both ranks, by pid" "3" "$(grep -c "^$HOST: would send SIGTERM to [0-9]*: " <<<"$OUT")"
+t_match "dry run: the launcher line" "^$HOST: would send SIGTERM to [0-9]+: mpirun -np 2 .*ezpz rankenv -- sleep 300$" "$OUT"
+t_nomatch "dry run: never ezpz launch itself (it has no marker)" "ezpz launch" "$OUT"
+t_eq "dry run: nothing was signalled" "2 1" "$(count '^sleep 300$') $(count '^mpirun ')"
+
+t0=$(date +%s%N)
+t_run "$EZPZ" kill
+t1=$(date +%s%N)
+t_eq "kill: exit 0" 0 "$RC"
+t_eq "kill: a line per process" "3" "$(grep -c "^$HOST: killed [0-9]* (SIGTERM): " <<<"$OUT")"
+t_eq "kill: quiet on stderr" "" "$ERR"
+t_eq "kill: no rank and no mpirun left" "0 0" "$(count '^sleep 300$') $(count '^mpirun ')"
+wait "$launch"
+rc=$?
+t_eq "kill: ezpz launch ended too (with the launcher's failure)" "yes" "$([ "$rc" != 0 ] && [ "$rc" != 124 ] && echo yes || echo "no: $rc")"
+t_eq "kill: no ezpz left" "0" "$(count 'ezpz launch')"
+echo "# kill latency: $(((t1 - t0) / 1000000)) ms for mpirun and 2 ranks"
+
+t_run "$EZPZ" kill
+t_eq "nothing left: exit 0" 0 "$RC"
+t_eq "nothing left: says so" "$HOST: nothing to kill: no process has EZPZ_RUN_COMMAND in its environment (ezpz launch sets it)" "$OUT"
+
+# ---- patterns ------------------------------------------------------------------------------
+sleep 301 & p1=$!
+sleep 301 & p2=$!
+sleep 302 & p3=$!
+wait_for 3 '^sleep 30[12]$'
+t_run "$EZPZ" kill
+t_eq "no pattern: processes without the marker are left alone" "0 3" "$RC $(count '^sleep 30[12]$')"
+t_run "$EZPZ" kill 'sleep 301'
+t_eq "pattern: exit 0" 0 "$RC"
+t_eq "pattern: both matches killed" "$HOST: killed $p1 (SIGTERM): sleep 301
+$HOST: killed $p2 (SIGTERM): sleep 301" "$OUT"
+t_eq "pattern: a substring, not more" "0 1" "$(count '^sleep 301$') $(count '^sleep 302$')"
+t_run "$EZPZ" kill 'sleep 3019'
+t_eq "pattern without a match" "0:$HOST: nothing to kill: no process has 'sleep 3019' in its command line" "$RC:$OUT"
+kill "$p3"
+wait "$p1" "$p2" "$p3" 2>/dev/null
+
+# ---- never its own ancestors ------------------------------------------------------------------
+t_run env EZPZ_RUN_COMMAND=x "$BASH" -c '"$0" kill --dry-run; echo "parent still here"' "$EZPZ"
+t_eq "a marked parent (a rank running ezpz kill) is not a match" \
+	"$HOST: nothing to kill: no process has EZPZ_RUN_COMMAND in its environment (ezpz launch sets it)
+parent still here" "$OUT"
+
+# ---- --grace: SIGKILL for a process that ignores SIGTERM --------------------------------------
+env EZPZ_RUN_COMMAND=stubborn "$BASH" -c 'trap "" TERM; exec sleep 303' &
+p=$!
+wait_for 1 '^sleep 303$'
+t0=$(date +%s%N)
+t_run "$EZPZ" kill --grace 1
+t1=$(date +%s%N)
+t_eq "grace: exit 0" 0 "$RC"
+t_eq "grace: SIGKILL after 1 s" "$HOST: killed $p (SIGTERM, then SIGKILL after 1 s): sleep 303" "$OUT"
+t_eq "grace: it waited the grace" "yes" "$([ $(((t1 - t0) / 1000000)) -ge 1000 ] && echo yes || echo "no: $(((t1 - t0) / 1000000)) ms")"
+wait "$p" 2>/dev/null
+t_eq "grace: gone" 0 "$(count '^sleep 303$')"
+
+# ---- USR1 is delivered, not escalated ----------------------------------------------------------
+env EZPZ_RUN_COMMAND=ckpt "$BASH" -c 'trap "echo got-usr1 >'"$T_TMP"'/usr1" USR1; while :; do sleep 0.1; done' &
+p=$!
+sleep 0.3
+t_run "$EZPZ" kill --signal USR1
+t_eq "USR1: exit 0" 0 "$RC"
+t_match "USR1: sent, not killed" "^$HOST: sent SIGUSR1 to $p: " "$OUT"
+sleep 0.3
+t_eq "USR1: the process acted on it and runs on" "got-usr1 alive" \
+	"$(cat "$T_TMP/usr1" 2>/dev/null) $(kill -0 "$p" 2>/dev/null && echo alive)"
+t_run "$EZPZ" kill --signal kill
+t_eq "--signal kill (any case): exit 0" 0 "$RC"
+t_match "--signal kill: killed" "^$HOST: killed $p \(SIGKILL\): " "$OUT"
+wait "$p" 2>/dev/null
+
+# ---- usage and context errors ------------------------------------------------------------------
+t_run "$EZPZ" kill --signal STOP
+t_eq "--signal STOP: exit 2" "2:ezpz: kill: --signal 'STOP': use TERM, KILL, INT, HUP, QUIT, USR1 or USR2" "$RC:$ERR"
+t_run "$EZPZ" kill a b
+t_eq "two patterns: exit 2" 2 "$RC"
+t_run "$EZPZ" kill ''
+t_eq "empty pattern: exit 2" "2:ezpz: kill: empty PATTERN would match every process" "$RC:$ERR"
+t_run "$EZPZ" kill --all-nodes
+t_eq "--all-nodes outside a job: exit 1" 1 "$RC"
+t_match "--all-nodes outside a job: says what to do" "^ezpz: kill: --all-nodes: this shell is in no batch job .*; run it inside the job" "$ERR"
+
+# ---- --all-nodes in a real Slurm job ---------------------------------------------------------------
+slurm_here() {
+	case ${EZPZ_TEST_SLURM:-} in
+	1) return 0 ;;
+	failed) return 1 ;;
+	esac
+	# (Its 'status' looks for the daemons in /proc, which this namespace hides.)
+	command -v srun sinfo >/dev/null || return 1
+	eval "$("$EZPZ_TEST_SLURM_CLUSTER" env)"
+	[ "$(timeout 20 sinfo -h -N -o %N 2>/dev/null | sort -u | wc -l)" -ge 4 ]
+}
+if ! slurm_here; then
+	if [ "${EZPZ_TEST_NO_SKIP:-}" = 1 ] || [ "${EZPZ_TEST_SLURM:-}" = failed ]; then
+		t_fail "--all-nodes: no local Slurm cluster"
+	else
+		echo "# no local Slurm cluster: --all-nodes not tested"
+	fi
+	t_done
+	exit
+fi
+
+tok=$$$RANDOM
+cat >"$T_TMP/job.sh" <<EOF
+#!/bin/bash
+# One sleeping rank on each node, then ezpz kill --all-nodes from the batch host.
+'$EZPZ' launch -q -ppn 1 -- sh -c 'echo "rank on \$(hostname)"; exec sleep 317.$tok' &
+for i in \$(seq 100); do
+	[ "\$(pgrep -c -f '^sleep 317\\.$tok\$')" -ge 4 ] && break
+	sleep 0.1
+done
+echo "running: \$(pgrep -c -f '^sleep 317\\.$tok\$')"
+'$EZPZ' kill --all-nodes
+echo "kill: \$?"
+wait \$!
+echo "launch: \$?"
+echo "left: \$(pgrep -c -f 'sleep 317\\.$tok')"
+EOF
+t_run t_timeout 180 sbatch --wait -N 4 --exclusive -o "$T_TMP/job.out" "$T_TMP/job.sh"
+t_eq "--all-nodes: the job ran" 0 "$RC"
+[ "$RC" = 0 ] || printf 'sbatch said:\n%s\n%s\n' "$OUT" "$ERR"
+out=$(cat "$T_TMP/job.out")
+printf '%s\n' "$out" | sed 's/^/  job: /'
+t_eq "--all-nodes: a rank slept on each node" "n1 n2 n3 n4" \
+	"$(sed -n 's/^rank on //p' <<<"$out" | sort | xargs)"
+t_eq "--all-nodes: all 4 running before" "running: 4" "$(grep '^running:' <<<"$out")"
+t_match "--all-nodes: said what it runs" "^ezpz kill: slurm job [0-9]+, 4 hosts: srun --overlap -N4 -n4 --ntasks-per-node=1 .* kill --job [0-9]+ --signal TERM$" "$out"
+t_eq "--all-nodes: every node ran the kill" "n1 n2 n3 n4" \
+	"$(grep -E '^n[1-4]: (killed|nothing to kill)' <<<"$out" | cut -d: -f1 | sort -u | xargs)"
+t_eq "--all-nodes: each rank killed" 4 \
+	"$(grep -E "^n[1-4]: killed [0-9]+ \(SIGTERM\): sleep 317\.$tok$" <<<"$out" | awk '{print $3}' | sort -u | wc -l)"
+t_eq "--all-nodes: exit 0" "kill: 0" "$(grep '^kill:' <<<"$out")"
+t_match "--all-nodes: the launch ended" "^launch: [1-9][0-9]*$" "$(grep '^launch:' <<<"$out")"
+t_eq "--all-nodes: nothing left on any node" "left: 0" "$(grep '^left:' <<<"$out")"
+t_done

@@ -1,0 +1,196 @@
+#!/bin/bash
+# t-submit: 'ezpz submit' end to end with stub schedulers: the generated
+# script (--dry-run, -o), a submission through a recording sbatch (a unique
+# 0755 script, complete when sbatch sees it, the job id on stdout), a
+# refusing sbatch (non-zero, its message), a missing qsub (127), script
+# mode, templates, hostile arguments run by bash, and usage errors.
+# The real Slurm submission is tests/integration/t-submit-slurm.sh.
+. "$EZPZ_TOP/tests/lib.sh"
+
+S=$FIX/submit
+export SUBMIT_RECORD=$T_TMP/rec
+mkdir -p "$T_TMP/empty" "$T_TMP/work dir"
+cd "$T_TMP/work dir" || t_bail "cannot cd"
+WD=$PWD
+
+# sub PATH ARGS...: ezpz submit with PATH (stubs first), in the work dir
+sub() {
+	local path=$1
+	shift
+	ezpz_clean SUBMIT_RECORD="$SUBMIT_RECORD" PATH="$path" "$EZPZ" submit "$@"
+}
+scripts() { find . -maxdepth 1 -name '.ezpz-submit-*' | sort; }
+norm() { sed -e "s|$EZPZ|@EZPZ@|g" -e "s|$WD|@WD@|g" <<<"$1"; }
+
+# ---- --dry-run: the whole script ---------------------------------------------------
+t_run sub "$S/bin-slurm" --dry-run -N 2 -A proj123 -- python3 -m ezpz.examples.test --epochs 1
+t_eq "dry-run slurm: exit 0" 0 "$RC"
+t_eq "dry-run slurm: the script" "#!/bin/bash --login
+#SBATCH --nodes=2
+#SBATCH --time=01:00:00
+#SBATCH --account=proj123
+#SBATCH --job-name=ezpz.examples.test
+
+set -eo pipefail
+cd '@WD@'
+
+# Environment setup
+eval \"\$(@EZPZ@ setup-env || echo 'exit 1')\"
+
+@EZPZ@ launch -- python3 -m ezpz.examples.test --epochs 1" "$(norm "$OUT")"
+t_eq "dry-run slurm: says where the scheduler came from" \
+	"ezpz submit: dry run: sbatch (scheduler from sbatch on PATH) would get this script" "$ERR"
+t_eq "dry-run: no file written" "" "$(scripts)"
+
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -N 4 -t 00:30:00 -q debug --filesystems home,eagle \
+	--job-name my-job --env 'module load frameworks/2025.2.0' --no-launch -- ./train.sh
+t_eq "dry-run pbs: the script" "#!/bin/bash --login
+#PBS -l select=4
+#PBS -l walltime=00:30:00
+#PBS -l filesystems=home:eagle
+#PBS -k doe
+#PBS -j oe
+#PBS -q debug
+#PBS -N my-job
+
+set -eo pipefail
+cd '@WD@'
+
+# Environment setup
+module load frameworks/2025.2.0
+
+./train.sh" "$(norm "$OUT")"
+
+t_run sub "$T_TMP/empty" --dry-run --scheduler PBS -- python3 train.py
+t_match "pbs: -A omitted without an account" "^#PBS -l filesystems=home
+#PBS -k doe" "$OUT"
+t_run ezpz_clean PATH="$T_TMP/empty" PBS_ACCOUNT=fallback_proj PROJECT=other "$EZPZ" submit --dry-run \
+	--scheduler pbs -- python3 train.py
+t_match "pbs: account from PBS_ACCOUNT" "^#PBS -A fallback_proj$" "$OUT"
+t_match "job name from the script python runs" "^#PBS -N train$" "$OUT"
+t_run ezpz_clean PATH="$T_TMP/empty" PROJECT=myproj "$EZPZ" submit --dry-run --scheduler slurm -- hostname
+t_match "slurm: account from PROJECT" "^#SBATCH --account=myproj$" "$OUT"
+
+printf 'module load foo\n' >"setup env.sh"
+t_run sub "$T_TMP/empty" --dry-run --scheduler slurm --env "setup env.sh" -- hostname
+t_match "--env FILE: sourced by its absolute path" "^source '$WD/setup env.sh'$" "$OUT"
+rm -f "setup env.sh"
+
+# ---- the scheduler from the job, the profile, PATH ---------------------------------------
+t_run ezpz_clean PATH="$T_TMP/empty" PBS_JOBID=9.pbs01 "$EZPZ" submit --dry-run -- hostname
+t_eq "scheduler from PBS_JOBID" "ezpz submit: dry run: qsub (scheduler from env:PBS_JOBID) would get this script" "$ERR"
+t_run ezpz_clean PATH="$T_TMP/empty" EZPZ_HOSTNAME=frontier01234 "$EZPZ" submit --dry-run -- hostname
+t_eq "scheduler from the machine profile" \
+	"ezpz submit: dry run: sbatch (scheduler from profile:frontier) would get this script" "$ERR"
+t_run sub "$T_TMP/empty" --dry-run -- hostname
+t_eq "no scheduler to be found: exit 2" 2 "$RC"
+t_eq "no scheduler to be found: says what to do" "ezpz: submit: cannot tell which scheduler to submit to: \
+not in a job, no machine profile matches, and neither qsub nor sbatch is on PATH; pass --scheduler pbs \
+or --scheduler slurm" "$ERR"
+
+# ---- -o FILE -------------------------------------------------------------------------------
+t_run sub "$S/bin-slurm" --dry-run -- python3 -c 'print(1)'
+dry=$OUT
+t_run sub "$S/bin-slurm" -o job.sbatch -- python3 -c 'print(1)'
+t_eq "-o: exit 0" 0 "$RC"
+t_eq "-o: says how to submit it" "ezpz submit: wrote job.sbatch; submit it with: sbatch job.sbatch" "$ERR"
+t_eq "-o: the dry-run script, in the file" "$dry" "$(cat job.sbatch)"
+t_eq "-o: mode 0755" 755 "$(stat -c %a job.sbatch)"
+t_eq "-o: nothing submitted" "no" "$([ -e "$SUBMIT_RECORD.argv" ] && echo yes || echo no)"
+t_eq "-o: no temporary left" "job.sbatch" "$(ls)"
+rm -f job.sbatch
+
+# ---- a submission ------------------------------------------------------------------------------
+t_run sub "$S/bin-slurm" -N 2 -- python3 -c 'print(1)'
+t_eq "submit: exit 0" 0 "$RC"
+t_eq "submit: the job id on stdout" "77" "$OUT"
+f=$(scripts)
+t_match "submit: a script named .ezpz-submit-DATE-TIME-PID.sh" '^\./\.ezpz-submit-[0-9]{8}-[0-9]{6}-[0-9]+\.sh$' "$f"
+t_eq "submit: stderr names job and script" "ezpz submit: submitted slurm job 77 (script ${f#./})" "$ERR"
+t_eq "submit: sbatch got the script's path" "${f#./}" "$(cat "$SUBMIT_RECORD.argv")"
+t_eq "submit: the script was complete when sbatch read it" "$(cat "$f")" "$(cat "$SUBMIT_RECORD.script")"
+t_match "submit: ... and mode 0755 then" '^-rwxr-xr-x ' "$(cat "$SUBMIT_RECORD.ls")"
+t_match "submit: with the options" '^#SBATCH --nodes=2$' "$(cat "$f")"
+rm -f .ezpz-submit-* "$SUBMIT_RECORD".*
+
+t_run sub "$S/bin-pbs" -- hostname
+t_eq "submit pbs (qsub on PATH): qsub's id" "0:4242.pbs01" "$RC:$OUT"
+rm -f .ezpz-submit-*
+
+# ---- failures -----------------------------------------------------------------------------------
+t_run sub "$S/bin-fail" -- hostname
+t_eq "refused: exit 1 (the reference exits 0)" 1 "$RC"
+t_eq "refused: sbatch's own message" "ezpz: submit: sbatch failed (exit 1):
+sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified
+ezpz: submit: the job script is kept in '$(scripts | sed 's|^\./||')'" "$ERR"
+t_eq "refused: nothing on stdout" "" "$OUT"
+rm -f .ezpz-submit-*
+
+t_run sub "$T_TMP/empty" --scheduler pbs -- hostname
+t_eq "missing qsub: exit 127" 127 "$RC"
+t_eq "missing qsub: message" "ezpz: submit: qsub: not found on PATH; submit from a PBS login node, or \
+load the module that provides it" "$ERR"
+t_eq "missing qsub: no script left behind" "" "$(scripts)"
+
+chmod 0555 "$WD"
+t_run sub "$S/bin-slurm" -- hostname
+chmod 0755 "$WD"
+if [ "$(id -u)" != 0 ]; then   # root writes anyway
+	t_eq "read-only directory: exit 1" 1 "$RC"
+	t_match "read-only directory: says why" "cannot write the job script '.*': Permission denied" "$ERR"
+fi
+rm -f .ezpz-submit-*
+
+# ---- hostile arguments reach the job unchanged ---------------------------------------------------
+hostile=("a b" "it's" '"q"' '$HOME' '`id`' '$(id)' $'two\nlines' $'tab\there' 'back\slash' '!x' '*' '' '--' '{{run}}')
+t_run sub "$S/bin-slurm" -o hostile.sh --env : --no-launch -- printf '<%s>' "${hostile[@]}"
+t_eq "hostile: script written" 0 "$RC"
+want=$(printf '<%s>' "${hostile[@]}")
+t_run env -i HOME=/nonexistent PATH=/usr/bin:/bin bash hostile.sh
+t_eq "hostile: bash runs the command with the very same words" "$want" "$OUT"
+rm -f hostile.sh
+
+# ---- script mode -------------------------------------------------------------------------------
+printf '#!/bin/bash\n#SBATCH --nodes=1\nhostname\n' >job.sh
+t_run sub "$S/bin-slurm" --dry-run -N 3 -t 10 -A acct job.sh
+t_eq "script: dry run prints the command" "0:sbatch --nodes=3 --time=10 --account=acct job.sh" "$RC:$OUT"
+t_run sub "$S/bin-slurm" job.sh
+t_eq "script: submitted as is" "0:77" "$RC:$OUT"
+t_eq "script: no options given, none passed" "job.sh" "$(cat "$SUBMIT_RECORD.argv")"
+t_eq "script: no generated file" "" "$(scripts)"
+t_run sub "$S/bin-slurm" --env x job.sh
+t_eq "script: --env is for commands" "2:ezpz: submit: --env only applies to a command (after '--'), not to the script 'job.sh'" "$RC:$ERR"
+
+# ---- templates ------------------------------------------------------------------------------------
+t_run ezpz_clean PATH="$S/bin-slurm" EZPZ_CONFIG_DIR="$S/config" "$EZPZ" submit --dry-run -A a1 --env : -- hostname
+t_eq "site template from EZPZ_CONFIG_DIR/templates/slurm.sh" "#!/bin/bash
+# Site template for t-submit (EZPZ_CONFIG_DIR/templates/slurm.sh).
+#SBATCH --nodes=1
+#SBATCH --account=a1
+#SBATCH --constraint=gpu
+cd '@WD@'
+:
+srun --ntasks-per-node=1 hostname
+@EZPZ@ launch -- hostname" "$(norm "$OUT")"
+printf '#!/bin/bash\n#SBATCH -q {{qos}}\n{{run}}\n' >bad.tmpl
+t_run sub "$S/bin-slurm" --dry-run --template bad.tmpl -- hostname
+t_eq "bad template: exit 1" 1 "$RC"
+t_match "bad template: file, line, placeholder" "^ezpz: submit: template 'bad.tmpl': line 2: unknown placeholder '\{\{qos\}\}'" "$ERR"
+t_run sub "$S/bin-slurm" --dry-run --template missing.tmpl -- hostname
+t_eq "missing template" "1:ezpz: submit: template 'missing.tmpl': No such file or directory" "$RC:$ERR"
+
+# ---- usage ------------------------------------------------------------------------------------------
+t_run sub "$S/bin-slurm"
+t_eq "no command: exit 2" 2 "$RC"
+t_match "no command: shows both forms" "give a command after '--' or a job script" "$ERR"
+t_run sub "$S/bin-slurm" python3 train.py
+t_eq "a command without '--'" "2:ezpz: submit: 'python3' is not a job script; to submit a command, put it after '--': ezpz submit [OPTIONS] -- python3 ..." "$RC:$ERR"
+t_run sub "$S/bin-slurm" --scheduler lsf -- hostname
+t_eq "bad --scheduler" "2:ezpz: submit: --scheduler 'lsf': use pbs or slurm" "$RC:$ERR"
+t_run sub "$S/bin-slurm" -t '1 hour' -- hostname
+t_eq "blank in a directive value" "2:ezpz: submit: --time '1 hour': blanks and control characters are not allowed (the value goes into a #PBS/#SBATCH line)" "$RC:$ERR"
+t_run sub "$S/bin-slurm" -N 0 -- hostname
+t_eq "-N 0: exit 2" 2 "$RC"
+t_eq "usage errors wrote nothing" "" "$(scripts)"
+
+t_done

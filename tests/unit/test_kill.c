@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for kill.c: signal names, what matches (marker, pattern,
+ * job, self and ancestors, helpers, zombies, kernel threads), how a
+ * command is shown, and the --all-nodes launch line for each launcher.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kill.h"
+#include "util.h"
+
+/* A process whose environment is the NUL-separated list env (ends "\0\0"). */
+static struct kproc
+proc(long pid, const char *cmdline, const char *env, size_t envlen)
+{
+	struct kproc p = { pid, 1, 'S', (char *)cmdline, (char *)env, envlen };
+	return p;
+}
+
+#define ENV(s) (s), sizeof(s) - 1
+
+Test(kill, signal_names)
+{
+	cr_expect_eq(kill_signal_parse("TERM"), SIGTERM);
+	cr_expect_eq(kill_signal_parse("term"), SIGTERM);
+	cr_expect_eq(kill_signal_parse("SIGKILL"), SIGKILL);
+	cr_expect_eq(kill_signal_parse("sigint"), SIGINT);
+	cr_expect_eq(kill_signal_parse("HUP"), SIGHUP);
+	cr_expect_eq(kill_signal_parse("QUIT"), SIGQUIT);
+	cr_expect_eq(kill_signal_parse("USR1"), SIGUSR1);
+	cr_expect_eq(kill_signal_parse("USR2"), SIGUSR2);
+	cr_expect_eq(kill_signal_parse("STOP"), -1);
+	cr_expect_eq(kill_signal_parse("9"), -1);
+	cr_expect_eq(kill_signal_parse(""), -1);
+	cr_expect_eq(kill_signal_parse("SIG"), -1);
+	cr_expect_str_eq(kill_signal_name(SIGTERM), "TERM");
+	cr_expect_str_eq(kill_signal_name(SIGUSR2), "USR2");
+	cr_expect_null(kill_signal_name(SIGSTOP));
+	cr_expect(kill_signal_ends(SIGTERM) && kill_signal_ends(SIGKILL) && kill_signal_ends(SIGQUIT));
+	cr_expect(!kill_signal_ends(SIGUSR1) && !kill_signal_ends(SIGUSR2));
+}
+
+Test(kill, environment_lookup)
+{
+	struct kproc p = proc(10, "x", ENV("A=1\0EZPZ_RUN_COMMAND=mpirun -np 2\0B=\0PBS_JOBIDX=9\0"));
+	cr_expect_str_eq(kproc_env(&p, "A"), "1");
+	cr_expect_str_eq(kproc_env(&p, "EZPZ_RUN_COMMAND"), "mpirun -np 2");
+	cr_expect_str_eq(kproc_env(&p, "B"), "");
+	cr_expect_null(kproc_env(&p, "PBS_JOBID"), "a longer name is another variable");
+	cr_expect_null(kproc_env(&p, "EZPZ_RUN"));
+	p.env = NULL;
+	cr_expect_null(kproc_env(&p, "A"), "an unreadable environment has nothing");
+	/* No NUL at the end (a truncated read) must not run past the buffer. */
+	p = proc(10, "x", "K=v", 3);
+	cr_expect_str_eq(kproc_env(&p, "K"), "v");
+}
+
+Test(kill, marker_pattern_and_skips)
+{
+	long skip[] = { 100, 50, 1 };
+	struct kill_match marker = { NULL, NULL, skip, 3 };
+	struct kill_match pat = { "sleep 30", NULL, skip, 3 };
+	struct kproc rank = proc(200, "sleep 300", ENV("EZPZ_RUN_COMMAND=x\0"));
+	struct kproc plain = proc(201, "sleep 300", ENV("HOME=/root\0"));
+	struct kproc self = proc(100, "ezpz kill sleep 30", ENV("EZPZ_RUN_COMMAND=x\0"));
+	struct kproc parent = proc(50, "mpirun sleep 300", ENV("EZPZ_RUN_COMMAND=x\0"));
+	struct kproc helper = proc(300, "srun --overlap ezpz kill -- sleep 30",
+	    ENV("EZPZ_RUN_COMMAND=x\0EZPZ_KILL_HELPER=1\0"));
+	struct kproc zombie = proc(301, "sleep 300", ENV("EZPZ_RUN_COMMAND=x\0"));
+	struct kproc kthread = proc(2, NULL, NULL, 0);
+	struct kproc other_user = proc(400, "sleep 300", NULL, 0);
+
+	zombie.state = 'Z';
+	cr_expect(kill_matches(&rank, &marker));
+	cr_expect(!kill_matches(&plain, &marker), "no marker");
+	cr_expect(!kill_matches(&self, &marker), "never itself");
+	cr_expect(!kill_matches(&parent, &marker), "never its ancestors");
+	cr_expect(!kill_matches(&helper, &marker), "never the --all-nodes helpers");
+	cr_expect(!kill_matches(&zombie, &marker), "a zombie is already dead");
+	cr_expect(!kill_matches(&kthread, &marker));
+	cr_expect(!kill_matches(&other_user, &marker), "unreadable environment: no marker");
+	cr_expect(kill_matches(&rank, &pat));
+	cr_expect(kill_matches(&plain, &pat), "a pattern needs no marker");
+	cr_expect(kill_matches(&other_user, &pat));
+	cr_expect(!kill_matches(&self, &pat));
+	cr_expect(!kill_matches(&helper, &pat), "the srun carrying the pattern is ours");
+	pat.pattern = "sleep 3000";
+	cr_expect(!kill_matches(&rank, &pat), "substring of the command line");
+}
+
+Test(kill, only_the_jobs_processes)
+{
+	struct kill_match m = { NULL, "4242", NULL, 0 };
+	struct kproc pbs = proc(10, "a", ENV("EZPZ_RUN_COMMAND=x\0PBS_JOBID=4242.aurora-pbs-0001\0"));
+	struct kproc pbs2 = proc(11, "a", ENV("EZPZ_RUN_COMMAND=x\0PBS_JOBID=42420.server\0"));
+	struct kproc slurm = proc(12, "a", ENV("SLURM_JOB_ID=4242\0EZPZ_RUN_COMMAND=x\0"));
+	struct kproc slurm_old = proc(13, "a", ENV("SLURM_JOBID=4242\0EZPZ_RUN_COMMAND=x\0"));
+	struct kproc other = proc(14, "a", ENV("SLURM_JOB_ID=4243\0EZPZ_RUN_COMMAND=x\0"));
+	struct kproc none = proc(15, "a", ENV("EZPZ_RUN_COMMAND=x\0"));
+	struct kproc flux = proc(16, "a", ENV("FLUX_JOB_ID=4242\0EZPZ_RUN_COMMAND=x\0"));
+	struct kproc pbs_other = proc(17, "a", ENV("PBS_JOBID=99.s\0EZPZ_RUN_COMMAND=x\0"));
+
+	cr_expect(kill_matches(&pbs, &m));
+	cr_expect(!kill_matches(&pbs2, &m), "4242 is not 42420");
+	cr_expect(kill_matches(&slurm, &m));
+	cr_expect(kill_matches(&slurm_old, &m));
+	cr_expect(!kill_matches(&other, &m), "another job's ranks on a shared node");
+	cr_expect(kill_matches(&none, &m), "no job id (a rank started over ssh): not another job's");
+	cr_expect(kill_matches(&flux, &m));
+	cr_expect(!kill_matches(&pbs_other, &m), "one job id that is another job's is enough");
+}
+
+Test(kill, display)
+{
+	char long_cmd[300], *s;
+
+	memset(long_cmd, 'a', sizeof long_cmd - 1);
+	long_cmd[sizeof long_cmd - 1] = '\0';
+	s = kill_display(long_cmd, 120);
+	cr_expect_eq(strlen(s), 120);
+	cr_expect_str_eq(s + 117, "...");
+	free(s);
+	s = kill_display("python3 -c print(1)\nx\x1b[31m", 120);
+	cr_expect_str_eq(s, "python3 -c print(1)?x?[31m", "no control characters reach the terminal");
+	free(s);
+	s = kill_display("short", 120);
+	cr_expect_str_eq(s, "short");
+	free(s);
+}
+
+static char *
+remote(enum launcher l, const char *hostfile, const struct kill_opts *o)
+{
+	struct strvec a = STRVEC_INIT;
+	char *err = NULL, *s = xstrdup("");
+	if (kill_remote_argv(l, 4, hostfile, "/opt/ezpz/bin/ezpz", "4242", o, &a, &err) < 0) {
+		free(s);
+		return err;
+	}
+	for (size_t i = 0; i < a.n; i++) {
+		char *t = xasprintf("%s%s%s", s, i ? " " : "", a.v[i]);
+		free(s);
+		s = t;
+	}
+	strvec_clear(&a);
+	return s;
+}
+
+Test(kill, all_nodes_launch_lines)
+{
+	struct kill_opts o = { SIGTERM, -1, 0, NULL };
+	struct kill_opts o2 = { SIGINT, 10, 1, "train.py --lr 1" };
+	char *s;
+
+	s = remote(LAUNCHER_SRUN, NULL, &o);
+	cr_expect_str_eq(s, "srun --overlap -N4 -n4 --ntasks-per-node=1 --kill-on-bad-exit=0 "
+	    "/opt/ezpz/bin/ezpz kill --job 4242 --signal TERM");
+	free(s);
+	s = remote(LAUNCHER_PALS, "/var/spool/pbs/aux/4242.x", &o2);
+	cr_expect_str_eq(s, "mpiexec --envall --np=4 --ppn=1 --hostfile=/var/spool/pbs/aux/4242.x "
+	    "/opt/ezpz/bin/ezpz kill --job 4242 --signal INT --grace 10 --dry-run -- train.py --lr 1");
+	free(s);
+	s = remote(LAUNCHER_MPICH, "hf", &o);
+	cr_expect_str_eq(s, "mpiexec -n 4 -ppn 1 -f hf -genvall /opt/ezpz/bin/ezpz kill --job 4242 "
+	    "--signal TERM");
+	free(s);
+	s = remote(LAUNCHER_OPENMPI, "hf", &o);
+	cr_expect_str_eq(s, "mpirun -np 4 --map-by ppr:1:node --bind-to none --hostfile hf "
+	    "-x EZPZ_KILL_HELPER -x PATH /opt/ezpz/bin/ezpz kill --job 4242 --signal TERM");
+	free(s);
+	s = remote(LAUNCHER_NONE, NULL, &o);
+	cr_expect(startswith(s, "no launcher to reach the other hosts"), "%s", s);
+	free(s);
+}
