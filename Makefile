@@ -71,7 +71,7 @@ $(BIN): $(O)/obj/ezpz.o $(O)/libezpz.a
 # The worker is an MPI program; its pure parts (src/mlp.c) come from libezpz.a.
 $(WORKER): $(WORKER_OBJ) $(O)/libezpz.a
 	@mkdir -p $(@D)
-	$(CC) $(EZLDFLAGS) -o $@ $(WORKER_OBJ) $(O)/libezpz.a $(MPI_LIBS) -lm
+	$(CC) $(EZLDFLAGS) -o $@ $(WORKER_OBJ) $(O)/libezpz.a $(MPI_LIBS) $(shell $(PKG_CONFIG) --libs libcjson) -lm
 
 $(O)/tests/tools/%: tests/tools/%.c $(O)/libezpz.a
 	@mkdir -p $(@D)
@@ -103,12 +103,27 @@ install: all
 	cp -f $(WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker
 	for f in $(MACHINES); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/machines/; done
 	for f in $(SCRIPTS); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/; done
+	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
+	for f in $(MAN1); do cp -f $$f $(DESTDIR)$(MANPREFIX)/man1/ && chmod 644 $(DESTDIR)$(MANPREFIX)/man1/$${f##*/}; done
+	for f in $(MAN5); do cp -f $$f $(DESTDIR)$(MANPREFIX)/man5/ && chmod 644 $(DESTDIR)$(MANPREFIX)/man5/$${f##*/}; done
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	cp -f completions/bash/ezpz $(DESTDIR)$(BASHCOMPDIR)/ezpz
+	cp -f completions/zsh/_ezpz $(DESTDIR)$(ZSHCOMPDIR)/_ezpz
+	cp -f completions/fish/ezpz.fish $(DESTDIR)$(FISHCOMPDIR)/ezpz.fish
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/ezpz $(DESTDIR)$(ZSHCOMPDIR)/_ezpz $(DESTDIR)$(FISHCOMPDIR)/ezpz.fish
 
+# Removes what install copied, then ezpz's own directories when empty; shared
+# ones (bin, man1, the completion directories) stay.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker
 	for f in $(MACHINES); do rm -f $(DESTDIR)$(DATADIR)/ezpz/machines/$${f##*/}; done
 	for f in $(SCRIPTS); do rm -f $(DESTDIR)$(DATADIR)/ezpz/$${f##*/}; done
-	-rmdir $(DESTDIR)$(DATADIR)/ezpz/machines $(DESTDIR)$(DATADIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz
+	for f in $(MAN1); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${f##*/}; done
+	for f in $(MAN5); do rm -f $(DESTDIR)$(MANPREFIX)/man5/$${f##*/}; done
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/ezpz $(DESTDIR)$(ZSHCOMPDIR)/_ezpz $(DESTDIR)$(FISHCOMPDIR)/ezpz.fish
+	for d in $(DESTDIR)$(DATADIR)/ezpz/machines $(DESTDIR)$(DATADIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz; do \
+		if [ -d $$d ]; then rmdir $$d 2>/dev/null || echo "uninstall: kept $$d (not empty)"; fi; \
+	done
 
 dist:
 	rm -rf ezpz-$(VERSION)

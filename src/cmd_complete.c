@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_complete.c: `ezpz __complete`, the data behind completions/ (git's
+ * --git-completion-helper).  Everything comes from the command table and
+ * the option tables the parser uses, and `line` follows opt_next's rules
+ * (values, "--", launch's pass-through flags), so a completion can neither
+ * offer what ezpz rejects nor miss what it accepts; the shell scripts only
+ * render its answer.  It runs on every Tab: it loads the machine profiles
+ * or asks the test worker only when the answer needs them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "ezpz.h"
+#include "path.h"
+#include "profile.h"
+#include "strvec.h"
+#include "util.h"
+
+extern char **environ;
+extern const struct ezpz_cmd cmd_complete;
+
+#define WORKER_NAME "ezpz-test-worker"
+#define WORKER_HELP_TIMEOUT_MS 3000
+#define WORKER_OPTS_MAX 64
+
+/*
+ * What a command takes besides options: its first operand, and what
+ * follows a "--".  Hints are those of struct opt's values, plus "@ezpz"
+ * (ezpz's own commands) and "@worker" (the test worker's options); ""
+ * takes nothing.  ends: options whose value ends ezpz's options (the rest
+ * are that program's arguments).  passthrough: unknown options go to the
+ * launcher, and a word after one is its value when a "--" follows.  Every
+ * command of the table has a row: t-completion.sh fails on one without.
+ */
+static const struct operands {
+	const char *cmd, *first, *after_dashdash, *ends;
+	int passthrough;
+} operand_table[] = {
+	{ "launch", "@command", "@command", "-m|-c", 1 },
+	{ "test", "", "@worker", NULL, 0 },
+	{ "info", "", "", NULL, 0 },
+	{ "setup-env", "", "", NULL, 0 },
+	{ "rankenv", "@command", "@command", NULL, 0 },
+	{ "hostlist", "expand|compress", "expand|compress", NULL, 0 },
+	{ "submit", "@file", "@command", NULL, 0 },
+	{ "doctor", "", "", NULL, 0 },
+	{ "kill", "", "", NULL, 0 },
+	{ "help", "@ezpz", "@ezpz", NULL, 0 },
+};
+
+static const struct operands no_operands = { "", "", "", NULL, 0 };
+
+static const struct operands *
+operands_find(const char *cmd)
+{
+	for (size_t i = 0; i < NITEMS(operand_table); i++)
+		if (streq(operand_table[i].cmd, cmd))
+			return &operand_table[i];
+	return NULL;
+}
+
+/* One field of a tab-separated line: no tabs or newlines inside. */
+static void
+field(const char *s)
+{
+	for (; s && *s; s++)
+		putchar(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+static void
+answer(const char *kind, const char *arg)
+{
+	fputs(kind, stdout);
+	putchar('\t');
+	field(arg);
+	putchar('\n');
+}
+
+/* "words PREFIX LABEL": candidates follow; LABEL names them for zsh. */
+static void
+answer_words(const char *prefix, const char *label)
+{
+	printf("words\t");
+	field(prefix);
+	printf("\t%s\n", label);
+}
+
+static void
+candidate(const char *word, size_t len, const char *desc)
+{
+	char *w = xstrndup(word, len);
+	field(w);
+	putchar('\t');
+	field(desc);
+	putchar('\n');
+	free(w);
+}
+
+/* Each of "a|b|c" as a candidate. */
+static void
+candidates(const char *alts, const char *desc)
+{
+	for (const char *p = alts; p && *p; ) {
+		size_t n = strcspn(p, "|");
+		if (n)
+			candidate(p, n, desc);
+		p += n + (p[n] == '|');
+	}
+}
+
+/* ---- the things a hint names ---- */
+
+static void
+machine_words(void)
+{
+	struct profiles ps = PROFILES_INIT;
+	struct strvec errs = STRVEC_INIT;
+	char *datadir = path_datadir(environ);
+
+	/* A broken profile is for 'ezpz doctor' to report, not for Tab: the
+	 * profiles that do load are still offered. */
+	profiles_load_default(&ps, datadir, environ, &errs);
+	for (size_t i = 0; i < ps.n; i++)
+		candidate(ps.v[i].name, strlen(ps.v[i].name), ps.v[i].description);
+	profiles_free(&ps);
+	strvec_clear(&errs);
+	free(datadir);
+}
+
+static void
+command_words(void)
+{
+	for (size_t i = 0; ezpz_cmds[i]; i++)
+		if (!(ezpz_cmds[i]->flags & CMD_HIDDEN))
+			candidate(ezpz_cmds[i]->name, strlen(ezpz_cmds[i]->name), ezpz_cmds[i]->summary);
+}
+
+static void
+option_words(const struct opt *tab)
+{
+	for (; tab && tab->id; tab++)
+		candidates(tab->names, tab->help);
+	candidate("--help", 6, "show this help and exit");
+}
+
+/* The value of o (typed after prefix, "--log=" or ""); k: the word index. */
+static void
+value_answer(const struct opt *o, const char *prefix, int k)
+{
+	const char *v = o->values;
+	char *msg, num[16];
+
+	if (v == NULL) {
+		msg = xasprintf("%s: %s", o->arg, o->help);
+		answer("none", msg);
+		free(msg);
+	} else if (streq(v, "@file")) {
+		answer("file", prefix);
+	} else if (streq(v, "@dir")) {
+		answer("dir", prefix);
+	} else if (streq(v, "@command")) {
+		snprintf(num, sizeof num, "%d", k);
+		answer("command", num);
+	} else if (streq(v, "@machine")) {
+		answer_words(prefix, "machine");
+		machine_words();
+	} else {
+		answer_words(prefix, "value");
+		candidates(v, NULL);
+	}
+}
+
+/* ---- the test worker's options, from its own --help (its table) ---- */
+
+struct worker_opts {
+	struct opt v[WORKER_OPTS_MAX + 1];
+	struct strvec strings;      /* owns every string in v */
+};
+
+static const char *
+keep(struct worker_opts *w, const char *s, size_t n)
+{
+	char *c = xstrndup(s, n);
+	strvec_push(&w->strings, c);
+	free(c);
+	return w->strings.v[w->strings.n - 1];
+}
+
+/* "  --json FILE     help", or the names alone with the help on the next line. */
+static void
+worker_line(struct worker_opts *w, size_t *n, const char *line, const char *next)
+{
+	const char *gap = strstr(line + 2, "  "), *help, *names, *sp;
+	size_t len = gap ? (size_t)(gap - line - 2) : strlen(line + 2);
+	struct opt *o = &w->v[*n];
+	char *joined;
+
+	names = keep(w, line + 2, len);
+	help = gap ? gap + strspn(gap, " ") : next ? next + strspn(next, " ") : "";
+	if (strncmp(names, "-h, --help", 10) == 0 || *n == WORKER_OPTS_MAX)
+		return;
+	/* "--a, -b ARG": spellings joined by ", ", the last may carry the metavar */
+	joined = xstrdup(names);
+	for (char *p = strstr(joined, ", "); p; p = strstr(p, ", ")) {
+		*p = '|';
+		memmove(p + 1, p + 2, strlen(p + 2) + 1);
+	}
+	sp = strchr(joined, ' ');
+	o->id = (int)*n + 1;
+	o->names = keep(w, joined, sp ? (size_t)(sp - joined) : strlen(joined));
+	o->arg = sp ? keep(w, sp + 1, strlen(sp + 1)) : NULL;
+	o->values = o->arg && strstr(o->arg, "DIR") ? "@dir" : o->arg && strstr(o->arg, "FILE") ?
+	    "@file" : NULL;
+	o->help = keep(w, help, strcspn(help, "\n"));
+	free(joined);
+	(*n)++;
+}
+
+/* 0, or -1 when the worker is missing or says nothing usable. */
+static int
+worker_load(struct worker_opts *w)
+{
+	char *dir = path_libexecdir(environ), *path = xasprintf("%s/" WORKER_NAME, dir);
+	char *argv[] = { path, "--help", NULL }, *out = NULL, *line, *save = NULL;
+	size_t n = 0;
+	struct strvec lines = STRVEC_INIT;
+
+	memset(w, 0, sizeof *w);
+	if (exec_capture(argv, environ, WORKER_HELP_TIMEOUT_MS, &out) == 0 && out)
+		for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			strvec_push(&lines, line);
+	for (size_t i = 0; i < lines.n; i++)
+		if (startswith(lines.v[i], "  -"))
+			worker_line(w, &n, lines.v[i], i + 1 < lines.n ? lines.v[i + 1] : NULL);
+	strvec_clear(&lines);
+	free(out);
+	free(path);
+	free(dir);
+	return n ? 0 : -1;
+}
+
+static void
+worker_free(struct worker_opts *w)
+{
+	strvec_clear(&w->strings);
+}
+
+/* ---- following opt_next through the words before the cursor ---- */
+
+/* The entry a word names, as opt_next finds it; *attached: "=v" or "-nV". */
+static const struct opt *
+lookup(const struct opt *tab, const char *w, const char **attached, size_t *len)
+{
+	const char *eq = strchr(w, '=');
+
+	*attached = NULL;
+	*len = strlen(w);
+	for (const struct opt *o = tab; o && o->id; o++)
+		if (opt_names_has(o->names, w, *len))
+			return o;
+	if (eq)
+		for (const struct opt *o = tab; o && o->id; o++)
+			if (opt_names_has(o->names, w, (size_t)(eq - w))) {
+				*attached = eq + 1;
+				*len = (size_t)(eq - w);
+				return o;
+			}
+	if (w[1] != '-')
+		for (const struct opt *o = tab; o && o->id; o++)
+			if (o->arg && opt_names_has(o->names, w, 2)) {
+				*attached = w + 2;
+				*len = 2;
+				return o;
+			}
+	return NULL;
+}
+
+static int
+later_dashdash(char **w, int from, int to)
+{
+	for (int i = from; i < to; i++)
+		if (streq(w[i], "--"))
+			return 1;
+	return 0;
+}
+
+static void complete_args(const struct opt *tab, const struct operands *ops, char **w, int n,
+    int base);
+
+static void
+worker_args(char **w, int n, int base)
+{
+	struct worker_opts wo;
+
+	if (worker_load(&wo) < 0) {
+		answer("none", "the test worker is not built or installed");
+		return;
+	}
+	complete_args(wo.v, &no_operands, w, n, base);
+	worker_free(&wo);
+}
+
+/* The operand at w[n-1]; the operands start at w[start]. */
+static void
+operand_answer(const struct operands *ops, char **w, int start, int n, int dashdash, int base)
+{
+	const char *hint = dashdash ? ops->after_dashdash : ops->first;
+	char num[16];
+	int first = n - 1 == start;
+
+	if (streq(hint, "@command")) {
+		snprintf(num, sizeof num, "%d", base + start);
+		answer("command", num);
+	} else if (streq(hint, "@worker")) {
+		worker_args(w + start, n - start, base + start);
+	} else if (!first || *hint == '\0') {
+		answer("none", "");
+	} else if (streq(hint, "@file")) {
+		answer("file", "");
+	} else if (streq(hint, "@ezpz")) {
+		answer_words("", "command");
+		command_words();
+	} else {
+		answer_words("", "subcommand");
+		candidates(hint, NULL);
+	}
+}
+
+/* The word at the cursor, while options are still being read. */
+static void
+option_answer(const struct opt *tab, const struct operands *ops, char **w, int n, int base)
+{
+	const char *cur = w[n - 1], *eq = strchr(cur, '='), *att;
+	const struct opt *o;
+	size_t len;
+
+	/* A lone "-" is an operand to opt_next, but typed before Tab it asks
+	 * for the options. */
+	if (cur[0] != '-') {
+		operand_answer(ops, w, n - 1, n, 0, base);
+		return;
+	}
+	if (eq && (o = lookup(tab, cur, &att, &len)) != NULL && o->arg && att == eq + 1) {
+		char *prefix = xstrndup(cur, (size_t)(eq - cur) + 1);
+		value_answer(o, prefix, base + n - 1);
+		free(prefix);
+		return;
+	}
+	answer_words("", "option");
+	option_words(tab);
+}
+
+/*
+ * w[0..n-1]: the words after the command (w[n-1] is the one at the
+ * cursor); base: the index of w[0] in the words `line` was given.
+ */
+static void
+complete_args(const struct opt *tab, const struct operands *ops, char **w, int n, int base)
+{
+	int unknown_seen = 0;
+
+	for (int i = 0; i < n - 1; i++) {
+		const char *x = w[i], *att;
+		const struct opt *o;
+		size_t len;
+
+		if (x[0] != '-' || x[1] == '\0') {
+			if (ops->passthrough && unknown_seen && later_dashdash(w, i + 1, n - 1))
+				continue;   /* a launcher flag's value: launch --mca btl tcp -- ... */
+			operand_answer(ops, w, i, n, 0, base);
+			return;
+		}
+		if (streq(x, "--")) {
+			operand_answer(ops, w, i + 1, n, 1, base);
+			return;
+		}
+		if ((o = lookup(tab, x, &att, &len)) == NULL) {
+			unknown_seen = 1;
+			continue;
+		}
+		if (o->arg == NULL)
+			continue;
+		if (att == NULL && o->arg[0] == '[') {
+			if (i + 1 < n - 1 && w[i + 1][0] != '-')
+				i++;
+			else if (i + 1 == n - 1 && w[i + 1][0] != '-') {
+				value_answer(o, "", base + n - 1);
+				return;
+			}
+		} else if (att == NULL) {
+			if (i + 1 == n - 1) {
+				value_answer(o, "", base + n - 1);
+				return;
+			}
+			i++;
+		}
+		if (ops->ends && opt_names_has(ops->ends, x, len)) {
+			/* launch -m MODULE ARGS...: the rest are the module's arguments */
+			answer("file", "");
+			return;
+		}
+	}
+	option_answer(tab, ops, w, n, base);
+}
+
+/* `line WORD... CUR`: what may go at CUR (see completions/ for the format). */
+static int
+complete_line(char **w, int n)
+{
+	const struct ezpz_cmd *cmd;
+	const struct operands *ops;
+	static char empty[] = "";
+	static char *none[] = { empty };
+
+	if (n == 0) {
+		w = none;
+		n = 1;
+	}
+	if (n == 1) {
+		if (w[0][0] == '-') {
+			answer_words("", "option");
+			candidate("--help", 6, "show the commands and exit");
+			candidate("--version", 9, "print the version and exit");
+		} else {
+			answer_words("", "command");
+			command_words();
+		}
+		return EXIT_OK;
+	}
+	if ((cmd = cmd_find(w[0])) == NULL || (cmd->flags & CMD_HIDDEN)) {
+		answer("none", "");
+		return EXIT_OK;
+	}
+	ops = operands_find(cmd->name);
+	complete_args(cmd->opts, ops ? ops : &no_operands, w + 1, n - 1, 1);
+	return EXIT_OK;
+}
+
+/* ---- the plain views: for scripts and the man-page check ---- */
+
+static void
+print_opts(const struct opt *tab)
+{
+	for (; tab && tab->id; tab++) {
+		field(tab->names);
+		putchar('\t');
+		field(tab->arg);
+		putchar('\t');
+		field(tab->values);
+		putchar('\t');
+		field(tab->help);
+		putchar('\n');
+	}
+}
+
+static const struct ezpz_cmd *
+need_cmd(const char *name)
+{
+	const struct ezpz_cmd *cmd = cmd_find(name);
+	if (cmd == NULL)
+		die_usage("__complete: unknown command '%s'", name);
+	return cmd;
+}
+
+static int
+print_values(const char *name, const char *spelling)
+{
+	const struct ezpz_cmd *cmd = need_cmd(name);
+	const char *att;
+	size_t len;
+	const struct opt *o = lookup(cmd->opts, spelling, &att, &len);
+
+	if (o == NULL || att)
+		die_usage("__complete: %s has no option '%s'", name, spelling);
+	if (o->values == NULL)
+		return EXIT_OK;
+	if (streq(o->values, "@machine"))
+		machine_words();
+	else if (o->values[0] == '@')
+		puts(o->values);
+	else
+		candidates(o->values, NULL);
+	return EXIT_OK;
+}
+
+static int
+print_operands(const char *name)
+{
+	const struct operands *ops = operands_find(need_cmd(name)->name);
+	if (ops == NULL)
+		die("__complete: '%s' has no row in cmd_complete.c's operand table", name);
+	printf("%s\t%s\n", ops->first, ops->after_dashdash);
+	return EXIT_OK;
+}
+
+static int
+print_worker_options(void)
+{
+	struct worker_opts wo;
+	if (worker_load(&wo) < 0)
+		die("__complete: cannot read the options of '" WORKER_NAME "' (is it built?)");
+	print_opts(wo.v);
+	worker_free(&wo);
+	return EXIT_OK;
+}
+
+static int
+complete_run(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+
+	if (streq(what, "-h") || streq(what, "--help"))
+		cmd_help_exit(&cmd_complete);
+	if (streq(what, "commands") && argc == 2) {
+		command_words();
+		return EXIT_OK;
+	}
+	if (streq(what, "options") && argc == 3) {
+		print_opts(need_cmd(argv[2])->opts);
+		return EXIT_OK;
+	}
+	if (streq(what, "values") && argc == 4)
+		return print_values(argv[2], argv[3]);
+	if (streq(what, "operands") && argc == 3)
+		return print_operands(argv[2]);
+	if (streq(what, "worker-options") && argc == 2)
+		return print_worker_options();
+	if (streq(what, "line")) {
+		int skip = argc > 2 && streq(argv[2], "--") ? 3 : 2;
+		return complete_line(argv + skip, argc - skip);
+	}
+	die_usage("__complete: usage: ezpz __complete commands | options CMD | values CMD OPTION | "
+	    "operands CMD | worker-options | line [--] WORD... CURRENT");
+}
+
+const struct ezpz_cmd cmd_complete = {
+	.name = "__complete",
+	.summary = "data for the shell completions",
+	.usage = "commands | options CMD | values CMD OPTION | operands CMD | worker-options\n"
+	    "line [--] WORD... CURRENT",
+	.description =
+	    "For completions/ (bash, zsh, fish): the commands, each command's options\n"
+	    "(NAMES, ARG, VALUES, HELP, tab-separated) and their values, from the same\n"
+	    "tables the parser uses.  'line' answers for a whole command line (the words\n"
+	    "after 'ezpz', the last one the word at the cursor): a first line\n"
+	    "KIND<TAB>ARG, one of 'words PREFIX LABEL' (then one CANDIDATE<TAB>\n"
+	    "DESCRIPTION per line, to go after PREFIX, the part of the word already\n"
+	    "settled, such as '--log='), 'file PREFIX', 'dir PREFIX', 'command INDEX'\n"
+	    "(the user's command starts at word INDEX: complete it as a command line)\n"
+	    "or 'none MESSAGE'.",
+	.opts = NULL,
+	.run = complete_run,
+	.flags = CMD_HIDDEN,
+};
