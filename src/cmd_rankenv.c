@@ -23,13 +23,15 @@
 extern char **environ;
 extern const struct ezpz_cmd cmd_rankenv;
 
-enum { O_GPU_BIND = 1, O_CPU_BIND, O_VERBOSE, O_TOPOLOGY };
+enum { O_GPU_BIND = 1, O_CPU_BIND, O_PMIX, O_VERBOSE, O_TOPOLOGY };
 
 static const struct opt rankenv_opts[] = {
 	{ O_GPU_BIND, "--gpu-bind", "MODE", "none|per-rank",
 	  "per-rank: narrow the visible GPUs to this rank's (default none)" },
 	{ O_CPU_BIND, "--cpu-bind", "VALUE", "none|auto",
 	  "none (default), auto (cores near this rank's GPU), or list:A:B... (group per local rank)" },
+	{ O_PMIX, "--pmix", NULL, NULL,
+	  "ask the launcher's PMIx server first; not for MPI programs (see ezpz(1))" },
 	{ O_VERBOSE, "-v|--verbose", NULL, NULL, "print one line per rank: host, ranks, GPU, CPUs" },
 	{ O_TOPOLOGY, "--topology", "FILE.xml", "@file", "hardware for --cpu-bind auto (else this host)" },
 	{ 0 }
@@ -40,7 +42,7 @@ static const struct opt rankenv_opts[] = {
 
 struct rankenv {
 	const char *gpu_bind, *cpu_bind, *topology;
-	int verbose;
+	int verbose, pmix_first;
 	struct rankinfo ri;
 	char *gpu_note, *cpu_note;
 	struct topo topo;
@@ -75,15 +77,32 @@ need_topo(struct rankenv *re)
 	return &re->topo;
 }
 
+/*
+ * Launcher variables first, PMIx only when none name the rank (or with
+ * --pmix).  Measured with Open MPI 4.1.4 and PMIx 4.2.2, under mpirun and
+ * srun --mpi=pmix: once any PMIx client has connected for a rank (finalized
+ * or not, in this process or a forked one), the program's own PMIx_Init for
+ * that rank finds no job data and MPI_Init fails ("getting local rank
+ * failed").  Every program that is, or may become (mpi4py), an MPI program
+ * must be the rank's only PMIx client.
+ */
 static void
 rank_facts(struct rankenv *re)
 {
 	char *err = NULL;
-	int r = pmix_rankinfo(&re->ri, environ, &err);
-	if (r < 0)
+	int r = 1;
+
+	if (re->pmix_first && (r = pmix_rankinfo(&re->ri, environ, &err)) < 0)
 		die("rankenv: %s", err);
-	if (r == 1 && rank_from_env(&re->ri, environ, &err) < 0)
+	if (r == 1 && (r = rank_from_env(&re->ri, environ, &err)) < 0)
 		die("rankenv: %s", err);
+	if (r == 1 && !re->pmix_first) {
+		rank_free(&re->ri);
+		if ((r = pmix_rankinfo(&re->ri, environ, &err)) < 0)
+			die("rankenv: %s", err);
+		if (r == 1)
+			(void)rank_from_env(&re->ri, environ, &err);   /* rank 0 of 1 */
+	}
 	if (rank_validate(&re->ri, &err) < 0)
 		die("rankenv: %s", err);
 	if (!startswith(re->ri.source, "env:RANK") && rank_check_env(&re->ri, environ, &err) < 0)
@@ -130,11 +149,13 @@ export_master(struct rankenv *re)
 {
 	if (env_get(environ, "MASTER_ADDR") == NULL) {
 		char *h = re->ri.master ? xstrdup(re->ri.master) : first_host();
-		if (h == NULL && re->ri.size == 1)
+		/* every rank on this host: loopback is rank 0's address */
+		if (h == NULL && re->ri.local_size == re->ri.size)
 			h = xstrdup("127.0.0.1");
 		if (h == NULL)
-			die("rankenv: MASTER_ADDR is not set and rank 0's host is unknown (no PMIx server, "
-			    "no Slurm or PBS host list); run under 'ezpz launch' or set MASTER_ADDR");
+			die("rankenv: MASTER_ADDR is not set and rank 0's host is unknown (%s gives no "
+			    "host list); run under 'ezpz launch', set MASTER_ADDR, or try --pmix",
+			    re->ri.source);
 		set("MASTER_ADDR", h);
 		free(h);
 	}
@@ -281,6 +302,7 @@ rankenv_run(int argc, char **argv)
 			re.gpu_bind = st.arg;
 			break;
 		case O_CPU_BIND: re.cpu_bind = st.arg; break;
+		case O_PMIX: re.pmix_first = 1; break;
 		case O_VERBOSE: re.verbose = 1; break;
 		case O_TOPOLOGY: re.topology = st.arg; break;
 		default: opt_unknown(&st);
@@ -303,14 +325,14 @@ rankenv_run(int argc, char **argv)
 const struct ezpz_cmd cmd_rankenv = {
 	.name = "rankenv",
 	.summary = "inside a rank: set RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR... then run CMD",
-	.usage = "[--gpu-bind none|per-rank] [--cpu-bind none|auto|list:...] [-v] [--] CMD [ARGS...]",
+	.usage = "[--gpu-bind none|per-rank] [--cpu-bind none|auto|list:...] [--pmix] [-v] [--] CMD [ARGS...]",
 	.description =
 	    "Run by 'ezpz launch' in front of every rank's command (or by hand under any\n"
-	    "launcher).  Reads the rank's facts from the launcher's PMIx server, else from\n"
-	    "its variables (PALS, Open MPI, Hydra, Slurm, Flux, ...), checks them, exports\n"
-	    "RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, NODE_RANK, GROUP_RANK,\n"
-	    "MASTER_ADDR and MASTER_PORT (values already set for the last two win), and\n"
-	    "execs CMD, so torch.distributed's env:// works with no torchrun.",
+	    "launcher).  Reads the rank's facts from its launcher's variables (PALS, Open\n"
+	    "MPI, Hydra, Slurm, Flux, ...), else from the launcher's PMIx server, checks\n"
+	    "them, exports RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, NODE_RANK,\n"
+	    "GROUP_RANK, MASTER_ADDR and MASTER_PORT (values already set for the last two\n"
+	    "win), and execs CMD, so torch.distributed's env:// works with no torchrun.",
 	.opts = rankenv_opts,
 	.run = rankenv_run,
 };

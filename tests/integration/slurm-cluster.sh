@@ -162,7 +162,9 @@ write_config() {
 		AccountingStorageType=accounting_storage/none
 		JobCompType=jobcomp/none
 		SwitchType=switch/none
-		MpiDefault=none
+		# Like a site whose MPI is Open MPI: every step gets a PMIx server,
+		# so MPI programs run under plain srun (and ezpz launch's srun).
+		MpiDefault=pmix
 		SelectType=select/cons_tres
 		SelectTypeParameters=CR_CPU
 		SchedulerType=sched/builtin

@@ -50,7 +50,7 @@ t_match "... naming the numbers" "-nh 3: the job has only 2 hosts" "$ERR"
 
 # Rank facts under srun: the PMIx path and the variable path agree.
 for mpi in pmix none; do
-	t_run t_timeout 90 salloc -N 2 --exclusive srun --mpi=$mpi -N 2 -n 4 "$EZPZ" rankenv -v -- sh -c "$show"
+	t_run t_timeout 90 salloc -N 2 --exclusive srun --mpi=$mpi -N 2 -n 4 "$EZPZ" rankenv --pmix -v -- sh -c "$show"
 	t_eq "srun --mpi=$mpi: exit 0" 0 "$RC"
 	t_eq "srun --mpi=$mpi: ranks, local ranks and NODE_RANK 0 and 1" "n1 0 4 0 2 0
 n1 1 4 1 2 0
@@ -60,4 +60,10 @@ n2 3 4 1 2 1" "$(printf '%s\n' "$OUT" | sort -k2n)"
 	[ $mpi = none ] && want=SLURM_PROCID
 	t_eq "srun --mpi=$mpi: facts from $want" 4 "$(printf '%s\n' "$ERR" | grep -c "$want")"
 done
+# An MPI program behind rankenv under srun --mpi=pmix starts (rankenv must
+# not take the rank's PMIx connection).
+t_mpi_hello || t_fail "compile mpi_hello"
+t_run t_timeout 90 salloc -N 2 --exclusive srun --mpi=pmix -N 2 -n 4 "$EZPZ" rankenv -- "$T_TMP/mpi_hello"
+t_eq "srun --mpi=pmix: an MPI program behind rankenv runs" "0 4" "$RC $(printf '%s\n' "$OUT" | grep -c 'size 4 ')"
 t_done
+

@@ -10,13 +10,26 @@ export EZPZ_TOPOLOGY=$FIX/topo/synthetic-nogpu.xml EZPZ_HOSTNAME=localhost
 RDZV=$EZPZ_TOP/tests/tools/envrdzv.py
 show='echo "$RANK $WORLD_SIZE $LOCAL_RANK $LOCAL_WORLD_SIZE $NODE_RANK $GROUP_RANK $MASTER_ADDR $MASTER_PORT"'
 
-# PMIx path: plain mpirun -np 4, rankenv in front of each rank.
-t_run t_timeout 60 mpirun -np 4 "$EZPZ" rankenv -v -- sh -c "$show"
+# PMIx path (--pmix): plain mpirun -np 4, rankenv in front of each rank.
+t_run t_timeout 60 mpirun -np 4 "$EZPZ" rankenv --pmix -v -- sh -c "$show"
 t_eq "mpirun (PMIx): exit 0" 0 "$RC"
 t_eq "ranks 0..3 exactly once" "0 1 2 3" "$(printf '%s\n' "$OUT" | awk '{print $1}' | sort -n | xargs)"
 t_eq "one WORLD_SIZE, MASTER_ADDR, MASTER_PORT" "4 vm" "$(printf '%s\n' "$OUT" | awk '{print $2, $7, $8}' | sort -u | awk '{print $1, ($2 != "" && $3 > 0) ? "vm" : "?"}' | sort -u | xargs)"
 t_eq "LOCAL_RANK = rank, LOCAL_WORLD_SIZE 4, NODE_RANK 0" "" "$(printf '%s\n' "$OUT" | awk '$1 != $3 || $4 != 4 || $5 != 0 || $6 != 0')"
 t_eq "facts came from PMIx" 4 "$(printf '%s\n' "$ERR" | grep -c '(pmix (namespace')"
+
+# By default the launcher's variables come first: the program stays the
+# rank's only PMIx client, so an MPI program behind rankenv starts.
+t_mpi_hello || t_fail "compile mpi_hello"
+t_run t_timeout 60 mpirun -np 4 "$EZPZ" rankenv -v -- "$T_TMP/mpi_hello"
+t_eq "an MPI program behind rankenv: exit 0" 0 "$RC"
+t_eq "... all 4 ranks in MPI_COMM_WORLD" 4 "$(printf '%s\n' "$OUT" | grep -c 'size 4 ')"
+t_eq "... facts from Open MPI's variables" 4 "$(printf '%s\n' "$ERR" | grep -c 'env:OMPI_COMM_WORLD_RANK')"
+t_run t_timeout 60 "$EZPZ" launch -q -n 2 -- "$T_TMP/mpi_hello"
+t_eq "ezpz launch of an MPI program: exit 0" "0 2" "$RC $(printf '%s\n' "$OUT" | grep -c 'size 2 ')"
+t_run t_timeout 60 mpirun -np 2 sh -c 'for v in $(env | sed -n "s/^\(OMPI_COMM_WORLD_[A-Z_]*\)=.*/\1/p"); do unset "$v"; done; exec "$0" rankenv -v -- sh -c "$1"' "$EZPZ" "$show"
+t_eq "no launcher variables: PMIx answers" "0 1" "$(printf '%s\n' "$OUT" | awk '{print $1}' | sort -n | xargs)"
+t_eq "... from PMIx" 2 "$(printf '%s\n' "$ERR" | grep -c '(pmix (namespace')"
 
 # Fallback: no PMIx server advertised, Open MPI's variables instead.
 t_run t_timeout 60 mpirun -np 2 -x MASTER_ADDR=127.0.0.1 sh -c \
