@@ -26,6 +26,9 @@ export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe-1}
 export EZPZ_TEST_SLURM_CLUSTER=$EZPZ_TOP/tests/integration/slurm-cluster.sh
 export EZPZ_TEST_RSH_AGENT=$EZPZ_TOP/tests/integration/ompi-rsh-shim.sh
 
+# Tests crash ranks on purpose (SIGSEGV): no core files in the tree.
+ulimit -c 0
+
 if [ "${T_ENV_ONLY:-}" = 1 ]; then return 0; fi
 
 # ---- per test ------------------------------------------------------------------
