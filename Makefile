@@ -17,11 +17,14 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
-MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(MPI_PKG))
-MPI_LIBS := $(shell $(PKG_CONFIG) --libs $(MPI_PKG))
+# A site's MPI: MPI_CFLAGS/MPI_LIBS given on the command line win (make
+# MPI_PKG= MPI_CFLAGS="$(mpicc --showme:compile)" MPI_LIBS="$(mpicc --showme:link)").
+MPI_CFLAGS ?= $(if $(MPI_PKG),$(shell $(PKG_CONFIG) --cflags $(MPI_PKG)))
+MPI_LIBS ?= $(if $(MPI_PKG),$(shell $(PKG_CONFIG) --libs $(MPI_PKG)))
 
 # The project's own flags; a user's CFLAGS adds to them rather than replacing.
 EZCFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
+	-DEZPZ_DATADIR=\"$(DATADIR)/ezpz\" -DEZPZ_LIBEXECDIR=\"$(LIBEXECDIR)/ezpz\" \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Werror=vla -Werror=implicit-function-declaration \
 	-MD -MP $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 EZLDFLAGS = $(SANFLAGS) $(LDFLAGS)

@@ -17,7 +17,7 @@ libhwloc-dev hwloc libpmix-dev libyaml-dev libcjson-dev
 openmpi-bin libopenmpi-dev libcriterion-dev
 slurmctld slurmd slurm-client munge
 lmod zsh fish dash bash-completion shellcheck
-python3 python3-venv groff-base procps util-linux iproute2 bc
+python3 python3-venv groff-base mandoc man-db procps util-linux iproute2 bc
 clang libclang-rt-14-dev valgrind"
 
 missing=""

@@ -20,7 +20,6 @@
 #include "util.h"
 
 /* launcher.c: a launcher's flavour from its path and --version text. */
-enum launcher launcher_classify(const char *path, const char *version_text);
 
 #define KiB 1024LL
 #define GiB (1024LL * 1024 * 1024)

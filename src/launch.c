@@ -155,7 +155,7 @@ take_opt(struct launch_args *a, int o, struct optstate *st, int argc, char **arg
 	case O_DRY_RUN: a->dry_run = 1; break;
 	case O_JSON: a->json = 1; break;
 	case O_QUIET: a->quiet = 1; break;
-	case O_VERBOSE: a->verbose = 1; break;
+	case O_VERBOSE: a->verbose = a->lo.verbose = 1; break;
 	default:
 		if (!jobopt_take(&a->jo, &a->topology, o, st->arg))
 			die("%s: option table and parser disagree on '%s'", a->name, st->word);

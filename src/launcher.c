@@ -11,7 +11,6 @@
 #include "job.h"
 #include "util.h"
 
-enum launcher launcher_classify(const char *path, const char *version_text);
 
 /* Flavour from an mpiexec's path and --version output; UNSET if unknown. */
 enum launcher

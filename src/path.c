@@ -10,6 +10,13 @@
 #include "strvec.h"
 #include "util.h"
 
+#ifndef EZPZ_DATADIR
+#define EZPZ_DATADIR "/usr/local/share/ezpz"
+#endif
+#ifndef EZPZ_LIBEXECDIR
+#define EZPZ_LIBEXECDIR "/usr/local/libexec/ezpz"
+#endif
+
 char *
 path_self(void)
 {
@@ -21,11 +28,16 @@ path_self(void)
 	return xstrdup(buf);
 }
 
+/*
+ * $var, else REL next to the binary (bin/../REL: the install and the build
+ * tree look alike), else the directory configured at build time (an install
+ * whose DATADIR or LIBEXECDIR is not under PREFIX).
+ */
 static char *
-path_sibling(char *const *envp, const char *var, const char *rel)
+path_sibling(char *const *envp, const char *var, const char *rel, const char *configured)
 {
 	const char *v = env_nonempty(envp, var);
-	char *self, *slash, *r;
+	char *self, *slash, *r, *real;
 	if (v)
 		return xstrdup(v);
 	self = path_self();
@@ -34,9 +46,13 @@ path_sibling(char *const *envp, const char *var, const char *rel)
 	r = xasprintf("%s/../%s", self, rel);
 	free(self);
 	/* "/usr/local/share/ezpz" reads better than "/usr/local/bin/../share/ezpz" */
-	if ((self = realpath(r, NULL)) != NULL) {
+	if ((real = realpath(r, NULL)) != NULL) {
 		free(r);
-		return self;
+		return real;
+	}
+	if (access(configured, F_OK) == 0) {
+		free(r);
+		return xstrdup(configured);
 	}
 	return r;
 }
@@ -44,13 +60,13 @@ path_sibling(char *const *envp, const char *var, const char *rel)
 char *
 path_datadir(char *const *envp)
 {
-	return path_sibling(envp, "EZPZ_DATADIR", "share/ezpz");
+	return path_sibling(envp, "EZPZ_DATADIR", "share/ezpz", EZPZ_DATADIR);
 }
 
 char *
 path_libexecdir(char *const *envp)
 {
-	return path_sibling(envp, "EZPZ_LIBEXECDIR", "libexec/ezpz");
+	return path_sibling(envp, "EZPZ_LIBEXECDIR", "libexec/ezpz", EZPZ_LIBEXECDIR);
 }
 
 static int

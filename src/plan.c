@@ -408,6 +408,8 @@ plan_rankenv(struct plan *p, const struct launch_opts *o)
 		return;
 	strvec_push(&p->rankenv_argv, o->self);
 	strvec_push(&p->rankenv_argv, "rankenv");
+	if (o->verbose)
+		strvec_push(&p->rankenv_argv, "-v");
 	if (o->gpu_bind && !streq(o->gpu_bind, "none")) {
 		strvec_push(&p->rankenv_argv, "--gpu-bind");
 		strvec_push(&p->rankenv_argv, o->gpu_bind);

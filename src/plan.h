@@ -19,6 +19,7 @@ struct launch_opts {
 	struct strvec passthrough;    /* launcher flags ezpz does not know */
 	struct strvec command;        /* the user's command */
 	int rankenv;                  /* put 'ezpz rankenv' in front of the command */
+	int verbose;                  /* rankenv prints a line per rank */
 	const char *self;             /* absolute path of this ezpz, for rankenv */
 	int local_port;               /* a free port on this host (the edge finds it) */
 	double launch_time;           /* seconds since the epoch, for EZPZ_LAUNCH_TIME */
