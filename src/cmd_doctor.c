@@ -4,7 +4,8 @@
  * probes with timeouts, limits), let doctor.c judge them, print a table or
  * JSON.  Unlike the other commands it must survive a broken setup: a bad
  * machine profile or a hostfile that does not parse is a finding, so it
- * does not use jobctx_init (which dies on those) but its own edge.
+ * opens the job edge with jobctx_open (which keeps profile errors) and
+ * calls job_detect itself.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -40,12 +41,7 @@ static const struct opt doctor_opts[] = {
 struct gather {
 	char **envp;
 	const char *topology;
-	struct topo topo;
-	int topo_state;            /* 0 not loaded, 1 loaded, -1 failed */
-	char *topo_err;
-	struct profiles profiles;
-	struct strvec profile_errs;
-	struct job_io io;
+	struct jobctx ctx;         /* the edge: files, probes, hwloc, profiles */
 	struct job job, sched_job;
 	int have_job, have_sched;
 	char *job_err, *sched_err;
@@ -63,44 +59,6 @@ struct gather {
 	struct doc_facts f;
 };
 
-/* ---- the job_io edge (as jobio.c's, without dying on profiles) ---- */
-
-static char *
-io_read(void *ctx, const char *path, size_t *len)
-{
-	(void)ctx;
-	return read_file(path, len);
-}
-
-static int
-io_run(void *ctx, char *const *argv, char **out)
-{
-	struct gather *g = ctx;
-	return exec_capture(argv, g->envp, DOC_PROBE_TIMEOUT_MS, out);
-}
-
-static char *
-io_which(void *ctx, const char *name)
-{
-	struct gather *g = ctx;
-	return path_which(g->envp, name);
-}
-
-static const struct topo *
-io_topo(void *ctx, char **err)
-{
-	struct gather *g = ctx;
-	if (g->topo_state == 0) {
-		const char *xml = g->topology ? g->topology : env_nonempty(g->envp, "EZPZ_TOPOLOGY");
-		g->topo_state = topo_load(&g->topo, xml, &g->topo_err) == 0 ? 1 : -1;
-	}
-	if (g->topo_state < 0) {
-		*err = xstrdup(g->topo_err);
-		return NULL;
-	}
-	return &g->topo;
-}
-
 /* ---- gathering ---- */
 
 static void
@@ -108,7 +66,7 @@ gather_jobs(struct gather *g, const struct job_opts *jo)
 {
 	struct job_opts sched_jo = *jo;
 
-	g->have_job = job_detect(&g->job, g->envp, g->hostname, &g->profiles, jo, &g->io,
+	g->have_job = job_detect(&g->job, g->envp, g->hostname, &g->ctx.profiles, jo, &g->ctx.io,
 	    &g->job_err) == 0;
 	/* The scheduler's own view: the same detection without any hostfile. */
 	for (char **e = g->envp; *e; e++)
@@ -116,7 +74,7 @@ gather_jobs(struct gather *g, const struct job_opts *jo)
 			strvec_push(&g->env_nohostfile, *e);
 	sched_jo.hostfile = NULL;
 	g->have_sched = job_detect(&g->sched_job, strvec_argv(&g->env_nohostfile), g->hostname,
-	    &g->profiles, &sched_jo, &g->io, &g->sched_err) == 0;
+	    &g->ctx.profiles, &sched_jo, &g->ctx.io, &g->sched_err) == 0;
 	g->f.job = g->have_job ? &g->job : NULL;
 	g->f.job_err = g->job_err;
 	g->f.sched_job = g->have_sched ? &g->sched_job : NULL;
@@ -329,24 +287,22 @@ gather_limits(struct gather *g)
 static void
 gather(struct gather *g, const struct job_opts *jo)
 {
-	char *datadir = path_datadir(g->envp), *terr = NULL;
+	char *terr = NULL;
 
-	g->io = (struct job_io){ g, io_read, io_run, io_which, io_topo };
+	jobctx_open(&g->ctx, g->envp, g->topology);
 	g->hostname = this_hostname(g->envp);
-	profiles_load_default(&g->profiles, datadir, g->envp, &g->profile_errs);
-	free(datadir);
 	g->f.envp = g->envp;
 	g->f.hostname = g->hostname;
-	g->f.profile_errs = &g->profile_errs;
-	g->f.nprofiles = g->profiles.n;
+	g->f.profile_errs = &g->ctx.profile_errs;
+	g->f.nprofiles = g->ctx.profiles.n;
 	gather_jobs(g, jo);
 	gather_hostfile(g, jo);
 	g->f.nodefile_err = nodefile_error(g->envp);
 	gather_launcher(g);
 	gather_mpi(g);
 	gather_pmix(g);
-	g->f.topo = io_topo(g, &terr);
-	g->f.topo_err = g->topo_err;
+	g->f.topo = g->ctx.io.topo(g->ctx.io.ctx, &terr);
+	g->f.topo_err = g->ctx.topo_err;
 	free(terr);
 	gather_modules(g);
 	gather_python(g);
@@ -360,11 +316,7 @@ gather_free(struct gather *g)
 		job_free(&g->job);
 	if (g->have_sched)
 		job_free(&g->sched_job);
-	if (g->topo_state == 1)
-		topo_free(&g->topo);
-	free(g->topo_err);
-	profiles_free(&g->profiles);
-	strvec_clear(&g->profile_errs);
+	jobctx_free(&g->ctx);
 	strvec_clear(&g->env_nohostfile);
 	free(g->job_err);
 	free(g->sched_err);

@@ -195,8 +195,7 @@ choose_sched(struct submit_args *a, char *const *envp)
 static char *
 load_template(const struct submit_args *a, char *const *envp, char **name)
 {
-	const char *xdg = env_nonempty(envp, "XDG_CONFIG_HOME"), *home = env_nonempty(envp, "HOME");
-	const char *own = env_nonempty(envp, "EZPZ_CONFIG_DIR"), *sched = sched_name(a->so.sched);
+	const char *sched = sched_name(a->so.sched);
 	struct strvec dirs = STRVEC_INIT;
 	char *datadir, *text = NULL;
 
@@ -207,14 +206,7 @@ load_template(const struct submit_args *a, char *const *envp, char **name)
 		return text;
 	}
 	datadir = path_datadir(envp);
-	strvec_pushf(&dirs, "%s/machines", datadir);
-	strvec_push(&dirs, "/etc/ezpz/machines.d");
-	if (xdg && xdg[0] == '/')
-		strvec_pushf(&dirs, "%s/ezpz/machines.d", xdg);
-	else if (home)
-		strvec_pushf(&dirs, "%s/.config/ezpz/machines.d", home);
-	if (own)
-		strvec_push(&dirs, own);
+	profile_dirs(datadir, envp, &dirs);   /* a later directory's template wins */
 	for (size_t i = dirs.n; i-- > 0 && text == NULL; ) {
 		char *p = xasprintf("%s/templates/%s.sh", dirs.v[i], sched);
 		if ((text = read_file(p, NULL)) != NULL)

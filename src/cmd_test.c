@@ -22,25 +22,15 @@ extern const struct ezpz_cmd cmd_test;
 #define WORKER "ezpz-test-worker"
 #define TORCH_CHECK "torch_ddp_check.py"
 
+/* dir/name, which must exist: ezpz's own files, next to the binary. */
 static char *
-worker_path(void)
+own_file(char *dir, const char *name, const char *what)
 {
-	char *dir = path_libexecdir(environ), *p = xasprintf("%s/%s", dir, WORKER);
-	free(dir);
-	if (access(p, X_OK) < 0)
-		die_status(EXIT_NOTFOUND, "test: the test worker '%s' is missing: ezpz is not completely "
-		    "built or installed (run 'make', or 'make install')", p);
-	return p;
-}
-
-static char *
-torch_script(void)
-{
-	char *dir = path_datadir(environ), *p = xasprintf("%s/%s", dir, TORCH_CHECK);
+	char *p = xasprintf("%s/%s", dir, name);
 	free(dir);
 	if (access(p, R_OK) < 0)
-		die_status(EXIT_NOTFOUND, "test --torch: '%s' is missing: ezpz is not completely "
-		    "installed (run 'make install')", p);
+		die_status(EXIT_NOTFOUND, "%s '%s' is missing: ezpz is not completely built or "
+		    "installed (run 'make', or 'make install')", what, p);
 	return p;
 }
 
@@ -83,12 +73,12 @@ test_main(int argc, char **argv)
 		die_usage("test: unexpected argument '%s' (test options go after '--')", argv[first]);
 	if (torch) {
 		char *py = launch_python(environ);
-		prog = torch_script();
+		prog = own_file(path_datadir(environ), TORCH_CHECK, "test --torch: the DDP check");
 		need_torch(py);
 		strvec_push(&a.lo.command, py);
 		free(py);
 	} else {
-		prog = worker_path();
+		prog = own_file(path_libexecdir(environ), WORKER, "test: the test worker");
 	}
 	strvec_push(&a.lo.command, prog);
 	strvec_pushn(&a.lo.command, argv + first, (size_t)(argc - first));

@@ -66,10 +66,9 @@ this_hostname(char *const *envp)
 	return xstrdup(buf);
 }
 
-void
-jobctx_init(struct jobctx *c, char **envp, const char *topology)
+size_t
+jobctx_open(struct jobctx *c, char **envp, const char *topology)
 {
-	struct strvec errs = STRVEC_INIT;
 	char *datadir;
 
 	memset(c, 0, sizeof *c);
@@ -77,14 +76,21 @@ jobctx_init(struct jobctx *c, char **envp, const char *topology)
 	c->topology = topology;
 	c->io = (struct job_io){ c, io_read, io_run, io_which, io_topo };
 	datadir = path_datadir(envp);
-	if (profiles_load_default(&c->profiles, datadir, envp, &errs) > 0) {
-		for (size_t i = 0; i < errs.n; i++)
-			error("%s", errs.v[i]);
-		die("%zu error%s in machine profiles; fix or remove the file%s named above "
-		    "(see ezpz-machines(5))", errs.n, errs.n == 1 ? "" : "s", errs.n == 1 ? "" : "s");
-	}
-	strvec_clear(&errs);
+	profiles_load_default(&c->profiles, datadir, envp, &c->profile_errs);
 	free(datadir);
+	return c->profile_errs.n;
+}
+
+void
+jobctx_init(struct jobctx *c, char **envp, const char *topology)
+{
+	size_t n = jobctx_open(c, envp, topology);
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		error("%s", c->profile_errs.v[i]);
+	die("%zu error%s in machine profiles; fix or remove the file%s named above "
+	    "(see ezpz-machines(5))", n, n == 1 ? "" : "s", n == 1 ? "" : "s");
 }
 
 void
@@ -114,6 +120,7 @@ jobctx_free(struct jobctx *c)
 		topo_free(&c->topo);
 	free(c->topo_err);
 	profiles_free(&c->profiles);
+	strvec_clear(&c->profile_errs);
 }
 
 int

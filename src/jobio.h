@@ -17,6 +17,7 @@ struct jobctx {
 	int topo_state;            /* 0 not loaded, 1 loaded, -1 failed */
 	char *topo_err;
 	struct profiles profiles;
+	struct strvec profile_errs;  /* "FILE:LINE: message", from jobctx_open */
 	struct job_io io;
 	struct job job;
 };
@@ -36,10 +37,13 @@ enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY 
 int jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg);
 
 /*
- * Load profiles (every profile error is printed; a bad profile is fatal)
- * and detect the job.  Dies with a message on failure.
+ * Set up the edge and load the profiles, keeping their errors in
+ * c->profile_errs (ezpz doctor reports them); returns their number.
  */
+size_t jobctx_open(struct jobctx *c, char **envp, const char *topology);
+/* jobctx_open, but every profile error is printed and fatal. */
 void jobctx_init(struct jobctx *c, char **envp, const char *topology);
+/* Detect the job; dies with a message on failure. */
 void jobctx_detect(struct jobctx *c, const struct job_opts *o);
 /* This host's topology (cached); dies if it cannot be loaded. */
 const struct topo *jobctx_topo(struct jobctx *c);

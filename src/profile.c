@@ -1267,26 +1267,33 @@ profiles_load_dir(struct profiles *ps, const char *dir, struct strvec *errs)
 	return nerr;
 }
 
+void
+profile_dirs(const char *datadir, char *const *envp, struct strvec *dirs)
+{
+	const char *xdg = env_nonempty(envp, "XDG_CONFIG_HOME");
+	const char *home = env_nonempty(envp, "HOME");
+	const char *own = env_nonempty(envp, "EZPZ_CONFIG_DIR");
+
+	if (datadir && *datadir)
+		strvec_pushf(dirs, "%s/machines", datadir);
+	strvec_push(dirs, "/etc/ezpz/machines.d");
+	/* The XDG spec says a relative XDG_CONFIG_HOME is to be ignored. */
+	if (xdg && xdg[0] == '/')
+		strvec_pushf(dirs, "%s/ezpz/machines.d", xdg);
+	else if (home)
+		strvec_pushf(dirs, "%s/.config/ezpz/machines.d", home);
+	if (own)
+		strvec_push(dirs, own);
+}
+
 int
 profiles_load_default(struct profiles *ps, const char *datadir, char *const *envp,
     struct strvec *errs)
 {
 	struct strvec dirs = STRVEC_INIT;
-	const char *xdg = env_nonempty(envp, "XDG_CONFIG_HOME");
-	const char *home = env_nonempty(envp, "HOME");
-	const char *own = env_nonempty(envp, "EZPZ_CONFIG_DIR");
 	int nerr = 0;
 
-	if (datadir && *datadir)
-		strvec_pushf(&dirs, "%s/machines", datadir);
-	strvec_push(&dirs, "/etc/ezpz/machines.d");
-	/* The XDG spec says a relative XDG_CONFIG_HOME is to be ignored. */
-	if (xdg && xdg[0] == '/')
-		strvec_pushf(&dirs, "%s/ezpz/machines.d", xdg);
-	else if (home)
-		strvec_pushf(&dirs, "%s/.config/ezpz/machines.d", home);
-	if (own)
-		strvec_push(&dirs, own);
+	profile_dirs(datadir, envp, &dirs);
 	for (size_t i = 0; i < dirs.n; i++)
 		nerr += profiles_load_dir(ps, dirs.v[i], errs);
 	strvec_clear(&dirs);

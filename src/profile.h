@@ -78,6 +78,8 @@ int profiles_load_dir(struct profiles *ps, const char *dir, struct strvec *errs)
  */
 int profiles_load_default(struct profiles *ps, const char *datadir,
     char *const *envp, struct strvec *errs);
+/* Those directories, in that order (later ones override earlier ones). */
+void profile_dirs(const char *datadir, char *const *envp, struct strvec *dirs);
 
 const struct profile *profiles_find(const struct profiles *ps, const char *name);
 /*
