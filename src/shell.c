@@ -9,8 +9,9 @@
  *
  *  all     A non-empty value made only of [A-Za-z0-9_./:,+@-] is left bare
  *          (job ids, paths, host lists stay readable), and '=' too except
- *          first or doubled (zsh's =cmd expansion, also after a '=' under
- *          MAGIC_EQUAL_SUBST), so --np=24 stays readable.  Never '%' (fish
+ *          first, doubled or after ':' (zsh's =cmd expansion, which also
+ *          runs after '=' under MAGIC_EQUAL_SUBST and after each ':' of an
+ *          assignment's value), so --np=24 stays readable.  Never '%' (fish
  *          3.6 still expands %self) or '~'.
  *  sh      POSIX single quotes, bytes raw: runs of bytes other than ' go in
  *          '...', each ' becomes \'.  'a'\''b' never has '' inside a quoted
@@ -160,7 +161,7 @@ is_safe(unsigned char c)
 static int
 is_bare_word(const char *v)
 {
-	if (v[0] == '=' || strstr(v, "=="))
+	if (v[0] == '=' || strstr(v, "==") || strstr(v, ":="))
 		return 0;
 	for (; *v; v++)
 		if (!is_safe((unsigned char)*v) && *v != '=')
