@@ -8,18 +8,30 @@
 #include "ezpz.h"
 #include "util.h"
 
+extern const struct ezpz_cmd cmd_doctor;
 extern const struct ezpz_cmd cmd_help;
 extern const struct ezpz_cmd cmd_hostlist;
 extern const struct ezpz_cmd cmd_info;
+extern const struct ezpz_cmd cmd_kill;
+extern const struct ezpz_cmd cmd_setup_env;
 extern const struct ezpz_cmd cmd_launch;
+extern const struct ezpz_cmd cmd_test;
 extern const struct ezpz_cmd cmd_rankenv;
+extern const struct ezpz_cmd cmd_submit;
+extern const struct ezpz_cmd cmd_complete;
 
 const struct ezpz_cmd *const ezpz_cmds[] = {
 	&cmd_launch,
+	&cmd_test,
 	&cmd_info,
+	&cmd_setup_env,
 	&cmd_rankenv,
 	&cmd_hostlist,
+	&cmd_submit,
+	&cmd_doctor,
+	&cmd_kill,
 	&cmd_help,
+	&cmd_complete,
 	NULL
 };
 

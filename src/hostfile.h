@@ -32,13 +32,17 @@ void hostset_free(struct hostset *hs);
 /*
  * Parse hostfile text (path is for messages only).  '#' comments, blank
  * lines, CRLF and surrounding blanks are fine; a repeated host adds slots.
- * Returns 0, or -1 with *err a malloc'd "hostfile 'PATH': line N: why".
+ * Returns 0, or -1 with *err a malloc'd "hostfile 'PATH': line N: why"
+ * (the first bad line; every line is read, and the rest are counted) and
+ * out left as it was.  A file with no hosts is an error.
  */
 int hostfile_parse(const char *text, const char *path, struct hostset *out, char **err);
 
 /*
  * SLURM_TASKS_PER_NODE: "4(x2),2" -> {4,4,2}.  Returns the count, or -1
- * with *err set (malloc'd).  *out is malloc'd.  At most max entries.
+ * with *err set to a malloc'd reason (the caller prefixes the input) and
+ * *out NULL.  *out is malloc'd.  At most max entries (and never more than
+ * HOSTLIST_MAX_HOSTS); counts are 1 to INT_MAX.
  */
 long tasks_per_node_parse(const char *s, int **out, long max, char **err);
 

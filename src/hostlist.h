@@ -14,12 +14,22 @@
 #define HOSTLIST_MAX_HOSTS (1L << 20)
 
 /*
- * Append the hosts of expr to out.  Returns 0, or -1 with *err set to a
- * malloc'd message naming the problem (the caller prefixes the input),
- * leaving out as it was.
+ * Append the hosts of expr to out, as 'scontrol show hostnames' prints them
+ * (duplicates and order kept; "" or only separators gives none).  Returns
+ * 0, or -1 with *err (when err is not NULL) set to a malloc'd message
+ * naming the problem and its column (the caller prefixes the input),
+ * leaving out as it was.  Expressions scontrol misreads are rejected (see
+ * hostlist.c), as is one expanding to more than HOSTLIST_MAX_HOSTS.
  */
 int hostlist_expand(const char *expr, struct strvec *out, char **err);
-/* The shortest bracketed form of hosts, in order; malloc'd. */
+/*
+ * The shortest bracketed form of hosts, in order, that Slurm and
+ * hostlist_expand read back as exactly these hosts; malloc'd ("" for none),
+ * never longer than the names joined by ','.  A name that is empty or holds
+ * ',', a blank or a bracket cannot be written in a hostlist: it is copied as
+ * is, and the caller should refuse it first.  (Nor can Slurm read back a
+ * name ending in a number of ULONG_MAX or more; it cannot name such a node.)
+ */
 char *hostlist_compress(char *const *hosts, size_t n);
 
 #endif
