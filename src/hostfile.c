@@ -28,55 +28,6 @@
 /* DNS names are at most 253 characters. */
 #define MAX_HOST_LEN 253
 
-void
-hostset_add(struct hostset *hs, const char *name, int slots)
-{
-	long i;
-
-	/* A PBS nodefile repeats a host on neighbouring lines: look there first. */
-	if (hs->n > 0 && strcmp(hs->v[hs->n - 1].name, name) == 0)
-		i = (long)hs->n - 1;
-	else
-		i = hostset_find(hs, name);
-	if (i < 0) {
-		hs->v = xgrow(hs->v, &hs->alloc, hs->n + 1, sizeof *hs->v);
-		hs->v[hs->n].name = xstrdup(name);
-		hs->v[hs->n].slots = slots;
-		hs->n++;
-		return;
-	}
-	/* Saturate rather than wrap; hostfile_parse reports sums this large. */
-	hs->v[i].slots = slots > INT_MAX - hs->v[i].slots ? INT_MAX : hs->v[i].slots + slots;
-}
-
-long
-hostset_find(const struct hostset *hs, const char *name)
-{
-	for (size_t i = 0; i < hs->n; i++)
-		if (strcmp(hs->v[i].name, name) == 0)
-			return (long)i;
-	return -1;
-}
-
-void
-hostset_free(struct hostset *hs)
-{
-	for (size_t i = 0; i < hs->n; i++)
-		free(hs->v[i].name);
-	free(hs->v);
-	hs->v = NULL;
-	hs->n = hs->alloc = 0;
-}
-
-/*
- * An index from name to position, so that a nodefile of many thousand
- * lines is read in linear time (hostset_find is a scan).
- */
-struct index {
-	size_t *slot;    /* position + 1; 0 is empty */
-	size_t cap;      /* a power of two */
-};
-
 static uint64_t
 hash_name(const char *s)
 {
@@ -87,47 +38,64 @@ hash_name(const char *s)
 }
 
 static size_t *
-index_slot(const struct index *ix, const struct hostset *hs, const char *name)
+index_slot(const struct hostset *hs, const char *name)
 {
-	size_t i = (size_t)hash_name(name) & (ix->cap - 1);
-	while (ix->slot[i] && strcmp(hs->v[ix->slot[i] - 1].name, name) != 0)
-		i = (i + 1) & (ix->cap - 1);
-	return &ix->slot[i];
+	size_t i = (size_t)hash_name(name) & (hs->cap - 1);
+	while (hs->index[i] && strcmp(hs->v[hs->index[i] - 1].name, name) != 0)
+		i = (i + 1) & (hs->cap - 1);
+	return &hs->index[i];
 }
 
 static void
-index_rebuild(struct index *ix, const struct hostset *hs)
+index_grow(struct hostset *hs)
 {
-	free(ix->slot);
-	ix->cap = 64;
-	while (ix->cap < 2 * hs->n + 2)
-		ix->cap *= 2;
-	ix->slot = xcalloc(ix->cap, sizeof *ix->slot);
+	if (2 * hs->n + 2 <= hs->cap)
+		return;
+	free(hs->index);
+	hs->cap = hs->cap ? hs->cap : 64;
+	while (hs->cap < 2 * hs->n + 2)
+		hs->cap *= 2;
+	hs->index = xcalloc(hs->cap, sizeof *hs->index);
 	for (size_t i = 0; i < hs->n; i++)
-		*index_slot(ix, hs, hs->v[i].name) = i + 1;
+		*index_slot(hs, hs->v[i].name) = i + 1;
 }
 
-/* Add slots to name; -1 when its total would pass MAX_SLOTS. */
-static int
-index_add(struct index *ix, struct hostset *hs, const char *name, int slots)
+void
+hostset_add(struct hostset *hs, const char *name, int slots)
 {
 	size_t *s;
 
-	if (2 * hs->n + 2 > ix->cap)
-		index_rebuild(ix, hs);
-	s = index_slot(ix, hs, name);
-	if (*s) {
-		struct host *h = &hs->v[*s - 1];
-		if (h->slots > MAX_SLOTS - slots)
-			return -1;
-		h->slots += slots;
-		return 0;
+	index_grow(hs);
+	s = index_slot(hs, name);
+	if (*s == 0) {
+		hs->v = xgrow(hs->v, &hs->alloc, hs->n + 1, sizeof *hs->v);
+		hs->v[hs->n].name = xstrdup(name);
+		hs->v[hs->n].slots = slots;
+		*s = ++hs->n;
+		return;
 	}
-	hs->v = xgrow(hs->v, &hs->alloc, hs->n + 1, sizeof *hs->v);
-	hs->v[hs->n].name = xstrdup(name);
-	hs->v[hs->n].slots = slots;
-	*s = ++hs->n;
-	return 0;
+	/* Saturate rather than wrap; hostfile_parse reports sums this large. */
+	hs->v[*s - 1].slots = slots > INT_MAX - hs->v[*s - 1].slots ? INT_MAX : hs->v[*s - 1].slots + slots;
+}
+
+long
+hostset_find(const struct hostset *hs, const char *name)
+{
+	size_t *s;
+	if (hs->cap == 0)
+		return -1;
+	s = index_slot(hs, name);
+	return *s ? (long)*s - 1 : -1;
+}
+
+void
+hostset_free(struct hostset *hs)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		free(hs->v[i].name);
+	free(hs->v);
+	free(hs->index);
+	memset(hs, 0, sizeof *hs);
 }
 
 /* What one line says; why is a static or malloc'd reason on error. */
@@ -297,7 +265,7 @@ static void
 hostset_take(struct hostset *out, struct hostset *hs)
 {
 	if (out->n == 0) {
-		free(out->v);
+		hostset_free(out);
 		*out = *hs;
 		return;
 	}
@@ -307,7 +275,14 @@ hostset_take(struct hostset *out, struct hostset *hs)
 }
 
 static int
-parse_fail(struct hf_errors *e, struct hostset *hs, struct index *ix, char **err)
+slots_of(const struct hostset *hs, const char *name)
+{
+	long i = hostset_find(hs, name);
+	return i < 0 ? 0 : hs->v[i].slots;
+}
+
+static int
+parse_fail(struct hf_errors *e, struct hostset *hs, char **err)
 {
 	if (e->more)
 		*err = xasprintf("%s (and %d more bad line%s)", e->first, e->more,
@@ -316,7 +291,6 @@ parse_fail(struct hf_errors *e, struct hostset *hs, struct index *ix, char **err
 		*err = xstrdup(e->first);
 	free(e->first);
 	hostset_free(hs);
-	free(ix->slot);
 	return -1;
 }
 
@@ -324,7 +298,6 @@ int
 hostfile_parse(const char *text, const char *path, struct hostset *out, char **err)
 {
 	struct hostset hs = HOSTSET_INIT;
-	struct index ix = { NULL, 0 };
 	struct hf_errors e = { NULL, 0 };
 	char *copy = xstrdup(text ? text : ""), *line = copy, *next;
 	long lineno = 0;
@@ -339,17 +312,18 @@ hostfile_parse(const char *text, const char *path, struct hostset *out, char **e
 			continue;
 		if (parse_line(&ln, s) < 0)
 			note_error(&e, path, lineno, ln.why);
-		else if (e.first == NULL && index_add(&ix, &hs, ln.host, ln.slots) < 0)
+		else if (e.first == NULL && slots_of(&hs, ln.host) > MAX_SLOTS - ln.slots)
 			note_error(&e, path, lineno, xasprintf("host '%s' has more than %d slots in all",
 			    ln.host, MAX_SLOTS));
+		else if (e.first == NULL)
+			hostset_add(&hs, ln.host, ln.slots);
 	}
 	free(copy);
 	if (e.first == NULL && hs.n == 0)
 		e.first = xasprintf("hostfile '%s': no hosts in it (only blank lines and comments); "
 		    "a job needs at least one host", path);
 	if (e.first)
-		return parse_fail(&e, &hs, &ix, err);
-	free(ix.slot);
+		return parse_fail(&e, &hs, err);
 	hostset_take(out, &hs);
 	return 0;
 }

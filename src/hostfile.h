@@ -15,14 +15,17 @@ struct host {
 	int slots;     /* >= 1 */
 };
 
-/* Unique hosts in first-seen order. */
+/* Unique hosts in first-seen order, with a name index (nodefiles of many
+ * thousand lines and 10k-node Slurm lists are read in linear time). */
 struct hostset {
 	struct host *v;
 	size_t n;
 	size_t alloc;
+	size_t *index;   /* open addressing: position + 1, 0 empty */
+	size_t cap;      /* of index: a power of two, 0 before the first add */
 };
 
-#define HOSTSET_INIT { NULL, 0, 0 }
+#define HOSTSET_INIT { NULL, 0, 0, NULL, 0 }
 
 /* Add slots to name, appending it if new. */
 void hostset_add(struct hostset *hs, const char *name, int slots);
