@@ -445,3 +445,19 @@ Test(job, facts_env)
 	strvec_clear(&out);
 	det_free(&d);
 }
+
+Test(job, flux_hosts_from_the_instance)
+{
+	static const struct fake_cmd cmds[] = {
+		{ "flux", "/usr/bin/flux", "tioga[12-13],tioga20\n", 0 }, { NULL, NULL, NULL, 0 } };
+	char *env[] = { "FLUX_JOB_ID=f2Bx", NULL };
+	struct det d;
+	detect(&d, env, "tioga12", NULL, cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_eq(d.job.sched, SCHED_FLUX);
+	cr_expect_str_eq(d.job.jobid, "f2Bx");
+	cr_assert_eq(d.job.hosts.n, 3);
+	cr_expect_str_eq(d.job.hosts.v[2].name, "tioga20");
+	cr_expect_str_eq(d.job.src.hosts, "flux getattr hostlist");
+	det_free(&d);
+}

@@ -1,0 +1,24 @@
+#!/bin/bash
+# `ezpz test` as a command: it launches the worker through the launch path
+# (the worker itself is tested in tests/integration/t-worker.sh), rejects
+# misplaced options, and says clearly when --torch cannot run.
+. "$EZPZ_TOP/tests/lib.sh"
+WORKER=$EZPZ_BUILD/libexec/ezpz/ezpz-test-worker
+export EZPZ_TOPOLOGY=$FIX/topo/synthetic-nogpu.xml EZPZ_HOSTNAME=laptop
+unset PBS_JOBID SLURM_JOB_ID SLURM_JOBID HOSTFILE NGPU_PER_HOST EZPZ_JOBID
+
+t_run "$EZPZ" test --dry-run -n 2 -- --iters 3
+t_eq "dry-run: exit 0" 0 "$RC"
+t_match "the worker runs behind rankenv with its options" "rankenv -- $WORKER --iters 3\$" "$OUT"
+t_run "$EZPZ" test --iters 3
+t_eq "a worker option before --: usage error" 2 "$RC"
+t_match "... saying where test options go" "test options go after '--'" "$ERR"
+t_run "$EZPZ" test -m foo
+t_eq "-m is launch's: usage error" 2 "$RC"
+t_run env PATH="$T_TMP:/usr/bin:/bin" "$EZPZ" test --torch
+t_eq "--torch without torch: exit 1" 1 "$RC"
+t_match "--torch without torch: says so and what to do" "torch is not importable by python3 .*activate an environment with PyTorch" "$ERR"
+t_run env EZPZ_LIBEXECDIR="$T_TMP/none" "$EZPZ" test
+t_eq "missing worker: exit 127" 127 "$RC"
+t_match "missing worker: names it" "the test worker '$T_TMP/none/ezpz-test-worker' is missing" "$ERR"
+t_done
