@@ -69,6 +69,12 @@ exec_signals_init(void)
 	for (size_t i = 0; i < NITEMS(forwarded); i++)
 		sigaction(forwarded[i], &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
+#ifdef __linux__
+	/* Orphans of the launcher (srun's helpers, ranks of a dead mpirun)
+	 * become our children, so we can reap them instead of waiting on
+	 * zombies a container's PID 1 may never reap. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+#endif
 	/* A closed stdout must not kill ezpz and orphan the job. */
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -218,8 +224,19 @@ struct runner {
 	struct stream s[2];
 	int logfd;
 	double last_output;
+	double term_at;            /* when to follow a SIGINT/SIGHUP with SIGTERM; 0: no */
 	double kill_at;            /* when to SIGKILL the group; 0: not scheduled */
 };
+
+static const char *
+sig_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGHUP: return "SIGHUP";
+	default: return "SIGTERM";
+	}
+}
 
 static void
 group_signal(struct runner *r, int sig)
@@ -329,10 +346,16 @@ run_on_signal(struct runner *r, int sig)
 	}
 	group_signal(r, sig);
 	if (terminating(sig)) {
+		double grace = r->o->grace;
 		if (r->res->signal == 0)
 			r->res->signal = sig;
 		if (r->kill_at == 0)
-			r->kill_at = now() + r->o->grace;
+			r->kill_at = now() + grace;
+		/* srun takes one SIGINT as a status request (a second within a
+		 * second aborts), and a launcher SIGKILLed cannot cancel its ranks:
+		 * ask once more, with SIGTERM, before the last resort. */
+		if (sig != SIGTERM && r->term_at == 0)
+			r->term_at = now() + (grace < 4 ? grace / 2.0 : 2.0);
 	}
 }
 
@@ -340,9 +363,14 @@ static void
 run_watchdog(struct runner *r)
 {
 	double t = now();
+	if (r->term_at > 0 && t >= r->term_at && r->kill_at > t) {
+		warn("launcher still running after %s; sending SIGTERM", sig_name(r->res->signal));
+		group_signal(r, SIGTERM);
+		r->term_at = -1;   /* once */
+	}
 	if (r->kill_at && t >= r->kill_at) {
-		warn("launcher did not exit %d s after SIGTERM; sending SIGKILL to its process group",
-		    r->o->grace);
+		warn("launcher did not exit %d s after %s; sending SIGKILL to its process group",
+		    r->o->grace, r->res->timed_out ? "SIGTERM" : sig_name(r->res->signal));
 		group_signal(r, SIGKILL);
 		r->kill_at = t + 3600;   /* once */
 		return;
@@ -363,6 +391,8 @@ run_poll_timeout(const struct runner *r)
 	double t = now(), next = t + 3600;
 	if (r->kill_at)
 		next = r->kill_at;
+	if (r->term_at > 0 && r->term_at < next)
+		next = r->term_at;
 	if (r->o->idle_timeout > 0 && !r->res->timed_out && r->last_output + r->o->idle_timeout < next)
 		next = r->last_output + r->o->idle_timeout;
 	if (r->exited)
@@ -402,17 +432,24 @@ run_loop(struct runner *r)
 
 /* After the launcher exits, nothing it started may outlive ezpz. */
 static void
+reap_orphans(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void
 run_sweep(struct runner *r)
 {
 	double until = now() + r->o->grace;
+	reap_orphans();   /* zombies still count for kill(-pgid, 0) */
 	if (kill(-r->pgid, 0) < 0)
 		return;
 	kill(-r->pgid, SIGTERM);
 	while (now() < until && kill(-r->pgid, 0) == 0) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
-		while (waitpid(-r->pgid, NULL, WNOHANG) > 0)
-			;
+		reap_orphans();
 	}
 	if (kill(-r->pgid, 0) == 0) {
 		warn("processes of the launcher's group outlived it; sending SIGKILL");

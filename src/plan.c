@@ -458,8 +458,10 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 	if ((be = backend_for(p->launcher)) == NULL)
 		return usage_err(err, "no launcher: found none of mpiexec, mpirun%s on PATH; load your "
 		    "MPI module or pass --launcher", job->sched == SCHED_SLURM ? ", srun" : "");
-	if (plan_sizes(p, job, envp, o, err) < 0 || plan_bind(p, job, envp, io, o, err) < 0)
+	if (plan_sizes(p, job, envp, o, err) < 0 || plan_bind(p, job, envp, io, o, err) < 0) {
+		plan_free(p);   /* notes and binding gathered so far */
 		return -1;
+	}
 	p->hostfile = job->hostfile;
 	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 &&
 	    startswith(job->src.ngpu_per_host, "env:SLURM_");

@@ -62,7 +62,7 @@ void cpu_bind_free(struct cpu_bind *b);
  * Build the plan.  envp is the environment the child will inherit (for
  * values the user set, which win).  io gives the topology, only loaded when
  * binding needs it.  Returns 0, or -1 with *err malloc'd; an -1 is a usage
- * error (inconsistent sizes), exit 2.
+ * error (inconsistent sizes), exit 2, and p holds nothing to free.
  */
 int plan_build(struct plan *p, const struct job *job, char *const *envp,
     const struct job_io *io, const struct launch_opts *o, char **err);

@@ -821,15 +821,6 @@ static const struct field match_fields[] = {
 	{ NULL }
 };
 
-static int
-has_key(const struct node *map, const char *key)
-{
-	for (size_t i = 0; i + 1 < map->n; i += 2)
-		if (map->kid[i]->type == N_SCALAR && strcmp(map->kid[i]->s, key) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 f_match(struct pctx *cx, const struct field *f, const char *path, const struct node *k,
     const struct node *v, void *base)
@@ -858,10 +849,14 @@ f_match(struct pctx *cx, const struct field *f, const char *path, const struct n
 			    type_name(alts[i]));
 			continue;
 		}
+		size_t before = cx->ne;
 		p->nmatch++;
 		walk_map(cx, match_fields, path, alts[i], m);
-		if (!has_key(alts[i], "hostname") && !has_key(alts[i], "env"))
-			err_at(cx, alts[i]->line, "%s: an alternative needs 'hostname' or 'env'", path);
+		/* An empty alternative would match every host and steal detection
+		 * (said only when nothing more specific was wrong with it). */
+		if (m->hostname.n == 0 && m->env.n == 0 && cx->ne == before)
+			err_at(cx, alts[i]->line, "%s: an alternative needs a hostname pattern or an "
+			    "env condition (an empty one would match every host)", path);
 	}
 }
 

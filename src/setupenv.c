@@ -340,8 +340,21 @@ static const char script_head[] =
 	"set +o pipefail 2>/dev/null\n"
 	"ezpz_m() { builtin printf '\\036ezpz:%s:%s\\036' \"$ezpz_nonce\" \"$*\"; }\n"
 	"ezpz_fail() {\n"
+	"\tezpz_undo\n"
 	"\tezpz_m \"fail $ezpz_n $1 $2\"\n"
 	"\tbuiltin exit $((ezpz_n < 200 ? 10 + ezpz_n : 210))\n"
+	"}\n"
+	"# All or nothing on disk too: a venv this run began making goes away\n"
+	"# when any step fails (a full disk leaves pyvenv.cfg without python3).\n"
+	"ezpz_new_venv=\n"
+	"ezpz_undo() {\n"
+	"\tif [ -n \"$ezpz_new_venv\" ]; then\n"
+	"\t\tif [ \"${ezpz_new_venv_existed:-}\" = 1 ]; then\n"
+	"\t\t\tfind \"$ezpz_new_venv\" -mindepth 1 -delete 2>/dev/null\n"
+	"\t\telse\n"
+	"\t\t\trm -rf -- \"$ezpz_new_venv\" 2>/dev/null\n"
+	"\t\tfi\n"
+	"\tfi\n"
 	"}\n"
 	"# PATH without DIR, every copy; an empty entry (the cwd) is kept.\n"
 	"ezpz_path_rm() {\n"
@@ -537,6 +550,9 @@ script_venv(struct sbuf *b, const struct step *s, const struct setupenv_opts *o)
 	    "\t\t\tezpz_fail 127 \"no python3 on PATH to create the venv with\"\n"
 	    "\t\tezpz_parent=${ezpz_v%/*}\n"
 	    "\t\tmkdir -p -- \"${ezpz_parent:-/}\" || ezpz_fail $? \"cannot create ${ezpz_parent:-/}\"\n"
+	    "\t\tezpz_new_venv_existed=0\n"
+	    "\t\t[ -d \"$ezpz_v\" ] && ezpz_new_venv_existed=1\n"
+	    "\t\tezpz_new_venv=$ezpz_v\n"
 	    "\t\tif ezpz_uv=$(builtin command -v uv); then\n"
 	    "\t\t\tezpz_m \"note $ezpz_n created with uv venv --python $ezpz_py --system-site-packages\"\n"
 	    "\t\t\t\"$ezpz_uv\" venv --python \"$ezpz_py\" --system-site-packages \"$ezpz_v\" ||\n"
@@ -556,7 +572,10 @@ script_venv(struct sbuf *b, const struct step *s, const struct setupenv_opts *o)
 	    "fi\n"
 	    "ezpz_w=$(builtin command -v python3)\n"
 	    "[ \"$ezpz_w\" = \"${VIRTUAL_ENV:-}/bin/python3\" ] ||\n"
-	    "\tezpz_fail 1 \"python3 is '$ezpz_w' after activating, not ${VIRTUAL_ENV:-<no VIRTUAL_ENV>}/bin/python3\"\n");
+	    "\tezpz_fail 1 \"python3 is '$ezpz_w' after activating, not ${VIRTUAL_ENV:-<no VIRTUAL_ENV>}/bin/python3\"\n"
+	    "[ -x \"$ezpz_w\" ] && \"$ezpz_w\" -c '' ||\n"
+	    "\tezpz_fail 1 \"the venv's python3 does not run (a disk that filled up while creating it?)\"\n"
+	    "ezpz_new_venv=   # complete: kept from here on, and reused next time\n");
 }
 
 char *

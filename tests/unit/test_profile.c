@@ -433,11 +433,16 @@ static const struct {
 	  "(expected none, nvidia, amd or intel)\n" },
 	{ "match.yaml",
 	  "bad/match.yaml:4: unknown key 'match.hostnames' (did you mean 'match.hostname'?)\n"
-	  "bad/match.yaml:5: match: an alternative needs 'hostname' or 'env'\n"
+	  "bad/match.yaml:5: match: an alternative needs a hostname pattern or an env condition "
+	  "(an empty one would match every host)\n"
 	  "bad/match.yaml:6: match: expected a mapping, got a string\n"
 	  "bad/match.yaml:7: match.hostname: expected a list of strings, got a mapping\n"
 	  "bad/match.yaml:8: match.env: '1BAD' is not a valid variable name\n"
-	  "bad/match.yaml:8: match.env.PBS_O_HOST: missing value (write \"\" for empty)\n" },
+	  "bad/match.yaml:8: match.env.PBS_O_HOST: missing value (write \"\" for empty)\n"
+	  "bad/match.yaml:9: match: an alternative needs a hostname pattern or an env condition "
+	  "(an empty one would match every host)\n"
+	  "bad/match.yaml:10: match: an alternative needs a hostname pattern or an env condition "
+	  "(an empty one would match every host)\n" },
 	{ "missing-name.yaml",
 	  "bad/missing-name.yaml:1: missing required key 'name'\n"
 	  "bad/missing-name.yaml:4: gpu: expected a mapping, got a string\n" },
