@@ -23,6 +23,8 @@ openmpi_build(struct plan *p, const struct job *job)
 		strvec_push(a, "--hostfile");
 		strvec_push(a, p->hostfile);
 	}
+	if (p->oversubscribe)
+		strvec_push(a, "--oversubscribe");
 	if (p->bind.kind == BIND_DEPTH) {
 		strvec_push(a, "--map-by");
 		strvec_pushf(a, "ppr:%d:node:PE=%d", p->ppn, p->bind.depth);

@@ -115,7 +115,8 @@ probe(struct gather *g, char *const *argv, int timeout_ms, struct doc_probe *pr)
 {
 	char *out = NULL;
 	size_t len;
-	pr->status = exec_capture_group(argv, g->envp, timeout_ms, &out, &len);
+	int truncated;
+	pr->status = exec_capture_group(argv, g->envp, timeout_ms, &out, &len, &truncated);
 	pr->out = out;
 	return out;
 }

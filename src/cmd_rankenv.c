@@ -234,9 +234,12 @@ cpu_group(struct rankenv *re, size_t *n)
 	long k;
 
 	if (startswith(re->cpu_bind, "list:")) {
-		if ((k = bind_list_group(re->cpu_bind + 5, (int)re->ri.local_rank, &pus)) < 0)
-			die("rankenv: --cpu-bind '%s': no valid group for local rank %ld", re->cpu_bind,
-			    re->ri.local_rank);
+		/* More ranks than groups reuse the list from its start, as PALS
+		 * and srun do. */
+		int g = (int)(re->ri.local_rank % bind_list_ngroups(re->cpu_bind + 5));
+		if ((k = bind_list_group(re->cpu_bind + 5, g, &pus)) < 0)
+			die("rankenv: --cpu-bind '%s': group %d is not a list of CPU numbers and "
+			    "ascending ranges", re->cpu_bind, g + 1);
 		*n = (size_t)k;
 		return pus;
 	}

@@ -66,6 +66,8 @@ void
 cmd_help_exit(const struct ezpz_cmd *cmd)
 {
 	cmd_usage(cmd, stdout);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die_errno("write error on standard output");
 	exit(EXIT_OK);
 }
 

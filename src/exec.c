@@ -31,10 +31,15 @@
 #include "path.h"
 #include "util.h"
 
-#define CAPTURE_MAX (1 << 20)
+#define CAPTURE_MAX (1 << 20)           /* a probe's --version text */
+#define CAPTURE_GROUP_MAX (64 << 20)    /* setup-env: step output and env -0 */
 
 static int sigpipe_fd[2] = { -1, -1 };
+static int terminating(int sig);
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+/* Signals our caller ignores (nohup, trap '' HUP) stay ignored, for us and
+ * for the launcher. */
+static sigset_t ignored;
 
 static double
 now(void)
@@ -65,10 +70,21 @@ exec_signals_init(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ignored);
 	sa.sa_flags = SA_RESTART;
-	for (size_t i = 0; i < NITEMS(forwarded); i++)
+	for (size_t i = 0; i < NITEMS(forwarded); i++) {
+		struct sigaction old;
+		if (sigaction(forwarded[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) {
+			sigaddset(&ignored, forwarded[i]);
+			continue;
+		}
 		sigaction(forwarded[i], &sa, NULL);
+	}
 	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);   /* a resume after a scheduler's suspend */
+	/* Copying the launcher's output to a terminal we handed to it must not
+	 * stop us under 'stty tostop'. */
+	signal(SIGTTOU, SIG_IGN);
 #ifdef __linux__
 	/* Orphans of the launcher (srun's helpers, ranks of a dead mpirun)
 	 * become our children, so we can reap them instead of waiting on
@@ -90,8 +106,9 @@ child_reset_signals(void)
 {
 	sigset_t none;
 	for (size_t i = 0; i < NITEMS(forwarded); i++)
-		signal(forwarded[i], SIG_DFL);
+		signal(forwarded[i], sigismember(&ignored, forwarded[i]) ? SIG_IGN : SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
+	signal(SIGCONT, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGTTOU, SIG_DFL);
 	sigemptyset(&none);
@@ -122,69 +139,114 @@ status_of(int wstatus)
 /* ------------------------------------------------------------------ */
 /* exec_capture                                                        */
 
-/* group: the child leads a process group, and a timeout kills all of it. */
-static int
-capture(char *const *argv, char *const *envp, int timeout_ms, int group, char **out,
-    size_t *outlen)
+/* A group capture (setup-env's bash) forwards Ctrl-C to the whole group. */
+static void NORETURN
+capture_interrupted(pid_t pid, int sig)
 {
-	int fd[2], wstatus = 0;
+	double until = now() + 2.0;
+	kill(-pid, sig);
+	kill(-pid, SIGTERM);
+	while (now() < until && waitpid(pid, NULL, WNOHANG) == 0) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	die_status(EXIT_SIGBASE + sig, "interrupted by signal %d; stopped what was running", sig);
+}
+
+static pid_t
+capture_start(const char *path, char *const *argv, char *const *envp, int group, int fd[2])
+{
+	pid_t pid = fork();
+	int devnull;
+
+	if (pid != 0)
+		return pid;
+	devnull = open("/dev/null", O_RDONLY);
+	child_reset_signals();
+	if (group)
+		setpgid(0, 0);
+	dup2(devnull, 0);
+	dup2(fd[1], 1);
+	dup2(fd[1], 2);
+	execve(path, argv, envp);
+	_exit(EXIT_NOTFOUND);
+}
+
+/*
+ * group: the child leads a process group, and a timeout or Ctrl-C ends all
+ * of it.  Output past cap is dropped for good and *truncated set (a hole in
+ * the middle would be worse than a short read).  Reading stops soon after
+ * the child exits even if something it started in the background still
+ * holds the pipe.
+ */
+static int
+capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t cap,
+    char **out, size_t *outlen, int *truncated)
+{
+	int fd[2], wstatus = 0, exited = 0;
 	size_t len = 0, alloc = 0;
 	char *buf = NULL, *path;
-	double deadline = now() + timeout_ms / 1000.0;
+	double deadline = now() + timeout_ms / 1000.0, drain_until = 0;
 	pid_t pid;
 
 	*out = NULL;
+	*truncated = 0;
 	if ((path = path_which(envp, argv[0])) == NULL) {
 		errno = ENOENT;
 		return -1;
 	}
-	if (pipe2(fd, O_CLOEXEC) < 0) {
-		free(path);
-		return -1;
-	}
-	if ((pid = fork()) < 0) {
+	if (group)
+		exec_signals_init();
+	if (pipe2(fd, O_CLOEXEC) < 0 || (pid = capture_start(path, argv, envp, group, fd)) < 0) {
 		int e = errno;
-		close(fd[0]);
-		close(fd[1]);
 		free(path);
 		errno = e;
 		return -1;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		child_reset_signals();
-		if (group)
-			setpgid(0, 0);
-		dup2(devnull, 0);
-		dup2(fd[1], 1);
-		dup2(fd[1], 2);
-		execve(path, argv, envp);
-		_exit(EXIT_NOTFOUND);
 	}
 	if (group)
 		setpgid(pid, pid);   /* also here: a timeout may come before the child's */
 	free(path);
 	close(fd[1]);
 	for (;;) {
-		struct pollfd p = { fd[0], POLLIN, 0 };
-		int ms = (int)((deadline - now()) * 1000);
+		struct pollfd p[2] = { { fd[0], POLLIN, 0 }, { group ? sigpipe_fd[0] : -1, POLLIN, 0 } };
+		double t = now();
 		ssize_t r;
-		if (ms <= 0 || poll(&p, 1, ms) == 0) {
-			kill(group ? -pid : pid, SIGKILL);
+		int ms;
+		if (!exited && waitpid(pid, &wstatus, WNOHANG) == pid) {
+			exited = 1;
+			drain_until = t + 0.2;
+		}
+		ms = (int)(((exited ? drain_until : deadline) - t) * 1000);
+		if (ms <= 0 || poll(p, 2, ms) == 0) {
+			if (!exited)
+				kill(group ? -pid : pid, SIGKILL);
 			break;
 		}
+		if (p[1].revents & POLLIN) {
+			unsigned char sig;
+			while (read(sigpipe_fd[0], &sig, 1) == 1)
+				if (terminating(sig))
+					capture_interrupted(pid, sig);
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		buf = xgrow(buf, &alloc, len + 4097, 1);
 		r = read(fd[0], buf + len, 4096);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		if (len + (size_t)r <= CAPTURE_MAX)
+		if (!*truncated && len + (size_t)r <= cap)
 			len += (size_t)r;
+		else
+			*truncated = 1;
 	}
 	close(fd[0]);
-	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-		;
+	if (!exited)
+		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+			;
 	buf = xgrow(buf, &alloc, len + 1, 1);
 	buf[len] = '\0';
 	*out = buf;
@@ -196,14 +258,15 @@ capture(char *const *argv, char *const *envp, int timeout_ms, int group, char **
 int
 exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
 {
-	return capture(argv, envp, timeout_ms, 0, out, NULL);
+	int truncated;
+	return capture(argv, envp, timeout_ms, 0, CAPTURE_MAX, out, NULL, &truncated);
 }
 
 int
 exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
-    size_t *len)
+    size_t *len, int *truncated)
 {
-	return capture(argv, envp, timeout_ms, 1, out, len);
+	return capture(argv, envp, timeout_ms, 1, CAPTURE_GROUP_MAX, out, len, truncated);
 }
 
 /* ------------------------------------------------------------------ */
@@ -245,11 +308,20 @@ group_signal(struct runner *r, int sig)
 		kill(r->pid, sig);
 }
 
+/*
+ * Move the terminal to pgrp, but only between ezpz's group and the
+ * launcher's, and only while one of them holds it: after Ctrl-Z and 'bg'
+ * the shell holds it, and taking it would make the shell read EIO and exit.
+ */
 static void
 tty_give(struct runner *r, pid_t pgrp)
 {
 	sigset_t block, old;
+	pid_t fg;
 	if (r->tty < 0)
+		return;
+	fg = tcgetpgrp(r->tty);
+	if (fg != getpgrp() && fg != r->pgid)
 		return;
 	/* A background process group changing the terminal gets SIGTTOU. */
 	sigemptyset(&block);
@@ -317,24 +389,47 @@ stream_pump(struct runner *r, struct stream *s)
 	return 1;
 }
 
+/* Time spent stopped is not silence, nor time towards escalation. */
+static void
+run_resumed(struct runner *r, double stopped_at)
+{
+	double d = now() - stopped_at;
+	r->last_output += d;
+	if (r->term_at > 0)
+		r->term_at += d;
+	if (r->kill_at > 0)
+		r->kill_at += d;
+}
+
 static void
 run_reap(struct runner *r)
 {
 	int ws;
 	pid_t p;
 	while ((p = waitpid(r->pid, &ws, WNOHANG | WUNTRACED)) > 0) {
-		if (WIFSTOPPED(ws) && r->tty >= 0) {
+		if (WIFSTOPPED(ws)) {
+			double t = now();
+			if (r->tty < 0)
+				continue;   /* a scheduler's suspend: it will resume us both */
 			/* Ctrl-Z stopped the launcher: stop ourselves too, as the shell
-			 * expects of its job, and resume the group when continued. */
+			 * expects of its job (SIGTSTP, as a shell reports it), and
+			 * resume the group when continued. */
 			tty_give(r, getpgrp());
-			raise(SIGSTOP);
+			raise(SIGTSTP);
 			tty_give(r, r->pgid);
 			group_signal(r, SIGCONT);
+			run_resumed(r, t);
 			continue;
 		}
-		r->exited = 1;
-		r->wstatus = ws;
+		if (WIFEXITED(ws) || WIFSIGNALED(ws)) {
+			r->exited = 1;
+			r->wstatus = ws;
+		}
 	}
+	/* Orphans reparented to us (we are a subreaper) must not stay zombies. */
+	if (r->exited)
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 }
 
 static void
@@ -342,6 +437,11 @@ run_on_signal(struct runner *r, int sig)
 {
 	if (sig == SIGCHLD) {
 		run_reap(r);
+		return;
+	}
+	if (sig == SIGCONT) {
+		/* we were stopped with the job (suspend): that was not silence */
+		r->last_output = now();
 		return;
 	}
 	group_signal(r, sig);
@@ -438,22 +538,60 @@ reap_orphans(void)
 		;
 }
 
+/*
+ * Our living children: orphans of the launcher reparented to us (ranks of a
+ * killed mpirun sit in process groups of their own).  Linux lists them in
+ * /proc/self/task/<tid>/children; elsewhere there are none to find.
+ */
+static size_t
+own_children(pid_t *v, size_t max)
+{
+	char path[64], *text, *p, *end;
+	size_t n = 0;
+	snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
+	if ((text = read_file(path, NULL)) == NULL)
+		return 0;
+	for (p = text; n < max; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		v[n++] = (pid_t)pid;
+	}
+	free(text);
+	return n;
+}
+
+static int
+survivors(struct runner *r, int sig)
+{
+	pid_t kids[4096];
+	size_t n;
+	int alive = kill(-r->pgid, 0) == 0;
+	if (sig && alive)
+		kill(-r->pgid, sig);
+	n = own_children(kids, NITEMS(kids));
+	for (size_t i = 0; i < n; i++)
+		if (kill(kids[i], sig) == 0)
+			alive = 1;
+	return alive;
+}
+
 static void
 run_sweep(struct runner *r)
 {
 	double until = now() + r->o->grace;
 	reap_orphans();   /* zombies still count for kill(-pgid, 0) */
-	if (kill(-r->pgid, 0) < 0)
+	if (!survivors(r, SIGTERM))
 		return;
-	kill(-r->pgid, SIGTERM);
-	while (now() < until && kill(-r->pgid, 0) == 0) {
+	while (now() < until && survivors(r, 0)) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		reap_orphans();
 	}
-	if (kill(-r->pgid, 0) == 0) {
-		warn("processes of the launcher's group outlived it; sending SIGKILL");
-		kill(-r->pgid, SIGKILL);
+	if (survivors(r, 0)) {
+		warn("processes the launcher started outlived it; sending SIGKILL");
+		survivors(r, SIGKILL);
+		reap_orphans();
 	}
 }
 
@@ -480,11 +618,24 @@ run_open_pipes(struct runner *r, int child_fds[2])
 static void
 run_fork(struct runner *r, const char *path, char *const *argv, int child_fds[2], int status_fd[2])
 {
+	sigset_t all, old;
+
+	/* No signal may reach our handler in the child between fork and reset:
+	 * it shares the self-pipe, and a Ctrl-C read twice aborts srun. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((r->pid = fork()) < 0)
 		die_errno("cannot fork");
 	if (r->pid == 0) {
 		child_reset_signals();
 		setpgid(0, 0);
+		/* Take the terminal before exec, as shells do, so a launcher that
+		 * touches it at once is not stopped by SIGTTOU/SIGTTIN. */
+		if (r->tty >= 0) {
+			signal(SIGTTOU, SIG_IGN);
+			tcsetpgrp(r->tty, getpid());
+			signal(SIGTTOU, SIG_DFL);
+		}
 #ifdef __linux__
 		/* If ezpz is killed outright, the launcher hears about it. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -495,6 +646,7 @@ run_fork(struct runner *r, const char *path, char *const *argv, int child_fds[2]
 		close(status_fd[0]);
 		child_exec(path, argv, r->o->envp, status_fd[1]);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	setpgid(r->pid, r->pid);   /* also here: whichever runs first wins the race */
 	r->pgid = r->pid;
 	for (int i = 0; i < 2; i++)

@@ -18,11 +18,13 @@
 int exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out);
 /*
  * The same for a child that starts its own children (setup-env's bash):
- * it leads a process group, and the timeout kills the whole group.  *len
- * is the length of *out, which may hold NUL bytes (env -0).
+ * it leads a process group, and the timeout kills the whole group, as does
+ * a SIGINT, SIGTERM or SIGHUP to ezpz (which then exits 128+N).  *len is
+ * the length of *out, which may hold NUL bytes (env -0); *truncated is set
+ * when output past 64 MiB was dropped (then *out is only its start).
  */
 int exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
-    size_t *len);
+    size_t *len, int *truncated);
 
 struct run_opts {
 	char *const *envp;   /* the child's whole environment */

@@ -129,7 +129,11 @@ jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg)
 	switch (id) {
 	case JOBOPT_HOSTFILE: o->hostfile = arg; return 1;
 	case JOBOPT_MACHINE: o->machine = arg; return 1;
-	case JOBOPT_LAUNCHER: o->launcher = arg; return 1;
+	case JOBOPT_LAUNCHER:
+		if (launcher_parse(arg) <= LAUNCHER_NONE)
+			die_usage("--launcher '%s': unknown flavour (use pals, mpich, openmpi or srun)", arg);
+		o->launcher = arg;
+		return 1;
 	case JOBOPT_TOPOLOGY: *topology = arg; return 1;
 	}
 	return 0;

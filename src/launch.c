@@ -286,6 +286,8 @@ static char **
 child_env(const struct plan *p, struct strvec *env)
 {
 	strvec_pushv(env, environ);
+	for (size_t i = 0; i < p->unset.n; i++)
+		envset_unset(env, p->unset.v[i]);
 	for (size_t i = 0; i < p->env.n; i++) {
 		const char *eq = strchr(p->env.v[i], '=');
 		char *k = xstrndup(p->env.v[i], (size_t)(eq - p->env.v[i]));
@@ -359,6 +361,7 @@ launch_execute(struct launch_args *a)
 	a->lo.launch_time = wall_now();
 	if (env_get(environ, "MASTER_PORT") == NULL)
 		a->lo.local_port = free_port();
+	a->lo.ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (plan_build(&p, &c.job, environ, &c.io, &a->lo, &err) < 0) {
 		if (c.job.launcher == LAUNCHER_NONE)
 			die_status(EXIT_NOTFOUND, "%s: %s", a->name, err);

@@ -108,8 +108,11 @@ opt_next(struct optstate *st, const struct opt *tab)
 		st->word = word;
 		return opt_take_value(st, o, eq + 1);
 	}
-	/* -n4: a one-letter option with its value attached */
-	if (w[1] != '-' && (o = opt_find(tab, w, 2)) != NULL && o->arg) {
+	/* -n4: a one-letter numeric option with its number attached.  Only
+	 * numbers: launcher flags like -mca or -npernode must not become -m ca
+	 * or -n pernode; they are unknown words, passed on whole. */
+	if (w[1] != '-' && (o = opt_find(tab, w, 2)) != NULL && o->arg && streq(o->arg, "N") &&
+	    w[2] && strspn(w + 2, "0123456789") == strlen(w + 2)) {
 		word[0] = w[0];
 		word[1] = w[1];
 		word[2] = '\0';

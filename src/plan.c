@@ -21,6 +21,7 @@
 
 #define MASTER_PORT_BASE 29500
 #define MASTER_PORT_SPAN 1000
+#define PLAN_MAX_RANKS (1 << 24)
 
 static int
 usage_err(char **err, const char *fmt, ...) PRINTF(2, 3);
@@ -56,9 +57,9 @@ sizes_fill(struct plan *p, const struct job *job, int local, int def_ppn,
 
 	if (nh > 0) {
 		if (ppn > 0) {
-			if (np > 0 && np != nh * ppn)
-				return usage_err(err, "-n %d does not match -nh %d x -ppn %d = %d",
-				    np, nh, ppn, nh * ppn);
+			if (np > 0 && (long)np != (long)nh * ppn)
+				return usage_err(err, "-n %d does not match -nh %d x -ppn %d = %ld",
+				    np, nh, ppn, (long)nh * ppn);
 		} else if (np > 0) {
 			if (np % nh)
 				return usage_err(err, "-n %d is not a multiple of -nh %d", np, nh);
@@ -83,6 +84,9 @@ sizes_fill(struct plan *p, const struct job *job, int local, int def_ppn,
 		nh = nh_max;
 		ppn = ppn > 0 ? ppn : def_ppn;
 	}
+	if ((long)nh * ppn > PLAN_MAX_RANKS)
+		return usage_err(err, "%d hosts x %d ranks per host is more than %d ranks", nh, ppn,
+		    PLAN_MAX_RANKS);
 	p->nhosts = nh;
 	p->ppn = ppn;
 	p->np = nh * ppn;
@@ -120,9 +124,9 @@ plan_sizes(struct plan *p, const struct job *job, char *const *envp,
 		    "(SLURM_JOB_CPUS_PER_NODE); allocate whole nodes (--exclusive) or "
 		    "--ntasks-per-node=%d, or use -ppn %d", p->ppn, job->cpus_per_host,
 		    job->cpus_per_host == 1 ? "" : "s", p->ppn, job->cpus_per_host);
-	if (gpn > 0 && p->np < gpn * nh_max)
-		strvec_pushf(&p->notes, "using %d of the job's %d GPUs (%d host%s x %d)", p->np,
-		    gpn * nh_max, p->nhosts, p->nhosts == 1 ? "" : "s", p->ppn);
+	if (gpn > 0 && (long)p->np < (long)gpn * nh_max)
+		strvec_pushf(&p->notes, "using %d of the job's %ld GPUs (%d host%s x %d)", p->np,
+		    (long)gpn * nh_max, p->nhosts, p->nhosts == 1 ? "" : "s", p->ppn);
 	return 0;
 }
 
@@ -165,6 +169,17 @@ cpu_bind_parse(const char *s, struct cpu_bind *b, char **err)
 			    "separated by ':' (list:0-7:8-15)", s);
 			free(v);
 			return -1;
+		}
+		for (int i = 0; i < bind_list_ngroups(g); i++) {
+			int *cpus;
+			long n = bind_list_group(g, i, &cpus);
+			free(cpus);
+			if (n < 0) {
+				*err = xasprintf("cpu binding '%s': group %d is not a list of CPU numbers "
+				    "and ascending ranges", s, i + 1);
+				free(v);
+				return -1;
+			}
 		}
 		b->kind = BIND_LIST;
 		b->list = xstrdup(g);
@@ -266,10 +281,18 @@ plan_bind(struct plan *p, const struct job *job, char *const *envp, const struct
 		    p->ppn);
 		p->bind.kind = BIND_AUTO;
 	}
-	/* PALS on a machine without a policy: depth = physical cores / ranks. */
+	/* PALS on a machine without a policy: depth = physical cores / ranks,
+	 * if this host's topology can say; else the launcher's own default. */
 	if (p->bind.kind == BIND_UNSET && p->launcher == LAUNCHER_PALS) {
-		p->bind.kind = BIND_DEPTH;
-		p->bind.from = xstrdup("default for pals: cores per host / ranks per host");
+		char *terr = NULL;
+		if (io->topo(io->ctx, &terr) != NULL) {
+			p->bind.kind = BIND_DEPTH;
+			free(p->bind.from);
+			p->bind.from = xstrdup("default for pals: cores per host / ranks per host");
+		} else {
+			strvec_pushf(&p->notes, "no CPU binding: %s", terr);
+			free(terr);
+		}
 	}
 	if (p->bind.kind == BIND_AUTO || (p->bind.kind == BIND_DEPTH && p->bind.depth == 0))
 		if (bind_from_topo(p, job, io, err) < 0)
@@ -333,30 +356,69 @@ plan_master(struct plan *p, const struct job *job, char *const *envp, const stru
 	}
 }
 
+/*
+ * The command line for EZPZ_RUN_COMMAND, quoted, at most RUN_COMMAND_MAX
+ * bytes ("..." after a cut): Linux refuses any one environment string over
+ * 128 KiB, and ezpz kill needs only the variable to be there.
+ */
+#define RUN_COMMAND_MAX 4096
+
 static char *
 command_line(char *const *argv, size_t n)
 {
-	char *s = xstrdup("");
+	size_t len = 0, alloc = 0;
+	char *s = NULL;
+
+	s = xgrow(s, &alloc, 1, 1);
+	s[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		char *q = shell_quote(SHELL_BASH, argv[i]);
-		char *j = xasprintf("%s%s%s", s, i ? " " : "", q);
+		size_t ql = strlen(q);
+		if (len + ql + 1 > RUN_COMMAND_MAX) {
+			free(q);
+			s = xgrow(s, &alloc, len + 5, 1);
+			memcpy(s + len, " ...", 5);
+			return s;
+		}
+		s = xgrow(s, &alloc, len + ql + 2, 1);
+		if (i)
+			s[len++] = ' ';
+		memcpy(s + len, q, ql + 1);
+		len += ql;
 		free(q);
-		free(s);
-		s = j;
 	}
 	return s;
+}
+
+/*
+ * ezpz launch is not a rank: RANK, LOCAL_RANK, ... in its environment were
+ * left by a login profile or an outer job (or WORLD_SIZE chose -n outside
+ * a job), and ezpz rankenv rightly refuses ranks that disagree with them.
+ * The ranks get the planned world size and none of the others.
+ */
+static void
+stale_rank_vars(struct plan *p, char *const *envp)
+{
+	static const char *const vars[] = { "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "NODE_RANK",
+		"GROUP_RANK" };
+	if (env_get(envp, "WORLD_SIZE"))
+		strvec_pushf(&p->env, "WORLD_SIZE=%d", p->np);
+	for (size_t i = 0; i < NITEMS(vars); i++)
+		if (env_get(envp, vars[i]))
+			strvec_push(&p->unset, vars[i]);
 }
 
 static void
 plan_env(struct plan *p, const struct job *job, char *const *envp, const struct launch_opts *o)
 {
 	static const char *const carried[] = { "PATH", "LD_LIBRARY_PATH", "PYTHONPATH",
-		"VIRTUAL_ENV", "CONDA_PREFIX" };
+		"VIRTUAL_ENV", "CONDA_PREFIX", "MASTER_ADDR", "MASTER_PORT", "PYTHONUNBUFFERED" };
 	const struct profile *pr = job->profile;
 
 	if (env_get(envp, "PYTHONUNBUFFERED") == NULL)
 		envset_set(&p->env, "PYTHONUNBUFFERED", "1");
 	plan_master(p, job, envp, o);
+	stale_rank_vars(p, envp);
 	strvec_pushf(&p->env, "EZPZ_LAUNCH_TIME=%.6f", o->launch_time);
 	if (o->rankenv) {
 		strvec_pushf(&p->env, "EZPZ_NGPU_PER_HOST=%d", job->ngpu_per_host);
@@ -463,6 +525,12 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 		return -1;
 	}
 	p->hostfile = job->hostfile;
+	/* Open MPI refuses more ranks than cores unless told; on a laptop that
+	 * is what the user asked for. */
+	if (job->sched == SCHED_LOCAL && job->hostfile == NULL && o->ncpus > 0 && p->np > o->ncpus) {
+		p->oversubscribe = 1;
+		strvec_pushf(&p->notes, "%d ranks on %d CPUs: oversubscribing", p->np, o->ncpus);
+	}
 	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 &&
 	    startswith(job->src.ngpu_per_host, "env:SLURM_");
 	strvec_pushv(&p->command, o->command.v);
@@ -491,6 +559,7 @@ plan_free(struct plan *p)
 	strvec_clear(&p->command);
 	strvec_clear(&p->argv);
 	strvec_clear(&p->env);
+	strvec_clear(&p->unset);
 	strvec_clear(&p->forward);
 	strvec_clear(&p->notes);
 	memset(p, 0, sizeof *p);

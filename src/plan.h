@@ -22,6 +22,7 @@ struct launch_opts {
 	int verbose;                  /* rankenv prints a line per rank */
 	const char *self;             /* absolute path of this ezpz, for rankenv */
 	int local_port;               /* a free port on this host (the edge finds it) */
+	int ncpus;                    /* CPUs online here (the edge counts them); 0 unknown */
 	double launch_time;           /* seconds since the epoch, for EZPZ_LAUNCH_TIME */
 };
 
@@ -45,11 +46,13 @@ struct plan {
 	struct cpu_bind bind;
 	char *cpu_bind;               /* the binding as text, for banners and JSON */
 	int gpu_flags;                /* the scheduler allocated the GPUs (srun --gpus-per-node) */
+	int oversubscribe;            /* a laptop run with more ranks than CPUs */
 	struct strvec launcher_argv;  /* launcher, its flags, pass-through flags */
 	struct strvec rankenv_argv;   /* ezpz rankenv ... -- (empty with --no-rankenv) */
 	struct strvec command;        /* the user's command */
 	struct strvec argv;           /* all of it, what is executed */
 	struct strvec env;            /* KEY=VALUE ezpz adds to the child's environment */
+	struct strvec unset;          /* names ezpz removes from it (stale rank variables) */
 	struct strvec forward;        /* variable names a launcher must be told to forward */
 	struct strvec notes;          /* things the banner should say */
 };

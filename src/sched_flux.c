@@ -27,6 +27,12 @@ flux_read(struct job *job, char *const *envp, const struct job_io *io, char **er
 	char *argv[] = { flux, "getattr", "hostlist", NULL };
 	struct strvec hosts = STRVEC_INIT;
 
+	if (env_nonempty(envp, "FLUX_JOB_ID") == NULL) {
+		*err = xstrdup("scheduler flux (from EZPZ_SCHEDULER): FLUX_JOB_ID is not set; run "
+		    "inside a Flux allocation");
+		free(flux);
+		return -1;
+	}
 	job->jobid = xstrdup(env_nonempty(envp, "FLUX_JOB_ID"));
 	job_set_src(&job->src.jobid, "env:FLUX_JOB_ID");
 	if (flux && io->run(io->ctx, argv, &out) == 0 &&

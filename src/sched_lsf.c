@@ -28,6 +28,11 @@ lsf_read(struct job *job, char *const *envp, const struct job_io *io, char **err
 	char *copy, *tok, *save = NULL;
 
 	(void)io;
+	if (env_nonempty(envp, "LSB_JOBID") == NULL) {
+		*err = xstrdup("scheduler lsf (from EZPZ_SCHEDULER): LSB_JOBID is not set; run "
+		    "inside an LSF job");
+		return -1;
+	}
 	job->jobid = xstrdup(env_nonempty(envp, "LSB_JOBID"));
 	job_set_src(&job->src.jobid, "env:LSB_JOBID");
 	if (mcpu == NULL && hosts == NULL)

@@ -60,7 +60,7 @@ case_alloc() {   # name sig want cmd...
 	local name=$1 sig=$2 want=$3 d=$T_TMP/$1 sp job failed=$T_FAILED
 	shift 3
 	mkdir -p "$d"
-	{ printf 'exec'; printf ' %q' "$@"; echo; } >"$d/cmd.sh"
+	{ printf 'exec env --default-signal=INT'; printf ' %q' "$@"; echo; } >"$d/cmd.sh"   # '&' ignores SIGINT
 	t_timeout $T salloc "${alloc[@]}" bash "$T_TMP/inner.sh" "$d" >"$d/salloc" 2>&1 &
 	sp=$!
 	if [ -n "$sig" ]; then

@@ -64,9 +64,11 @@ t_run timeout 60 "$EZPZ" launch -q -n 1 --retries 2 -- sh -c \
 t_eq "retries: succeeded on attempt 2" "0 2" "$RC $(cat "$T_TMP/count")"
 t_match "retries: said it would retry" "attempt 1 of 3 failed with exit 1; retrying in 5 s" "$ERR"
 
-# Signals: ezpz forwards them and nothing outlives it.
+# Signals: ezpz forwards them and nothing outlives it.  (A script's '&'
+# starts commands with SIGINT ignored, and ezpz keeps ignored signals
+# ignored, as nohup users expect: give the command the default back.)
 for sig in TERM INT HUP; do
-	"$EZPZ" launch -q -n 4 --grace 3 -- sh -c "sleep 60 # $MARK" >/dev/null 2>&1 &
+	env --default-signal=INT "$EZPZ" launch -q -n 4 --grace 3 -- sh -c "sleep 60 # $MARK" >/dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 50); do [ "$(pgrep -fc "sleep 60 # $MARK")" -ge 4 ] && break; sleep 0.1; done
 	kill -"$sig" $pid
@@ -76,6 +78,14 @@ for sig in TERM INT HUP; do
 	sleep 0.5
 	t_eq "SIG$sig: no rank or launcher left" "" "$(leftovers)"
 done
+# A signal the caller ignores stays ignored (nohup, trap '' HUP).
+env --default-signal=INT bash -c "trap '' HUP; exec '$EZPZ' launch -q -n 2 -- sh -c 'sleep 3; echo survived # $MARK'" \
+	>"$T_TMP/hup" 2>&1 &
+pid=$!
+sleep 1.5
+kill -HUP $pid; wait $pid; rc=$?
+t_eq "SIGHUP ignored by the caller: the run goes on" "0 2" "$rc $(grep -c survived "$T_TMP/hup")"
+
 # SIGUSR1 (preemption notice) reaches every rank and does not end the run.
 "$EZPZ" launch -q -n 4 -- sh -c "trap 'echo got-usr1' USR1; sleep 3 & wait; sleep 1; echo done # $MARK" \
 	>"$T_TMP/usr1" 2>&1 &

@@ -91,8 +91,11 @@ t_eq "--cpu-bind auto on this host: a core each" "0 0
 t_run "$EZPZ" rankenv --cpu-bind list:0-1 -- true
 t_eq "0 of 1 with a one-group list: fine" 0 "$RC"
 t_run env OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_LOCAL_RANK=1 OMPI_COMM_WORLD_LOCAL_SIZE=2 \
-	MASTER_ADDR=h "$EZPZ" rankenv --cpu-bind list:0 -- true
-t_match "a list without this rank's group: says so" "no valid group for local rank 1" "$ERR"
+	MASTER_ADDR=h "$EZPZ" rankenv --cpu-bind list:0 -- sh -c 'sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status'
+t_eq "fewer groups than ranks: the list is reused (as PALS and srun do)" "0 0" "$RC $OUT"
+t_run env OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_LOCAL_RANK=0 OMPI_COMM_WORLD_LOCAL_SIZE=1 \
+	MASTER_ADDR=h "$EZPZ" rankenv --cpu-bind list:3-1 -- true
+t_match "a malformed group: says which" "group 1 is not a list of CPU numbers" "$ERR"
 
 # exec: rankenv replaces itself, and a missing command is 127.
 t_run "$EZPZ" rankenv -- sh -c 'ps -o comm= -p $PPID'

@@ -47,6 +47,8 @@ run_env aurora-pbs launch -q --no-rankenv --verbose --tag-output -- python3 -m x
 t_match "unknown flags pass to the launcher after ezpz's" "$AURORA_BIND --tag-output python3 -m x$" "$(argv)"
 run_env aurora-pbs launch -q --no-rankenv --mca btl tcp -- python3 x.py -- y
 t_match "a launcher flag's separate values need --" "--mca btl tcp python3 x.py -- y$" "$(argv)"
+run_env aurora-pbs launch -q --no-rankenv -mca btl tcp -npernode 2 -- python3 x.py
+t_match "single-dash launcher flags stay whole (not -m ca, not -n pernode)" "$AURORA_BIND -mca btl tcp -npernode 2 python3 x.py$" "$(argv)"
 run_env aurora-pbs launch -q --no-rankenv python3 a.py -- b
 t_match "a -- inside the command is the command's" "$AURORA_BIND python3 a.py -- b$" "$(argv)"
 run_env aurora-pbs launch -q --no-rankenv --time 5 python3 a.py

@@ -477,3 +477,70 @@ Test(plan, slurm_allocation_too_small_for_one_rank_per_gpu)
 	    "or use -ppn 1");
 	pl_free(&x);
 }
+
+Test(plan, laptop_oversubscribes_only_when_needed)
+{
+	char *env[] = { NULL };
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	x.lo.ncpus = 2;
+	x.lo.np = 4;
+	plan(&x, env, "laptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(x.argv, "mpirun -np 4 --oversubscribe");
+	pl_free(&x);
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	x.lo.ncpus = 8;
+	x.lo.np = 4;
+	plan(&x, env, "laptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(x.argv, "mpirun -np 4");
+	pl_free(&x);
+}
+
+Test(plan, stale_rank_variables_do_not_reach_the_ranks)
+{
+	char *env[] = { "WORLD_SIZE=4", "RANK=3", "LOCAL_RANK=1", NULL };
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.np = 2;
+	plan(&x, env, "laptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(env_get(x.p.env.v, "WORLD_SIZE"), "2");
+	cr_expect_neq(strvec_find(&x.p.unset, "RANK"), -1);
+	cr_expect_neq(strvec_find(&x.p.unset, "LOCAL_RANK"), -1);
+	pl_free(&x);
+}
+
+Test(plan, long_command_lines_fit_the_environment)
+{
+	char *env[] = { NULL };
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	for (int i = 0; i < 30000; i++)
+		strvec_pushf(&x.lo.command, "%d", i);
+	plan(&x, env, "laptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_leq(strlen(env_get(x.p.env.v, "EZPZ_RUN_COMMAND")), 4100);
+	cr_expect(strstr(env_get(x.p.env.v, "EZPZ_RUN_COMMAND"), " ...") != NULL);
+	pl_free(&x);
+}
+
+Test(plan, malformed_list_binding_is_a_usage_error)
+{
+	static const char *const bad[] = { "list:8-1:0-3", "list:,:-", "list:1,,2" };
+	for (size_t i = 0; i < NITEMS(bad); i++) {
+		char *env[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=f[1-2]", NULL };
+		struct pl x = { 0 };
+		lo_init(&x.lo);
+		x.lo.cpu_bind = bad[i];
+		plan(&x, env, "frontier-login", NULL);
+		cr_expect_eq(x.rc, -1, "%s", bad[i]);
+		if (x.err)
+			cr_expect(strstr(x.err, "is not a list of CPU numbers") != NULL, "%s", x.err);
+		pl_free(&x);
+	}
+}

@@ -84,10 +84,10 @@ static const struct opt tab[] = {
 
 Test(opt, exact_spellings_and_values)
 {
-	char *argv[] = { "launch", "-np", "4", "-ppn=2", "--dry-run", "-xA=B", "-n8",
+	char *argv[] = { "launch", "-np", "4", "-ppn=2", "--dry-run", "-x", "A=B", "-n8",
 		"--nproc=3", "python3", "a.py", "-n", "4", NULL };
 	struct optstate st;
-	opt_init(&st, "launch", 12, argv);
+	opt_init(&st, "launch", 13, argv);
 	cr_expect_eq(opt_next(&st, tab), O_N);
 	cr_expect_str_eq(st.arg, "4");
 	cr_expect_eq(opt_next(&st, tab), O_PPN);
@@ -102,7 +102,7 @@ Test(opt, exact_spellings_and_values)
 	cr_expect_str_eq(st.arg, "3");
 	/* stops at the user's command; its -n 4 is never read */
 	cr_expect_eq(opt_next(&st, tab), OPT_DONE);
-	cr_expect_eq(st.ind, 8);
+	cr_expect_eq(st.ind, 9);
 	cr_expect_eq(st.dashdash, 0);
 }
 
@@ -138,9 +138,21 @@ Test(opt, flag_with_value_is_usage_error, .exit_code = 2)
 
 Test(opt, bad_number_is_usage_error, .exit_code = 2)
 {
-	char *argv[] = { "launch", "-np4", NULL };   /* -n with value "p4" */
+	char *argv[] = { "launch", "-n", "p4", NULL };
 	struct optstate st;
-	opt_init(&st, "launch", 2, argv);
+	opt_init(&st, "launch", 3, argv);
 	cr_expect_eq(opt_next(&st, tab), O_N);
 	opt_long(&st, 1, 100);
+}
+
+Test(opt, only_numbers_attach)
+{
+	/* launcher flags that begin like -n or -x stay whole */
+	char *argv[] = { "launch", "-npernode", "-xFOO=1", "-mca", "-np4", NULL };
+	struct optstate st;
+	opt_init(&st, "launch", 5, argv);
+	for (int i = 0; i < 4; i++) {
+		cr_expect_eq(opt_next(&st, tab), OPT_UNKNOWN);
+		cr_expect_str_eq(st.word, argv[i + 1]);
+	}
 }
