@@ -70,11 +70,19 @@ print_text(const struct job *job, const struct topo *t)
 	free(hosts);
 }
 
+/* The facts as exports; a fact this job lacks is unset, so that another
+ * job's HOSTFILE cannot outlive it under this job's EZPZ_JOBID. */
 static void
 print_shell(const struct job *job, enum shell sh)
 {
-	struct strvec env = STRVEC_INIT;
-	job_facts_env(job, &env);
+	struct strvec env = STRVEC_INIT, absent = STRVEC_INIT;
+	job_facts_env(job, &env, &absent);
+	for (size_t i = 0; i < absent.n; i++) {
+		char *line = shell_unset(sh, absent.v[i]);
+		if (line)
+			fputs(line, stdout);
+		free(line);
+	}
 	for (size_t i = 0; i < env.n; i++) {
 		const char *eq = strchr(env.v[i], '=');
 		char *k = xstrndup(env.v[i], (size_t)(eq - env.v[i]));
@@ -84,6 +92,7 @@ print_shell(const struct job *job, enum shell sh)
 		free(k);
 	}
 	strvec_clear(&env);
+	strvec_clear(&absent);
 }
 
 static int

@@ -7,6 +7,12 @@
  * and checks again.  A pid counts as gone when /proc no longer has it, it
  * is a zombie, or its start time changed (the pid was reused).
  *
+ * Only the user's own processes are considered, root's too.  The parent
+ * of a match that is an `ezpz launch` or `ezpz test` is signalled as well,
+ * and before the matches: it has no marker itself, and with --retries it
+ * would start the launcher again once it saw it die; signalled first, it
+ * knows it was interrupted, forwards the signal and does not retry.
+ *
  * --all-nodes runs the same on every host of the job through the job's
  * own launcher (kill.c builds that line), so it needs no ssh.
  */
@@ -17,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,7 +54,8 @@ static const struct opt kill_opts_table[] = {
 	{ O_ALL_NODES, "--all-nodes", NULL, NULL,
 	  "do it on every host of this job, through the job's launcher" },
 	{ O_JOB, "--job", "JOBID", NULL,
-	  "not processes of other batch jobs (their PBS_JOBID, SLURM_JOB_ID... differ)" },
+	  "not processes of other batch jobs (their PBS_JOBID, SLURM_JOB_ID... differ; "
+	  "123.pbs01 is job 123)" },
 	JOBOPT_ENTRIES,
 	{ 0 }
 };
@@ -57,6 +65,7 @@ struct target {
 	unsigned long long start;    /* start time in /proc/PID/stat: a reused pid differs */
 	int err;                     /* errno of the failed kill(2), or 0 */
 	int gone, escalated;
+	int launch;                  /* an `ezpz launch` or `ezpz test`: signalled first */
 };
 
 struct targets {
@@ -98,26 +107,93 @@ read_stat(long pid, long *ppid, char *state, unsigned long long *start)
 	return 0;
 }
 
+/* /proc/PID/cmdline: argv, NUL-separated, *len bytes without the last
+ * NULs; NULL when empty (a kernel thread) or gone. */
 static char *
-read_cmdline(long pid)
+read_argv(long pid, size_t *len)
 {
 	char path[64], *s;
-	size_t len;
 
 	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-	if ((s = read_file(path, &len)) == NULL)
+	if ((s = read_file(path, len)) == NULL)
 		return NULL;
-	while (len > 0 && s[len - 1] == '\0')
-		len--;
-	s[len] = '\0';
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\0')
-			s[i] = ' ';
-	if (len == 0) {
+	while (*len > 0 && s[*len - 1] == '\0')
+		(*len)--;
+	if (*len == 0) {
 		free(s);
 		return NULL;
 	}
 	return s;
+}
+
+/* argv joined with spaces, in place. */
+static char *
+join_argv(char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0')
+			s[i] = ' ';
+	s[len] = '\0';
+	return s;
+}
+
+static long
+read_uid(long pid)
+{
+	char path[64], *text;
+	long uid;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	if ((text = read_file(path, NULL)) == NULL)
+		return -1;
+	uid = kill_status_uid(text);
+	free(text);
+	return uid;
+}
+
+/* Does pid run this very ezpz, whatever its argv[0] says? */
+static int
+same_exe(long pid)
+{
+	static struct stat self;
+	static int have = -1;
+	struct stat st;
+	char path[64];
+
+	if (have < 0)
+		have = stat("/proc/self/exe", &self) == 0;
+	snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+	return have && stat(path, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino;
+}
+
+/*
+ * pid as /proc shows it, when it is uid's (others' are not even read):
+ * 0, or -1 when it is another user's, gone, or has no command line.
+ */
+static int
+load(long pid, long uid, struct target *x)
+{
+	char path[64], *argv;
+	size_t len;
+
+	memset(x, 0, sizeof *x);
+	x->p.pid = pid;
+	if ((x->p.uid = read_uid(pid)) != uid ||
+	    read_stat(pid, &x->p.ppid, &x->p.state, &x->start) < 0 ||
+	    (argv = read_argv(pid, &len)) == NULL)
+		return -1;
+	x->launch = kill_is_launch(argv, len, same_exe(pid));
+	x->p.cmdline = join_argv(argv, len);
+	snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+	x->p.env = read_file(path, &x->p.envlen);
+	return 0;
+}
+
+static void
+target_free(struct target *x)
+{
+	free(x->p.cmdline);
+	free(x->p.env);
 }
 
 /* ezpz kill itself and every process above it. */
@@ -150,28 +226,58 @@ is_number(const char *s)
 }
 
 static void
+add(struct targets *t, const struct target *x)
+{
+	t->v = xgrow(t->v, &t->alloc, t->n + 1, sizeof *t->v);
+	t->v[t->n++] = *x;
+}
+
+static struct target *
+find(struct targets *t, long pid)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].p.pid == pid)
+			return &t->v[i];
+	return NULL;
+}
+
+static void
 consider(struct targets *t, long pid, const struct kill_match *m)
 {
 	struct target x;
-	char path[64];
 
-	memset(&x, 0, sizeof x);
-	x.p.pid = pid;
 	for (size_t i = 0; i < m->nskip; i++)
 		if (m->skip[i] == pid)
 			return;
-	if (read_stat(pid, &x.p.ppid, &x.p.state, &x.start) < 0 ||
-	    (x.p.cmdline = read_cmdline(pid)) == NULL)
+	if (load(pid, m->uid, &x) < 0)
 		return;
-	snprintf(path, sizeof path, "/proc/%ld/environ", pid);
-	x.p.env = read_file(path, &x.p.envlen);   /* NULL for others' processes */
-	if (kill_matches(&x.p, m)) {
-		t->v = xgrow(t->v, &t->alloc, t->n + 1, sizeof *t->v);
-		t->v[t->n++] = x;
-		return;
+	if (kill_matches(&x.p, m))
+		add(t, &x);
+	else
+		target_free(&x);
+}
+
+/* The `ezpz launch` (or `ezpz test`) above each match, when it is not one
+ * already and passes the same checks. */
+static void
+add_launch_parents(struct targets *t, const struct kill_match *m)
+{
+	size_t n = t->n;
+
+	for (size_t i = 0; i < n; i++) {
+		long ppid = t->v[i].p.ppid;
+		struct target x;
+		int skipped = 0;
+
+		for (size_t k = 0; k < m->nskip; k++)
+			skipped |= m->skip[k] == ppid;
+		if (ppid <= 1 || skipped || find(t, ppid) || load(ppid, m->uid, &x) < 0)
+			continue;
+		if (kill_parent_matches(&x.p, x.launch, m))
+			add(t, &x);
+		else
+			target_free(&x);
 	}
-	free(x.p.cmdline);
-	free(x.p.env);
 }
 
 static int
@@ -193,6 +299,7 @@ scan(struct targets *t, const struct kill_match *m)
 		if (is_number(e->d_name))
 			consider(t, strtol(e->d_name, NULL, 10), m);
 	closedir(d);
+	add_launch_parents(t, m);
 	if (t->n > 1)
 		qsort(t->v, t->n, sizeof *t->v, by_pid);
 }
@@ -208,22 +315,25 @@ alive(const struct target *x)
 
 /* ---- signalling ---- */
 
+/* The `ezpz launch` processes first: interrupted before their launcher
+ * dies, they do not start it again. */
 static void
 send_all(struct targets *t, int sig)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct target *x = &t->v[i];
-		if (x->gone || x->err)
-			continue;
-		if (sig == SIGKILL)
-			x->escalated = 1;
-		if (kill((pid_t)x->p.pid, sig) < 0) {
-			if (errno == ESRCH)
-				x->gone = 1;
-			else
-				x->err = errno;
+	for (int launch = 1; launch >= 0; launch--)
+		for (size_t i = 0; i < t->n; i++) {
+			struct target *x = &t->v[i];
+			if (x->gone || x->err || x->launch != launch)
+				continue;
+			if (sig == SIGKILL)
+				x->escalated = 1;
+			if (kill((pid_t)x->p.pid, sig) < 0) {
+				if (errno == ESRCH)
+					x->gone = 1;
+				else
+					x->err = errno;
+			}
 		}
-	}
 }
 
 static double
@@ -294,7 +404,7 @@ report_none(const char *host, const struct kill_match *m)
 static int
 kill_here(struct kill_opts *o, const char *jobid)
 {
-	struct kill_match m = { o->pattern, jobid, NULL, 0 };
+	struct kill_match m = { o->pattern, jobid, NULL, 0, (long)getuid() };
 	struct targets t = { NULL, 0, 0 };
 	char *host = this_hostname(environ);
 	size_t left = 0, failed = 0;
@@ -318,8 +428,7 @@ kill_here(struct kill_opts *o, const char *jobid)
 	report(&t, host, o, waited);
 	for (size_t i = 0; i < t.n; i++) {
 		failed += t.v[i].err != 0;
-		free(t.v[i].p.cmdline);
-		free(t.v[i].p.env);
+		target_free(&t.v[i]);
 	}
 	if (failed + left > 0)
 		error("kill: %s: %zu of %zu process%s not stopped (see above)", host, failed + left,
@@ -438,7 +547,9 @@ const struct ezpz_cmd cmd_kill = {
 	.usage = "[--signal SIG] [--grace SECONDS] [--dry-run] [--all-nodes | --job JOBID] [PATTERN]",
 	.description = "Signal the processes on this host whose environment has\n"
 	    "EZPZ_RUN_COMMAND (every rank and launcher ezpz launch starts), or with PATTERN\n"
-	    "those whose command line contains it; never ezpz kill itself or its parents.\n"
+	    "those whose command line contains it; only your own (root's too), and never\n"
+	    "ezpz kill itself or its parents.  The ezpz launch or ezpz test above a match is\n"
+	    "signalled too, first, so that --retries does not start the launcher again.\n"
 	    "Then wait --grace seconds and SIGKILL survivors.  Exit status 0 when every\n"
 	    "match is gone (or nothing matched), 1 otherwise.",
 	.opts = kill_opts_table,

@@ -319,6 +319,7 @@ run_steps(struct setupenv_plan *p, struct strvec *env, char **err)
 {
 	char nonce[33], *script, *bash, *out = NULL;
 	size_t len = 0;
+	int truncated = 0;
 	int status, r;
 	time_t t0;
 
@@ -335,10 +336,14 @@ run_steps(struct setupenv_plan *p, struct strvec *env, char **err)
 	t0 = time(NULL);
 	{
 		char *argv[] = { bash, "-c", script, "ezpz-setup-env", NULL };
-		status = exec_capture_group(argv, environ, SETUPENV_TIMEOUT_MS, &out, &len);
+		status = exec_capture_group(argv, environ, SETUPENV_TIMEOUT_MS, &out, &len, &truncated);
 	}
 	if (status < 0) {
 		*err = xasprintf("cannot run %s: %s (the steps need bash)", bash, strerror(errno));
+		r = -1;
+	} else if (truncated) {
+		*err = xasprintf("the steps printed more than 64 MiB, so their environment could not "
+		    "be read back whole; make the modules or the venv's activate script quieter");
 		r = -1;
 	} else {
 		r = setupenv_transcript(p, nonce, out, len, status, env, err);
@@ -385,11 +390,13 @@ launcher_may_differ(const struct job *job, char *const *after)
 }
 
 /* The job's facts; detected again in the final environment when the
- * launcher may have changed. */
+ * launcher may have changed.  Those the job lacks are unset: another
+ * job's HOSTFILE left in place would outlive it under the new EZPZ_JOBID,
+ * where the stale-fact check can no longer see it. */
 static void
 add_job_env(struct strvec *env, const struct args *a, const struct job *first)
 {
-	struct strvec facts = STRVEC_INIT;
+	struct strvec facts = STRVEC_INIT, absent = STRVEC_INIT;
 	struct jobctx c;
 	struct job_opts jo = a->jo;
 	int rerun = launcher_may_differ(first, strvec_argv(env));
@@ -399,11 +406,13 @@ add_job_env(struct strvec *env, const struct args *a, const struct job *first)
 			jo.machine = first->profile->name;
 		jobctx_init(&c, strvec_argv(env), a->topology);
 		jobctx_detect(&c, &jo);
-		job_facts_env(&c.job, &facts);
+		job_facts_env(&c.job, &facts, &absent);
 		jobctx_free(&c);
 	} else {
-		job_facts_env(first, &facts);
+		job_facts_env(first, &facts, &absent);
 	}
+	for (size_t i = 0; i < absent.n; i++)
+		envset_unset(env, absent.v[i]);
 	for (size_t i = 0; i < facts.n; i++) {
 		const char *eq = strchr(facts.v[i], '=');
 		char *k = xstrndup(facts.v[i], (size_t)(eq - facts.v[i]));
@@ -411,16 +420,18 @@ add_job_env(struct strvec *env, const struct args *a, const struct job *first)
 		free(k);
 	}
 	strvec_clear(&facts);
+	strvec_clear(&absent);
 }
 
-/* The profile's runtime variables: defaults; a non-empty value wins. */
+/* The profile's runtime variables: defaults; a value the user set wins,
+ * even an empty one (as in ezpz launch: ezpz-machines(5)). */
 static void
 add_profile_env(struct strvec *env, const struct profile *pr)
 {
 	for (size_t i = 0; pr && i < pr->env.n; i++) {
 		const char *eq = strchr(pr->env.v[i], '=');
 		char *k = xstrndup(pr->env.v[i], (size_t)(eq - pr->env.v[i]));
-		if (env_nonempty(strvec_argv(env), k) == NULL)
+		if (env_get(strvec_argv(env), k) == NULL)
 			envset_set(env, k, eq + 1);
 		free(k);
 	}
@@ -488,50 +499,75 @@ print_code(enum shell sh, const struct envdiff *d, const char *self)
 	strvec_clear(&lines);
 }
 
+/*
+ * One comment line of the dry run.  Every value in it (the working
+ * directory, the profile's path, a module name, a fact) is the user's or
+ * the machine's: a newline there would end the comment and run the rest
+ * under eval, so control characters become '?' (tabs are harmless).
+ */
+static void PRINTF(1, 2)
+comment(const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	line = xvasprintf(fmt, ap);
+	va_end(ap);
+	for (unsigned char *c = (unsigned char *)line; *c; c++)
+		if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+			*c = '?';
+	printf("#%s%s\n", *line ? " " : "", line);
+	free(line);
+}
+
 static void
 print_dry_run(const struct setupenv_plan *p, const struct strvec *facts,
-    const struct profile *pr, const char *self, const char *script, enum shell sh)
+    const struct strvec *absent, const struct profile *pr, const char *self, const char *script,
+    enum shell sh)
 {
 	const struct setupenv_opts *o = p->o;
 	char *f;
 
-	printf("# ezpz setup-env --dry-run: nothing runs, nothing is created or changed\n");
-	printf("# machine: %s (%s)\n", o->machine, pr ? profile_file(o) : "no profile");
-	printf("# module system: %s, %s (%s)\n", modsys_name(o->modsys->kind),
+	comment("ezpz setup-env --dry-run: nothing runs, nothing is created or changed");
+	comment("machine: %s (%s)", o->machine, pr ? profile_file(o) : "no profile");
+	comment("module system: %s, %s (%s)", modsys_name(o->modsys->kind),
 	    o->modsys->init ? o->modsys->init : "no init file", o->modsys->why);
 	if (p->n == 0)
-		printf("# steps: none, so no shell runs\n");
+		comment("steps: none, so no shell runs");
 	else
-		printf("# steps, in one bash:\n");
+		comment("steps, in one bash:");
 	for (size_t i = 0; i < p->n; i++) {
 		char *d = step_describe(&p->v[i]);
-		printf("#   %zu. %s  [%s%s]%s%s\n", i + 1, d,
+		comment("  %zu. %s  [%s%s]%s%s", i + 1, d,
 		    p->v[i].kind == STEP_MODINIT ? "" : "from ", p->v[i].from,
 		    p->v[i].state == STEP_FAILED ? "  FAILS: " : "",
 		    p->v[i].state == STEP_FAILED ? p->v[i].note : "");
 		free(d);
 		if (p->v[i].kind == STEP_VENV && p->v[i].arg == NULL)
-			printf("#      (the active venv if VIRTUAL_ENV is set, else %s/venvs/%s/"
-			    "<basename of %s>-<basename of the Python root after the steps above>)\n",
+			comment("     (the active venv if VIRTUAL_ENV is set, else %s/venvs/%s/"
+			    "<basename of %s>-<basename of the Python root after the steps above>)",
 			    o->workdir, o->machine, o->workdir);
 	}
-	printf("# then the job's variables:\n");
+	comment("then the job's variables:");
 	for (size_t i = 0; i < facts->n; i++)
-		printf("#   %s\n", facts->v[i]);
+		comment("  %s", facts->v[i]);
+	for (size_t i = 0; i < absent->n; i++)
+		comment("  unset %s (this job has none)", absent->v[i]);
 	if (pr && pr->env.n) {
-		printf("# and the profile's defaults (a value already set wins):\n");
+		comment("and the profile's defaults (a value already set wins):");
 		for (size_t i = 0; i < pr->env.n; i++)
-			printf("#   %s\n", pr->env.v[i]);
+			comment("  %s", pr->env.v[i]);
 	}
 	f = launch_function(sh, self);
-	printf("# and the function: %s", f);
+	comment("and the function: %.*s", (int)strlen(f) - 1, f);   /* less its newline */
 	free(f);
-	printf("# then the check that a Python environment is active (else exit 1, change nothing)\n");
+	comment("then the check that a Python environment is active (else exit 1, change nothing)");
 	if (script) {
-		printf("# the bash script:\n");
+		comment("the bash script:");
 		for (const char *q = script; *q; ) {
 			size_t n = strcspn(q, "\n");
-			printf("#   %.*s\n", (int)n, q);
+			comment("  %.*s", (int)n, q);
 			q += n + (q[n] == '\n');
 		}
 	}
@@ -644,19 +680,24 @@ run_free(struct run *r)
 static int
 dry_run(struct run *r)
 {
-	struct strvec facts = STRVEC_INIT;
+	struct strvec facts = STRVEC_INIT, absent = STRVEC_INIT, unset = STRVEC_INIT;
 	char *script = r->p.n ? setupenv_script(&r->p, "NONCE") : NULL;
 	int failed = 0;
 
 	for (size_t i = 0; i < r->p.n; i++)
 		failed |= r->p.v[i].state == STEP_FAILED;
-	job_facts_env(&r->c.job, &facts);
+	job_facts_env(&r->c.job, &facts, &absent);
+	/* Only what is set would be unset. */
+	for (size_t i = 0; i < absent.n; i++)
+		if (env_get(environ, absent.v[i]))
+			strvec_push(&unset, absent.v[i]);
 	if (r->a.json) {
 		struct envdiff d = ENVDIFF_INIT;
 		struct setupenv_report rep = { !failed, 1, NULL, &d, &r->p, &r->ms, NULL, r->self,
 			script };
 		char *s;
 		strvec_pushv(&d.set, facts.v);
+		strvec_pushv(&d.unset, unset.v);
 		for (size_t i = 0; r->c.job.profile && i < r->c.job.profile->env.n; i++)
 			strvec_push(&d.set, r->c.job.profile->env.v[i]);
 		s = json_setup_env(&rep);
@@ -664,10 +705,12 @@ dry_run(struct run *r)
 		free(s);
 		envdiff_free(&d);
 	} else {
-		print_dry_run(&r->p, &facts, r->c.job.profile, r->self, script, r->sh);
+		print_dry_run(&r->p, &facts, &unset, r->c.job.profile, r->self, script, r->sh);
 	}
 	guard.done = 1;
 	strvec_clear(&facts);
+	strvec_clear(&absent);
+	strvec_clear(&unset);
 	free(script);
 	if (failed)
 		error("setup-env: the steps would fail: no module system found (see above)");
@@ -775,9 +818,12 @@ const struct ezpz_cmd cmd_setup_env = {
 	    "--system-site-packages ('uv venv' when uv is on PATH, else python3 -m venv).\n"
 	    "Each step is checked (a module that loads nothing fails).  Then the job's\n"
 	    "variables (NHOSTS, NGPU_PER_HOST, NGPUS, HOSTFILE, EZPZ_*), the profile's\n"
-	    "env defaults and a 'launch' function are added, and the difference to this\n"
-	    "shell's environment is printed for eval (module state included, so\n"
-	    "'module list' shows the modules).  A second eval changes nothing.\n"
+	    "env defaults and a 'launch' function are added (HOSTFILE and EZPZ_LAUNCHER\n"
+	    "are unset when the job has none), and the difference to this shell's\n"
+	    "environment is printed for eval.  The module state (LOADEDMODULES,\n"
+	    "MODULEPATH, ...) is carried, but not the 'module' function: 'module list'\n"
+	    "works where 'module' is defined (a login shell, or after sourcing the module\n"
+	    "system's init).  A second eval changes nothing.\n"
 	    "\n"
 	    "It fails (exit 1) when a step fails or no Python environment is active\n"
 	    "afterwards (CONDA_PREFIX, PYTHON_ROOT, PYTHONUSERBASE and VIRTUAL_ENV unset,\n"

@@ -47,8 +47,8 @@ static const struct opt submit_opts_table[] = {
 	{ O_SCHEDULER, "--scheduler", "NAME", "pbs|slurm",
 	  "pbs or slurm (else the job's, the profile's, or qsub/sbatch on PATH)" },
 	{ O_ENV, "--env", "LINE", NULL,
-	  "shell line that sets up the job's environment, or a file to source "
-	  "(default: ezpz setup-env)" },
+	  "shell line that sets up the job's environment; an existing file: "
+	  "'source /abs/FILE' (default: ezpz setup-env)" },
 	{ O_NO_LAUNCH, "--no-launch", NULL, NULL, "run the command itself, not through 'ezpz launch'" },
 	{ O_DRY_RUN, "--dry-run", NULL, NULL, "print the script (or the submit command), submit nothing" },
 	{ O_OUTPUT, "-o|--output", "FILE", "@file", "write the script to FILE, submit nothing" },

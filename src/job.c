@@ -386,7 +386,7 @@ fail:
 }
 
 void
-job_facts_env(const struct job *job, struct strvec *env)
+job_facts_env(const struct job *job, struct strvec *env, struct strvec *absent)
 {
 	char **names = xcalloc(job->hosts.n ? job->hosts.n : 1, sizeof *names), *hosts;
 	for (size_t i = 0; i < job->hosts.n; i++)
@@ -397,6 +397,8 @@ job_facts_env(const struct job *job, struct strvec *env)
 	strvec_pushf(env, "NGPUS=%d", job->ngpu_per_host * (int)job->hosts.n);
 	if (job->hostfile)
 		strvec_pushf(env, "HOSTFILE=%s", job->hostfile);
+	else if (absent)
+		strvec_push(absent, "HOSTFILE");
 	strvec_pushf(env, "EZPZ_JOBID=%s", job->jobid ? job->jobid : "");
 	strvec_pushf(env, "EZPZ_SCHEDULER=%s", sched_name(job->sched));
 	strvec_pushf(env, "EZPZ_MACHINE=%s", job->machine);
@@ -404,6 +406,8 @@ job_facts_env(const struct job *job, struct strvec *env)
 	strvec_pushf(env, "EZPZ_GPU_VENDOR=%s", vendor_name(job->gpu_vendor));
 	if (job->launcher != LAUNCHER_NONE)
 		strvec_pushf(env, "EZPZ_LAUNCHER=%s", launcher_name(job->launcher));
+	else if (absent)
+		strvec_push(absent, "EZPZ_LAUNCHER");
 	free(hosts);
 	free(names);
 }

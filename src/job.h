@@ -73,9 +73,12 @@ void job_free(struct job *job);
  * The job's facts as the variables `ezpz info --shell` and `ezpz setup-env`
  * export ("KEY=VALUE"): NHOSTS, NGPU_PER_HOST, NGPUS, HOSTFILE (when there
  * is one), EZPZ_JOBID, EZPZ_SCHEDULER, EZPZ_MACHINE, EZPZ_HOSTS (a compressed
- * hostlist), EZPZ_GPU_VENDOR, EZPZ_LAUNCHER (when there is one).
+ * hostlist), EZPZ_GPU_VENDOR, EZPZ_LAUNCHER (when there is one).  absent
+ * (may be NULL) gets the names of those this job does not have (HOSTFILE,
+ * EZPZ_LAUNCHER), which the exporters unset: left over from another job,
+ * they would describe that job under this one's EZPZ_JOBID.
  */
-void job_facts_env(const struct job *job, struct strvec *env);
+void job_facts_env(const struct job *job, struct strvec *env, struct strvec *absent);
 
 /* Is this host one of the job's hosts (short names compared)? */
 int job_has_host(const struct job *job, const char *hostname);

@@ -2,6 +2,12 @@
 /*
  * json.c: the only file that includes cJSON.h.  The keys written here are a
  * contract (documented in ezpz(1)); other tools and tests parse them.
+ *
+ * Every string goes out through jstr(): environment values, a step's
+ * output, paths and host names are bytes, not text, and cJSON writes them
+ * as they are; one invalid UTF-8 byte makes the whole document unreadable
+ * to a strict parser (Python's json.load).  Each invalid sequence becomes
+ * U+FFFD, as a UTF-8 decoder that replaces errors does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +21,98 @@
 #include "setupenv.h"
 #include "util.h"
 
+/*
+ * The length of the well-formed UTF-8 sequence at s (RFC 3629: no
+ * overlongs, surrogates or code points past U+10FFFF), or 0 with *bad the
+ * number of bytes of its longest valid start, at least 1: those become
+ * one U+FFFD, and decoding goes on at the byte that broke it.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t *bad)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else {
+		*bad = 1;
+		return 0;
+	}
+	if (s[0] == 0xe0)
+		lo = 0xa0;           /* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;           /* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;           /* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;           /* past U+10FFFF */
+	for (size_t i = 1; i < n; i++, lo = 0x80, hi = 0xbf)
+		if (s[i] < lo || s[i] > hi) {   /* the NUL at the end stops it too */
+			*bad = i;
+			return 0;
+		}
+	return n;
+}
+
+/* Writes the cleaned s to out when not NULL; returns its length. */
+static size_t
+utf8_clean_into(const unsigned char *s, char *out)
+{
+	size_t o = 0;
+
+	while (*s) {
+		size_t bad = 0, n = utf8_seq(s, &bad);
+		if (out)
+			memcpy(out + o, n ? (const char *)s : "\xef\xbf\xbd", n ? n : 3);
+		o += n ? n : 3;
+		s += n ? n : bad;
+	}
+	return o;
+}
+
+char *
+json_utf8_clean(const char *s)
+{
+	size_t n = utf8_clean_into((const unsigned char *)s, NULL);
+	char *out = xmalloc(n + 1);
+
+	utf8_clean_into((const unsigned char *)s, out);
+	out[n] = '\0';
+	return out;
+}
+
+/* NULL for NULL, as cJSON_CreateString: then nothing is added. */
+static cJSON *
+jstr(const char *s)
+{
+	char *t;
+	cJSON *j;
+
+	if (s == NULL)
+		return NULL;
+	t = json_utf8_clean(s);
+	j = cJSON_CreateString(t);
+	free(t);
+	return j;
+}
+
+static void
+add_str(cJSON *o, const char *key, const char *s)
+{
+	cJSON_AddItemToObject(o, key, jstr(s));   /* no-op for a NULL item */
+}
+
 static cJSON *
 str_or_null(const char *s)
 {
-	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+	return s ? jstr(s) : cJSON_CreateNull();
 }
 
 static cJSON *
@@ -26,7 +120,7 @@ strings(char *const *v, size_t n)
 {
 	cJSON *a = cJSON_CreateArray();
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+		cJSON_AddItemToArray(a, jstr(v[i]));
 	return a;
 }
 
@@ -64,20 +158,20 @@ add_job(cJSON *o, const struct job *job)
 	const char *launcher = job->launcher == LAUNCHER_NONE ? NULL : launcher_name(job->launcher);
 
 	for (size_t i = 0; i < job->hosts.n; i++) {
-		cJSON_AddItemToArray(hosts, cJSON_CreateString(job->hosts.v[i].name));
+		cJSON_AddItemToArray(hosts, jstr(job->hosts.v[i].name));
 		cJSON_AddItemToArray(slots, cJSON_CreateNumber(job->hosts.v[i].slots));
 	}
-	cJSON_AddStringToObject(o, "scheduler", sched_name(job->sched));
+	add_str(o, "scheduler", sched_name(job->sched));
 	cJSON_AddItemToObject(o, "jobid", str_or_null(job->jobid));
-	cJSON_AddStringToObject(o, "machine", job->machine);
+	add_str(o, "machine", job->machine);
 	cJSON_AddItemToObject(o, "profile", str_or_null(job->profile ? job->profile->file : NULL));
-	cJSON_AddStringToObject(o, "hostname", job->hostname);
+	add_str(o, "hostname", job->hostname);
 	cJSON_AddItemToObject(o, "hosts", hosts);
 	cJSON_AddItemToObject(o, "slots", slots);
 	cJSON_AddNumberToObject(o, "nhosts", (double)job->hosts.n);
 	cJSON_AddNumberToObject(o, "ngpu_per_host", job->ngpu_per_host);
 	cJSON_AddNumberToObject(o, "ngpus", (double)job->ngpu_per_host * (double)job->hosts.n);
-	cJSON_AddStringToObject(o, "gpu_vendor", vendor_name(job->gpu_vendor));
+	add_str(o, "gpu_vendor", vendor_name(job->gpu_vendor));
 	cJSON_AddNumberToObject(o, "gpu_tiles", job->gpu_tiles);
 	cJSON_AddItemToObject(o, "hostfile", str_or_null(job->hostfile));
 	cJSON_AddItemToObject(o, "launcher", str_or_null(launcher));
@@ -89,7 +183,7 @@ static cJSON *
 topo_json(const struct topo *t)
 {
 	cJSON *o = cJSON_CreateObject(), *gpus = cJSON_CreateArray();
-	cJSON_AddStringToObject(o, "source", t->source);
+	add_str(o, "source", t->source);
 	cJSON_AddNumberToObject(o, "packages", t->npackages);
 	cJSON_AddNumberToObject(o, "cores", (double)t->ncores);
 	cJSON_AddNumberToObject(o, "pus", t->npus);
@@ -102,8 +196,8 @@ topo_json(const struct topo *t)
 		for (size_t c = 0; c < g->ncores; c++)
 			pus[c] = t->cores[g->cores[c]].pus[0];
 		list = bind_format_ranges(pus, g->ncores);
-		cJSON_AddStringToObject(x, "name", g->name);
-		cJSON_AddStringToObject(x, "vendor", vendor_name(g->vendor));
+		add_str(x, "name", g->name);
+		add_str(x, "vendor", vendor_name(g->vendor));
 		cJSON_AddItemToObject(x, "model", str_or_null(g->model));
 		cJSON_AddItemToObject(x, "pci", str_or_null(g->pci));
 		/* the cores nearest the GPU, named by their first PU */
@@ -132,8 +226,9 @@ env_object(const struct strvec *env)
 	cJSON *o = cJSON_CreateObject();
 	for (size_t i = 0; i < env->n; i++) {
 		const char *eq = strchr(env->v[i], '=');
-		char *k = xstrndup(env->v[i], (size_t)(eq - env->v[i]));
-		cJSON_AddStringToObject(o, k, eq + 1);
+		char *k = xstrndup(env->v[i], (size_t)(eq - env->v[i])), *ck = json_utf8_clean(k);
+		add_str(o, ck, eq + 1);      /* cJSON copies the key */
+		free(ck);
 		free(k);
 	}
 	return o;
@@ -153,7 +248,7 @@ json_plan(const struct plan *p, const struct job *job)
 	cJSON_AddItemToObject(o, "cpu_bind", str_or_null(p->cpu_bind));
 	add_job(o, job);
 	/* the plan's launcher wins over the job's guess (e.g. --launcher) */
-	cJSON_ReplaceItemInObject(o, "launcher", cJSON_CreateString(launcher_name(p->launcher)));
+	cJSON_ReplaceItemInObject(o, "launcher", jstr(launcher_name(p->launcher)));
 	return finish(o);
 }
 
@@ -164,9 +259,9 @@ json_doctor(const struct doc_report *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct doc_check *c = &r->v[i];
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", c->name);
-		cJSON_AddStringToObject(o, "status", doc_status_name(c->status));
-		cJSON_AddStringToObject(o, "message", c->message);
+		add_str(o, "name", c->name);
+		add_str(o, "status", doc_status_name(c->status));
+		add_str(o, "message", c->message);
 		cJSON_AddItemToObject(o, "remedy", str_or_null(c->remedy));
 		cJSON_AddItemToArray(a, o);
 	}
@@ -180,10 +275,10 @@ setupenv_steps(const struct setupenv_plan *p)
 	for (size_t i = 0; p && i < p->n; i++) {
 		const struct step *s = &p->v[i];
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "step", step_kind_name(s->kind));
+		add_str(o, "step", step_kind_name(s->kind));
 		cJSON_AddItemToObject(o, "arg", str_or_null(s->arg));
-		cJSON_AddStringToObject(o, "from", s->from);
-		cJSON_AddStringToObject(o, "status", step_state_name(s->state));
+		add_str(o, "from", s->from);
+		add_str(o, "status", step_state_name(s->state));
 		if (s->state == STEP_FAILED)
 			cJSON_AddNumberToObject(o, "exit", s->rc);
 		else
@@ -226,13 +321,13 @@ json_setup_env(const struct setupenv_report *r)
 	cJSON_AddItemToObject(o, "set", env_object(set));
 	cJSON_AddItemToObject(o, "unset", strings(unset->v, unset->n));
 	cJSON_AddItemToObject(o, "steps", setupenv_steps(r->plan));
-	cJSON_AddStringToObject(ms, "kind", modsys_name(r->modsys ? r->modsys->kind : MODSYS_NONE));
+	add_str(ms, "kind", modsys_name(r->modsys ? r->modsys->kind : MODSYS_NONE));
 	cJSON_AddItemToObject(ms, "init", str_or_null(r->modsys ? r->modsys->init : NULL));
 	cJSON_AddItemToObject(ms, "why", str_or_null(r->modsys ? r->modsys->why : NULL));
 	cJSON_AddItemToObject(o, "module_system", ms);
 	cJSON_AddItemToObject(o, "python", setupenv_python(r->python));
 	cJSON_AddItemToObject(o, "launch", str_or_null(r->launch));
 	if (r->script)
-		cJSON_AddStringToObject(o, "script", r->script);
+		add_str(o, "script", r->script);
 	return finish(o);
 }

@@ -2,7 +2,7 @@
 /*
  * json.h: JSON views of ezpz's structs, siblings of the text views.  Only
  * json.c sees cJSON.  Each function returns a malloc'd, newline-terminated
- * document.
+ * document, valid UTF-8 whatever bytes the values held.
  */
 #ifndef EZPZ_JSON_H
 #define EZPZ_JSON_H
@@ -28,5 +28,9 @@ char *json_doctor(const struct doc_report *r);
  * "output"}], "module_system", "python", "launch"} (+ "script" in a dry run).
  */
 char *json_setup_env(const struct setupenv_report *r);
+
+/* s with each invalid UTF-8 sequence replaced by U+FFFD (what every string
+ * in these documents goes through); malloc'd. */
+char *json_utf8_clean(const char *s);
 
 #endif

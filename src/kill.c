@@ -4,11 +4,15 @@
  *
  * Never matched: ezpz kill and its ancestors (a rank that runs `ezpz kill`
  * must not kill the launcher it runs under), processes without a command
- * line (kernel threads), and the helpers of --all-nodes (KILL_HELPER_VAR in
+ * line (kernel threads), the helpers of --all-nodes (KILL_HELPER_VAR in
  * their environment: the srun that runs the remote kills has the pattern
- * in its own command line).  With a job id, only that job's processes:
- * on a shared node, another job's ranks carry the marker too.
+ * in its own command line), and other users' processes (a pattern such as
+ * "python" would reach them, and root's ezpz kill would signal them).
+ * With a job id, only that job's processes: on a shared node, another
+ * job's ranks carry the marker too.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,18 +73,24 @@ kproc_env(const struct kproc *p, const char *key)
 	return NULL;
 }
 
+/* One job id, "123" or PBS's "123.pbs01": the part before the first '.'. */
+static int
+same_job(const char *a, const char *b)
+{
+	size_t n = strcspn(a, ".");
+	return n == strcspn(b, ".") && strncmp(a, b, n) == 0;
+}
+
 int
 kproc_in_job(const struct kproc *p, const char *jobid)
 {
-	static const char *const vars[] = { "SLURM_JOB_ID", "SLURM_JOBID", "FLUX_JOB_ID",
-		"LSB_JOBID" };
-	const char *v = kproc_env(p, "PBS_JOBID");
-	int any = v != NULL;
+	static const char *const vars[] = { "PBS_JOBID", "SLURM_JOB_ID", "SLURM_JOBID",
+		"FLUX_JOB_ID", "LSB_JOBID" };
+	const char *v;
+	int any = 0;
 
-	if (v && strlen(jobid) == strcspn(v, ".") && strncmp(v, jobid, strlen(jobid)) == 0)
-		return 1;
 	for (size_t i = 0; i < NITEMS(vars); i++) {
-		if ((v = kproc_env(p, vars[i])) != NULL && streq(v, jobid))
+		if ((v = kproc_env(p, vars[i])) != NULL && same_job(v, jobid))
 			return 1;
 		any |= v != NULL;
 	}
@@ -89,21 +99,73 @@ kproc_in_job(const struct kproc *p, const char *jobid)
 	return !any;
 }
 
-int
-kill_matches(const struct kproc *p, const struct kill_match *m)
+/* Everything but the marker or pattern: a live process of this user with
+ * a command line, not ours, not a helper, of the job. */
+static int
+eligible(const struct kproc *p, const struct kill_match *m)
 {
 	if (p->cmdline == NULL || *p->cmdline == '\0' || p->state == 'Z')
+		return 0;
+	if (p->uid < 0 || p->uid != m->uid)
 		return 0;
 	for (size_t i = 0; i < m->nskip; i++)
 		if (m->skip[i] == p->pid)
 			return 0;
 	if (kproc_env(p, KILL_HELPER_VAR))
 		return 0;
-	if (m->jobid && !kproc_in_job(p, m->jobid))
+	return m->jobid == NULL || kproc_in_job(p, m->jobid);
+}
+
+int
+kill_matches(const struct kproc *p, const struct kill_match *m)
+{
+	if (!eligible(p, m))
 		return 0;
 	if (m->pattern)
 		return strstr(p->cmdline, m->pattern) != NULL;
 	return kproc_env(p, KILL_MARKER_VAR) != NULL;
+}
+
+int
+kill_parent_matches(const struct kproc *p, int is_launch, const struct kill_match *m)
+{
+	return is_launch && eligible(p, m);
+}
+
+int
+kill_is_launch(const char *argv, size_t len, int same_exe)
+{
+	size_t n0 = strnlen(argv, len);
+	const char *base, *arg1 = argv + n0 + 1;
+	size_t n1;
+
+	if (n0 + 1 >= len)
+		return 0;                /* no argv[1] */
+	n1 = strnlen(arg1, len - n0 - 1);
+	if (!(n1 == 6 && strncmp(arg1, "launch", 6) == 0) &&
+	    !(n1 == 4 && strncmp(arg1, "test", 4) == 0))
+		return 0;
+	base = memrchr(argv, '/', n0);
+	base = base ? base + 1 : argv;
+	return same_exe || (argv + n0 - base == 4 && strncmp(base, "ezpz", 4) == 0);
+}
+
+long
+kill_status_uid(const char *status)
+{
+	const char *p = startswith(status, "Uid:") ? status : strstr(status, "\nUid:");
+	char *end;
+	long uid;
+
+	if (p == NULL)
+		return -1;
+	for (p += *p == '\n' ? 5 : 4; *p == ' ' || *p == '\t'; p++)
+		;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	errno = 0;
+	uid = strtol(p, &end, 10);
+	return errno ? -1 : uid;
 }
 
 char *

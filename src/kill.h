@@ -2,9 +2,10 @@
 /*
  * kill.h: `ezpz kill` as data: which processes match (the marker
  * EZPZ_RUN_COMMAND that `ezpz launch` puts in every rank's environment, or
- * a substring of the command line), the signals it may send, how a
- * process is shown, and the launch line that runs it on every host of a
- * job.  Pure: cmd_kill.c reads /proc and sends the signals.
+ * a substring of the command line; only the user's own), which parent
+ * (`ezpz launch`, `ezpz test`) is signalled with them, the signals it may
+ * send, how a process is shown, and the launch line that runs it on every
+ * host of a job.  Pure: cmd_kill.c reads /proc and sends the signals.
  */
 #ifndef EZPZ_KILL_H
 #define EZPZ_KILL_H
@@ -28,6 +29,7 @@ struct kproc {
 	char *cmdline;               /* argv joined with spaces; NULL: none (kernel thread) */
 	char *env;                   /* /proc/PID/environ, NUL-separated; NULL: unreadable */
 	size_t envlen;
+	long uid;                    /* real uid (/proc/PID/status); -1: unknown */
 };
 
 struct kill_match {
@@ -35,6 +37,7 @@ struct kill_match {
 	const char *jobid;           /* only processes of this job; NULL: any */
 	const long *skip;            /* never matched: ezpz kill itself and its ancestors */
 	size_t nskip;
+	long uid;                    /* only this user's processes (getuid(), root too) */
 };
 
 /* TERM, KILL, INT, HUP, QUIT, USR1, USR2 (any case, "SIG" prefix allowed);
@@ -49,9 +52,25 @@ int kill_signal_ends(int sig);
 const char *kproc_env(const struct kproc *p, const char *key);
 /* Is p one to signal? */
 int kill_matches(const struct kproc *p, const struct kill_match *m);
-/* 1 if p is not known to belong to another job than jobid: its PBS_JOBID
- * (before the '.'), SLURM_JOB_ID, SLURM_JOBID, FLUX_JOB_ID or LSB_JOBID is
- * jobid, or it has none of them (ranks started over ssh). */
+/*
+ * Is p, the parent of a match, to be signalled too (and first)?  When it
+ * is an `ezpz launch` or `ezpz test` (see kill_is_launch) that passes the
+ * same checks as a match but for marker and pattern: only `launch`'s
+ * child has the marker, and a `launch --retries` that saw its launcher die
+ * would start it again; signalled, it forwards the signal and stops.
+ */
+int kill_parent_matches(const struct kproc *p, int is_launch, const struct kill_match *m);
+/* argv (/proc/PID/cmdline: NUL-separated, len bytes) is an `ezpz launch`
+ * or `ezpz test`: argv[1] is launch or test, and argv[0]'s basename is
+ * ezpz or the program is this very ezpz (same_exe: /proc/PID/exe is
+ * /proc/self/exe). */
+int kill_is_launch(const char *argv, size_t len, int same_exe);
+/* The real uid on the "Uid:" line of /proc/PID/status, or -1. */
+long kill_status_uid(const char *status);
+/* 1 if p is not known to belong to another job than jobid: its PBS_JOBID,
+ * SLURM_JOB_ID, SLURM_JOBID, FLUX_JOB_ID or LSB_JOBID is jobid (each
+ * compared up to its first '.', so 123 and 123.pbs01 are one PBS job), or
+ * it has none of them (ranks started over ssh). */
 int kproc_in_job(const struct kproc *p, const char *jobid);
 
 /* A command line for one output line: control characters as '?', cut to

@@ -307,6 +307,8 @@ sbuf_add(struct sbuf *b, const char *s, size_t n)
 /*
  * One template line (without its newline) into b; returns 1 if written,
  * 0 if left out (an empty value), -1 with *err for a bad placeholder.
+ * A line that runs the command is never left out: an empty value beside
+ * {{run}} (an #SBATCH option on the same line, say) becomes nothing.
  */
 static int
 render_line(const char *line, size_t len, const struct values *v, struct sbuf *b,
@@ -314,7 +316,7 @@ render_line(const char *line, size_t len, const struct values *v, struct sbuf *b
 {
 	struct sbuf out = { 0 };
 	const char *p = line, *end = line + len;
-	int keep = 1;
+	int keep = 1, runs_here = 0;
 
 	while (p < end) {
 		const char *open = memmem(p, (size_t)(end - p), "{{", 2), *close, *val;
@@ -334,11 +336,13 @@ render_line(const char *line, size_t len, const struct values *v, struct sbuf *b
 			return -1;
 		}
 		if (strncmp(open + 2, "run}}", 5) == 0 || strncmp(open + 2, "command}}", 9) == 0)
-			*runs = 1;
+			runs_here = 1;
 		keep &= *val != '\0';
 		sbuf_add(&out, val, strlen(val));
 		p = close + 2;
 	}
+	*runs |= runs_here;
+	keep |= runs_here;
 	if (keep) {
 		sbuf_add(b, out.s ? out.s : "", out.len);
 		sbuf_add(b, "\n", 1);

@@ -22,7 +22,9 @@
  *                    --no-launch
  *
  * A line with a placeholder whose value is empty is left out (so
- * "#SBATCH --account={{account}}" disappears without an account).  An
+ * "#SBATCH --account={{account}}" disappears without an account), except
+ * a line holding {{run}} or {{command}}: there the empty value becomes
+ * nothing, and the line stays (else the job would run nothing).  An
  * unknown placeholder is an error, and so is a template without {{run}}
  * or {{command}}.  Values that go into directives (time, queue, account,
  * filesystems, job name) may not hold blanks or control characters: a

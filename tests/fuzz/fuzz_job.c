@@ -303,7 +303,7 @@ check_facts(const struct job *job)
 	char *err = NULL;
 	int plain = 1;
 
-	job_facts_env(job, &env);
+	job_facts_env(job, &env, NULL);
 	for (size_t i = 0; i < env.n; i++) {
 		const char *eq = strchr(env.v[i], '=');
 		char *k;

@@ -1,9 +1,11 @@
 #!/bin/bash
 # t-kill: 'ezpz kill' against real processes.  On this host: a real
 # 'ezpz launch -n 2 -- sleep 300' (real mpirun) is stopped completely (ranks,
-# mpirun, ezpz launch), with --dry-run first; patterns; ezpz kill never
-# kills its own ancestors; SIGKILL after --grace for a process that ignores
-# SIGTERM; USR1 is delivered, not escalated; usage errors.  Then, in a real
+# mpirun, ezpz launch), with --dry-run first; 'ezpz launch --retries' is
+# signalled first and does not start its launcher again; patterns; other
+# users' processes are never touched; --job with a full PBS id; ezpz kill
+# never kills its own ancestors; SIGKILL after --grace for a process that
+# ignores SIGTERM; USR1 is delivered, not escalated; usage errors.  Then, in a real
 # Slurm job on the local cluster: a launch sleeping on all 4 nodes, stopped
 # by 'ezpz kill --all-nodes' through srun, and nothing of it left anywhere.
 #
@@ -51,23 +53,43 @@ wait_for 1 '^mpirun ' || t_bail "no mpirun"
 
 t_run "$EZPZ" kill --dry-run
 t_eq "dry run: exit 0" 0 "$RC"
-t_eq "dry run: mpirun and both ranks, by pid" "3" "$(grep -c "^$HOST: would send SIGTERM to [0-9]*: " <<<"$OUT")"
+t_eq "dry run: ezpz launch, mpirun and both ranks, by pid" "4" "$(grep -c "^$HOST: would send SIGTERM to [0-9]*: " <<<"$OUT")"
 t_match "dry run: the launcher line" "^$HOST: would send SIGTERM to [0-9]+: mpirun -np 2 .*ezpz rankenv -- sleep 300$" "$OUT"
-t_nomatch "dry run: never ezpz launch itself (it has no marker)" "ezpz launch" "$OUT"
-t_eq "dry run: nothing was signalled" "2 1" "$(count '^sleep 300$') $(count '^mpirun ')"
+t_match "dry run: the ezpz launch above it (no marker: as mpirun's parent)" \
+	"^$HOST: would send SIGTERM to [0-9]+: $EZPZ launch -n 2 -- sleep 300$" "$OUT"
+t_eq "dry run: nothing was signalled" "2 1 1" "$(count '^sleep 300$') $(count '^mpirun ') $(count "^$EZPZ launch -n 2 ")"
 
 t0=$(date +%s%N)
 t_run "$EZPZ" kill
 t1=$(date +%s%N)
 t_eq "kill: exit 0" 0 "$RC"
-t_eq "kill: a line per process" "3" "$(grep -c "^$HOST: killed [0-9]* (SIGTERM): " <<<"$OUT")"
+t_eq "kill: a line per process" "4" "$(grep -c "^$HOST: killed [0-9]* (SIGTERM): " <<<"$OUT")"
 t_eq "kill: quiet on stderr" "" "$ERR"
 t_eq "kill: no rank and no mpirun left" "0 0" "$(count '^sleep 300$') $(count '^mpirun ')"
 wait "$launch"
 rc=$?
-t_eq "kill: ezpz launch ended too (with the launcher's failure)" "yes" "$([ "$rc" != 0 ] && [ "$rc" != 124 ] && echo yes || echo "no: $rc")"
+t_eq "kill: ezpz launch ended too, interrupted by SIGTERM" 143 "$rc"
 t_eq "kill: no ezpz left" "0" "$(count 'ezpz launch')"
-echo "# kill latency: $(((t1 - t0) / 1000000)) ms for mpirun and 2 ranks"
+echo "# kill latency: $(((t1 - t0) / 1000000)) ms for ezpz launch, mpirun and 2 ranks"
+
+# ---- launch --retries: killed, it does not start the launcher again -------------------
+t_timeout 120 "$EZPZ" launch --retries 2 -n 1 -- sleep 60 >"$T_TMP/retry.out" 2>&1 &
+launch=$!
+wait_for 1 '^sleep 60$' || t_bail "the --retries launch did not start: $(cat "$T_TMP/retry.out")"
+wait_for 1 '^mpirun ' || t_bail "no mpirun"
+t_run "$EZPZ" kill --grace 1
+t_eq "--retries: exit 0" 0 "$RC"
+t_match "--retries: the ezpz launch is killed" "^$HOST: killed [0-9]+ \(SIGTERM[^)]*\): $EZPZ launch --retries 2 " "$OUT"
+seen=
+for ((i = 0; i < 100; i++)); do
+	[ "$(count '^sleep 60$') $(count '^mpirun ')" = "0 0" ] || seen="$seen $i"
+	sleep 0.1
+done
+t_eq "--retries: no mpirun or rank comes back in 10 s" "" "$seen"
+wait "$launch"
+rc=$?
+t_eq "--retries: ezpz launch exits 128+SIGTERM" 143 "$rc"
+t_nomatch "--retries: no retry" "retrying" "$(cat "$T_TMP/retry.out")"
 
 t_run "$EZPZ" kill
 t_eq "nothing left: exit 0" 0 "$RC"
@@ -89,6 +111,42 @@ t_run "$EZPZ" kill 'sleep 3019'
 t_eq "pattern without a match" "0:$HOST: nothing to kill: no process has 'sleep 3019' in its command line" "$RC:$OUT"
 kill "$p3"
 wait "$p1" "$p2" "$p3" 2>/dev/null
+
+# ---- only this user's processes ----------------------------------------------------------------
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	as_nobody() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"; }
+	as_nobody sleep 304 &
+	n1=$!
+	as_nobody env EZPZ_RUN_COMMAND=x sleep 305 &
+	n2=$!
+	if ! wait_for 1 '^sleep 304$' || ! wait_for 1 '^sleep 305$'; then
+		t_bail "cannot run processes as nobody"
+	fi
+	t_run "$EZPZ" kill 'sleep 30'
+	t_eq "another user's: a pattern does not reach it" \
+		"0:$HOST: nothing to kill: no process has 'sleep 30' in its command line" "$RC:$OUT"
+	t_run "$EZPZ" kill
+	t_eq "another user's: nor the marker (root's ezpz kill either)" \
+		"0:$HOST: nothing to kill: no process has EZPZ_RUN_COMMAND in its environment (ezpz launch sets it)" "$RC:$OUT"
+	t_eq "another user's: both still run" "1 1" "$(count '^sleep 304$') $(count '^sleep 305$')"
+	kill "$n1" "$n2"
+	wait "$n1" "$n2" 2>/dev/null
+else
+	t_fail "no user 'nobody' or no setpriv: other users' processes not tested"
+fi
+
+# ---- --job with a full PBS id -------------------------------------------------------------------
+env -u SLURM_JOB_ID PBS_JOBID=5551.pbs01 EZPZ_RUN_COMMAND=x sleep 306 &
+p1=$!
+env -u SLURM_JOB_ID PBS_JOBID=5552.pbs01 EZPZ_RUN_COMMAND=x sleep 307 &
+p2=$!
+wait_for 1 '^sleep 306$' && wait_for 1 '^sleep 307$'
+t_run "$EZPZ" kill --job 5551.pbs01
+t_eq "--job 5551.pbs01: that job's process, not another's" \
+	"0:$HOST: killed $p1 (SIGTERM): sleep 306" "$RC:$OUT"
+t_run "$EZPZ" kill --job 5552.other-server
+t_eq "--job: compared before the first '.'" "0:$HOST: killed $p2 (SIGTERM): sleep 307" "$RC:$OUT"
+wait "$p1" "$p2" 2>/dev/null
 
 # ---- never its own ancestors ------------------------------------------------------------------
 t_run env EZPZ_RUN_COMMAND=x "$BASH" -c '"$0" kill --dry-run; echo "parent still here"' "$EZPZ"

@@ -28,6 +28,16 @@ for sh in bash zsh sh fish; do
 	se_shell_ok "$sh" "$LMOD_INIT" 'Currently Loaded Modules: 1\) hello/1.0 2\) tclmod/2.0' \
 		'^> _ModuleTable001_='
 done
+# What ezpz-setup-env(1) promises about `module list`: the state travels,
+# the `module` function does not (no shell function crosses exec).
+t_run clean bash 'eval "$("$EZPZ" setup-env --shell bash -q)" || echo "eval failed"
+type module >/dev/null 2>&1 && echo "module: defined" || echo "module: not defined"
+echo "LOADEDMODULES=$LOADEDMODULES"
+. "$1"; module list 2>&1 | tr -s " \n" "  "; echo' "$LMOD_INIT/bash"
+t_eq "module list: the state is carried, the function is not" \
+	$'module: not defined\nLOADEDMODULES=hello/1.0:tclmod/2.0' "$(head -n 2 <<<"$OUT")"
+t_match "module list: works once the init file defines module" \
+	'Currently Loaded Modules: 1\) hello/1.0 2\) tclmod/2.0' "$(tail -n 1 <<<"$OUT")"
 t_run test -f "$SE_VENV/pyvenv.cfg"
 t_eq "the venv was made once, under venvs/<machine>/<wd>-<python root>" 0 "$RC"
 t_run grep -c '^include-system-site-packages = true' "$SE_VENV/pyvenv.cfg"

@@ -3,7 +3,9 @@
 # Polaris PBS job, a Perlmutter and a Frontier Slurm job) with real hwloc
 # topologies, compared with tests/fixtures/expect/info-*.json.  Launchers are
 # the recording stubs in tests/fixtures/bin.  EZPZ_UPDATE_GOLDEN=1 rewrites
-# the expected files (review the diff before committing).
+# the expected files (review the diff before committing).  Also: --shell
+# unsets the facts a job lacks (another job's HOSTFILE), and --json is
+# valid UTF-8 whatever bytes a host name or path holds.
 . "$EZPZ_TOP/tests/lib.sh"
 
 # run_env FILE ARGS...: ezpz under env -i with the fixture's variables
@@ -44,6 +46,33 @@ eval "$OUT"
 t_eq "shell: evaluates in bash" "24 2 pbs aurora 8518207" "$NGPUS $NHOSTS $EZPZ_SCHEDULER $EZPZ_MACHINE $EZPZ_JOBID"
 run_env perlmutter-slurm info --shell fish
 t_match "shell: fish syntax" "^set -gx EZPZ_HOSTS 'nid\\[001004-001005,001120-001121\\]';" "$OUT"
+# Facts this job lacks are unset: another job's HOSTFILE (and launcher)
+# must not outlive it under this job's EZPZ_JOBID.
+run_env perlmutter-slurm info --shell bash
+t_match "shell: no hostfile in this job: HOSTFILE unset" "^unset -v HOSTFILE;$" "$OUT"
+t_nomatch "shell: a launcher it has is not unset" "unset .*EZPZ_LAUNCHER" "$OUT"
+printf 'old1\nold2\n' >"$T_TMP/old.nodefile"
+# shellcheck disable=SC2016 # for the inner bash
+t_run env -i PATH="$FIX/bin:/usr/bin:/bin" HOME="$T_TMP" LC_ALL=C.UTF-8 EZPZ_HOSTNAME=nid001004 SLURM_JOB_ID=222 \
+	SLURM_JOB_NODELIST='nid[001004-001005]' EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" \
+	EZPZ_JOBID=111 HOSTFILE="$T_TMP/old.nodefile" bash --norc --noprofile -c \
+	'eval "$("$0" info --shell bash 2>/dev/null)"; echo "HOSTFILE=${HOSTFILE-unset} $EZPZ_JOBID"
+	"$0" info | grep "^hosts "' "$EZPZ"
+t_eq "shell: job 111's HOSTFILE is unset in job 222" \
+	"HOSTFILE=unset 222
+hosts        2: nid[001004-001005] (env:SLURM_JOB_NODELIST)" "$OUT"
+t_run env -i PATH=/nonexistent HOME="$T_TMP" EZPZ_HOSTNAME=h EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" \
+	"$EZPZ" info --shell fish
+t_match "shell: no launcher: EZPZ_LAUNCHER unset (fish)" "^set -e EZPZ_LAUNCHER;$" "$OUT"
+# Bytes that are not UTF-8 (a Latin-1 host name, a hostfile path) come out
+# as U+FFFD: the document stays readable to a strict parser.
+printf 'h1\n' >"$T_TMP/caf"$'\xe9'
+t_run env -i PATH="$FIX/bin" HOME="$T_TMP" EZPZ_HOSTNAME=$'caf\xe9\xff' \
+	EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" "$EZPZ" info --json --hostfile "$T_TMP/caf"$'\xe9'
+t_eq "json: invalid UTF-8 becomes U+FFFD" "0 caf\\ufffd\\ufffd $T_TMP/caf\\ufffd" \
+	"$RC $(python3 -c 'import json, sys
+d = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+print(ascii(d["hostname"])[1:-1], ascii(d["hostfile"])[1:-1])' <<<"$OUT")"
 run_env laptop info --shell tcsh
 t_eq "shell: unknown shell is a usage error" 2 "$RC"
 

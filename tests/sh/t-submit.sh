@@ -3,7 +3,8 @@
 # script (--dry-run, -o), a submission through a recording sbatch (a unique
 # 0755 script, complete when sbatch sees it, the job id on stdout), a
 # refusing sbatch (non-zero, its message), a missing qsub (127), script
-# mode, templates, hostile arguments run by bash, and usage errors.
+# mode, templates (a {{run}} line with an empty placeholder stays),
+# hostile arguments run by bash, --env FILE as documented, and usage errors.
 # The real Slurm submission is tests/integration/t-submit-slurm.sh.
 . "$EZPZ_TOP/tests/lib.sh"
 
@@ -75,6 +76,10 @@ printf 'module load foo\n' >"setup env.sh"
 t_run sub "$T_TMP/empty" --dry-run --scheduler slurm --env "setup env.sh" -- hostname
 t_match "--env FILE: sourced by its absolute path" "^source '$WD/setup env.sh'$" "$OUT"
 rm -f "setup env.sh"
+t_run sub "$S/bin-slurm" --help
+t_match "--env FILE: --help says a file is sourced" "--env LINE .*'source /abs/FILE'" "$OUT"
+t_match "--env FILE: ezpz(1) says a file is sourced" '^\.Ql source Ar /abs/FILE$' \
+	"$(sed -n '/^\.It Fl -env Ar LINE$/,/^\.It /p' "$EZPZ_TOP/man/ezpz.1")"
 
 # ---- the scheduler from the job, the profile, PATH ---------------------------------------
 t_run ezpz_clean PATH="$T_TMP/empty" PBS_JOBID=9.pbs01 "$EZPZ" submit --dry-run -- hostname
@@ -178,6 +183,12 @@ t_eq "bad template: exit 1" 1 "$RC"
 t_match "bad template: file, line, placeholder" "^ezpz: submit: template 'bad.tmpl': line 2: unknown placeholder '\{\{qos\}\}'" "$ERR"
 t_run sub "$S/bin-slurm" --dry-run --template missing.tmpl -- hostname
 t_eq "missing template" "1:ezpz: submit: template 'missing.tmpl': No such file or directory" "$RC:$ERR"
+# An empty placeholder beside {{run}} (no queue here) must not drop the command.
+printf '#!/bin/bash\n#SBATCH -p {{queue}}\n{{queue}}{{run}}\n' >qrun.tmpl
+t_run sub "$S/bin-slurm" --dry-run --template qrun.tmpl -- hostname
+t_eq "template: the {{run}} line stays when a placeholder beside it is empty" \
+	"0:#!/bin/bash
+@EZPZ@ launch -- hostname" "$RC:$(norm "$OUT")"
 
 # ---- usage ------------------------------------------------------------------------------------------
 t_run sub "$S/bin-slurm"

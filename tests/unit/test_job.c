@@ -431,18 +431,49 @@ Test(job, lsf_hosts)
 Test(job, facts_env)
 {
 	char *env[] = { "SLURM_JOB_ID=4242", "SLURM_JOB_NODELIST=nid[001-004]", "SLURM_GPUS_ON_NODE=4", NULL };
-	struct strvec out = STRVEC_INIT;
+	struct strvec out = STRVEC_INIT, absent = STRVEC_INIT;
 	struct det d;
 	detect(&d, env, "nid001", NULL, no_cmds, NULL);
 	cr_assert_eq(d.rc, 0, "%s", d.err);
-	job_facts_env(&d.job, &out);
+	job_facts_env(&d.job, &out, &absent);
 	cr_expect_str_eq(env_get(out.v, "NHOSTS"), "4");
 	cr_expect_str_eq(env_get(out.v, "NGPUS"), "16");
 	cr_expect_str_eq(env_get(out.v, "EZPZ_JOBID"), "4242");
 	cr_expect_str_eq(env_get(out.v, "EZPZ_HOSTS"), "nid[001-004]");
 	cr_expect_null(env_get(out.v, "HOSTFILE"));
 	cr_expect_str_eq(env_get(out.v, "EZPZ_LAUNCHER"), "srun", "the perlmutter profile's");
+	cr_assert_eq(absent.n, 1, "no hostfile: HOSTFILE is to be unset");
+	cr_expect_str_eq(absent.v[0], "HOSTFILE");
 	strvec_clear(&out);
+	strvec_clear(&absent);
+	det_free(&d);
+}
+
+/* A fact this job lacks is reported absent, so that a value left over from
+ * another job (here PBS job 111's HOSTFILE and launcher) is unset. */
+Test(job, facts_env_absent)
+{
+	char *env[] = { "EZPZ_JOBID=111", "HOSTFILE=/var/spool/pbs/aux/111.pbs01",
+		"EZPZ_LAUNCHER=pals", "PATH=/nonexistent", NULL };
+	struct strvec out = STRVEC_INIT, absent = STRVEC_INIT;
+	struct det d;
+
+	detect(&d, env, "c01", NULL, no_cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_not_null(d.job.stale_note, "job 111's facts in no job");
+	cr_expect_eq(d.job.launcher, LAUNCHER_NONE);
+	job_facts_env(&d.job, &out, &absent);
+	cr_expect_null(env_get(out.v, "HOSTFILE"));
+	cr_expect_null(env_get(out.v, "EZPZ_LAUNCHER"));
+	cr_expect_str_eq(env_get(out.v, "EZPZ_JOBID"), "");
+	cr_assert_eq(absent.n, 2);
+	cr_expect_str_eq(absent.v[0], "HOSTFILE");
+	cr_expect_str_eq(absent.v[1], "EZPZ_LAUNCHER");
+	strvec_clear(&out);
+	job_facts_env(&d.job, &out, NULL);
+	cr_expect_eq(absent.n, 2, "absent may be NULL");
+	strvec_clear(&out);
+	strvec_clear(&absent);
 	det_free(&d);
 }
 
@@ -459,5 +490,20 @@ Test(job, flux_hosts_from_the_instance)
 	cr_assert_eq(d.job.hosts.n, 3);
 	cr_expect_str_eq(d.job.hosts.v[2].name, "tioga20");
 	cr_expect_str_eq(d.job.src.hosts, "flux getattr hostlist");
+	det_free(&d);
+}
+
+Test(job, forced_scheduler_without_its_job)
+{
+	char *flux[] = { "EZPZ_SCHEDULER=flux", NULL };
+	char *lsf[] = { "EZPZ_SCHEDULER=lsf", NULL };
+	struct det d;
+	detect(&d, flux, "h", NULL, no_cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, -1);
+	cr_expect(strstr(d.err, "FLUX_JOB_ID is not set") != NULL, "%s", d.err);
+	det_free(&d);
+	detect(&d, lsf, "h", NULL, no_cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, -1);
+	cr_expect(strstr(d.err, "LSB_JOBID is not set") != NULL, "%s", d.err);
 	det_free(&d);
 }

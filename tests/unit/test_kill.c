@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for kill.c: signal names, what matches (marker, pattern,
- * job, self and ancestors, helpers, zombies, kernel threads), how a
- * command is shown, and the --all-nodes launch line for each launcher.
+ * job, full PBS ids, self and ancestors, helpers, zombies, kernel
+ * threads, other users), which parents are signalled (ezpz launch, ezpz
+ * test), the uid in /proc/PID/status, how a command is shown, and the
+ * --all-nodes launch line for each launcher.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -12,11 +14,13 @@
 #include "kill.h"
 #include "util.h"
 
-/* A process whose environment is the NUL-separated list env (ends "\0\0"). */
+#define ME 1000L                 /* the uid ezpz kill runs as */
+
+/* A process of ME whose environment is the NUL-separated list env (ends "\0\0"). */
 static struct kproc
 proc(long pid, const char *cmdline, const char *env, size_t envlen)
 {
-	struct kproc p = { pid, 1, 'S', (char *)cmdline, (char *)env, envlen };
+	struct kproc p = { pid, 1, 'S', (char *)cmdline, (char *)env, envlen, ME };
 	return p;
 }
 
@@ -61,8 +65,8 @@ Test(kill, environment_lookup)
 Test(kill, marker_pattern_and_skips)
 {
 	long skip[] = { 100, 50, 1 };
-	struct kill_match marker = { NULL, NULL, skip, 3 };
-	struct kill_match pat = { "sleep 30", NULL, skip, 3 };
+	struct kill_match marker = { NULL, NULL, skip, 3, ME };
+	struct kill_match pat = { "sleep 30", NULL, skip, 3, ME };
 	struct kproc rank = proc(200, "sleep 300", ENV("EZPZ_RUN_COMMAND=x\0"));
 	struct kproc plain = proc(201, "sleep 300", ENV("HOME=/root\0"));
 	struct kproc self = proc(100, "ezpz kill sleep 30", ENV("EZPZ_RUN_COMMAND=x\0"));
@@ -72,8 +76,13 @@ Test(kill, marker_pattern_and_skips)
 	struct kproc zombie = proc(301, "sleep 300", ENV("EZPZ_RUN_COMMAND=x\0"));
 	struct kproc kthread = proc(2, NULL, NULL, 0);
 	struct kproc other_user = proc(400, "sleep 300", NULL, 0);
+	struct kproc other_marked = proc(401, "sleep 300", ENV("EZPZ_RUN_COMMAND=x\0"));
+	struct kproc uid_unknown = proc(402, "sleep 300", ENV("EZPZ_RUN_COMMAND=x\0"));
 
 	zombie.state = 'Z';
+	other_user.uid = 1001;
+	other_marked.uid = 0;
+	uid_unknown.uid = -1;
 	cr_expect(kill_matches(&rank, &marker));
 	cr_expect(!kill_matches(&plain, &marker), "no marker");
 	cr_expect(!kill_matches(&self, &marker), "never itself");
@@ -84,7 +93,14 @@ Test(kill, marker_pattern_and_skips)
 	cr_expect(!kill_matches(&other_user, &marker), "unreadable environment: no marker");
 	cr_expect(kill_matches(&rank, &pat));
 	cr_expect(kill_matches(&plain, &pat), "a pattern needs no marker");
-	cr_expect(kill_matches(&other_user, &pat));
+	cr_expect(!kill_matches(&other_user, &pat), "another user's process, even with a pattern");
+	cr_expect(!kill_matches(&other_marked, &marker), "root's marked process is not user 1000's");
+	cr_expect(!kill_matches(&other_marked, &pat));
+	cr_expect(!kill_matches(&uid_unknown, &marker), "an unknown owner is not ours");
+	marker.uid = 0;
+	cr_expect(kill_matches(&other_marked, &marker), "root: only root's");
+	cr_expect(!kill_matches(&rank, &marker), "root: not user 1000's");
+	marker.uid = ME;
 	cr_expect(!kill_matches(&self, &pat));
 	cr_expect(!kill_matches(&helper, &pat), "the srun carrying the pattern is ours");
 	pat.pattern = "sleep 3000";
@@ -93,7 +109,7 @@ Test(kill, marker_pattern_and_skips)
 
 Test(kill, only_the_jobs_processes)
 {
-	struct kill_match m = { NULL, "4242", NULL, 0 };
+	struct kill_match m = { NULL, "4242", NULL, 0, ME };
 	struct kproc pbs = proc(10, "a", ENV("EZPZ_RUN_COMMAND=x\0PBS_JOBID=4242.aurora-pbs-0001\0"));
 	struct kproc pbs2 = proc(11, "a", ENV("EZPZ_RUN_COMMAND=x\0PBS_JOBID=42420.server\0"));
 	struct kproc slurm = proc(12, "a", ENV("SLURM_JOB_ID=4242\0EZPZ_RUN_COMMAND=x\0"));
@@ -111,6 +127,68 @@ Test(kill, only_the_jobs_processes)
 	cr_expect(kill_matches(&none, &m), "no job id (a rank started over ssh): not another job's");
 	cr_expect(kill_matches(&flux, &m));
 	cr_expect(!kill_matches(&pbs_other, &m), "one job id that is another job's is enough");
+
+	/* --job with the full PBS id: the part before the first '.' on both sides */
+	m.jobid = "4242.aurora-pbs-0001";
+	cr_expect(kill_matches(&pbs, &m), "--job 4242.aurora-pbs-0001 is PBS_JOBID's job");
+	m.jobid = "4242.pbs01";
+	cr_expect(kill_matches(&pbs, &m), "the server part need not be the same");
+	cr_expect(!kill_matches(&pbs2, &m), "4242 is not 42420");
+	cr_expect(kill_matches(&slurm, &m));
+	cr_expect(!kill_matches(&other, &m));
+	cr_expect(!kill_matches(&pbs_other, &m));
+	m.jobid = "424";
+	cr_expect(!kill_matches(&pbs, &m), "424 is not 4242");
+}
+
+Test(kill, launch_parents)
+{
+	struct kill_match m = { NULL, NULL, NULL, 0, ME };
+	struct kill_match job = { NULL, "77", NULL, 0, ME };
+	long skip[] = { 60 };
+	struct kill_match skipping = { NULL, NULL, skip, 1, ME };
+	struct kproc launch = proc(60, "ezpz launch --retries 2 -n 1 -- sleep 60",
+	    ENV("PBS_JOBID=77.pbs01\0"));
+	static const char a_launch[] = "/opt/ezpz/bin/ezpz\0launch\0--retries\0" "2";
+	static const char a_test[] = "ezpz\0test\0";
+	static const char a_rankenv[] = "/opt/ezpz/bin/ezpz\0rankenv\0--\0sleep";
+	static const char a_other[] = "/usr/bin/notezpz\0launch";
+	static const char a_prefix[] = "ezpz\0launcher";
+	static const char a_alone[] = "ezpz";
+
+	cr_expect(kill_is_launch(a_launch, sizeof a_launch - 1, 0));
+	cr_expect(kill_is_launch(a_test, sizeof a_test - 1, 0), "trailing NULs");
+	cr_expect(!kill_is_launch(a_rankenv, sizeof a_rankenv - 1, 0), "rankenv execs the rank");
+	cr_expect(!kill_is_launch(a_rankenv, sizeof a_rankenv - 1, 1), "this ezpz, but not launch");
+	cr_expect(!kill_is_launch(a_other, sizeof a_other - 1, 0), "another program");
+	cr_expect(kill_is_launch(a_other, sizeof a_other - 1, 1), "this ezpz under another name");
+	cr_expect(!kill_is_launch(a_prefix, sizeof a_prefix - 1, 0), "launcher is not launch");
+	cr_expect(!kill_is_launch(a_alone, sizeof a_alone - 1, 1), "no argv[1]");
+
+	cr_expect(kill_parent_matches(&launch, 1, &m));
+	cr_expect(!kill_parent_matches(&launch, 0, &m), "not an ezpz launch");
+	cr_expect(!kill_matches(&launch, &m), "it has no marker: only as a parent");
+	cr_expect(kill_parent_matches(&launch, 1, &job), "of the job");
+	job.jobid = "78";
+	cr_expect(!kill_parent_matches(&launch, 1, &job), "another job's");
+	cr_expect(!kill_parent_matches(&launch, 1, &skipping), "an ancestor of ezpz kill");
+	launch.uid = 0;
+	cr_expect(!kill_parent_matches(&launch, 1, &m), "another user's");
+	launch.uid = ME;
+	launch.state = 'Z';
+	cr_expect(!kill_parent_matches(&launch, 1, &m), "already dead");
+}
+
+Test(kill, status_uid)
+{
+	cr_expect_eq(kill_status_uid("Name:\tsleep\nUmask:\t0022\nState:\tS (sleeping)\n"
+	    "Uid:\t65534\t65534\t65534\t65534\nGid:\t65534\t65534\t65534\t65534\n"), 65534);
+	cr_expect_eq(kill_status_uid("Uid:\t0\t1000\t0\t0\n"), 0, "the real uid, first");
+	cr_expect_eq(kill_status_uid("Uid:\t4294967294\t0\t0\t0\n"), 4294967294L);
+	cr_expect_eq(kill_status_uid("Name:\tx\nGid:\t0\n"), -1, "no Uid line");
+	cr_expect_eq(kill_status_uid("Name:\tUid: 5\nUid:\t7\n"), 7, "a line that starts with it");
+	cr_expect_eq(kill_status_uid("Uid:\t-1\n"), -1);
+	cr_expect_eq(kill_status_uid(""), -1);
 }
 
 Test(kill, display)

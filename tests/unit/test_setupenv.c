@@ -621,7 +621,9 @@ fake_run(struct fake *f, char **mods, size_t n, const char *loaded)
 	script = setupenv_script(&f->p, "0123abcd");
 	{
 		char *argv[] = { "/bin/bash", "-c", script, "t", NULL };
-		status = exec_capture_group(argv, envp, 20000, &out, &len);
+		int truncated = 0;
+		status = exec_capture_group(argv, envp, 20000, &out, &len, &truncated);
+		cr_assert(!truncated);
 	}
 	f->err = NULL;
 	f->rc = setupenv_transcript(&f->p, "0123abcd", out, len, status, &f->env, &f->err);
@@ -963,7 +965,9 @@ run_plan(struct setupenv_plan *p, const struct setupenv_opts *o, char **envp,
 	script = setupenv_script(p, "feedf00d");
 	{
 		char *argv[] = { "/bin/bash", "-c", script, "t", NULL };
-		status = exec_capture_group(argv, envp, 20000, &out, &len);
+		int truncated = 0;
+		status = exec_capture_group(argv, envp, 20000, &out, &len, &truncated);
+		cr_assert(!truncated);
 	}
 	r = setupenv_transcript(p, "feedf00d", out, len, status, env, &err);
 	if (err)

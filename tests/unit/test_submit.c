@@ -208,6 +208,28 @@ Test(submit, templates_and_placeholders)
 	free(err);
 }
 
+/* An empty value beside {{run}} must not take the command with it. */
+Test(submit, run_line_with_an_empty_value_stays)
+{
+	char *cmd[] = { "hostname", NULL };
+	struct submit_opts o = opts(SCHED_SLURM, cmd, 1);
+	char *out = NULL, *err = NULL;
+
+	cr_assert_eq(submit_render("#!/bin/bash\n#SBATCH -A {{account}}\n"
+	    "{{env_setup}} {{run}}\n{{queue}}{{command}} # {{account}}\n", "site.sh", &o, &out,
+	    &err), 0, "%s", err);
+	cr_expect_str_eq(out, "#!/bin/bash\n"
+	    "eval \"$('/opt/ezpz/bin/ezpz' setup-env || echo 'exit 1')\" "
+	    "/opt/ezpz/bin/ezpz launch -- hostname\nhostname # \n");
+	free(out);
+	o.env_setup = NULL;
+	cr_assert_eq(submit_render("{{env_setup}}\n{{env_setup}}{{run}}\n", "t", &o, &out, &err),
+	    0, "%s", err);
+	cr_expect_str_eq(out, "/opt/ezpz/bin/ezpz launch -- hostname\n",
+	    "the setup line alone goes, the run line stays");
+	free(out);
+}
+
 Test(submit, default_env_line_fails_the_job)
 {
 	char *s = submit_default_env("/opt/my ezpz/bin/ezpz");

@@ -1,0 +1,121 @@
+#!/bin/bash
+# t-setup-env: 'ezpz setup-env' without a module system (--no-modules, the
+# system python3), in real shells.  --dry-run's comments hold every hostile
+# value (working directory, profile path, profile default, module name,
+# MODULESHOME) on one comment line each, so its eval runs nothing, in bash,
+# zsh, dash and fish.  A profile default does not beat a value the user
+# set, even an empty one.  Moving from one job to another (the reviewer's
+# case: a PBS job with a nodefile, then a Slurm job) unsets the first job's
+# HOSTFILE, so 'ezpz info' sees the new job's hosts.  The module-system
+# runs are tests/integration/t-setup-env-*.sh.
+# shellcheck disable=SC2016 # $VARs in single quotes are for the test shells
+. "$EZPZ_TOP/tests/lib.sh"
+need_cmd python3
+
+T=$T_TMP
+mkdir -p "$T/cfg" "$T/home"
+cat >"$T/cfg/semach.yaml" <<'EOF'
+name: semach
+env:
+  SE_DEFAULT: from-profile
+  SE_EMPTY: from-profile
+EOF
+
+# in DIR SHELL SCRIPT [NAME=VALUE...]: SCRIPT in a clean SHELL started in DIR
+in_dir() {
+	local dir=$1 sh=$2 script=$3
+	shift 3
+	local -a cmd
+	case $sh in
+	bash) cmd=(bash --norc --noprofile -c "$script") ;;
+	zsh) cmd=(zsh -f -c "$script") ;;
+	sh) cmd=(dash -c "$script") ;;
+	fish) cmd=(fish --no-config -c "$script") ;;
+	esac
+	(cd "$dir" && env -i PATH=/usr/bin:/bin HOME="$T/home" LC_ALL=C.UTF-8 EZPZ="$EZPZ" \
+		EZPZ_HOSTNAME=testhost EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" \
+		${ASAN_OPTIONS+"ASAN_OPTIONS=$ASAN_OPTIONS"} ${UBSAN_OPTIONS+"UBSAN_OPTIONS=$UBSAN_OPTIONS"} \
+		"$@" "${cmd[@]}")
+}
+
+# ---- --dry-run: no value breaks out of its comment ---------------------------------
+# Each case: a hostile value where the dry run shows it; the output must be
+# comments only, and its eval must run nothing.
+hostile=$'dd\necho INJECTED;'
+mkdir -p "$T/$hostile" "$T/cr"$'\r'"x" "$T/cfg$hostile"
+cp "$T/cfg/semach.yaml" "$T/cfg$hostile/"
+printf 'name: envnl\nenv:\n  SE_X: "a\\necho INJECTED;"\n' >"$T/cfg/envnl.yaml"
+dry_case() {   # WHAT DIR ARGS [NAME=VALUE...]
+	local what=$1 dir=$2 args=$3 sh
+	shift 3
+	for sh in bash zsh sh fish; do
+		command -v "${sh/#sh/dash}" >/dev/null || { t_fail "$what: $sh is not installed"; continue; }
+		if [ "$sh" = fish ]; then
+			t_run in_dir "$dir" fish "\$EZPZ setup-env --dry-run --shell fish $args 2>/dev/null | source; \
+				echo evaluated" "$@"
+		else
+			t_run in_dir "$dir" "$sh" 'out=$("$EZPZ" setup-env --dry-run --shell '"$sh $args"' 2>/dev/null)
+				eval "$out"; echo evaluated' "$@"
+		fi
+		t_eq "$what ($sh): the eval runs nothing" "evaluated" "$OUT"
+	done
+	t_run in_dir "$dir" bash '"$EZPZ" setup-env --dry-run --shell bash '"$args"' 2>/dev/null' "$@"
+	t_nomatch "$what: every line is a comment" '^[^#]' "$OUT"
+	t_nomatch "$what: no carriage return" $'\r' "$OUT"
+	t_match "$what: the value is shown, with '?'" 'dd\?echo INJECTED;|a\?echo INJECTED;|cr\?x' "$OUT"
+}
+dry_case "working directory with a newline" "$T/$hostile" "--no-modules"
+dry_case "working directory with a carriage return" "$T/cr"$'\r'"x" "--no-modules"
+dry_case "profile path with a newline" "$T" "--no-modules --no-venv" \
+	EZPZ_CONFIG_DIR="$T/cfg$hostile" EZPZ_MACHINE=semach
+dry_case "profile default with a newline" "$T" "--no-modules --no-venv" \
+	EZPZ_CONFIG_DIR="$T/cfg" EZPZ_MACHINE=envnl
+dry_case "module name with a newline" "$T" "--no-venv --module '$hostile'" \
+	MODULESHOME="$T/nomods"
+dry_case "MODULESHOME with a newline" "$T" "--no-venv --module m/1" MODULESHOME="/opt/$hostile"
+
+# ---- a value the user set beats the profile's default, even an empty one --------------
+SE='"$EZPZ" setup-env --shell bash --no-modules --no-venv --allow-system-python -q'
+t_run in_dir "$T" bash 'eval "$('"$SE"')" || echo "eval failed"
+	echo "SE_DEFAULT=$SE_DEFAULT SE_EMPTY=${SE_EMPTY-unset} SE_SET=$SE_SET"' \
+	EZPZ_CONFIG_DIR="$T/cfg" EZPZ_MACHINE=semach SE_EMPTY= SE_SET=mine
+t_eq "profile defaults: an empty value the user set wins" \
+	"SE_DEFAULT=from-profile SE_EMPTY= SE_SET=mine" "$OUT"
+t_run in_dir "$T" bash "$SE" EZPZ_CONFIG_DIR="$T/cfg" EZPZ_MACHINE=semach SE_EMPTY=
+t_nomatch "profile defaults: nothing printed for the empty value" 'SE_EMPTY' "$OUT"
+t_run in_dir "$T" bash "$SE" EZPZ_CONFIG_DIR="$T/cfg" EZPZ_MACHINE=semach
+t_match "profile defaults: set when the user has none" '^export SE_EMPTY=from-profile;$' "$OUT"
+
+# ---- another job's HOSTFILE does not outlive it ----------------------------------------
+printf 'n1\nn2\n' >"$T/nodefile"
+t_run in_dir "$T" bash '
+export PBS_JOBID=111.pbs01 PBS_NODEFILE=$NODEFILE
+eval "$('"$SE"')" || echo "first eval failed"
+echo "pbs: HOSTFILE=${HOSTFILE-unset} EZPZ_JOBID=$EZPZ_JOBID"
+unset PBS_JOBID PBS_NODEFILE
+export SLURM_JOB_ID=222 SLURM_JOB_NODELIST="s[1-3]" SLURM_NNODES=3
+eval "$('"$SE"' 2>/dev/null)" || echo "second eval failed"
+echo "slurm: HOSTFILE=${HOSTFILE-unset} EZPZ_JOBID=$EZPZ_JOBID"
+"$EZPZ" info 2>&1 | grep -E "^(hosts|hostfile) |ignoring"
+' EZPZ_HOSTNAME=n1 NODEFILE="$T/nodefile"
+t_eq "PBS job 111, then Slurm job 222: HOSTFILE unset, info sees the Slurm hosts" \
+	"pbs: HOSTFILE=$T/nodefile EZPZ_JOBID=111
+slurm: HOSTFILE=unset EZPZ_JOBID=222
+hosts        3: s[1-3] (env:SLURM_JOB_NODELIST)
+hostfile     -" "$OUT"
+t_run in_dir "$T" bash '"$EZPZ" setup-env --dry-run --shell bash --no-modules --no-venv' \
+	SLURM_JOB_ID=222 SLURM_JOB_NODELIST="s[1-3]" HOSTFILE="$T/nodefile" EZPZ_JOBID=111
+t_match "--dry-run says it would unset HOSTFILE" '^#   unset HOSTFILE \(this job has none\)$' "$OUT"
+t_run in_dir "$T" bash '"$EZPZ" setup-env --dry-run --json --no-modules --no-venv' \
+	SLURM_JOB_ID=222 SLURM_JOB_NODELIST="s[1-3]" HOSTFILE="$T/nodefile" EZPZ_JOBID=111
+t_eq "--dry-run --json: unset has HOSTFILE" '["HOSTFILE"]' \
+	"$(python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])["unset"]))' "$OUT")"
+
+# ---- the man page says what 'module list' needs ----------------------------------------
+t_match "ezpz-setup-env(1): module is a function, not carried" \
+	'functions do not travel' "$(tr '\n' ' ' <"$EZPZ_TOP/man/ezpz-setup-env.1")"
+t_run "$EZPZ" setup-env --help
+t_match "--help: 'module list' works where 'module' is defined" "'module list'.*works where 'module' is defined" \
+	"$(tr '\n' ' ' <<<"$OUT")"
+
+t_done
