@@ -292,7 +292,7 @@ rankenv_run(int argc, char **argv)
 {
 	struct rankenv re = { 0 };
 	struct optstate st;
-	int o;
+	int o, e;
 
 	re.gpu_bind = "none";
 	opt_init(&st, "rankenv", argc, argv);
@@ -321,8 +321,9 @@ rankenv_run(int argc, char **argv)
 		report(&re);
 	fflush(NULL);
 	execvp(argv[st.ind], argv + st.ind);
+	e = errno;
 	error_errno("rankenv: %s", argv[st.ind]);
-	return errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	return e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 }
 
 const struct ezpz_cmd cmd_rankenv = {

@@ -163,7 +163,7 @@ capture_start(const char *path, char *const *argv, char *const *envp, int group,
 
 	if (pid != 0)
 		return pid;
-	devnull = open("/dev/null", O_RDONLY);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	child_reset_signals();
 	if (group)
 		setpgid(0, 0);
@@ -619,6 +619,7 @@ static void
 run_fork(struct runner *r, const char *path, char *const *argv, int child_fds[2], int status_fd[2])
 {
 	sigset_t all, old;
+	pid_t parent = getpid();
 
 	/* No signal may reach our handler in the child between fork and reset:
 	 * it shares the self-pipe, and a Ctrl-C read twice aborts srun. */
@@ -637,8 +638,13 @@ run_fork(struct runner *r, const char *path, char *const *argv, int child_fds[2]
 			signal(SIGTTOU, SIG_DFL);
 		}
 #ifdef __linux__
-		/* If ezpz is killed outright, the launcher hears about it. */
+		/* If ezpz is killed outright, the launcher hears about it (and if
+		 * ezpz died before this call, there is no one to launch for). */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(EXIT_SIGBASE + SIGTERM);
+#else
+		(void)parent;
 #endif
 		for (int i = 0; i < 2; i++)
 			if (child_fds[i] >= 0)
@@ -679,7 +685,7 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 	r.logfd = -1;
 	r.tty = -1;
 	if ((path = path_which(o->envp, argv[0])) == NULL) {
-		res->not_started = 1;
+		res->not_started = res->not_found = 1;
 		res->status = EXIT_NOTFOUND;
 		return;
 	}

@@ -38,6 +38,7 @@ struct run_result {
 	int signal;          /* terminating signal ezpz received and forwarded, or 0 */
 	int timed_out;       /* the idle watchdog fired */
 	int not_started;     /* exec failed (status is 126 or 127) */
+	int not_found;       /* ... because argv[0] is not on PATH */
 	int log_failed;      /* writing the log failed at some point */
 };
 

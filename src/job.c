@@ -119,7 +119,7 @@ machine_choose(struct job *job, char *const *envp, const struct profiles *ps,
 			*err = xasprintf("machine '%s' (from %s): no such profile (known: %s)",
 			    forced, how + (startswith(how, "env:") ? 4 : 7), *known ? known : "none");
 			free(known);
-			return -1;
+			return o->machine ? -2 : -1;   /* a bad option value is a usage error */
 		}
 		job_set_src(&job->src.machine, "%s", how);
 	} else if ((job->profile = profiles_match(ps, job->hostname, envp)) != NULL) {
@@ -355,13 +355,14 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
     const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err)
 {
 	const struct sched_ops *sc;
+	int r = -1;
 
 	job->gpu_vendor = VENDOR_UNSET;
 	job->hostname = xstrdup(hostname);
 	if ((sc = sched_choose(job, envp, err)) == NULL)
 		goto fail;
 	job->sched = sc->id;
-	if (machine_choose(job, envp, ps, o, err) < 0)
+	if ((r = machine_choose(job, envp, ps, o, err)) < 0)
 		goto fail;
 	if (sc->read(job, envp, io, err) < 0)
 		goto fail;
@@ -382,7 +383,7 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 	return 0;
 fail:
 	job_free(job);
-	return -1;
+	return r == -2 ? -2 : -1;
 }
 
 void

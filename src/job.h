@@ -62,7 +62,8 @@ struct job {
 
 /*
  * Detect the job.  envp is the environment to read, hostname this host's
- * name.  Returns 0, or -1 with *err malloc'd ("PBS_NODEFILE '...': ...").
+ * name.  Returns 0, or -1 with *err malloc'd ("PBS_NODEFILE '...': ..."),
+ * or -2 when an option's value was the problem (a usage error, exit 2).
  */
 int job_detect(struct job *job, char *const *envp, const char *hostname,
     const struct profiles *ps, const struct job_opts *o, const struct job_io *io,

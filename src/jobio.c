@@ -97,7 +97,10 @@ void
 jobctx_detect(struct jobctx *c, const struct job_opts *o)
 {
 	char *err = NULL, *host = this_hostname(c->envp);
-	if (job_detect(&c->job, c->envp, host, &c->profiles, o, &c->io, &err) < 0)
+	int r = job_detect(&c->job, c->envp, host, &c->profiles, o, &c->io, &err);
+	if (r == -2)
+		die_usage("%s", err);
+	if (r < 0)
 		die("%s", err);
 	free(host);
 }

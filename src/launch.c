@@ -298,13 +298,11 @@ child_env(const struct plan *p, struct strvec *env)
 }
 
 static void
-explain_not_started(const struct launch_args *a, const struct plan *p, int status)
+explain_not_found(const struct plan *p)
 {
-	if (status == EXIT_NOTFOUND)
-		error("%s: command not found on PATH (the %s launcher); load the module that "
-		    "provides it, or choose another with --launcher", p->argv.v[0],
-		    launcher_name(p->launcher));
-	(void)a;
+	error("%s: command not found on PATH (the %s launcher); load the module that "
+	    "provides it, or choose another with --launcher", p->argv.v[0],
+	    launcher_name(p->launcher));
 }
 
 static int
@@ -319,8 +317,8 @@ run_with_retries(const struct launch_args *a, const struct plan *p, char **envp)
 		int backoff, sig;
 		exec_run(p->argv.v, &ro, &res);
 		log_failed |= res.log_failed;
-		if (res.not_started)
-			explain_not_started(a, p, res.status);
+		if (res.not_found)
+			explain_not_found(p);
 		if (res.timed_out)
 			error("watchdog: '%s' printed nothing for %d s; stopped it (exit 124)",
 			    p->argv.v[0], a->timeout);

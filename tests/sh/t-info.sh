@@ -89,6 +89,7 @@ t_eq "bad topology: exit 1" 1 "$RC"
 t_match "bad topology: names it" "/nonexistent.xml" "$ERR"
 run_env laptop info --machine summit
 t_match "unknown machine: lists known ones" "^ezpz: machine 'summit' \(from --machine\): no such profile \(known: .*aurora" "$ERR"
+t_eq "unknown --machine: a usage error (exit 2)" 2 "$RC"
 t_run env -i PATH="$FIX/bin" EZPZ_SCHEDULER=pbs EZPZ_HOSTNAME=h "$EZPZ" info
 t_eq "forced pbs without a job: exit 1" 1 "$RC"
 t_match "forced pbs without a job: says what to set" "cannot find its hosts .*set PBS_NODEFILE or pass --hostfile" "$ERR"

@@ -295,7 +295,7 @@ Test(job, machine_forced_and_unknown)
 	cr_expect_str_eq(d.job.src.machine, "env:EZPZ_MACHINE");
 	det_free(&d);
 	detect(&d, env, "mylaptop", &bad, no_cmds, NULL);
-	cr_assert_eq(d.rc, -1);
+	cr_assert_eq(d.rc, -2, "a bad option value is a usage error");
 	cr_expect(startswith(d.err, "machine 'summit' (from --machine): no such profile (known: "), "%s", d.err);
 	det_free(&d);
 }
