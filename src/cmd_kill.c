@@ -336,19 +336,11 @@ send_all(struct targets *t, int sig)
 		}
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Wait up to seconds for the signalled processes to go; returns how many remain. */
 static size_t
 wait_gone(struct targets *t, double seconds)
 {
-	double until = now() + seconds;
+	double until = mono_now() + seconds;
 	for (;;) {
 		size_t left = 0;
 		for (size_t i = 0; i < t->n; i++) {
@@ -356,7 +348,7 @@ wait_gone(struct targets *t, double seconds)
 			if (!x->gone && !x->err && !(x->gone = !alive(x)))
 				left++;
 		}
-		if (left == 0 || now() >= until)
+		if (left == 0 || mono_now() >= until)
 			return left;
 		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
 	}

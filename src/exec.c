@@ -41,14 +41,6 @@ static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
  * for the launcher. */
 static sigset_t ignored;
 
-static double
-now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 on_signal(int sig)
 {
@@ -143,10 +135,10 @@ status_of(int wstatus)
 static void NORETURN
 capture_interrupted(pid_t pid, int sig)
 {
-	double until = now() + 2.0;
+	double until = mono_now() + 2.0;
 	kill(-pid, sig);
 	kill(-pid, SIGTERM);
-	while (now() < until && waitpid(pid, NULL, WNOHANG) == 0) {
+	while (mono_now() < until && waitpid(pid, NULL, WNOHANG) == 0) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
@@ -188,7 +180,7 @@ capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t 
 	int fd[2], wstatus = 0, exited = 0;
 	size_t len = 0, alloc = 0;
 	char *buf = NULL, *path;
-	double deadline = now() + timeout_ms / 1000.0, drain_until = 0;
+	double deadline = mono_now() + timeout_ms / 1000.0, drain_until = 0;
 	pid_t pid;
 
 	*out = NULL;
@@ -211,7 +203,7 @@ capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t 
 	close(fd[1]);
 	for (;;) {
 		struct pollfd p[2] = { { fd[0], POLLIN, 0 }, { group ? sigpipe_fd[0] : -1, POLLIN, 0 } };
-		double t = now();
+		double t = mono_now();
 		ssize_t r;
 		int ms;
 		if (!exited && waitpid(pid, &wstatus, WNOHANG) == pid) {
@@ -379,7 +371,7 @@ stream_pump(struct runner *r, struct stream *s)
 		s->in = -1;
 		return 0;
 	}
-	r->last_output = now();
+	r->last_output = mono_now();
 	log_write(r, buf, (size_t)n);
 	if (write_all(s->out, buf, (size_t)n) < 0 && errno == EPIPE) {
 		/* Our reader is gone: let the child find out on its next write. */
@@ -393,7 +385,7 @@ stream_pump(struct runner *r, struct stream *s)
 static void
 run_resumed(struct runner *r, double stopped_at)
 {
-	double d = now() - stopped_at;
+	double d = mono_now() - stopped_at;
 	r->last_output += d;
 	if (r->term_at > 0)
 		r->term_at += d;
@@ -408,7 +400,7 @@ run_reap(struct runner *r)
 	pid_t p;
 	while ((p = waitpid(r->pid, &ws, WNOHANG | WUNTRACED)) > 0) {
 		if (WIFSTOPPED(ws)) {
-			double t = now();
+			double t = mono_now();
 			if (r->tty < 0)
 				continue;   /* a scheduler's suspend: it will resume us both */
 			/* Ctrl-Z stopped the launcher: stop ourselves too, as the shell
@@ -441,7 +433,7 @@ run_on_signal(struct runner *r, int sig)
 	}
 	if (sig == SIGCONT) {
 		/* we were stopped with the job (suspend): that was not silence */
-		r->last_output = now();
+		r->last_output = mono_now();
 		return;
 	}
 	group_signal(r, sig);
@@ -450,19 +442,19 @@ run_on_signal(struct runner *r, int sig)
 		if (r->res->signal == 0)
 			r->res->signal = sig;
 		if (r->kill_at == 0)
-			r->kill_at = now() + grace;
+			r->kill_at = mono_now() + grace;
 		/* srun takes one SIGINT as a status request (a second within a
 		 * second aborts), and a launcher SIGKILLed cannot cancel its ranks:
 		 * ask once more, with SIGTERM, before the last resort. */
 		if (sig != SIGTERM && r->term_at == 0)
-			r->term_at = now() + (grace < 4 ? grace / 2.0 : 2.0);
+			r->term_at = mono_now() + (grace < 4 ? grace / 2.0 : 2.0);
 	}
 }
 
 static void
 run_watchdog(struct runner *r)
 {
-	double t = now();
+	double t = mono_now();
 	if (r->term_at > 0 && t >= r->term_at && r->kill_at > t) {
 		warn("launcher still running after %s; sending SIGTERM", sig_name(r->res->signal));
 		group_signal(r, SIGTERM);
@@ -488,7 +480,7 @@ run_watchdog(struct runner *r)
 static int
 run_poll_timeout(const struct runner *r)
 {
-	double t = now(), next = t + 3600;
+	double t = mono_now(), next = t + 3600;
 	if (r->kill_at)
 		next = r->kill_at;
 	if (r->term_at > 0 && r->term_at < next)
@@ -522,9 +514,9 @@ run_loop(struct runner *r)
 		run_watchdog(r);
 		if (r->exited) {
 			if (exited_at == 0)
-				exited_at = now();
+				exited_at = mono_now();
 			/* Ranks that kept the pipes open must not keep us forever. */
-			if ((r->s[0].in < 0 && r->s[1].in < 0) || now() - exited_at > 2.0)
+			if ((r->s[0].in < 0 && r->s[1].in < 0) || mono_now() - exited_at > 2.0)
 				break;
 		}
 	}
@@ -579,11 +571,11 @@ survivors(struct runner *r, int sig)
 static void
 run_sweep(struct runner *r)
 {
-	double until = now() + r->o->grace;
+	double until = mono_now() + r->o->grace;
 	reap_orphans();   /* zombies still count for kill(-pgid, 0) */
 	if (!survivors(r, SIGTERM))
 		return;
-	while (now() < until && survivors(r, 0)) {
+	while (mono_now() < until && survivors(r, 0)) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		reap_orphans();
@@ -695,7 +687,7 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 		die("cannot set up the launcher's pipes");
 	if (isatty(0) && tcgetpgrp(0) == getpgrp())
 		r.tty = 0;
-	r.last_output = now();
+	r.last_output = mono_now();
 	run_fork(&r, path, argv, child_fds, status_fd);
 	free(path);
 	close(status_fd[1]);
@@ -733,10 +725,10 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 int
 exec_sleep(int seconds)
 {
-	double until = now() + seconds;
+	double until = mono_now() + seconds;
 	for (;;) {
 		struct pollfd p = { sigpipe_fd[0], POLLIN, 0 };
-		double left = until - now();
+		double left = until - mono_now();
 		unsigned char sig;
 		if (left <= 0)
 			return 0;

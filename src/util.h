@@ -58,6 +58,9 @@ int startswith(const char *s, const char *prefix);
 /* Trim blanks (and \r) from both ends, in place; returns s. */
 char *strtrim(char *s);
 
+/* Seconds on the monotonic clock (for deadlines, never wall time). */
+double mono_now(void);
+
 /* Read a whole file; NULL with errno set on failure. *len may be NULL. */
 char *read_file(const char *path, size_t *len);
 
