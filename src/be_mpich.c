@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bind.h"
+#include "buf.h"
 #include "plan.h"
 #include "strvec.h"
 #include "util.h"
@@ -16,18 +17,15 @@
 static char *
 hydra_user_list(const char *list)
 {
-	char *out = xstrdup("");
+	struct buf out = BUF_INIT;
 	for (int g = 0; g < bind_list_ngroups(list); g++) {
 		int *cpus;
 		long n = bind_list_group(list, g, &cpus);
-		for (long i = 0; i < n; i++) {
-			char *s = xasprintf("%s%s%d", out, i ? "+" : (g ? "," : ""), cpus[i]);
-			free(out);
-			out = s;
-		}
+		for (long i = 0; i < n; i++)
+			buf_addf(&out, "%s%d", i ? "+" : (g ? "," : ""), cpus[i]);
 		free(cpus);
 	}
-	return out;
+	return buf_detach(&out);
 }
 
 static void

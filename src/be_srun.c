@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bind.h"
+#include "buf.h"
 #include "hostlist.h"
 #include "plan.h"
 #include "strvec.h"
@@ -19,12 +20,12 @@ static char *
 srun_masks(const char *list)
 {
 	static const char hexdigits[] = "0123456789abcdef";
-	char *out = xstrdup("");
+	struct buf out = BUF_INIT;
 	for (int g = 0; g < bind_list_ngroups(list); g++) {
 		int *cpus, top = 0;
 		long n = bind_list_group(list, g, &cpus);
 		unsigned char *nib;
-		char *hex, *h, *s;
+		char *hex, *h;
 		for (long i = 0; i < n; i++)
 			if (cpus[i] / 4 > top)
 				top = cpus[i] / 4;
@@ -35,14 +36,12 @@ srun_masks(const char *list)
 		for (int i = top; i >= 0; i--)
 			*h++ = hexdigits[nib[i]];
 		*h = '\0';
-		s = xasprintf("%s%s0x%s", out, g ? "," : "", hex);
-		free(out);
-		out = s;
+		buf_addf(&out, "%s0x%s", g ? "," : "", hex);
 		free(hex);
 		free(nib);
 		free(cpus);
 	}
-	return out;
+	return buf_detach(&out);
 }
 
 static void

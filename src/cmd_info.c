@@ -84,9 +84,9 @@ print_shell(const struct job *job, enum shell sh)
 		free(line);
 	}
 	for (size_t i = 0; i < env.n; i++) {
-		const char *eq = strchr(env.v[i], '=');
-		char *k = xstrndup(env.v[i], (size_t)(eq - env.v[i]));
-		char *line = shell_export(sh, k, eq + 1);
+		const char *v;
+		char *k = env_split(env.v[i], &v);
+		char *line = shell_export(sh, k, v);
 		fputs(line, stdout);
 		free(line);
 		free(k);

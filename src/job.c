@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "hostfile.h"
 #include "hostlist.h"
 #include "job.h"
@@ -110,12 +111,11 @@ machine_choose(struct job *job, char *const *envp, const struct profiles *ps,
 		how = "env:EZPZ_MACHINE";
 	if (forced) {
 		if ((job->profile = profiles_find(ps, forced)) == NULL) {
-			char *known = xstrdup("");
-			for (size_t i = 0; i < ps->n; i++) {
-				char *k = xasprintf("%s%s%s", known, i ? ", " : "", ps->v[i].name);
-				free(known);
-				known = k;
-			}
+			struct buf kb = BUF_INIT;
+			char *known;
+			for (size_t i = 0; i < ps->n; i++)
+				buf_addf(&kb, "%s%s", i ? ", " : "", ps->v[i].name);
+			known = buf_detach(&kb);
 			*err = xasprintf("machine '%s' (from %s): no such profile (known: %s)",
 			    forced, how + (startswith(how, "env:") ? 4 : 7), *known ? known : "none");
 			free(known);

@@ -225,9 +225,9 @@ env_object(const struct strvec *env)
 {
 	cJSON *o = cJSON_CreateObject();
 	for (size_t i = 0; i < env->n; i++) {
-		const char *eq = strchr(env->v[i], '=');
-		char *k = xstrndup(env->v[i], (size_t)(eq - env->v[i])), *ck = json_utf8_clean(k);
-		add_str(o, ck, eq + 1);      /* cJSON copies the key */
+		const char *v;
+		char *k = env_split(env->v[i], &v), *ck = json_utf8_clean(k);
+		add_str(o, ck, v);      /* cJSON copies the key */
 		free(ck);
 		free(k);
 	}

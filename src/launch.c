@@ -110,8 +110,8 @@ later_dashdash(int argc, char **argv, int from)
 static void
 take_env(struct launch_args *a, const struct optstate *st)
 {
-	const char *eq = strchr(st->arg, '=');
-	char *key = eq ? xstrndup(st->arg, (size_t)(eq - st->arg)) : NULL;
+	const char *v;
+	char *key = env_split(st->arg, &v);
 	if (key == NULL || !shell_valid_name(key))
 		die_usage("%s: %s '%s': expected KEY=VALUE with KEY a variable name", a->name,
 		    st->word, st->arg);
@@ -288,12 +288,8 @@ child_env(const struct plan *p, struct strvec *env)
 	strvec_pushv(env, environ);
 	for (size_t i = 0; i < p->unset.n; i++)
 		envset_unset(env, p->unset.v[i]);
-	for (size_t i = 0; i < p->env.n; i++) {
-		const char *eq = strchr(p->env.v[i], '=');
-		char *k = xstrndup(p->env.v[i], (size_t)(eq - p->env.v[i]));
-		envset_set(env, k, eq + 1);
-		free(k);
-	}
+	for (size_t i = 0; i < p->env.n; i++)
+		envset_put(env, p->env.v[i]);
 	return strvec_argv(env);
 }
 

@@ -427,18 +427,14 @@ plan_env(struct plan *p, const struct job *job, char *const *envp, const struct 
 			strvec_pushf(&p->env, "EZPZ_GPU_TILES=%d", job->gpu_tiles);
 	}
 	for (size_t i = 0; pr && i < pr->env.n; i++) {
-		const char *eq = strchr(pr->env.v[i], '=');
-		char *k = xstrndup(pr->env.v[i], (size_t)(eq - pr->env.v[i]));
+		const char *v;
+		char *k = env_split(pr->env.v[i], &v);
 		if (env_get(envp, k) == NULL)
-			envset_set(&p->env, k, eq + 1);
+			envset_set(&p->env, k, v);
 		free(k);
 	}
-	for (size_t i = 0; i < o->env.n; i++) {
-		const char *eq = strchr(o->env.v[i], '=');
-		char *k = xstrndup(o->env.v[i], (size_t)(eq - o->env.v[i]));
-		envset_set(&p->env, k, eq + 1);
-		free(k);
-	}
+	for (size_t i = 0; i < o->env.n; i++)
+		envset_put(&p->env, o->env.v[i]);
 	for (size_t i = 0; i < p->env.n; i++)
 		strvec_pushf(&p->forward, "%.*s", (int)strcspn(p->env.v[i], "="), p->env.v[i]);
 	/* set last (its value is the finished argv), but ranks everywhere need it

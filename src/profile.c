@@ -1310,11 +1310,11 @@ alt_match(const struct profile_match *m, const char *hostname, char *const *envp
 {
 	long best = -1;
 	for (size_t i = 0; i < m->env.n; i++) {
-		const char *eq = strchr(m->env.v[i], '=');
-		char *name = xstrndup(m->env.v[i], (size_t)(eq - m->env.v[i]));
+		const char *pat;
+		char *name = env_split(m->env.v[i], &pat);
 		const char *val = env_get(envp, name);
 		free(name);
-		if (val == NULL || fnmatch(eq + 1, val, 0) != 0)
+		if (val == NULL || fnmatch(pat, val, 0) != 0)
 			return -1;
 	}
 	if (m->hostname.n == 0)

@@ -31,50 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "path.h"
 #include "setupenv.h"
 #include "shell.h"
 #include "util.h"
-
-/* ---- a growable string ---- */
-
-struct sbuf {
-	char *s;
-	size_t len, alloc;
-};
-
-static void
-sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	b->s = xgrow(b->s, &b->alloc, b->len + n + 1, 1);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_puts(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void PRINTF(2, 3)
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	sb_puts(b, s);
-	free(s);
-}
-
-static char *
-sb_take(struct sbuf *b)
-{
-	return b->s ? b->s : xstrdup("");
-}
 
 /* ---- the module system ---- */
 
@@ -373,26 +334,26 @@ static const char script_head[] =
 	"}\n";
 
 static void
-sb_quoted(struct sbuf *b, const char *v)
+sb_quoted(struct buf *b, const char *v)
 {
 	char *q = shell_quote(SHELL_BASH, v);
-	sb_puts(b, q);
+	buf_adds(b, q);
 	free(q);
 }
 
 static void
-sb_assign(struct sbuf *b, const char *var, const char *v)
+sb_assign(struct buf *b, const char *var, const char *v)
 {
-	sb_printf(b, "%s=", var);
+	buf_addf(b, "%s=", var);
 	sb_quoted(b, v);
-	sb_puts(b, "\n");
+	buf_adds(b, "\n");
 }
 
 static void
-script_modinit(struct sbuf *b, const struct step *s)
+script_modinit(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_i", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "[ -r \"$ezpz_i\" ] || ezpz_fail 1 \"cannot read $ezpz_i\"\n"
 	    ". \"$ezpz_i\"\n"
 	    "[ \"$(builtin type -t module)\" = function ] ||\n"
@@ -404,10 +365,10 @@ script_modinit(struct sbuf *b, const struct step *s)
 }
 
 static void
-script_use(struct sbuf *b, const struct step *s)
+script_use(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_d", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "[ -e \"$ezpz_d\" ] || ezpz_fail 1 \"no such directory\"\n"
 	    "[ -d \"$ezpz_d\" ] || ezpz_fail 1 \"not a directory\"\n"
 	    "case \":${MODULEPATH:-}:\" in\n"
@@ -418,10 +379,10 @@ script_use(struct sbuf *b, const struct step *s)
 }
 
 static void
-script_unload(struct sbuf *b, const struct step *s)
+script_unload(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_mod", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "if ezpz_listed \"$ezpz_mod\"; then\n"
 	    "\tmodule unload \"$ezpz_mod\" || ezpz_fail $? \"module unload failed\"\n"
 	    "\tif ezpz_listed \"$ezpz_mod\"; then\n"
@@ -432,10 +393,10 @@ script_unload(struct sbuf *b, const struct step *s)
 }
 
 static void
-script_load(struct sbuf *b, const struct step *s)
+script_load(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_mod", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "if ezpz_listed \"$ezpz_mod\"; then ezpz_m \"skip $ezpz_n already loaded\"\n"
 	    "else\n"
 	    "\tmodule load \"$ezpz_mod\" || ezpz_fail $? \"module load failed\"\n"
@@ -447,10 +408,10 @@ script_load(struct sbuf *b, const struct step *s)
 
 /* The hook's output is captured first: eval "$(failing)" would return 0. */
 static void
-script_conda(struct sbuf *b, const struct step *s)
+script_conda(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_c", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "if [ \"${CONDA_DEFAULT_ENV:-}\" = \"$ezpz_c\" ] && [ -n \"${CONDA_PREFIX:-}\" ]; then\n"
 	    "\tezpz_m \"skip $ezpz_n already active ($CONDA_PREFIX)\"\n"
 	    "else\n"
@@ -469,10 +430,10 @@ script_conda(struct sbuf *b, const struct step *s)
 }
 
 static void
-script_prefix(struct sbuf *b, const struct step *s)
+script_prefix(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_p", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "[ -x \"$ezpz_p/bin/python3\" ] || ezpz_fail 1 \"no executable $ezpz_p/bin/python3\"\n"
 	    "ezpz_path_first \"$ezpz_p/bin\"\n"
 	    "ezpz_m \"ok $ezpz_n\"\n");
@@ -487,14 +448,14 @@ script_prefix(struct sbuf *b, const struct step *s)
  * active (VIRTUAL_ENV) is kept instead.
  */
 static void
-script_venv_default(struct sbuf *b, const struct setupenv_opts *o)
+script_venv_default(struct buf *b, const struct setupenv_opts *o)
 {
 	const char *wd = o->workdir, *slash = strrchr(wd, '/');
 	char *vdir = xasprintf("%s/venvs/%s", streq(wd, "/") ? "" : wd, o->machine);
 
 	sb_assign(b, "ezpz_wdbase", slash && slash[1] ? slash + 1 : "root");
 	sb_assign(b, "ezpz_vdir", vdir);
-	sb_puts(b,
+	buf_adds(b,
 	    "if [ -n \"${VIRTUAL_ENV:-}\" ]; then\n"
 	    "\tezpz_v=$VIRTUAL_ENV\n"
 	    "\tezpz_m \"note $ezpz_n kept the venv already active\"\n"
@@ -522,13 +483,13 @@ script_venv_default(struct sbuf *b, const struct setupenv_opts *o)
 }
 
 static void
-script_venv(struct sbuf *b, const struct step *s, const struct setupenv_opts *o)
+script_venv(struct buf *b, const struct step *s, const struct setupenv_opts *o)
 {
 	if (s->arg)
 		sb_assign(b, "ezpz_v", s->arg);
 	else
 		script_venv_default(b, o);
-	sb_puts(b,
+	buf_adds(b,
 	    "if [ \"${VIRTUAL_ENV:-}\" = \"$ezpz_v\" ]; then\n"
 	    "\t[ -x \"$ezpz_v/bin/python3\" ] ||\n"
 	    "\t\tezpz_fail 1 \"the active venv has no bin/python3 (deleted?); deactivate it or pass --venv\"\n"
@@ -558,12 +519,12 @@ script_venv(struct sbuf *b, const struct step *s, const struct setupenv_opts *o)
 	    "\t\t\t\"$ezpz_uv\" venv --python \"$ezpz_py\" --system-site-packages \"$ezpz_v\" ||\n"
 	    "\t\t\t\tezpz_fail $? \"uv venv failed\"\n"
 	    "\t\telse\n");
-	sb_printf(b,
+	buf_addf(b,
 	    "\t\t\tezpz_m \"note $ezpz_n created with $ezpz_py -m venv --system-site-packages%s\"\n"
 	    "\t\t\t\"$ezpz_py\" -m venv --system-site-packages%s \"$ezpz_v\" ||\n"
 	    "\t\t\t\tezpz_fail $? \"$ezpz_py -m venv failed\"\n",
 	    o->without_pip ? " --without-pip" : "", o->without_pip ? " --without-pip" : "");
-	sb_puts(b,
+	buf_adds(b,
 	    "\t\tfi\n"
 	    "\t\t[ -r \"$ezpz_v/bin/activate\" ] || ezpz_fail 1 \"created, but it has no bin/activate\"\n"
 	    "\tfi\n"
@@ -581,9 +542,9 @@ script_venv(struct sbuf *b, const struct step *s, const struct setupenv_opts *o)
 char *
 setupenv_script(const struct setupenv_plan *p, const char *nonce)
 {
-	struct sbuf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 
-	sb_puts(&b, script_head);
+	buf_adds(&b, script_head);
 	sb_assign(&b, "ezpz_nonce", nonce);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct step *s = &p->v[i];
@@ -592,7 +553,7 @@ setupenv_script(const struct setupenv_plan *p, const char *nonce)
 		for (char *c = d; *c; c++)
 			if (*c == '\n' || *c == '\r')
 				*c = '?';
-		sb_printf(&b, "\n# %zu: %s\nezpz_n=%zu\nezpz_m \"begin $ezpz_n\"\n", i, d, i);
+		buf_addf(&b, "\n# %zu: %s\nezpz_n=%zu\nezpz_m \"begin $ezpz_n\"\n", i, d, i);
 		free(d);
 		switch (s->kind) {
 		case STEP_MODINIT: script_modinit(&b, s); break;
@@ -604,10 +565,10 @@ setupenv_script(const struct setupenv_plan *p, const char *nonce)
 		case STEP_VENV: script_venv(&b, s, p->o); break;
 		}
 	}
-	sb_puts(&b, "\n# the result\nezpz_m env\n"
+	buf_adds(&b, "\n# the result\nezpz_m env\n"
 	    "builtin command -p env -0 || builtin exit 9\n"
 	    "ezpz_m end\n");
-	return sb_take(&b);
+	return buf_detach(&b);
 }
 
 /* ---- reading the transcript ---- */
@@ -941,7 +902,7 @@ char *
 setupenv_path_dedupe(const char *path)
 {
 	struct strvec seen = STRVEC_INIT;
-	struct sbuf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 	const char *p = path;
 
 	for (;;) {
@@ -949,8 +910,8 @@ setupenv_path_dedupe(const char *path)
 		char *e = xstrndup(p, n);
 		if (strvec_find(&seen, e) < 0) {
 			if (seen.n)
-				sb_puts(&b, ":");
-			sb_puts(&b, e);
+				buf_adds(&b, ":");
+			buf_adds(&b, e);
 			strvec_push(&seen, e);
 		}
 		free(e);
@@ -959,14 +920,14 @@ setupenv_path_dedupe(const char *path)
 		p += n + 1;
 	}
 	strvec_clear(&seen);
-	return sb_take(&b);
+	return buf_detach(&b);
 }
 
 char *
 setupenv_abspath(const char *cwd, const char *p)
 {
 	struct strvec parts = STRVEC_INIT;
-	struct sbuf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 	char *full = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", cwd, p);
 	char *save = NULL;
 
@@ -981,12 +942,12 @@ setupenv_abspath(const char *cwd, const char *p)
 		strvec_push(&parts, t);
 	}
 	for (size_t i = 0; i < parts.n; i++)
-		sb_printf(&b, "/%s", parts.v[i]);
+		buf_addf(&b, "/%s", parts.v[i]);
 	if (parts.n == 0)
-		sb_puts(&b, "/");
+		buf_adds(&b, "/");
 	strvec_clear(&parts);
 	free(full);
-	return sb_take(&b);
+	return buf_detach(&b);
 }
 
 /* ---- the post-condition ---- */
@@ -1054,34 +1015,34 @@ char *
 setupenv_python_advice(const struct pycheck *pc, char *const *envp,
     const struct setupenv_plan *p)
 {
-	struct sbuf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 	const struct setupenv_opts *o = p ? p->o : NULL;
 	const char *loaded = env_nonempty(envp, "LOADEDMODULES");
 
-	sb_puts(&b, "Python environment setup did NOT take effect.\n");
+	buf_adds(&b, "Python environment setup did NOT take effect.\n");
 	if (pc->python3 == NULL)
-		sb_puts(&b, "  - python3          : <not found on PATH>\n");
+		buf_adds(&b, "  - python3          : <not found on PATH>\n");
 	else
-		sb_printf(&b, "  - python3          : %s%s%s%s\n", pc->python3,
+		buf_addf(&b, "  - python3          : %s%s%s%s\n", pc->python3,
 		    streq(pc->python3, pc->real) ? "" : " -> ", streq(pc->python3, pc->real) ? "" : pc->real,
 		    pc->system ? " (the system python)" : "");
-	sb_printf(&b, "  - VIRTUAL_ENV      : %s\n", or_unset(envp, "VIRTUAL_ENV"));
-	sb_printf(&b, "  - CONDA_PREFIX     : %s\n", or_unset(envp, "CONDA_PREFIX"));
-	sb_printf(&b, "  - modules loaded   : %s\n", loaded ? loaded : "<none>");
-	sb_puts(&b, "Load the module that provides Python FIRST, with an explicit version:\n"
+	buf_addf(&b, "  - VIRTUAL_ENV      : %s\n", or_unset(envp, "VIRTUAL_ENV"));
+	buf_addf(&b, "  - CONDA_PREFIX     : %s\n", or_unset(envp, "CONDA_PREFIX"));
+	buf_addf(&b, "  - modules loaded   : %s\n", loaded ? loaded : "<none>");
+	buf_adds(&b, "Load the module that provides Python FIRST, with an explicit version:\n"
 	    "    module load frameworks/2025.2.0   # e.g.; a bare 'frameworks' may load nothing\n"
 	    "  (the profile's modules.load, or --module NAME/VERSION), or set python.conda_env\n"
 	    "  or python.prefix in the profile, or let ezpz make a venv (leave out --no-venv,\n"
 	    "  or --venv DIR); --allow-system-python accepts the system python3.\n");
 	if (p && !plan_has(p, STEP_MODULE_LOAD) && o && o->no_modules)
-		sb_puts(&b, "NOTE: no module was loaded: --no-modules was passed.\n");
+		buf_adds(&b, "NOTE: no module was loaded: --no-modules was passed.\n");
 	else if (p && !plan_has(p, STEP_MODULE_LOAD))
-		sb_printf(&b, "NOTE: no module was loaded: %s%s%s lists none and no --module was given.\n",
+		buf_addf(&b, "NOTE: no module was loaded: %s%s%s lists none and no --module was given.\n",
 		    o && o->profile ? "the profile '" : "no machine profile applies, and it",
 		    o && o->profile ? o->profile->name : "", o && o->profile ? "'" : "");
 	if (o && o->modsys && o->modsys->kind == MODSYS_NONE && o->modsys->init == NULL)
-		sb_printf(&b, "NOTE: `module` is not defined in this shell, and ezpz found no module "
+		buf_addf(&b, "NOTE: `module` is not defined in this shell, and ezpz found no module "
 		    "system to set it up (%s; none of the standard init files exists), so a "
 		    "'module load' could not run.\n", o->modsys->why ? o->modsys->why : "");
-	return sb_take(&b);
+	return buf_detach(&b);
 }

@@ -30,7 +30,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -DFUZZ_TOP=\"$(CUR
 	$(SAN) $(PKG_CFLAGS)
 
 # The pure objects each target needs (no I/O edge, no main).
-OBJS_base = util strvec
+OBJS_base = util strvec buf
 OBJS_hostlist = hostlist $(OBJS_base)
 OBJS_hostfile = hostfile hostlist $(OBJS_base)
 OBJS_tasks_per_node = $(OBJS_hostfile)
