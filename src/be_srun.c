@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "bind.h"
 #include "buf.h"
 #include "hostlist.h"
@@ -92,4 +93,23 @@ srun_build(struct plan *p, const struct job *job)
 	srun_bind(p);
 }
 
-const struct backend be_srun = { LAUNCHER_SRUN, "srun", srun_build };
+static void
+srun_per_host(struct strvec *a, int nhosts, const char *hostfile, const char *const *forward)
+{
+	(void)hostfile;  /* the job's own hosts */
+	(void)forward;   /* --export=ALL is srun's default */
+	/* --overlap: the job's running step holds every CPU. */
+	strvec_push(a, "srun");
+	strvec_push(a, "--overlap");
+	strvec_pushf(a, "-N%d", nhosts);
+	strvec_pushf(a, "-n%d", nhosts);
+	strvec_push(a, "--ntasks-per-node=1");
+	strvec_push(a, "--kill-on-bad-exit=0");
+}
+
+/* Never probed: chosen inside a Slurm job (launcher.c) or by name. */
+const struct backend be_srun = {
+	.id = LAUNCHER_SRUN, .name = "srun", .exe = "srun",
+	.env_flag = "--export=ALL (its default)", .build = srun_build,
+	.per_host = srun_per_host,
+};

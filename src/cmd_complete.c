@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "exec.h"
 #include "ezpz.h"
 #include "path.h"
@@ -113,6 +114,15 @@ candidates(const char *alts, const char *desc)
 
 /* ---- the things a hint names ---- */
 
+/* The launcher flavours, from the backend table. */
+static void
+launcher_words(void)
+{
+	char *names = backend_names("|", "|");
+	candidates(names, NULL);
+	free(names);
+}
+
 static void
 machine_words(void)
 {
@@ -167,6 +177,9 @@ value_answer(const struct opt *o, const char *prefix, int k)
 	} else if (streq(v, "@machine")) {
 		answer_words(prefix, "machine");
 		machine_words();
+	} else if (streq(v, "@launcher")) {
+		answer_words(prefix, "value");
+		launcher_words();
 	} else {
 		answer_words(prefix, "value");
 		candidates(v, NULL);
@@ -479,6 +492,8 @@ print_values(const char *name, const char *spelling)
 		return EXIT_OK;
 	if (streq(o->values, "@machine"))
 		machine_words();
+	else if (streq(o->values, "@launcher"))
+		launcher_words();
 	else if (o->values[0] == '@')
 		puts(o->values);
 	else

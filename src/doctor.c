@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "doctor.h"
+#include "launcher.h"
 #include "hostlist.h"
 #include "util.h"
 
@@ -365,13 +367,8 @@ version_line(const char *out)
 const char *
 launcher_env_flag(enum launcher l)
 {
-	switch (l) {
-	case LAUNCHER_PALS: return "--envall";
-	case LAUNCHER_MPICH: return "-genvall";
-	case LAUNCHER_OPENMPI: return "-x VAR for each variable";
-	case LAUNCHER_SRUN: return "--export=ALL (its default)";
-	default: return "none";
-	}
+	const struct backend *b = backend_for(l);
+	return b ? b->env_flag : "none";
 }
 
 /* The launcher cannot run at all; returns 1 when c says why. */
@@ -387,8 +384,7 @@ launcher_missing(struct doc_check *c, const struct job *j, const struct doc_fact
 		    "(e.g. 'module load openmpi') or put its bin directory on PATH"));
 	} else if (j->launcher_path == NULL) {
 		set(c, DOC_ERROR, xasprintf("launcher %s (from %s), but %s is not on PATH", name,
-		    j->src.launcher, j->launcher == LAUNCHER_SRUN ? "srun" :
-		    j->launcher == LAUNCHER_OPENMPI ? "mpirun" : "mpiexec"),
+		    j->src.launcher, backend_for(j->launcher)->exe),
 		    xstrdup("load the module that provides it, or choose another with --launcher"));
 	} else if (f->launcher_version.status != 0) {
 		why = pick_line(f->launcher_version.out, 1);

@@ -21,6 +21,7 @@
 #include "hostfile.h"
 #include "hostlist.h"
 #include "job.h"
+#include "launcher.h"
 #include "util.h"
 
 static const struct sched_ops *const scheds[] = {
@@ -276,8 +277,6 @@ job_free(struct job *job)
 	memset(job, 0, sizeof *job);
 }
 
-int launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
-    const struct job_io *io, char **err);
 static int job_detect_env(struct job *job, char *const *envp, const char *hostname,
     const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err);
 

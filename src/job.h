@@ -96,9 +96,6 @@ struct sched_ops {
 	int (*read)(struct job *job, char *const *envp, const struct job_io *io, char **err);
 };
 
-/* Launcher flavour from an mpiexec's path and --version text; UNSET if unknown. */
-enum launcher launcher_classify(const char *path, const char *version_text);
-
 extern const struct sched_ops sched_pbs, sched_slurm, sched_flux, sched_lsf, sched_local;
 
 /* Helpers the scheduler files share. */

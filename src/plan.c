@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backend.h"
 #include "bind.h"
 #include "plan.h"
 #include "shell.h"
@@ -446,18 +447,6 @@ plan_env(struct plan *p, const struct job *job, char *const *envp, const struct 
 }
 
 /* --------------------------------------------------------------------- */
-
-const struct backend *
-backend_for(enum launcher l)
-{
-	switch (l) {
-	case LAUNCHER_PALS: return &be_pals;
-	case LAUNCHER_MPICH: return &be_mpich;
-	case LAUNCHER_OPENMPI: return &be_openmpi;
-	case LAUNCHER_SRUN: return &be_srun;
-	default: return NULL;
-	}
-}
 
 static void
 plan_rankenv(struct plan *p, const struct launch_opts *o)
