@@ -375,10 +375,10 @@ static int
 launcher_may_differ(const struct job *job, char *const *after)
 {
 	static const char *const names[] = { "srun", "mpiexec", "mpirun" };
-	const char *src = job->src.launcher ? job->src.launcher : "";
+	enum src_kind src = job->src.launcher.kind;
 	int differ = 0;
 
-	if (startswith(src, "option:") || startswith(src, "env:") || startswith(src, "profile:"))
+	if (src == SRC_OPTION || src == SRC_ENV || src == SRC_PROFILE)
 		return 0;
 	for (size_t i = 0; i < NITEMS(names) && !differ; i++) {
 		char *a = path_which(environ, names[i]), *b = path_which(after, names[i]);

@@ -140,14 +140,14 @@ static cJSON *
 job_sources(const struct job_sources *s)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "scheduler", str_or_null(s->scheduler));
-	cJSON_AddItemToObject(o, "jobid", str_or_null(s->jobid));
-	cJSON_AddItemToObject(o, "machine", str_or_null(s->machine));
-	cJSON_AddItemToObject(o, "hosts", str_or_null(s->hosts));
-	cJSON_AddItemToObject(o, "hostfile", str_or_null(s->hostfile));
-	cJSON_AddItemToObject(o, "ngpu_per_host", str_or_null(s->ngpu_per_host));
-	cJSON_AddItemToObject(o, "gpu_vendor", str_or_null(s->gpu_vendor));
-	cJSON_AddItemToObject(o, "launcher", str_or_null(s->launcher));
+	cJSON_AddItemToObject(o, "scheduler", str_or_null(s->scheduler.text));
+	cJSON_AddItemToObject(o, "jobid", str_or_null(s->jobid.text));
+	cJSON_AddItemToObject(o, "machine", str_or_null(s->machine.text));
+	cJSON_AddItemToObject(o, "hosts", str_or_null(s->hosts.text));
+	cJSON_AddItemToObject(o, "hostfile", str_or_null(s->hostfile.text));
+	cJSON_AddItemToObject(o, "ngpu_per_host", str_or_null(s->ngpu_per_host.text));
+	cJSON_AddItemToObject(o, "gpu_vendor", str_or_null(s->gpu_vendor.text));
+	cJSON_AddItemToObject(o, "launcher", str_or_null(s->launcher.text));
 	return o;
 }
 

@@ -253,7 +253,7 @@ banner(const struct launch_args *a, const struct plan *p, const struct job *job)
 	    p->bind.from ? " (" : "", p->bind.from ? p->bind.from : "", p->bind.from ? ")" : "");
 	if (a->verbose) {
 		fprintf(stderr, "ezpz %s: sources: hosts %s; gpus %s; launcher %s\n", a->name,
-		    job->src.hosts, job->src.ngpu_per_host, job->src.launcher);
+		    job->src.hosts.text, job->src.ngpu_per_host.text, job->src.launcher.text);
 		for (size_t i = 0; i < p->env.n; i++)
 			fprintf(stderr, "ezpz %s: env %s\n", a->name, p->env.v[i]);
 	}

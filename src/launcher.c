@@ -53,7 +53,7 @@ launcher_probe(struct job *job, const struct job_io *io)
 		if (l != LAUNCHER_UNSET) {
 			job->launcher = l;
 			job->launcher_path = path;
-			job_set_src(&job->src.launcher, "probe:%s", path);
+			src_set(&job->src.launcher, SRC_PROBE, "%s", path);
 			return 1;
 		}
 		free(path);
@@ -65,33 +65,36 @@ int
 launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
     const struct job_io *io, char **err)
 {
-	const char *forced = o->launcher, *how = "option:--launcher";
+	const char *forced = o->launcher, *howname = "--launcher";
+	enum src_kind how = SRC_OPTION;
 
-	if (forced == NULL && (forced = env_nonempty(envp, "EZPZ_LAUNCHER")) != NULL)
-		how = "env:EZPZ_LAUNCHER";
+	if (forced == NULL && (forced = env_nonempty(envp, "EZPZ_LAUNCHER")) != NULL) {
+		how = SRC_ENV;
+		howname = "EZPZ_LAUNCHER";
+	}
 	if (forced) {
 		const struct backend *b = backend_by_name(forced);
 		if (b == NULL) {
 			char *names = backend_names(", ", " or ");
 			*err = xasprintf("launcher '%s' (from %s): unknown flavour (use %s)", forced,
-			    strchr(how, ':') + 1, names);
+			    howname, names);
 			free(names);
 			return -1;
 		}
 		job->launcher = b->id;
-		job_set_src(&job->src.launcher, "%s", how);
+		src_set(&job->src.launcher, how, "%s", howname);
 	} else if (job->profile && job->profile->launcher != LAUNCHER_UNSET) {
 		job->launcher = job->profile->launcher;
-		job_set_src(&job->src.launcher, "profile:%s", job->profile->name);
+		src_set(&job->src.launcher, SRC_PROFILE, "%s", job->profile->name);
 	} else if (job->sched == SCHED_SLURM && (job->launcher_path = io->which(io->ctx, "srun"))) {
 		job->launcher = LAUNCHER_SRUN;
-		job_set_src(&job->src.launcher, "slurm job, srun on PATH");
+		src_set(&job->src.launcher, SRC_OTHER, "slurm job, srun on PATH");
 		return 0;
 	} else if (launcher_probe(job, io)) {
 		return 0;
 	} else {
 		job->launcher = LAUNCHER_NONE;
-		job_set_src(&job->src.launcher, "none on PATH (looked for mpiexec, mpirun%s)",
+		src_set(&job->src.launcher, SRC_OTHER, "none on PATH (looked for mpiexec, mpirun%s)",
 		    job->sched == SCHED_SLURM ? ", srun" : "");
 		return 0;
 	}

@@ -118,7 +118,7 @@ plan_sizes(struct plan *p, const struct job *job, char *const *envp,
 		return -1;
 	if (gpn > 0 && p->ppn > gpn)
 		return usage_err(err, "%d ranks per host, but each host has %d GPUs (%s); use -ppn %d or "
-		    "fewer, or set NGPU_PER_HOST", p->ppn, gpn, job->src.ngpu_per_host, gpn);
+		    "fewer, or set NGPU_PER_HOST", p->ppn, gpn, job->src.ngpu_per_host.text, gpn);
 	/* srun would say "More processors requested than permitted". */
 	if (job->cpus_per_host > 0 && p->ppn > job->cpus_per_host)
 		return usage_err(err, "%d ranks per host, but the allocation gives each host only %d CPU%s "
@@ -517,7 +517,7 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 		strvec_pushf(&p->notes, "%d ranks on %d CPUs: oversubscribing", p->np, o->ncpus);
 	}
 	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 &&
-	    startswith(job->src.ngpu_per_host, "env:SLURM_");
+	    src_is_env(&job->src.ngpu_per_host, "SLURM_");
 	strvec_pushv(&p->command, o->command.v);
 	plan_env(p, job, envp, o);
 	be->build(p, job);

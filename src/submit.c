@@ -175,7 +175,7 @@ sched_of_env(char *const *envp, char **how)
 			conf = c;
 			best = ops[i]->id;
 			free(*how);
-			*how = xstrdup(ev);
+			*how = src_format(SRC_ENV, ev, NULL);
 		}
 	}
 	return best;

@@ -39,7 +39,7 @@ OBJS_backends = backend be_pals be_mpich be_openmpi be_srun bind hostlist
 OBJS_profile = profile types shell $(OBJS_backends) $(OBJS_base)
 OBJS_shell = shell $(OBJS_base)
 OBJS_job = job sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher \
-	hostfile profile types plan $(OBJS_backends) \
+	hostfile profile types plan source $(OBJS_backends) \
 	shell json topo doctor setupenv path $(OBJS_base)
 
 objs = $(patsubst %,$(FZ)/obj/%.o,$(OBJS_$(1)))
