@@ -40,7 +40,7 @@ OBJS_profile = profile types shell $(OBJS_backends) $(OBJS_base)
 OBJS_shell = shell $(OBJS_base)
 OBJS_job = job sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher \
 	hostfile profile types plan source $(OBJS_backends) \
-	shell json topo doctor setupenv path $(OBJS_base)
+	shell json topo doctor setupenv modsys envdiff pycheck path $(OBJS_base)
 
 objs = $(patsubst %,$(FZ)/obj/%.o,$(OBJS_$(1)))
 BINS = $(patsubst %,$(FZ)/fuzz_%,$(FUZZ_TARGETS))
