@@ -151,8 +151,12 @@ command_words(void)
 static void
 option_words(const struct opt *tab)
 {
-	for (; tab && tab->id; tab++)
-		candidates(tab->names, tab->help);
+	struct opt_iter it;
+	const struct opt *o;
+
+	opt_iter_init(&it, tab);
+	while ((o = opt_iter_next(&it)) != NULL)
+		candidates(o->names, o->help);
 	candidate("--help", 6, "show this help and exit");
 }
 
@@ -268,21 +272,23 @@ static const struct opt *
 lookup(const struct opt *tab, const char *w, const char **attached, size_t *len)
 {
 	const char *eq = strchr(w, '=');
+	struct opt_iter it;
+	const struct opt *o;
 
 	*attached = NULL;
 	*len = strlen(w);
-	for (const struct opt *o = tab; o && o->id; o++)
+	for (opt_iter_init(&it, tab); (o = opt_iter_next(&it)) != NULL; )
 		if (opt_names_has(o->names, w, *len))
 			return o;
 	if (eq)
-		for (const struct opt *o = tab; o && o->id; o++)
+		for (opt_iter_init(&it, tab); (o = opt_iter_next(&it)) != NULL; )
 			if (opt_names_has(o->names, w, (size_t)(eq - w))) {
 				*attached = eq + 1;
 				*len = (size_t)(eq - w);
 				return o;
 			}
 	if (w[1] != '-')
-		for (const struct opt *o = tab; o && o->id; o++)
+		for (opt_iter_init(&it, tab); (o = opt_iter_next(&it)) != NULL; )
 			if (o->arg && opt_names_has(o->names, w, 2)) {
 				*attached = w + 2;
 				*len = 2;
@@ -457,14 +463,17 @@ complete_line(char **w, int n)
 static void
 print_opts(const struct opt *tab)
 {
-	for (; tab && tab->id; tab++) {
-		field(tab->names);
+	struct opt_iter it;
+	const struct opt *o;
+
+	for (opt_iter_init(&it, tab); (o = opt_iter_next(&it)) != NULL; ) {
+		field(o->names);
 		putchar('\t');
-		field(tab->arg);
+		field(o->arg);
 		putchar('\t');
-		field(tab->values);
+		field(o->values);
 		putchar('\t');
-		field(tab->help);
+		field(o->help);
 		putchar('\n');
 	}
 }

@@ -72,6 +72,7 @@ launch_args_init(struct launch_args *a, const char *name)
 	a->lo.np = a->lo.ppn = a->lo.nhosts = -1;
 	a->lo.rankenv = 1;
 	a->grace = 10;
+	a->opts = launch_opts_table;
 }
 
 void
@@ -157,7 +158,8 @@ take_opt(struct launch_args *a, int o, struct optstate *st, int argc, char **arg
 	case O_QUIET: a->quiet = 1; break;
 	case O_VERBOSE: a->verbose = a->lo.verbose = 1; break;
 	default:
-		if (!jobopt_take(&a->jo, &a->topology, o, st->arg))
+		if (!jobopt_take(&a->jo, &a->topology, o, st->arg) &&
+		    !(a->take_own && a->take_own(a, o, st->arg)))
 			die("%s: option table and parser disagree on '%s'", a->name, st->word);
 	}
 	return 0;
@@ -173,7 +175,7 @@ launch_parse(struct launch_args *a, const struct ezpz_cmd *cmd, int argc, char *
 	*dashdash = 0;
 	opt_init(&st, a->name, argc, argv);
 	for (;;) {
-		o = opt_next(&st, launch_opts_table);
+		o = opt_next(&st, a->opts);
 		if (o == OPT_HELP)
 			cmd_help_exit(cmd);
 		if (o == OPT_UNKNOWN) {
