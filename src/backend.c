@@ -47,7 +47,7 @@ backend_recognise(const char *path, const char *text)
 		if ((*b)->path_mark && strstr(path, (*b)->path_mark))
 			return *b;
 	for (const struct backend *const *b = backends; text && *b; b++)
-		if (has_mark(*b, text) && (best == NULL || (*b)->version_rank < best->version_rank))
+		if (has_mark(*b, text) && (!best || (*b)->version_rank < best->version_rank))
 			best = *b;
 	return best;
 }

@@ -55,16 +55,18 @@ need_torch(const char *python)
  * belong.
  */
 enum { O_TORCH = 2001 };
+#define TORCH_ROW { O_TORCH, "--torch", NULL, NULL, \
+	"run the PyTorch DDP check instead of the MPI worker" }
 
 static const struct opt test_opts[] = {
 	OPT_INCLUDE_TABLE(launch_opts_table, "-m|-c"),
-	{ O_TORCH, "--torch", NULL, NULL, "run the PyTorch DDP check instead of the MPI worker" },
+	TORCH_ROW,
 	{ 0 }
 };
 
 static const struct opt test_parse_opts[] = {
 	OPT_INCLUDE_TABLE(launch_opts_table, NULL),
-	{ O_TORCH, "--torch", NULL, NULL, "run the PyTorch DDP check instead of the MPI worker" },
+	TORCH_ROW,
 	{ 0 }
 };
 

@@ -17,8 +17,8 @@
 
 #include "backend.h"
 #include "doctor.h"
-#include "launcher.h"
 #include "hostlist.h"
+#include "launcher.h"
 #include "util.h"
 
 /* launcher.c: a launcher's flavour from its path and --version text. */
@@ -185,8 +185,8 @@ check_profile(struct doc_check *c, const struct doc_facts *f)
 		ok(c, "machine %s: its profile matches hostname %s (%zu profiles loaded)", j->machine,
 		    j->hostname, f->nprofiles);
 	else
-		ok(c, "machine %s, chosen by %s (%zu profiles loaded)", j->machine, j->src.machine.text,
-		    f->nprofiles);
+		ok(c, "machine %s, chosen by %s (%zu profiles loaded)", j->machine,
+		    j->src.machine.text, f->nprofiles);
 }
 
 /* ---- scheduler ------------------------------------------------------------ */
@@ -323,16 +323,16 @@ check_hostfile(struct doc_check *c, const struct doc_facts *f)
 		check_hostfile_given(c, f);
 	} else if (f->nodefile_err && s) {
 		set(c, DOC_WARN, xasprintf("PBS_NODEFILE '%s': %s; hosts came from %s instead",
-		    nodefile, f->nodefile_err, s->src.hosts.text), xstrdup("PBS_NODEFILE is from another "
-		    "node or job: unset it, or run this on the job's first host"));
+		    nodefile, f->nodefile_err, s->src.hosts.text), xstrdup("PBS_NODEFILE is from "
+		    "another node or job: unset it, or run this on the job's first host"));
 	} else if (s == NULL) {
 		set(c, DOC_ERROR, xasprintf("no host list: %s", f->sched_err ? f->sched_err :
 		    "job detection failed"), xstrdup("see the scheduler check"));
 	} else if (s->sched == SCHED_LOCAL) {
 		ok(c, "no batch job and no HOSTFILE: this host only");
 	} else if (s->hostfile) {
-		ok(c, "%zu host%s from %s '%s'", s->hosts.n, plural(s->hosts.n), s->src.hostfile.text,
-		    s->hostfile);
+		ok(c, "%zu host%s from %s '%s'", s->hosts.n, plural(s->hosts.n),
+		    s->src.hostfile.text, s->hostfile);
 	} else {
 		ok(c, "%zu host%s from %s; no hostfile needed", s->hosts.n, plural(s->hosts.n),
 		    s->src.hosts.text);
@@ -548,15 +548,16 @@ check_gpus(struct doc_check *c, const struct doc_facts *f)
 		    j->src.ngpu_per_host.text, hw);
 	} else if (hw == 0) {
 		set(c, DOC_WARN, xasprintf("%s says %d GPU%s per host, but hwloc sees none on this "
-		    "host", j->src.ngpu_per_host.text, want, plural((size_t)want)), xstrdup("expected on a "
-		    "login node; on a compute node check the driver, and that hwloc has CUDA/NVML, "
-		    "ROCm or Level Zero support"));
+		    "host", j->src.ngpu_per_host.text, want, plural((size_t)want)),
+		    xstrdup("expected on a login node; on a compute node check the driver, and "
+		    "that hwloc has CUDA/NVML, ROCm or Level Zero support"));
 	} else if (hw < want) {
 		set(c, DOC_ERROR, xasprintf("%s says %d GPUs per host, but hwloc sees %d: ranks past "
 		    "local rank %d would have no GPU", j->src.ngpu_per_host.text, want, hw, hw - 1),
 		    xasprintf("set NGPU_PER_HOST=%d, or ask the scheduler for the GPUs you use", hw));
 	} else {
-		ok(c, "%d of this host's %d GPUs are the job's (from %s)", want, hw, j->src.ngpu_per_host.text);
+		ok(c, "%d of this host's %d GPUs are the job's (from %s)", want, hw,
+		    j->src.ngpu_per_host.text);
 	}
 }
 
