@@ -29,6 +29,9 @@ struct job_io {
 	char *(*which)(void *ctx, const char *name);
 	/* This host's topology, loaded at most once; NULL with *err set. */
 	const struct topo *(*topo)(void *ctx, char **err);
+	/* The host name of an address ("10.1.2.3"), malloc'd, or NULL when
+	 * it has none (or this edge cannot say: may be NULL itself). */
+	char *(*resolve)(void *ctx, const char *addr);
 };
 
 struct job_opts {
