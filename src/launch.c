@@ -770,8 +770,8 @@ launch_execute(struct launch_args *a)
 	if (a->auto_retry && a->retries > 0)
 		die_usage("%s: --auto-retry and --retries %d: pick one (--retries runs again on the "
 		    "same hosts; --auto-retry swaps failed hosts for spares)", a->name, a->retries);
-	if ((a->label || a->log_dir) && !a->lo.rankenv)
-		die_usage("%s: --label and --log-dir need 'ezpz rankenv' in front of the command "
+	if (a->label && !a->lo.rankenv)
+		die_usage("%s: --label needs 'ezpz rankenv' in front of the command "
 		    "(drop --no-rankenv)", a->name);
 	jobctx_init(&c, environ, a->topology);
 	jobctx_detect(&c, &a->jo);
