@@ -447,6 +447,12 @@ classify_failure(const struct attempt_in *in, const struct strvec *named, struct
 	if (v->bad.n > 0) {
 		v->outcome = OUTCOME_NODE;
 		v->why = xasprintf("the machine's patterns name %s", v->bad.v[0]);
+	} else if (ntb > 0 && alike) {
+		/* Python said what went wrong, the same way each time it did: the
+		 * other ranks may not have got that far before the launcher
+		 * stopped them, but they would have. */
+		v->outcome = OUTCOME_PROGRAM;
+		v->why = xasprintf("%zu Python traceback%s, all alike", ntb, ntb == 1 ? "" : "s");
 	} else if (ev && program_error(in, &f, ev, v)) {
 		v->outcome = OUTCOME_PROGRAM;
 	} else if (ev && attempt_host(in, ev->host)) {
@@ -455,9 +461,6 @@ classify_failure(const struct attempt_in *in, const struct strvec *named, struct
 		blame(v, attempt_host(in, ev->host));
 		v->why = xasprintf("rank %ld on %s: %s", ev->rank, ev->host, st);
 		free(st);
-	} else if (ntb > 0 && alike) {
-		v->outcome = OUTCOME_PROGRAM;
-		v->why = xasprintf("%zu Python traceback%s", ntb, ntb == 1 ? "" : "s");
 	} else if (in->status == EXIT_SIGBASE + SIGTERM || in->status == EXIT_SIGBASE + SIGKILL) {
 		v->outcome = OUTCOME_SCHEDULER;
 		v->why = xasprintf("the launcher was killed (exit %d): walltime?", in->status);

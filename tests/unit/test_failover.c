@@ -160,6 +160,12 @@ static const struct class_case classes[] = {
 	  "Traceback (most recent call last):\n  File \"t.py\", line 1\nNameError: name 'x' is not defined\n"
 	  "Traceback (most recent call last):\n  File \"t.py\", line 1\nNameError: name 'x' is not defined\n",
 	  OUTCOME_PROGRAM, NULL, 0 },
+	{ "one host's ranks raise, the others were stopped first", 1, 0, 0, 4,
+	  "Traceback (most recent call last):\nImportError: x\nezpz rankenv: rank 0 on n1: exited with status 1\n"
+	  "ezpz rankenv: rank 2 on n2: killed by signal 15\n", OUTCOME_PROGRAM, NULL, 0 },
+	{ "tracebacks that differ are no program error", 3, 0, 0, 4,
+	  "Traceback (most recent call last):\nImportError: x\nTraceback (most recent call last):\nOSError: y\n"
+	  "srun: error: n3: task 2: Exited with exit code 3\n", OUTCOME_NODE, "n3", 0 },
 	{ "PALS cascades are no evidence", 1, 0, 0, 4,
 	  "n3: rank 2 died from signal 15\nn4: rank 3 died from signal 11\n", OUTCOME_UNKNOWN, NULL, 0 },
 	{ "Aurora shepherd wins over tracebacks", 1, 0, 0, 24,
