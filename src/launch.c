@@ -38,6 +38,7 @@ enum {
 };
 
 #define BACKOFF_MAX 60
+#define AUTO_RETRY_TIMEOUT 1800
 
 const struct opt launch_opts_table[] = {
 	{ O_NP, "-n|-np|--n|--np|--nproc|--nprocs|--world_size", "N", NULL,
@@ -167,7 +168,7 @@ take_opt(struct launch_args *a, int o, struct optstate *st, int argc, char **arg
 		a->lo.gpu_bind = st->arg;
 		break;
 	case O_ENV: take_env(a, st); break;
-	case O_TIMEOUT: a->timeout = (int)opt_long(st, 0, 1 << 30); break;
+	case O_TIMEOUT: a->timeout = (int)opt_long(st, 0, 1 << 30); a->timeout_set = 1; break;
 	case O_RETRIES: a->retries = (int)opt_long(st, 0, 1000); break;
 	case O_GRACE: a->grace = (int)opt_long(st, 0, 3600); break;
 	case O_LOG: a->log = st->arg; break;
@@ -773,6 +774,9 @@ launch_execute(struct launch_args *a)
 	if (a->label && !a->lo.rankenv)
 		die_usage("%s: --label needs 'ezpz rankenv' in front of the command "
 		    "(drop --no-rankenv)", a->name);
+	/* The Python ezpz's default: a failover loop must not wait forever on a hang. */
+	if (a->auto_retry && !a->timeout_set)
+		a->timeout = AUTO_RETRY_TIMEOUT;
 	jobctx_init(&c, environ, a->topology);
 	jobctx_detect(&c, &a->jo);
 	if (c.job.stale_note)

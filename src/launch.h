@@ -16,7 +16,7 @@ struct launch_args {
 	struct job_opts jo;
 	const char *topology;
 	int dry_run, json, quiet, verbose;
-	int timeout, retries, grace;
+	int timeout, timeout_set, retries, grace;
 	const char *log;
 	/* --auto-retry: spares -1 is "auto" (every host not in use); max_fo -1
 	 * is no cap. */
