@@ -453,6 +453,7 @@ struct failover {
 	struct strvec active, spare, bad;
 	char *dir;                 /* the log directory, or NULL */
 	char *tmp_hostfile;        /* without one: a hostfile to remove at the end */
+	char *rank_dir;            /* DIR/attempt-N, for rankenv --log-dir */
 	int use_hostfile;          /* the hosts differ from the job's: give them */
 };
 
@@ -577,12 +578,10 @@ attempt_plan(struct launch_args *a, struct jobctx *c, struct failover *f, int n,
 	a->lo.label = a->label;
 	a->lo.report = a->auto_retry || a->log_dir || a->label;
 	a->lo.rank_log_dir = NULL;
-	if (f->dir) {
-		static char *rdir;
-		free(rdir);
-		rdir = xasprintf("%s/attempt-%d", f->dir, n);
-		a->lo.rank_log_dir = rdir;
-	}
+	free(f->rank_dir);
+	f->rank_dir = NULL;
+	if (f->dir)
+		a->lo.rank_log_dir = f->rank_dir = xasprintf("%s/attempt-%d", f->dir, n);
 	if (plan_build(p, &c->job, environ, &c->io, &a->lo, &err) < 0) {
 		if (c->job.launcher == LAUNCHER_NONE)
 			die_status(EXIT_NOTFOUND, "%s: %s", a->name, err);
@@ -764,6 +763,7 @@ launch_execute(struct launch_args *a)
 	struct plan p;
 	struct strvec env = STRVEC_INIT;
 	struct failover f;
+	struct hostset orig;
 	char *err = NULL, *self = path_self(), ts[32];
 	double t0;
 	int status;
@@ -787,6 +787,7 @@ launch_execute(struct launch_args *a)
 		a->lo.local_port = free_port();
 	a->lo.ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	failover_init(a, &c.job, &f);
+	orig = c.job.hosts;
 	t0 = wall_now();
 	if (a->dry_run || (!f.use_hostfile && !f.dir && !a->label)) {
 		/* the plain path: one plan, shown, run (with --retries) */
@@ -797,7 +798,7 @@ launch_execute(struct launch_args *a)
 		}
 		if (f.use_hostfile || f.dir) {
 			plan_free(&p);
-			attempt_plan(a, &c, &f, 1, &p, &c.job.hosts);
+			attempt_plan(a, &c, &f, 1, &p, &orig);
 		}
 		if (!a->quiet && !(a->dry_run && a->json))
 			banner(a, &p, &c.job);
@@ -818,6 +819,10 @@ launch_execute(struct launch_args *a)
 			buf_free(&keep);
 		}
 		plan_free(&p);
+		if (c.job.hosts.v != orig.v) {
+			hostset_free(&c.job.hosts);
+			c.job.hosts = orig;
+		}
 	} else {
 		status = run_attempts(a, &c, &f);
 	}
@@ -830,6 +835,7 @@ launch_execute(struct launch_args *a)
 	if (f.tmp_hostfile)
 		unlink(f.tmp_hostfile);
 	free(f.tmp_hostfile);
+	free(f.rank_dir);
 	free(f.dir);
 	strvec_clear(&f.active);
 	strvec_clear(&f.spare);
