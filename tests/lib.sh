@@ -278,6 +278,16 @@ pbs_job() {
 	ERR=$(cat "$T_TMP/qsub.out")
 }
 
+# pbs_user_ezpz: make EZPZ runnable by pbsuser: a copy of the build tree
+# where the checkout is private (CI clones into root's home).
+pbs_user_ezpz() {
+	if ! runuser -u pbsuser -- test -x "$EZPZ"; then
+		mkdir -p "$PBS_JOBS/prefix"
+		cp -r "$EZPZ_BUILD/bin" "$EZPZ_BUILD/share" "$EZPZ_BUILD/libexec" "$PBS_JOBS/prefix/"
+		EZPZ=$PBS_JOBS/prefix/bin/ezpz
+	fi
+}
+
 # pbs_script NAME <<EOF ... : the bash job script $PBS_JOBS/NAME.sh, made
 # executable; prints its path.
 pbs_script() {

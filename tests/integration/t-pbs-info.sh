@@ -102,13 +102,7 @@ t_match "interactive: PBS_ENVIRONMENT=PBS_INTERACTIVE" ' env=PBS_INTERACTIVE ' "
 check "interactive select=2 place=scatter" "" "1,1"
 
 # ---- a job of a non-root user ------------------------------------------------------------
-# The user must be able to run the ezpz under test: a copy of the build
-# tree where the checkout is private (CI clones into root's home).
-if ! pbs_on 1 runuser -u pbsuser -- test -x "$EZPZ"; then
-	mkdir -p "$PBS_JOBS/prefix"
-	cp -r "$EZPZ_BUILD/bin" "$EZPZ_BUILD/share" "$EZPZ_BUILD/libexec" "$PBS_JOBS/prefix/"
-	EZPZ=$PBS_JOBS/prefix/bin/ezpz
-fi
+pbs_user_ezpz
 T_PBS_USER=pbsuser pbs_job user -l select=2:ncpus=1:mpiprocs=2 -l place=scatter "$script"
 t_eq "pbsuser: the job exited 0" 0 "$RC"
 t_match "pbsuser: ran as pbsuser" ' user=pbsuser ' "$OUT"
