@@ -10,6 +10,8 @@
 # usage: pbs-cluster.sh start|stop|status|built|env   (as root)
 #        pbs-cluster.sh exec CMD...      CMD on the head node pbsn1
 #        pbs-cluster.sh node I CMD...    CMD on node pbsnI
+#        pbs-cluster.sh job-env [NAME=VALUE,...]   variables every job gets
+#                                        (qsub's default -v), none if empty
 #
 #   start   start the cluster unless it is running ("already running")
 #   stop    stop it (only what pbs-netns.sh started: by PID, namespace-scoped)
@@ -72,6 +74,15 @@ start() {
 	say "started: $nodes nodes"
 }
 
+# The server's default_qsub_arguments: a qsub with its own -v replaces it.
+job_env() {
+	if [ -n "${1:-}" ]; then
+		"$netns" exec qmgr -c "set server default_qsub_arguments = \"-v $1\""
+	else
+		"$netns" exec qmgr -c "unset server default_qsub_arguments" 2>/dev/null || true
+	fi
+}
+
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case $cmd in
@@ -81,5 +92,6 @@ status) up ;;
 built) built ;;
 env) echo "PBS_NETNS=$netns EZPZ_PBS_NODES=$(cat /run/pbs-netns/nodes 2>/dev/null || echo "$nodes")" ;;
 exec | node) exec "$netns" "$cmd" "$@" ;;
-*) sed -n '2,21p' "$0" >&2; exit 2 ;;
+job-env) job_env "${1:-}" ;;
+*) sed -n '2,23p' "$0" >&2; exit 2 ;;
 esac
