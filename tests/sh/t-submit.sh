@@ -105,6 +105,28 @@ t_eq "-o: nothing submitted" "no" "$([ -e "$SUBMIT_RECORD.argv" ] && echo yes ||
 t_eq "-o: no temporary left" "job.sbatch" "$(ls)"
 rm -f job.sbatch
 
+# -o replaces only a regular file: renaming over a device (as root: -o
+# /dev/full), a symlink or a FIFO would replace the thing itself.
+echo old >job.sbatch
+t_run sub "$S/bin-slurm" -o job.sbatch -- python3 -c 'print(1)'
+t_eq "-o over a regular file: replaced" "0:$dry" "$RC:$(cat job.sbatch)"
+echo target >target.txt
+ln -s target.txt link.sh
+mkfifo fifo.sh
+mkdir dir.sh
+odd=("link.sh:a symbolic link" "fifo.sh:a FIFO" "dir.sh:a directory")
+if [ "$(id -u)" = 0 ] && mknod dev.sh c 1 3 2>/dev/null; then odd+=("dev.sh:a character device"); fi
+for x in "${odd[@]}"; do
+	f=${x%%:*}
+	t_run sub "$S/bin-slurm" -o "$f" -- hostname
+	t_eq "-o $f (${x#*:}): refused, exit 1" "1:ezpz: submit: -o '$f': ${x#*:}; give a regular file or a new name" "$RC:$ERR"
+done
+t_eq "-o: symlink and its target untouched" "target.txt:target" "$(readlink link.sh):$(cat target.txt)"
+t_eq "-o: the FIFO is still a FIFO" "fifo" "$(stat -c %F fifo.sh)"
+[ ! -e dev.sh ] || t_eq "-o: the device is still a device" "character special file" "$(stat -c %F dev.sh)"
+t_eq "-o refused: no temporary left" "" "$(ls | grep tmp)"
+rm -rf job.sbatch target.txt link.sh fifo.sh dir.sh dev.sh
+
 # ---- a submission ------------------------------------------------------------------------------
 t_run sub "$S/bin-slurm" -N 2 -- python3 -c 'print(1)'
 t_eq "submit: exit 0" 0 "$RC"
