@@ -50,15 +50,23 @@ on_signal(int sig)
 	errno = e;
 }
 
+static void
+sigpipe_open(void)
+{
+	if (sigpipe_fd[0] < 0 && pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK) < 0)
+		die_errno("cannot create a pipe");
+}
+
 void
 exec_signals_init(void)
 {
+	static int done;
 	struct sigaction sa;
 
-	if (sigpipe_fd[0] >= 0)
+	if (done)
 		return;
-	if (pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK) < 0)
-		die_errno("cannot create a pipe");
+	done = 1;
+	sigpipe_open();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -131,7 +139,7 @@ status_of(int wstatus)
 /* ------------------------------------------------------------------ */
 /* exec_capture                                                        */
 
-/* A group capture (setup-env's bash) forwards Ctrl-C to the whole group. */
+/* An interrupted capture ends the child's whole group, then ezpz. */
 static void NORETURN
 capture_interrupted(pid_t pid, int sig)
 {
@@ -147,18 +155,27 @@ capture_interrupted(pid_t pid, int sig)
 	die_status(EXIT_SIGBASE + sig, "interrupted by signal %d; stopped what was running", sig);
 }
 
+/* The child leads a process group of its own, so that a timeout or an
+ * interrupt ends what it started too (an mpiexec script's sleep). */
 static pid_t
-capture_start(const char *path, char *const *argv, char *const *envp, int group, int fd[2])
+capture_start(const char *path, char *const *argv, char *const *envp, int fd[2])
 {
-	pid_t pid = fork();
+	sigset_t all, old;
+	pid_t pid;
 	int devnull;
 
-	if (pid != 0)
+	/* no signal may reach our handler in the child before the reset */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if ((pid = fork()) != 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = e;
 		return pid;
+	}
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	child_reset_signals();
-	if (group)
-		setpgid(0, 0);
+	setpgid(0, 0);
 	dup2(devnull, 0);
 	dup2(fd[1], 1);
 	dup2(fd[1], 2);
@@ -167,16 +184,55 @@ capture_start(const char *path, char *const *argv, char *const *envp, int group,
 }
 
 /*
- * group: the child leads a process group, and a timeout or Ctrl-C ends all
- * of it.  Output past cap is dropped for good and *truncated set (a hole in
- * the middle would be worse than a short read).  Reading stops soon after
- * the child exits even if something it started in the background still
- * holds the pipe.
+ * While a capture runs, SIGINT, SIGTERM and SIGHUP to ezpz end the child's
+ * whole group (it is not in our terminal's foreground group, so Ctrl-C
+ * reaches only us), then ezpz exits 128+N; SIGCHLD ends the wait for
+ * output soon after the child exits.  Handlers already ours
+ * (exec_signals_init) and signals our caller ignores are left alone; the
+ * others are put back afterwards.
+ */
+static const int capture_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD /* wakes the poll */ };
+
+static void
+capture_signals(struct sigaction *saved, int *installed)
+{
+	struct sigaction sa;
+
+	sigpipe_open();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < NITEMS(capture_sigs); i++) {
+		installed[i] = 0;
+		if (sigaction(capture_sigs[i], NULL, &saved[i]) < 0 ||
+		    saved[i].sa_handler == SIG_IGN || saved[i].sa_handler == on_signal)
+			continue;
+		installed[i] = sigaction(capture_sigs[i], &sa, NULL) == 0;
+	}
+}
+
+static void
+capture_signals_restore(const struct sigaction *saved, const int *installed)
+{
+	for (size_t i = 0; i < NITEMS(capture_sigs); i++)
+		if (installed[i])
+			sigaction(capture_sigs[i], &saved[i], NULL);
+}
+
+/*
+ * The child leads a process group, and a timeout or a SIGINT/SIGTERM/SIGHUP
+ * ends all of it.  Output past cap is dropped for good and *truncated set
+ * (a hole in the middle would be worse than a short read).  Reading stops
+ * soon after the child exits even if something it started in the
+ * background still holds the pipe.
  */
 static int
-capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t cap,
+capture(char *const *argv, char *const *envp, int timeout_ms, size_t cap,
     char **out, size_t *outlen, int *truncated)
 {
+	struct sigaction saved[NITEMS(capture_sigs)];
+	int installed[NITEMS(capture_sigs)];
 	int fd[2], wstatus = 0, exited = 0;
 	size_t len = 0, alloc = 0;
 	char *buf = NULL, *path;
@@ -189,20 +245,19 @@ capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t 
 		errno = ENOENT;
 		return -1;
 	}
-	if (group)
-		exec_signals_init();
-	if (pipe2(fd, O_CLOEXEC) < 0 || (pid = capture_start(path, argv, envp, group, fd)) < 0) {
+	capture_signals(saved, installed);
+	if (pipe2(fd, O_CLOEXEC) < 0 || (pid = capture_start(path, argv, envp, fd)) < 0) {
 		int e = errno;
+		capture_signals_restore(saved, installed);
 		free(path);
 		errno = e;
 		return -1;
 	}
-	if (group)
-		setpgid(pid, pid);   /* also here: a timeout may come before the child's */
+	setpgid(pid, pid);   /* also here: a timeout may come before the child's */
 	free(path);
 	close(fd[1]);
 	for (;;) {
-		struct pollfd p[2] = { { fd[0], POLLIN, 0 }, { group ? sigpipe_fd[0] : -1, POLLIN, 0 } };
+		struct pollfd p[2] = { { fd[0], POLLIN, 0 }, { sigpipe_fd[0], POLLIN, 0 } };
 		double t = mono_now();
 		ssize_t r;
 		int ms;
@@ -213,7 +268,7 @@ capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t 
 		ms = (int)(((exited ? drain_until : deadline) - t) * 1000);
 		if (ms <= 0 || poll(p, 2, ms) == 0) {
 			if (!exited)
-				kill(group ? -pid : pid, SIGKILL);
+				kill(-pid, SIGKILL);
 			break;
 		}
 		if (p[1].revents & POLLIN) {
@@ -239,6 +294,7 @@ capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t 
 	if (!exited)
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;
+	capture_signals_restore(saved, installed);
 	buf = xgrow(buf, &alloc, len + 1, 1);
 	buf[len] = '\0';
 	*out = buf;
@@ -251,14 +307,14 @@ int
 exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
 {
 	int truncated;
-	return capture(argv, envp, timeout_ms, 0, CAPTURE_MAX, out, NULL, &truncated);
+	return capture(argv, envp, timeout_ms, CAPTURE_MAX, out, NULL, &truncated);
 }
 
 int
 exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
     size_t *len, int *truncated)
 {
-	return capture(argv, envp, timeout_ms, 1, CAPTURE_GROUP_MAX, out, len, truncated);
+	return capture(argv, envp, timeout_ms, CAPTURE_GROUP_MAX, out, len, truncated);
 }
 
 /* ------------------------------------------------------------------ */

@@ -159,6 +159,24 @@ t_eq "missing qsub: message" "ezpz: submit: qsub: not found on PATH; submit from
 load the module that provides it" "$ERR"
 t_eq "missing qsub: no script left behind" "" "$(scripts)"
 
+# A hanging sbatch: a SIGTERM to ezpz submit ends sbatch and what it
+# started (it runs in a process group of its own, as for the timeout).
+mkdir -p "$T_TMP/bin-hang"
+printf '#!/bin/sh\nsleep 1000\n' >"$T_TMP/bin-hang/sbatch"
+chmod +x "$T_TMP/bin-hang/sbatch"
+tag=submit-hang-$$
+env -i HOME="$T_TMP" EZPZ_HOSTNAME=testhost EZPZ_T_TAG=$tag PATH="$T_TMP/bin-hang:/usr/bin:/bin" \
+	"$EZPZ" submit -- hostname >/dev/null 2>"$T_TMP/hang.err" &
+pid=$!
+for ((i = 0; i < 100; i++)); do pgrep -f -P "$(t_tagged "$tag" | paste -sd, -)" '^sleep 1000' \
+	>/dev/null 2>&1 && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+t_eq "hanging sbatch, SIGTERM: exit 143" 143 "$?"
+if left=$(t_tagged_gone "$tag"); then t_pass "hanging sbatch, SIGTERM: sbatch and its sleep are gone"
+else t_fail "hanging sbatch, SIGTERM: sbatch and its sleep are gone"; echo "$left" | sed 's/^/  /'; t_tagged_kill "$tag"; fi
+rm -f .ezpz-submit-*
+
 chmod 0555 "$WD"
 t_run sub "$S/bin-slurm" -- hostname
 chmod 0755 "$WD"
