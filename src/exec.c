@@ -12,6 +12,7 @@
  * it) and ezpz takes it back afterwards.  Signals are turned into bytes on a
  * self-pipe and handled in one poll loop: no work in signal handlers.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -33,6 +34,7 @@
 
 #define CAPTURE_MAX (1 << 20)           /* a probe's --version text */
 #define CAPTURE_GROUP_MAX (64 << 20)    /* setup-env: step output and env -0 */
+#define SWEEP_KILL_S 5                  /* SIGKILL is not instant (D state, a huge core) */
 
 static int sigpipe_fd[2] = { -1, -1 };
 static int terminating(int sig);
@@ -337,7 +339,10 @@ struct runner {
 	double last_output;
 	double term_at;            /* when to follow a SIGINT/SIGHUP with SIGTERM; 0: no */
 	double kill_at;            /* when to SIGKILL the group; 0: not scheduled */
+	int escalated;             /* SIGKILL was sent */
 };
+
+static int survivors(struct runner *r, int sig);
 
 static const char *
 sig_name(int sig)
@@ -517,9 +522,10 @@ run_watchdog(struct runner *r)
 		r->term_at = -1;   /* once */
 	}
 	if (r->kill_at && t >= r->kill_at) {
-		warn("launcher did not exit %d s after %s; sending SIGKILL to its process group",
-		    r->o->grace, r->res->timed_out ? "SIGTERM" : sig_name(r->res->signal));
-		group_signal(r, SIGKILL);
+		warn("launcher did not exit %d s after %s; sending SIGKILL to it and to what it "
+		    "started", r->o->grace, r->res->timed_out ? "SIGTERM" : sig_name(r->res->signal));
+		survivors(r, SIGKILL);
+		r->escalated = 1;
 		r->kill_at = t + 3600;   /* once */
 		return;
 	}
@@ -587,60 +593,152 @@ reap_orphans(void)
 }
 
 /*
- * Our living children: orphans of the launcher reparented to us (ranks of a
- * killed mpirun sit in process groups of their own).  Linux lists them in
- * /proc/self/task/<tid>/children; elsewhere there are none to find.
+ * Everything the run started that still lives on this host is below us:
+ * we are a child subreaper, so a process whose parent dies (a rank whose
+ * mpirun was killed, a rank's child whose rank was) is reparented to us,
+ * not to init, whatever process group or session it moved to.  Linux lists
+ * each thread's children in /proc/PID/task/TID/children; elsewhere there is
+ * only the launcher's process group to signal.
  */
-static size_t
-own_children(pid_t *v, size_t max)
+struct pidset {
+	pid_t *v;
+	size_t n, alloc;
+};
+
+#define TREE_MAX 65536           /* processes signalled in one pass */
+
+static void
+proc_children(struct pidset *s, pid_t pid)
 {
-	char path[64], *text, *p, *end;
-	size_t n = 0;
-	snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
-	if ((text = read_file(path, NULL)) == NULL)
-		return 0;
-	for (p = text; n < max; p = end) {
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		v[n++] = (pid_t)pid;
+	char path[96], text[8192];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof path, "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && s->n < TREE_MAX) {
+		ssize_t n;
+		char *p, *end;
+		int fd;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/task/%.20s/children", (long)pid, e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, text, sizeof text - 1);   /* one read: the kernel's snapshot */
+		close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		for (p = text; s->n < TREE_MAX; p = end) {
+			long c = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			s->v = xgrow(s->v, &s->alloc, s->n + 1, sizeof *s->v);
+			s->v[s->n++] = (pid_t)c;
+		}
 	}
-	free(text);
-	return n;
+	closedir(d);
 }
 
+/* Our descendants, parents before their children. */
+static void
+descendants(struct pidset *s)
+{
+	s->n = 0;
+	proc_children(s, getpid());
+	for (size_t i = 0; i < s->n; i++)
+		proc_children(s, s->v[i]);
+}
+
+/* A zombie is dead already: only its parent's wait is missing. */
+static int
+zombie(pid_t pid)
+{
+	char path[64], text[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 1;
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	p = strrchr(text, ')');
+	return p == NULL || p[1] == '\0' || p[2] == 'Z' || p[2] == 'X';
+}
+
+/*
+ * Send sig (0: only look) to the launcher's group and to every living
+ * descendant, and to the process group of each that leads one (a rank
+ * Open MPI put in a group of its own, with what it forked); returns
+ * whether anything lives.
+ */
 static int
 survivors(struct runner *r, int sig)
 {
-	pid_t kids[4096];
-	size_t n;
-	int alive = kill(-r->pgid, 0) == 0;
-	if (sig && alive)
+	struct pidset s = { NULL, 0, 0 };
+	int alive = 0;
+
+	if (sig)
 		kill(-r->pgid, sig);
-	n = own_children(kids, NITEMS(kids));
-	for (size_t i = 0; i < n; i++)
-		if (kill(kids[i], sig) == 0)
-			alive = 1;
-	return alive;
+	descendants(&s);
+	for (size_t i = 0; i < s.n; i++) {
+		if (zombie(s.v[i]))
+			continue;
+		alive = 1;
+		if (sig == 0)
+			continue;
+		if (getpgid(s.v[i]) == s.v[i])
+			kill(-s.v[i], sig);
+		kill(s.v[i], sig);
+	}
+	free(s.v);
+	return alive || kill(-r->pgid, 0) == 0;
 }
 
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * After the launcher exits: SIGTERM to what is left, SIGKILL after the
+ * grace (at once when the launcher was already escalated to SIGKILL: the
+ * grace has passed), then SIGKILL again until nothing is left, because a
+ * process killed in one pass may leave children that only then become
+ * ours.  Nothing the run started outlives ezpz, except what left this host
+ * or escaped to another user.
+ */
 static void
 run_sweep(struct runner *r)
 {
 	double until = mono_now() + r->o->grace;
+	int rounds = 0;
+
 	reap_orphans();   /* zombies still count for kill(-pgid, 0) */
-	if (!survivors(r, SIGTERM))
+	if (!r->escalated) {
+		if (!survivors(r, SIGTERM))
+			return;
+		while (mono_now() < until && survivors(r, 0)) {
+			pause_ms(50);
+			reap_orphans();
+		}
+	}
+	if (!survivors(r, 0))
 		return;
-	while (mono_now() < until && survivors(r, 0)) {
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+	warn("processes the launcher started outlived it; sending SIGKILL");
+	until = mono_now() + SWEEP_KILL_S;
+	while (survivors(r, SIGKILL) && mono_now() < until) {
+		pause_ms(rounds++ < 10 ? 5 : 50);
 		reap_orphans();
 	}
-	if (survivors(r, 0)) {
-		warn("processes the launcher started outlived it; sending SIGKILL");
-		survivors(r, SIGKILL);
-		reap_orphans();
-	}
+	reap_orphans();
+	if (survivors(r, 0))
+		warn("processes the launcher started are still running %d s after SIGKILL",
+		    SWEEP_KILL_S);
 }
 
 static int
