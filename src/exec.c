@@ -34,6 +34,7 @@
 
 #define CAPTURE_MAX (1 << 20)           /* a probe's --version text */
 #define CAPTURE_GROUP_MAX (64 << 20)    /* setup-env: step output and env -0 */
+#define LAUNCHER_LAST_S 2               /* from SIGKILL to its ranks to SIGKILL to it */
 #define SWEEP_KILL_S 5                  /* SIGKILL is not instant (D state, a huge core) */
 
 static int sigpipe_fd[2] = { -1, -1 };
@@ -339,10 +340,10 @@ struct runner {
 	double last_output;
 	double term_at;            /* when to follow a SIGINT/SIGHUP with SIGTERM; 0: no */
 	double kill_at;            /* when to SIGKILL the group; 0: not scheduled */
-	int escalated;             /* SIGKILL was sent */
+	int escalated;             /* SIGKILL sent: 1 to what the launcher started, 2 to it too */
 };
 
-static int survivors(struct runner *r, int sig);
+static int survivors(struct runner *r, int sig, int spare_launcher);
 
 static const char *
 sig_name(int sig)
@@ -521,11 +522,23 @@ run_watchdog(struct runner *r)
 		group_signal(r, SIGTERM);
 		r->term_at = -1;   /* once */
 	}
-	if (r->kill_at && t >= r->kill_at) {
-		warn("launcher did not exit %d s after %s; sending SIGKILL to it and to what it "
-		    "started", r->o->grace, r->res->timed_out ? "SIGTERM" : sig_name(r->res->signal));
-		survivors(r, SIGKILL);
+	/* What the launcher started goes first: once its ranks are gone, a
+	 * launcher that was only slow can still exit by itself and clean up
+	 * (Open MPI's session directory in TMPDIR); LAUNCHER_LAST_S later it
+	 * is killed too. */
+	if (r->kill_at && t >= r->kill_at && r->escalated == 0) {
+		warn("launcher did not exit %d s after %s; sending SIGKILL to what it started",
+		    r->o->grace, r->res->timed_out ? "SIGTERM" : sig_name(r->res->signal));
+		survivors(r, SIGKILL, 1);
 		r->escalated = 1;
+		r->kill_at = t + LAUNCHER_LAST_S;
+		return;
+	}
+	if (r->kill_at && t >= r->kill_at && r->escalated == 1) {
+		warn("launcher still running %d s after its processes were killed; sending SIGKILL",
+		    LAUNCHER_LAST_S);
+		survivors(r, SIGKILL, 0);
+		r->escalated = 2;
 		r->kill_at = t + 3600;   /* once */
 		return;
 	}
@@ -675,21 +688,21 @@ zombie(pid_t pid)
  * whether anything lives.
  */
 static int
-survivors(struct runner *r, int sig)
+survivors(struct runner *r, int sig, int spare_launcher)
 {
 	struct pidset s = { NULL, 0, 0 };
 	int alive = 0;
 
-	if (sig)
+	if (sig && !spare_launcher)
 		kill(-r->pgid, sig);
 	descendants(&s);
 	for (size_t i = 0; i < s.n; i++) {
 		if (zombie(s.v[i]))
 			continue;
 		alive = 1;
-		if (sig == 0)
+		if (sig == 0 || (spare_launcher && (s.v[i] == r->pid || s.v[i] == r->pgid)))
 			continue;
-		if (getpgid(s.v[i]) == s.v[i])
+		if (getpgid(s.v[i]) == s.v[i] && s.v[i] != r->pgid)
 			kill(-s.v[i], sig);
 		kill(s.v[i], sig);
 	}
@@ -720,23 +733,23 @@ run_sweep(struct runner *r)
 
 	reap_orphans();   /* zombies still count for kill(-pgid, 0) */
 	if (!r->escalated) {
-		if (!survivors(r, SIGTERM))
+		if (!survivors(r, SIGTERM, 0))
 			return;
-		while (mono_now() < until && survivors(r, 0)) {
+		while (mono_now() < until && survivors(r, 0, 0)) {
 			pause_ms(50);
 			reap_orphans();
 		}
 	}
-	if (!survivors(r, 0))
+	if (!survivors(r, 0, 0))
 		return;
 	warn("processes the launcher started outlived it; sending SIGKILL");
 	until = mono_now() + SWEEP_KILL_S;
-	while (survivors(r, SIGKILL) && mono_now() < until) {
+	while (survivors(r, SIGKILL, 0) && mono_now() < until) {
 		pause_ms(rounds++ < 10 ? 5 : 50);
 		reap_orphans();
 	}
 	reap_orphans();
-	if (survivors(r, 0))
+	if (survivors(r, 0, 0))
 		warn("processes the launcher started are still running %d s after SIGKILL",
 		    SWEEP_KILL_S);
 }
