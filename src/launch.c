@@ -471,11 +471,18 @@ expand_job_hosts(const struct launch_args *a, const struct job *job, const char 
 	for (size_t i = 0; i < names.n; i++) {
 		long at = job_host_index(job, names.v[i]);
 		if (at < 0) {
-			char **v = xcalloc(job->hosts.n + 1, sizeof *v);
+			char **v = xcalloc(job->hosts.n + 1, sizeof *v), *all, *msg;
 			for (size_t j = 0; j < job->hosts.n; j++)
 				v[j] = job->hosts.v[j].name;
-			die_usage("%s: %s '%s': '%s' is not one of the job's hosts (%s)", a->name, flag,
-			    expr, names.v[i], hostlist_compress(v, job->hosts.n));
+			all = hostlist_compress(v, job->hosts.n);
+			msg = xasprintf("%s: %s '%s': '%s' is not one of the job's hosts (%s)", a->name,
+			    flag, expr, names.v[i], all);
+			free(v);
+			free(all);
+			strvec_clear(&names);
+			error("%s", msg);
+			free(msg);
+			exit(EXIT_USAGE);
 		}
 		keep[at] = streq(flag, "--include") ? 1 : 0;
 	}
