@@ -532,7 +532,8 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 		strvec_pushf(&p->notes, "%d ranks on %d CPUs: oversubscribing", p->np, o->ncpus);
 	}
 	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 &&
-	    startswith(job->src.ngpu_per_host, "env:SLURM_");
+	    (startswith(job->src.ngpu_per_host, "env:SLURM_") ||
+	    streq(job->src.ngpu_per_host, "squeue"));
 	strvec_pushv(&p->command, o->command.v);
 	plan_env(p, job, envp, o);
 	be->build(p, job);

@@ -36,7 +36,7 @@ OBJS_hostfile = hostfile hostlist $(OBJS_base)
 OBJS_tasks_per_node = $(OBJS_hostfile)
 OBJS_profile = profile types shell $(OBJS_base)
 OBJS_shell = shell $(OBJS_base)
-OBJS_job = job sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher \
+OBJS_job = job jobfind sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher \
 	hostfile hostlist profile types plan bind be_pals be_mpich be_openmpi be_srun \
 	shell json topo doctor setupenv path $(OBJS_base)
 
