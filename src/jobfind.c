@@ -396,6 +396,7 @@ struct asking {
 	struct found_jobs js;
 	struct strvec notes;        /* what each scheduler said, when it found nothing */
 	int failed;
+	int forced;                 /* only one scheduler is asked (EZPZ_SCHEDULER) */
 };
 
 /* "qstat: no answer within 10 s", or NULL when the answer can be read. */
@@ -457,9 +458,9 @@ jobs_found(const struct asking *k, enum sched s)
 	return n;
 }
 
-/* qstat [-f -F json | -f] IDS... */
+/* qstat -f [-F json] IDS... */
 static void
-qstat_argv(struct strvec *argv, const char *qstat, int json, const struct strvec *ids)
+qstat_argv(struct strvec *argv, const char *qstat, int json, char *const *ids, size_t n)
 {
 	strvec_clear(argv);
 	strvec_push(argv, qstat);
@@ -468,7 +469,45 @@ qstat_argv(struct strvec *argv, const char *qstat, int json, const struct strvec
 		strvec_push(argv, "-F");
 		strvec_push(argv, "json");
 	}
-	strvec_pushn(argv, ids->v, ids->n);
+	strvec_pushn(argv, ids, n);
+}
+
+/*
+ * The JSON of each job: OpenPBS 23.06 prints only the first of several ids
+ * given to one `qstat -f -F json`.  Returns 0, or -1 when some answer is
+ * not that JSON (*why says so, or is NULL when the answer was a failure,
+ * already noted).
+ */
+static int
+ask_pbs_json(struct asking *k, const char *qstat, const struct strvec *ids, char **why)
+{
+	struct strvec argv = STRVEC_INIT;
+	struct found_jobs js = { 0 };
+	int r = 0;
+
+	for (size_t i = 0; i < ids->n && r == 0; i++) {
+		struct query_answer a;
+		qstat_argv(&argv, qstat, 1, ids->v + i, 1);
+		memset(&a, 0, sizeof a);
+		k->io->query(k->io->ctx, strvec_argv(&argv), &a);
+		/* A job that ended since qselect makes qstat exit non-zero with
+		 * JSON that lacks it: the JSON decides, not the status. */
+		if (a.status == QUERY_NOT_RUN || a.status == QUERY_TIMEOUT) {
+			*why = answer_problem("qstat", &a);
+			r = -2;
+		} else if (jobfind_read_qstat_json(a.out ? a.out : "", k->host, k->user, &js, why) < 0) {
+			r = -1;
+		}
+		answer_free(&a);
+	}
+	for (size_t i = 0; r == 0 && i < js.n; i++) {
+		k->js.v = xgrow(k->js.v, &k->js.alloc, k->js.n + 1, sizeof *k->js.v);
+		k->js.v[k->js.n++] = js.v[i];
+		memset(&js.v[i], 0, sizeof js.v[i]);
+	}
+	found_jobs_free(&js);
+	strvec_clear(&argv);
+	return r;
 }
 
 static void
@@ -477,20 +516,15 @@ ask_pbs_jobs(struct asking *k, const char *qstat, const struct strvec *ids)
 	struct strvec argv = STRVEC_INIT;
 	struct query_answer a;
 	char *why = NULL;
+	int r = ids->n <= JOBFIND_JSON_MAX ? ask_pbs_json(k, qstat, ids, &why) : -1;
 
-	qstat_argv(&argv, qstat, 1, ids);
 	memset(&a, 0, sizeof a);
-	k->io->query(k->io->ctx, strvec_argv(&argv), &a);
-	/* A job that ended since qselect makes qstat exit non-zero after
-	 * describing the others: the JSON decides, not the status. */
-	if (a.status == QUERY_NOT_RUN || a.status == QUERY_TIMEOUT) {
-		why = answer_problem("qstat", &a);
-	} else if (jobfind_read_qstat_json(a.out ? a.out : "", k->host, k->user, &k->js, &why) < 0) {
-		/* No JSON (an older PBS, or a value it did not escape): the text. */
+	if (r == -1) {
+		/* No JSON (an older PBS, a value it did not escape, many jobs):
+		 * the text, which takes them all at once. */
 		free(why);
 		why = NULL;
-		answer_free(&a);
-		qstat_argv(&argv, qstat, 0, ids);
+		qstat_argv(&argv, qstat, 0, ids->v, ids->n);
 		if (ask(k, "qstat", strvec_argv(&argv), &a) == 0 &&
 		    jobfind_read_qstat_text(a.out, k->host, k->user, &k->js, &why) < 0) {
 			char *w = xasprintf("qstat -f: %s", why);
@@ -517,8 +551,11 @@ ask_pbs(struct asking *k, const char *qstat)
 	size_t notes = k->notes.n;
 
 	if (qselect == NULL) {
-		strvec_push(&k->notes, "qselect: not found on PATH (it comes with qstat)");
-		k->failed = 1;
+		/* Slurm's qstat wrapper comes without qselect: no PBS here. */
+		if (k->forced) {
+			strvec_push(&k->notes, "qselect: not found on PATH (it comes with qstat)");
+			k->failed = 1;
+		}
 		return;
 	}
 	if (ask(k, "qselect", argv, &a) == 0) {
@@ -637,7 +674,7 @@ int
 jobfind_run(struct jobfind *jf, enum sched sched, const char *hostname, const char *want,
     const char *want_how, const struct job_io *io, char **err)
 {
-	struct asking k = { io, hostname, NULL, { 0 }, STRVEC_INIT, 0 };
+	struct asking k = { io, hostname, NULL, { 0 }, STRVEC_INIT, 0, sched != SCHED_UNSET };
 	char *qstat = NULL, *squeue = NULL, *user = NULL;
 	int r = 0;
 
@@ -658,9 +695,11 @@ jobfind_run(struct jobfind *jf, enum sched sched, const char *hostname, const ch
 		jf->note = xstrdup("cannot tell which user this is (no passwd entry) to ask for its jobs");
 		jf->failed = 1;
 	} else {
+		/* A host with both (a test machine, Slurm's qstat wrapper):
+		 * Slurm is asked only when PBS has no job here. */
 		if (qstat)
 			ask_pbs(&k, qstat);
-		if (squeue)
+		if (squeue && k.js.n == 0)
 			ask_slurm(&k, squeue);
 		r = choose(jf, &k, want, want_how, err);
 		if (jf->job == NULL && r == 0) {

@@ -21,6 +21,10 @@
 
 /* More running jobs than this of one user are not looked at. */
 #define JOBFIND_MAX_JOBS 1000
+/* Up to this many, each job is described by its own qstat -f -F json (one
+ * qstat prints only the first of several ids as JSON); more, by one
+ * qstat -f in text. */
+#define JOBFIND_JSON_MAX 8
 
 /* One running job of the user's on this host, as its scheduler describes it. */
 struct found_job {

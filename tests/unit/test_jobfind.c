@@ -38,6 +38,15 @@ static const char qstat_json[] =
 	"\t\t\t\"Resource_List\":\t{\n\t\t\t\t\"select\":\t\"1:ncpus=1\"\n\t\t\t}\n\t\t}\n"
 	"\t}\n}\n";
 
+/* What one `qstat -f -F json ID` prints for each (several ids: only the first). */
+static const char qstat_json3[] =
+	"{\"pbs_server\": \"pbsn1\", \"Jobs\": {\"3.pbsn1\": {\"Job_Owner\": \"alice@pbsn1\", "
+	"\"job_state\": \"R\", \"exec_host\": \"pbsn1/1*2+pbsn2/1*2\", "
+	"\"Resource_List\": {\"select\": \"2:ncpus=2:mpiprocs=2\", \"nodect\": 2}}}}\n";
+static const char qstat_json4[] =
+	"{\"pbs_server\": \"pbsn1\", \"Jobs\": {\"4.pbsn1\": {\"Job_Owner\": \"alice@pbsn1\", "
+	"\"job_state\": \"R\", \"exec_host\": \"pbsn3/0\"}}}\n";
+
 static const char qstat_text[] =
 	"Job Id: 3.pbsn1\n"
 	"    Job_Name = STDIN\n"
@@ -250,7 +259,8 @@ static const char *const slurm_path[] = { "squeue", "srun", NULL };
 
 static const struct answer pbs_one[] = {
 	{ "qselect -u alice -s R -T", 0, "3.pbsn1\n4.pbsn1\n", "" },
-	{ "qstat -f -F json 3.pbsn1 4.pbsn1", 0, qstat_json, "" },
+	{ "qstat -f -F json 3.pbsn1", 0, qstat_json3, "" },
+	{ "qstat -f -F json 4.pbsn1", 0, qstat_json4, "" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -279,7 +289,51 @@ Test(jobfind, pbs_job_found)
 	cr_expect_str_eq(jf.job->id, "3.pbsn1");
 	cr_expect_str_eq(jf.job->source, "qstat (a running job of alice on pbsn2)");
 	cr_expect_null(jf.how);
+	cr_expect_eq(s.asked, 3, "qselect, then one qstat -f -F json per job");
+	jobfind_free(&jf);
+}
+
+Test(jobfind, pbs_many_jobs_in_one_qstat_text)
+{
+	static const struct answer a[] = {
+		{ "qselect -u alice -s R -T", 0, "1.s\n2.s\n3.pbsn1\n4.s\n5.s\n6.s\n7.s\n8.s\n9.s\n", "" },
+		{ "qstat -f 1.s 2.s 3.pbsn1 4.s 5.s 6.s 7.s 8.s 9.s", 0, qstat_text, "" },
+		{ NULL, 0, NULL, NULL }
+	};
+	struct script s;
+	struct jobfind jf;
+	char *err = NULL;
+	script_init(&s, pbs_path, a);
+	cr_assert_eq(jobfind_run(&jf, SCHED_UNSET, "pbsn4", NULL, NULL, &s.io, &err), 0, "%s", err);
+	cr_assert_not_null(jf.job, "%s", jf.note);
+	cr_expect_str_eq(jf.job->id, "3.pbsn1");
 	cr_expect_eq(s.asked, 2);
+	jobfind_free(&jf);
+}
+
+Test(jobfind, slurm_is_asked_only_when_pbs_has_no_job_here)
+{
+	static const char *const both[] = { "qstat", "qselect", "squeue", NULL };
+	static const struct answer a[] = {
+		{ "qselect -u alice -s R -T", 0, "3.pbsn1\n", "" },
+		{ "qstat -f -F json 3.pbsn1", 0, qstat_json3, "" },
+		{ SQUEUE, 1, "", "squeue: error: resolve_ctls_from_dns_srv: res_nsearch error\n" },
+		{ NULL, 0, NULL, NULL }
+	};
+	struct script s;
+	struct jobfind jf;
+	char *err = NULL;
+	script_init(&s, both, a);
+	cr_assert_eq(jobfind_run(&jf, SCHED_UNSET, "pbsn1", NULL, NULL, &s.io, &err), 0, "%s", err);
+	cr_assert_not_null(jf.job);
+	cr_expect_eq(s.asked, 2);
+	jobfind_free(&jf);
+	script_init(&s, both, a);
+	cr_assert_eq(jobfind_run(&jf, SCHED_UNSET, "pbsn9", NULL, NULL, &s.io, &err), 0, "%s", err);
+	cr_expect_null(jf.job);
+	cr_expect_str_eq(jf.note, "none of alice's 1 running PBS job runs on pbsn9 (qstat); "
+	    "squeue: exit 1: squeue: error: resolve_ctls_from_dns_srv: res_nsearch error");
+	cr_expect_eq(s.asked, 3);
 	jobfind_free(&jf);
 }
 
@@ -355,10 +409,10 @@ Test(jobfind, pbs_ids_compare_up_to_the_dot)
 {
 	static const struct answer a[] = {
 		{ "qselect -u alice -s R -T", 0, "3.pbsn1\n5.pbsn1\n", "" },
-		{ "qstat -f -F json 3.pbsn1 5.pbsn1", 0,
-		  "{\"Jobs\": {\"3.pbsn1\": {\"Job_Owner\": \"alice@x\", \"job_state\": \"R\", "
-		  "\"exec_host\": \"pbsn2/0\"}, \"5.pbsn1\": {\"Job_Owner\": \"alice@x\", "
-		  "\"job_state\": \"R\", \"exec_host\": \"pbsn2/1\"}}}", "" },
+		{ "qstat -f -F json 3.pbsn1", 0, "{\"Jobs\": {\"3.pbsn1\": {\"Job_Owner\": \"alice@x\", "
+		  "\"job_state\": \"R\", \"exec_host\": \"pbsn2/0\"}}}", "" },
+		{ "qstat -f -F json 5.pbsn1", 153, "{\"Jobs\": {\"5.pbsn1\": {\"Job_Owner\": \"alice@x\", "
+		  "\"job_state\": \"R\", \"exec_host\": \"pbsn2/1\"}}}", "qstat: Unknown Job Id 6.pbsn1\n" },
 		{ NULL, 0, NULL, NULL }
 	};
 	struct script s;
