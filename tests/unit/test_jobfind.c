@@ -105,6 +105,7 @@ Test(jobfind, squeue_other_hosts_states_and_noise)
 	cr_expect_eq(jobfind_read_squeue("1      R     2    n[1-2]\n", "n1", &js, &err), -1);
 	cr_expect_not_null(strstr(err, "unexpected line '1      R"), "%s", err);
 	free(err);
+	found_jobs_free(&js);
 }
 
 Test(jobfind, qstat_json_jobs_of_the_user_on_this_host)
@@ -122,6 +123,7 @@ Test(jobfind, qstat_json_jobs_of_the_user_on_this_host)
 	found_jobs_free(&js);
 	cr_assert_eq(jobfind_read_qstat_json(qstat_json, "pbsn2", "bob", &js, &err), 0);
 	cr_expect_eq(js.n, 0, "alice's jobs are not bob's");
+	found_jobs_free(&js);
 	cr_assert_eq(jobfind_read_qstat_json(qstat_json, "PBSN3.example.org", "alice", &js, &err), 0);
 	cr_assert_eq(js.n, 1, "short names, any case");
 	cr_expect_eq(js.v[0].hosts.v[0].slots, 1, "no mpiprocs: one per chunk");
@@ -133,6 +135,7 @@ Test(jobfind, qstat_json_jobs_of_the_user_on_this_host)
 	cr_expect_eq(jobfind_read_qstat_json("qstat: illegal option -- F\nusage: ...", "pbsn2",
 	    "alice", &js, &err), -1);
 	free(err);
+	found_jobs_free(&js);
 }
 
 Test(jobfind, qstat_text_with_folded_exec_host)
@@ -151,6 +154,7 @@ Test(jobfind, qstat_text_with_folded_exec_host)
 	found_jobs_free(&js);
 	cr_expect_eq(jobfind_read_qstat_text("Connection refused\n", "pbsn2", "bob", &js, &err), -1);
 	free(err);
+	found_jobs_free(&js);
 }
 
 Test(jobfind, qselect_ids)
