@@ -614,8 +614,7 @@ take(struct jobfind *jf, struct asking *k, size_t i, const char *how)
 	struct found_job *j = &k->js.v[i];
 	jf->job = xmalloc(sizeof *jf->job);
 	*jf->job = *j;
-	jf->job->source = xasprintf("%s (a running job of %s on %s)",
-	    j->sched == SCHED_PBS ? "qstat" : "squeue", k->user, k->host);
+	jf->job->source = xasprintf("a running job of %s on %s", k->user, k->host);
 	memset(j, 0, sizeof *j);
 	jf->how = how ? xstrdup(how) : NULL;
 }

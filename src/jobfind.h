@@ -33,7 +33,7 @@ struct found_job {
 	struct hostset hosts;     /* in the job's order, with slots */
 	int ngpu_per_host;        /* Slurm: the job's GPUs per node (tres-per-node); -1 unknown */
 	int cpus_per_host;        /* Slurm: CPUs per node when even; 0 unknown */
-	char *source;             /* "qstat (a running job of root on pbsn2)", once chosen */
+	char *source;             /* "a running job of root on pbsn2", once chosen */
 };
 
 struct found_jobs {

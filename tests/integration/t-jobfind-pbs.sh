@@ -119,11 +119,11 @@ t_match "... naming both and how to choose" \
 	"^ezpz: 2 running jobs of root on $h2: ($j1, $j2|$j2, $j1); choose one with --job ID or EZPZ_JOBID=ID$" "$ERR"
 t_run node_sh "$n2" EZPZ_JOBFIND_CACHE=0 "$EZPZ" info --json --job "${j2%%.*}"
 printf '%s\n' "$OUT" >"$T_TMP/j2.json"
-t_eq "--job (the short id) chooses" "${j2%%.*} ['$h2'] qstat, chosen by --job" \
+t_eq "--job (the short id) chooses" "${j2%%.*} ['$h2'] qstat (chosen by --job)" \
 	"$(json "$T_TMP/j2.json" 'd["jobid"] + " " + str(d["hosts"]) + " " + d["sources"]["jobid"]')"
 t_run node_sh "$n2" EZPZ_JOBFIND_CACHE=0 EZPZ_JOBID="$short" "$EZPZ" info --json
 printf '%s\n' "$OUT" >"$T_TMP/j1.json"
-t_eq "EZPZ_JOBID chooses" "$short qstat, chosen by EZPZ_JOBID" \
+t_eq "EZPZ_JOBID chooses" "$short qstat (chosen by EZPZ_JOBID)" \
 	"$(json "$T_TMP/j1.json" 'd["jobid"] + " " + d["sources"]["jobid"]')"
 "$EZPZ_TEST_PBS_CLUSTER" exec qdel "$j2" >/dev/null 2>&1
 

@@ -115,11 +115,11 @@ t_eq "... one line naming both and how to choose" \
 t_eq "... nothing on stdout" "" "$OUT"
 t_run node_sh n3 EZPZ_JOBFIND_CACHE=0 "$EZPZ" info --json --job "$jid2"
 printf '%s\n' "$OUT" >"$T_TMP/job2.json"
-t_eq "--job chooses" "$jid2 ['n3'] squeue, chosen by --job" \
+t_eq "--job chooses" "$jid2 ['n3'] squeue (chosen by --job)" \
 	"$(json "$T_TMP/job2.json" 'd["jobid"] + " " + str(d["hosts"]) + " " + d["sources"]["jobid"]')"
 t_run node_sh n3 EZPZ_JOBFIND_CACHE=0 EZPZ_JOBID="$jid" "$EZPZ" info --json
 printf '%s\n' "$OUT" >"$T_TMP/job1.json"
-t_eq "EZPZ_JOBID chooses" "$jid squeue, chosen by EZPZ_JOBID" \
+t_eq "EZPZ_JOBID chooses" "$jid squeue (chosen by EZPZ_JOBID)" \
 	"$(json "$T_TMP/job1.json" 'd["jobid"] + " " + d["sources"]["jobid"]')"
 t_run node_sh n3 EZPZ_JOBFIND_CACHE=0 "$EZPZ" launch --dry-run --job 999999 -- true
 t_eq "--job naming no job here: exit 2" 2 "$RC"

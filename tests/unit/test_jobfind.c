@@ -291,7 +291,7 @@ Test(jobfind, pbs_job_found)
 	cr_assert_eq(jobfind_run(&jf, SCHED_UNSET, "pbsn2", NULL, NULL, &s.io, &err), 0, "%s", err);
 	cr_assert_not_null(jf.job, "%s", jf.note);
 	cr_expect_str_eq(jf.job->id, "3.pbsn1");
-	cr_expect_str_eq(jf.job->source, "qstat (a running job of alice on pbsn2)");
+	cr_expect_str_eq(jf.job->source, "a running job of alice on pbsn2");
 	cr_expect_null(jf.how);
 	cr_expect_eq(s.asked, 3, "qselect, then one qstat -f -F json per job");
 	jobfind_free(&jf);
@@ -523,9 +523,9 @@ Test(jobfind, detect_slurm_job_from_squeue)
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.job.sched, SCHED_SLURM);
 	cr_expect_str_eq(d.job.jobid, "2");
-	cr_expect_str_eq(d.job.src.scheduler, "squeue (a running job of alice on n3)");
-	cr_expect_str_eq(d.job.src.jobid, "squeue");
-	cr_expect_str_eq(d.job.src.hosts, "squeue");
+	cr_expect_str_eq(d.job.src.scheduler.text, "squeue (a running job of alice on n3)");
+	cr_expect_str_eq(d.job.src.jobid.text, "squeue");
+	cr_expect_str_eq(d.job.src.hosts.text, "squeue");
 	cr_expect_eq(d.job.hosts.n, 1);
 	cr_expect_eq(d.job.hosts.v[0].slots, 2);
 	cr_expect_eq(d.job.cpus_per_host, 2);
@@ -543,9 +543,9 @@ Test(jobfind, detect_gpus_from_squeue_and_choice_in_sources)
 	detect_job(&d, env, "n2", &o, slurm_path, a);
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_str_eq(d.job.jobid, "3");
-	cr_expect_str_eq(d.job.src.jobid, "squeue, chosen by --job");
+	cr_expect_str_eq(d.job.src.jobid.text, "squeue (chosen by --job)");
 	cr_expect_eq(d.job.ngpu_per_host, 4);
-	cr_expect_str_eq(d.job.src.ngpu_per_host, "squeue");
+	cr_expect_str_eq(d.job.src.ngpu_per_host.text, "squeue");
 	det_free(&d);
 }
 
@@ -557,8 +557,8 @@ Test(jobfind, detect_pbs_job_hosts_from_exec_host_without_the_spool_file)
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.job.sched, SCHED_PBS);
 	cr_expect_str_eq(d.job.jobid, "3");
-	cr_expect_str_eq(d.job.src.jobid, "qstat");
-	cr_expect_str_eq(d.job.src.hosts, "qstat");
+	cr_expect_str_eq(d.job.src.jobid.text, "qstat");
+	cr_expect_str_eq(d.job.src.hosts.text, "qstat");
 	cr_expect_null(d.job.hostfile);
 	cr_assert_eq(d.job.hosts.n, 2);
 	cr_expect_eq(d.job.hosts.v[1].slots, 2);
@@ -588,7 +588,7 @@ Test(jobfind, detect_pbs_job_hosts_from_the_spool_file_named_in_pbs_conf)
 		detect_job(&d, env, "pbsn2", NULL, pbs_path, pbs_one);
 	}
 	cr_assert_eq(d.rc, 0, "%s", d.err);
-	cr_expect_str_eq(d.job.src.hosts, "pbs spool");
+	cr_expect_str_eq(d.job.src.hosts.text, "pbs spool");
 	cr_expect_str_eq(d.job.hostfile, aux);
 	cr_expect_eq(d.job.hosts.v[0].slots, 2);
 	det_free(&d);
@@ -611,7 +611,7 @@ Test(jobfind, detect_no_job_says_why_in_sources)
 	detect_job(&d, env, "n2", NULL, slurm_path, a);
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.job.sched, SCHED_LOCAL);
-	cr_expect_str_eq(d.job.src.scheduler, "no job found; squeue: no answer within 10 s");
+	cr_expect_str_eq(d.job.src.scheduler.text, "no job found; squeue: no answer within 10 s");
 	cr_expect_eq(d.job.find_failed, 1);
 	det_free(&d);
 }
@@ -626,7 +626,7 @@ Test(jobfind, detect_with_job_variables_or_scheduler_local_asks_nothing)
 	detect_job(&d, in_job, "n2", NULL, slurm_path, a);
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.s.asked, 0);
-	cr_expect_str_eq(d.job.src.jobid, "env:SLURM_JOB_ID");
+	cr_expect_str_eq(d.job.src.jobid.text, "env:SLURM_JOB_ID");
 	det_free(&d);
 	o.job = "3";
 	detect_job(&d, in_job, "n2", &o, slurm_path, a);
