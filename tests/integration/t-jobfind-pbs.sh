@@ -9,23 +9,6 @@
 # with the reason.
 # shellcheck disable=SC2016 # $VARs in single quotes are for the node's shell
 . "$EZPZ_TOP/tests/lib.sh"
-if ! type need_pbs >/dev/null 2>&1; then
-	# tests/lib.sh without the PBS helpers: a cluster of ../shared/pbs
-	# started by hand (pbs-netns.sh start 3), used as need_pbs would.
-	EZPZ_TEST_PBS_CLUSTER=${EZPZ_TEST_PBS_CLUSTER:-$EZPZ_TOP/../shared/pbs/pbs-netns.sh}
-	need_pbs() {
-		need_root
-		[ -x "$EZPZ_TEST_PBS_CLUSTER" ] || t_skip "no $EZPZ_TEST_PBS_CLUSTER"
-		timeout 20 "$EZPZ_TEST_PBS_CLUSTER" exec qstat -B >/dev/null 2>&1 || t_skip "no PBS cluster running"
-		[ "$(cat /run/pbs-netns/nodes 2>/dev/null || echo 0)" -ge "$1" ] || t_skip "needs $1 PBS nodes"
-		chmod 755 "$T_TMP"
-	}
-	pbs_on() {
-		local i=$1
-		shift
-		t_timeout "${T_PBS_TIMEOUT:-180}" "$EZPZ_TEST_PBS_CLUSTER" node "$i" "$@"
-	}
-fi
 need_pbs 3
 need_cmd python3
 T_PBS_TIMEOUT=60
