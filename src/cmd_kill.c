@@ -542,10 +542,17 @@ kill_all_nodes(const struct kill_opts *o, const struct job_opts *jo, const char 
 	jobctx_detect(&c, jo);
 	if (c.job.sched == SCHED_LOCAL || c.job.jobid == NULL)
 		die("kill: --all-nodes: this shell is in no batch job (no PBS_JOBID, SLURM_JOB_ID, "
-		    "FLUX_JOB_ID or LSB_JOBID); run it inside the job, or run 'ezpz kill' on each host");
+		    "FLUX_JOB_ID or LSB_JOBID%s%s); run it inside the job, or run 'ezpz kill' on each "
+		    "host", c.job.find_note ? "; " : "", c.job.find_note ? c.job.find_note : "");
 	if (kill_remote_argv(c.job.launcher, (int)c.job.hosts.n, c.job.hostfile, self, c.job.jobid,
 	    o, &argv, &err) < 0)
 		die_status(EXIT_NOTFOUND, "kill: --all-nodes: %s", err);
+	/* A job found by squeue (no SLURM_JOB_ID here): name the allocation. */
+	if (c.job.found && c.job.launcher == LAUNCHER_SRUN) {
+		char *id = xasprintf("--jobid=%s", c.job.jobid);
+		strvec_insert(&argv, 1, id);
+		free(id);
+	}
 	lead = xasprintf("ezpz kill: %s job %s, %zu host%s:", sched_name(c.job.sched), c.job.jobid,
 	    c.job.hosts.n, c.job.hosts.n == 1 ? "" : "s");
 	print_line(lead, argv.v);

@@ -80,6 +80,7 @@ const struct opt launch_opts_table[] = {
 	{ O_QUIET, "-q|--quiet", NULL, NULL, "no banner" },
 	{ O_VERBOSE, "-v|--verbose", NULL, NULL, "more detail: sources, environment, per-rank lines" },
 	JOBOPT_ENTRIES,
+	JOBOPT_JOB_ENTRY,
 	{ 0 }
 };
 
