@@ -198,10 +198,11 @@ load_template(const struct submit_args *a, char *const *envp, char **name)
 	const char *sched = sched_name(a->so.sched);
 	struct strvec dirs = STRVEC_INIT;
 	char *datadir, *text = NULL;
+	const char *why;
 
 	if (a->template) {
-		if ((text = read_file(a->template, NULL)) == NULL)
-			die_errno("submit: template '%s'", a->template);
+		if ((text = read_file(a->template, READ_MAX_TEMPLATE, NULL, &why)) == NULL)
+			die("submit: template '%s': %s", a->template, why);
 		*name = xstrdup(a->template);
 		return text;
 	}
@@ -209,10 +210,10 @@ load_template(const struct submit_args *a, char *const *envp, char **name)
 	profile_dirs(datadir, envp, &dirs);   /* a later directory's template wins */
 	for (size_t i = dirs.n; i-- > 0 && text == NULL; ) {
 		char *p = xasprintf("%s/templates/%s.sh", dirs.v[i], sched);
-		if ((text = read_file(p, NULL)) != NULL)
+		if ((text = read_file(p, READ_MAX_TEMPLATE, NULL, &why)) != NULL)
 			*name = p;
 		else if (errno != ENOENT && errno != ENOTDIR)
-			die_errno("submit: template '%s'", p);
+			die("submit: template '%s': %s", p, why);
 		else
 			free(p);
 	}

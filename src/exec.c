@@ -541,7 +541,7 @@ own_children(pid_t *v, size_t max)
 	char path[64], *text, *p, *end;
 	size_t n = 0;
 	snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
-	if ((text = read_file(path, NULL)) == NULL)
+	if ((text = read_file(path, READ_MAX_PROC, NULL, NULL)) == NULL)
 		return 0;
 	for (p = text; n < max; p = end) {
 		long pid = strtol(p, &end, 10);

@@ -138,7 +138,7 @@ static int
 hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
     const struct job_io *io, char **err)
 {
-	const char *path = o->hostfile, *how = "option:--hostfile";
+	const char *path = o->hostfile, *how = "option:--hostfile", *why;
 	char *text;
 	int r;
 
@@ -146,9 +146,9 @@ hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
 		how = "env:HOSTFILE";
 	if (path == NULL)
 		return 0;
-	if ((text = io->read(io->ctx, path, NULL)) == NULL) {
+	if ((text = io->read(io->ctx, path, READ_MAX_HOSTFILE, NULL, &why)) == NULL) {
 		*err = xasprintf("hostfile '%s' (from %s): %s", path, how + (how[0] == 'e' ? 4 : 7),
-		    strerror(errno));
+		    why);
 		return -1;
 	}
 	r = job_hosts_from_text(job, text, path, err);

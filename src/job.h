@@ -19,8 +19,9 @@
 /* The edge: everything detection may need from the outside world. */
 struct job_io {
 	void *ctx;
-	/* Whole file, NUL-terminated; NULL with errno set on failure. */
-	char *(*read)(void *ctx, const char *path, size_t *len);
+	/* Whole regular file of at most max bytes, NUL-terminated; NULL on
+	 * failure with *why set, as read_file() in util.h. */
+	char *(*read)(void *ctx, const char *path, size_t max, size_t *len, const char **why);
 	/* Run argv (no shell); stdout+stderr in *out. Exit status, or -1 if
 	 * it could not be started. */
 	int (*run)(void *ctx, char *const *argv, char **out);

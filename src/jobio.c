@@ -18,10 +18,10 @@
 #define PROBE_TIMEOUT_MS 10000
 
 static char *
-io_read(void *ctx, const char *path, size_t *len)
+io_read(void *ctx, const char *path, size_t max, size_t *len, const char **why)
 {
 	(void)ctx;
-	return read_file(path, len);
+	return read_file(path, max, len, why);
 }
 
 static int

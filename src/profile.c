@@ -1244,10 +1244,11 @@ profiles_load_dir(struct profiles *ps, const char *dir, struct strvec *errs)
 	for (size_t i = 0; i < names.n; i++) {
 		char *path = xasprintf("%s/%s", dir, names.v[i]);
 		size_t len;
-		char *text = read_file(path, &len);
+		const char *why;
+		char *text = read_file(path, READ_MAX_PROFILE, &len, &why);
 		struct profile p;
 		if (text == NULL) {
-			strvec_pushf(errs, "%s: cannot read: %s", path, strerror(errno));
+			strvec_pushf(errs, "%s: cannot read: %s", path, why);
 			nerr++;
 		} else {
 			int n = profile_parse(text, len, path, &p, errs);

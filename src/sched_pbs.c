@@ -27,9 +27,10 @@ static int
 pbs_hosts_from_file(struct job *job, const struct job_io *io, const char *path,
     const char *how, struct strvec *tried, char **err)
 {
-	char *text = io->read(io->ctx, path, NULL);
+	const char *why;
+	char *text = io->read(io->ctx, path, READ_MAX_HOSTFILE, NULL, &why);
 	if (text == NULL) {
-		strvec_pushf(tried, "%s '%s': %s", how, path, strerror(errno));
+		strvec_pushf(tried, "%s '%s': %s", how, path, why);
 		return 0;
 	}
 	if (job_hosts_from_text(job, text, path, err) < 0) {

@@ -128,13 +128,13 @@ Test(job, pbs_spool_when_nodefile_missing)
 
 Test(job, pbs_qstat_last_resort)
 {
-	char *out = read_file("tests/fixtures/job/qstat-f.txt", NULL);
+	char *out = read_file("tests/fixtures/job/qstat-f.txt", READ_MAX_HOSTFILE, NULL, NULL);
 	char *path = fixture("tests/fixtures/job/qstat-f.txt");
 	struct fake_cmd cmds[] = { { "qstat", "/opt/pbs/bin/qstat", NULL, 0 }, { NULL, NULL, NULL, 0 } };
 	char *env[] = { "PBS_JOBID=999.pbs-server", "PBS_HOME=/nonexistent", NULL };
 	struct det d;
 	if (out == NULL)
-		out = read_file(path, NULL);
+		out = read_file(path, READ_MAX_HOSTFILE, NULL, NULL);
 	cmds[0].output = out;
 	detect(&d, env, "x1000c0s0b0n0", NULL, cmds, "synthetic-nogpu.xml");
 	cr_assert_eq(d.rc, 0, "%s", d.err);

@@ -513,7 +513,7 @@ Test(profile, bad_profiles_exact_errors)
 		char *full = repo_path(path);
 		char *label = xasprintf("bad/%s", bad[i].file);
 		size_t len;
-		char *text = read_file(full, &len);
+		char *text = read_file(full, READ_MAX_PROFILE, &len, NULL);
 		struct strvec errs = STRVEC_INIT;
 		struct profile p;
 		char *got = xstrdup(""), *t;
