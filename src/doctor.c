@@ -221,6 +221,10 @@ check_scheduler(struct doc_check *c, const struct doc_facts *f)
 		    "again in this job, or unset the variables named"));
 		return;
 	}
+	if (j->warnings.n) {
+		set(c, DOC_WARN, xstrdup(j->warnings.v[0]), xstrdup("fix or unset the variable named"));
+		return;
+	}
 	if (j->sched == SCHED_LOCAL) {
 		ok(c, "no batch job: ezpz launch runs on this host (%s)", f->hostname);
 		return;

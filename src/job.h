@@ -13,6 +13,7 @@
 
 #include "hostfile.h"
 #include "profile.h"
+#include "strvec.h"
 #include "topo.h"
 #include "types.h"
 
@@ -57,6 +58,7 @@ struct job {
 	enum launcher launcher;    /* LAUNCHER_NONE when none was found */
 	char *launcher_path;       /* where it was found on PATH, or NULL */
 	char *stale_note;          /* why exported facts were ignored, or NULL */
+	struct strvec warnings;    /* input detection ignored, one line each ("VAR='x': ...") */
 	int cpus_per_host;         /* CPUs the allocation gives each host (Slurm); 0 unknown */
 	struct job_sources src;
 };

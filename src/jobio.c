@@ -102,6 +102,8 @@ jobctx_detect(struct jobctx *c, const struct job_opts *o)
 		die_usage("%s", err);
 	if (r < 0)
 		die("%s", err);
+	for (size_t i = 0; i < c->job.warnings.n; i++)
+		warn("%s", c->job.warnings.v[i]);
 	free(host);
 }
 
