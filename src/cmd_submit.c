@@ -140,6 +140,18 @@ parse(struct submit_args *a, int argc, char **argv)
 		    a->template ? "--template" : "-o", a->words[0]);
 }
 
+/* -t: only once the scheduler is known (PBS and Slurm take different forms). */
+static void
+check_time(const struct submit_args *a)
+{
+	char *err = NULL;
+	if (a->so.time && submit_walltime(a->so.time, a->so.sched, &err) < 0) {
+		error("submit: %s", err);
+		free(err);
+		exit(EXIT_USAGE);
+	}
+}
+
 /* ---- choosing ---- */
 
 static const struct profile *
@@ -454,6 +466,7 @@ submit_run(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	parse(&a, argc, argv);
 	choose_sched(&a, environ);
+	check_time(&a);
 	status = a.script_mode ? run_script_mode(&a) : run_command_mode(&a);
 	free(a.sched_how);
 	return status;

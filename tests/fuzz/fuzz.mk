@@ -20,7 +20,7 @@ FZ = $(O)/fuzz
 FUZZ_CC = clang
 # make fuzz FUZZ_SECONDS= (empty, from the top Makefile) means the default.
 override FUZZ_SECONDS := $(or $(FUZZ_SECONDS),60)
-FUZZ_TARGETS = hostlist hostfile tasks_per_node profile job shell
+FUZZ_TARGETS = hostlist hostfile tasks_per_node profile job shell walltime
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
@@ -36,6 +36,7 @@ OBJS_hostfile = hostfile hostlist $(OBJS_base)
 OBJS_tasks_per_node = $(OBJS_hostfile)
 OBJS_profile = profile types shell $(OBJS_base)
 OBJS_shell = shell $(OBJS_base)
+OBJS_walltime = submit $(OBJS_job)
 OBJS_job = job sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher \
 	hostfile hostlist profile types plan bind be_pals be_mpich be_openmpi be_srun \
 	shell json topo doctor setupenv path $(OBJS_base)
