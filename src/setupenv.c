@@ -547,6 +547,7 @@ static const char script_venv_marker[] =
 	"}\n"
 	"if [ -e \"$ezpz_mark\" ] && [ \"${VIRTUAL_ENV:-}\" != \"$ezpz_v\" ]; then\n"
 	"\tezpz_tag= ezpz_mh= ezpz_mp= ezpz_ms= ezpz_me=\n"
+	"\t[ -r \"$ezpz_mark\" ] || ezpz_fail 1 \"cannot read the marker $ezpz_mark\"\n"
 	"\tbuiltin read -r ezpz_tag ezpz_mh ezpz_mp ezpz_ms ezpz_me <\"$ezpz_mark\"\n"
 	"\tif [ \"$ezpz_tag\" = ezpz-setup-env ] && [ \"$ezpz_mh\" = \"$ezpz_host\" ]; then\n"
 	"\t\t[ \"$(ezpz_started \"$ezpz_mp\")\" != \"$ezpz_ms\" ] ||\n"
