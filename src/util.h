@@ -70,6 +70,7 @@ double mono_now(void);
 #define READ_MAX_TEMPLATE (1u << 20)    /* submit templates */
 #define READ_MAX_STDIN (64u << 20)      /* hostlist expand's standard input */
 #define READ_MAX_PROC (16u << 20)       /* files under /proc */
+#define READ_MAX_TOPOLOGY (64u << 20)   /* hwloc XML (--topology, EZPZ_TOPOLOGY) */
 
 /*
  * Read a whole regular file of at most max bytes, NUL-terminated; *len may

@@ -2,6 +2,7 @@
 # t-bounded-input: every file ezpz reads is a regular file within a named
 # size limit (ezpz(1) FILES).  /dev/zero or /dev/urandom as a hostfile,
 # PBS_NODEFILE, profile or template once grew ezpz by gigabytes, and a FIFO
+# (also as --topology)
 # with no writer blocked it forever; now each is one error naming the file
 # and the reason.  Standard input of 'hostlist expand' may be a pipe, so it
 # is bounded by size instead.  Each command runs under t_timeout, so a
@@ -36,6 +37,16 @@ t_eq "--hostfile over the limit: names the limit" \
 	"ezpz: hostfile '$T_TMP/huge' (from --hostfile): larger than 64 MiB" "$ERR"
 bounded "doctor --hostfile /dev/zero" "${CLEAN[@]}" EZPZ_TOPOLOGY="$NOGPU" "$EZPZ" doctor --hostfile /dev/zero
 t_match "doctor --hostfile /dev/zero: names the file" "hostfile '/dev/zero' \(from --hostfile\): not a regular file" "$OUT$ERR"
+
+# A topology (hwloc XML) is read by ezpz, not by hwloc, so a FIFO cannot block it.
+for f in /dev/zero "$T_TMP/fifo"; do
+	bounded "--topology $f" "${CLEAN[@]}" "$EZPZ" info --topology "$f"
+	t_eq "--topology $f: names the file" \
+		"ezpz: cannot count this host's GPUs: topology '$f': not a regular file (set NGPU_PER_HOST)" "$ERR"
+	bounded "rankenv --cpu-bind auto --topology $f" "${CLEAN[@]}" PMI_RANK=0 PMI_SIZE=1 \
+		"$EZPZ" rankenv --cpu-bind auto --topology "$f" -- true
+	t_match "rankenv --topology $f: names the file" "topology '$f': not a regular file" "$ERR"
+done
 
 # A profile in EZPZ_CONFIG_DIR: every profile is read before failing.
 mkdir -p "$T_TMP/conf"
