@@ -10,7 +10,7 @@
 . "$EZPZ_TOP/tests/lib.sh"
 
 python3 -c 'import venv, ensurepip' 2>/dev/null || t_skip "python3 has no venv or ensurepip"
-W=$T_TMP/w
+W=$T_TMP/w NOGPU=$FIX/topo/synthetic-nogpu.xml
 mkdir -p "$W"
 
 # start_setup_env DIR [ARGS...]: setup-env making the venv DIR, in the
@@ -20,7 +20,7 @@ start_setup_env() {
 	local v=$1
 	shift
 	env --default-signal=INT,TERM,HUP -i PATH=/usr/bin:/bin HOME="$T_TMP" LC_ALL=C.UTF-8 \
-		EZPZ_HOSTNAME=testhost "$EZPZ" setup-env --shell bash --no-modules --venv "$v" "$@" \
+		EZPZ_HOSTNAME=testhost EZPZ_TOPOLOGY="$NOGPU" "$EZPZ" setup-env --shell bash --no-modules --venv "$v" "$@" \
 		>"$T_TMP/se.out" 2>"$T_TMP/se.err" &
 	PID=$!
 }
@@ -39,7 +39,7 @@ setup_env() {   # DIR [ARGS...]: a whole run, quick (no pip)
 	local v=$1
 	shift
 	t_run t_timeout 120 env -i PATH=/usr/bin:/bin HOME="$T_TMP" LC_ALL=C.UTF-8 EZPZ_HOSTNAME=testhost \
-		"$EZPZ" setup-env --shell bash --no-modules --without-pip --venv "$v" "$@"
+		EZPZ_TOPOLOGY="$NOGPU" "$EZPZ" setup-env --shell bash --no-modules --without-pip --venv "$v" "$@"
 }
 
 for sig in INT TERM HUP; do
