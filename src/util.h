@@ -82,5 +82,7 @@ double mono_now(void);
 char *read_file(const char *path, size_t max, size_t *len, const char **why);
 /* Read fd to its end, at most max bytes (pipes too); as read_file. */
 char *read_fd(int fd, size_t max, size_t *len, const char **why);
+/* Write all n bytes, retrying short writes and EINTR; 0, or -1 with errno. */
+int write_all(int fd, const char *s, size_t n);
 
 #endif
