@@ -5,6 +5,8 @@
  * device counted once (one GPU often shows up as cuda + nvml + opencl osdevs
  * under one PCI device), DRM card/renderD nodes ignored (not compute
  * devices), and OpenCL counted only when no vendor backend saw a GPU.
+ * A distribution's hwloc has no CUDA/NVML/RSMI/Level Zero plugin: then the
+ * PCI devices themselves are counted (pci_accel), by class and vendor.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,9 +18,9 @@
 #include "topo.h"
 #include "util.h"
 
-/* Backends in order of preference; OpenCL is the fallback. */
-enum backend { BE_NVML, BE_CUDA, BE_RSMI, BE_ZE, BE_OPENCL, BE_NONE };
-static const char *const backend_names[] = { "nvml", "cuda", "rsmi", "levelzero", "opencl" };
+/* Backends in order of preference; PCI classes, then OpenCL, are the fallbacks. */
+enum backend { BE_NVML, BE_CUDA, BE_RSMI, BE_ZE, BE_PCI, BE_OPENCL, BE_NONE };
+static const char *const backend_names[] = { "nvml", "cuda", "rsmi", "levelzero", "pci", "opencl" };
 
 static enum backend
 osdev_backend(hwloc_obj_t o)
@@ -54,6 +56,73 @@ pci_vendor(hwloc_obj_t pci)
 	case 0x8086: return VENDOR_INTEL;
 	}
 	return VENDOR_UNSET;
+}
+
+/*
+ * Models a PCI id names when hwloc has no name database (Debian's hwloc
+ * without libpciaccess names nothing): the data-centre parts ezpz targets.
+ */
+static const struct { unsigned short vendor, device; const char *model; } pci_models[] = {
+	{ 0x10de, 0x1db8, "NVIDIA Tesla V100-SXM3-32GB" },
+	{ 0x10de, 0x20b0, "NVIDIA A100-SXM4-40GB" },
+	{ 0x10de, 0x20b2, "NVIDIA A100-SXM4-80GB" },
+	{ 0x10de, 0x2330, "NVIDIA H100 80GB HBM3" },
+	{ 0x10de, 0x2335, "NVIDIA H200" },
+	{ 0x1002, 0x738c, "AMD Instinct MI100" },
+	{ 0x1002, 0x7408, "AMD Instinct MI250X" },
+	{ 0x1002, 0x740c, "AMD Instinct MI250X/MI250" },
+	{ 0x1002, 0x740f, "AMD Instinct MI210" },
+	{ 0x1002, 0x74a0, "AMD Instinct MI300A" },
+	{ 0x1002, 0x74a1, "AMD Instinct MI300X" },
+	{ 0x8086, 0x0bd5, "Intel Data Center GPU Max 1550" },
+	{ 0x8086, 0x0bd6, "Intel Data Center GPU Max 1550" },
+	{ 0x8086, 0x0bda, "Intel Data Center GPU Max 1100" },
+	{ 0x8086, 0x0bdb, "Intel Data Center GPU Max 1100" },
+	{ 0x8086, 0x56c0, "Intel Data Center GPU Flex 170" },
+	{ 0x8086, 0x56c1, "Intel Data Center GPU Flex 140" },
+};
+
+/* Old ATI server VGA (ES1000, Radeon 7000/RN50): a BMC's console, not a GPU. */
+static const unsigned short ati_server_vga[] = { 0x515e, 0x5159, 0x515a };
+
+/*
+ * Is this PCI device a compute accelerator?  Display (VGA 0x0300, 3D 0x0302,
+ * other 0x0380) and processing-accelerator (0x1200) functions of NVIDIA, AMD
+ * and Intel.  Management graphics (ASPEED, Matrox: other vendors; the old
+ * ATI server VGA) and Intel's integrated graphics (always on bus 0) are not.
+ */
+static int
+pci_accel(const struct hwloc_pcidev_attr_s *p)
+{
+	unsigned cls = p->class_id;
+
+	if (cls != 0x0300 && cls != 0x0302 && cls != 0x0380 && cls != 0x1200)
+		return 0;
+	switch (p->vendor_id) {
+	case 0x10de:
+		return 1;
+	case 0x1002:
+		for (size_t i = 0; i < NITEMS(ati_server_vga); i++)
+			if (p->device_id == ati_server_vga[i])
+				return 0;
+		return 1;
+	case 0x8086:
+		return p->bus != 0;
+	}
+	return 0;
+}
+
+static const char *
+pci_model(hwloc_obj_t pci)
+{
+	const char *m = hwloc_obj_get_info_by_name(pci, "PCIDevice");
+	if (m)
+		return m;
+	for (size_t i = 0; i < NITEMS(pci_models); i++)
+		if (pci_models[i].vendor == pci->attr->pcidev.vendor_id &&
+		    pci_models[i].device == pci->attr->pcidev.device_id)
+			return pci_models[i].model;
+	return NULL;
 }
 
 static enum vendor
@@ -146,26 +215,46 @@ load_gpus(struct topo *t, hwloc_topology_t h)
 		if (be < best)
 			best = be;
 	}
-	/* Count the devices the best backend family saw (all vendor backends
-	 * rank above OpenCL, so OpenCL-only devices count only as a fallback). */
+	/* No vendor plugin (a distribution's hwloc): the PCI devices say it. */
+	if (best > BE_ZE) {
+		while ((o = hwloc_get_next_pcidev(h, o)) != NULL) {
+			size_t i;
+			if (!pci_accel(&o->attr->pcidev))
+				continue;
+			i = cand_find(c, n, NULL, o);
+			if (i == n) {
+				c = xgrow(c, &alloc, n + 1, sizeof *c);
+				c[n++] = (struct cand){ NULL, o, BE_PCI, VENDOR_UNSET };
+			}
+			c[i].be = BE_PCI;   /* an OpenCL osdev under it stays, for its model */
+			c[i].vendor = pci_vendor(o);
+			best = BE_PCI;
+		}
+	}
+	/* Count the devices the best backend family saw: all vendor backends
+	 * rank above PCI classes, and those above OpenCL. */
 	t->gpus = xcalloc(n, sizeof *t->gpus);
 	for (size_t i = 0; i < n; i++) {
 		struct topo_gpu *g;
-		const char *model;
-		if ((best == BE_OPENCL) != (c[i].be == BE_OPENCL))
+		const char *model = NULL;
+		if ((best < BE_PCI ? c[i].be >= BE_PCI : c[i].be != best))
 			continue;
 		g = &t->gpus[t->ngpus++];
-		g->name = xstrdup(c[i].osdev->name ? c[i].osdev->name : "?");
 		g->vendor = c[i].vendor;
-		model = hwloc_obj_get_info_by_name(c[i].osdev, "GPUModel");
+		if (c[i].osdev)
+			model = hwloc_obj_get_info_by_name(c[i].osdev, "GPUModel");
 		if (model == NULL && c[i].pci)
-			model = hwloc_obj_get_info_by_name(c[i].pci, "PCIDevice");
+			model = pci_model(c[i].pci);
 		g->model = model ? xstrdup(model) : NULL;
 		if (c[i].pci) {
 			struct hwloc_pcidev_attr_s *p = &c[i].pci->attr->pcidev;
 			g->pci = xasprintf("%04x:%02x:%02x.%01x", p->domain, p->bus, p->dev, p->func);
 		}
-		gpu_locality(t, h, g, c[i].osdev);
+		if (c[i].be == BE_PCI || c[i].osdev->name == NULL)
+			g->name = xstrdup(g->pci ? g->pci : "?");
+		else
+			g->name = xstrdup(c[i].osdev->name);
+		gpu_locality(t, h, g, c[i].osdev && c[i].be != BE_PCI ? c[i].osdev : c[i].pci);
 	}
 	/* The vendor reported is the one most devices have. */
 	for (enum vendor v = VENDOR_NVIDIA; v <= VENDOR_INTEL; v++) {

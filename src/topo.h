@@ -21,7 +21,8 @@ struct topo_core {
 };
 
 struct topo_gpu {
-	char *name;                 /* the osdev counted: cuda0, nvml3, rsmi1, ze2, opencl0d1 */
+	char *name;                 /* the osdev counted: cuda0, nvml3, rsmi1, ze2, opencl0d1;
+	                             * the bus id when counted by PCI class */
 	enum vendor vendor;
 	char *model;                /* e.g. "NVIDIA A100-SXM4-80GB"; may be NULL */
 	char *pci;                  /* bus id "0000:17:00.0"; may be NULL */
@@ -38,7 +39,7 @@ struct topo {
 	struct topo_gpu *gpus;      /* one per physical compute device */
 	size_t ngpus;
 	enum vendor vendor;         /* of gpus; VENDOR_NONE when ngpus is 0 */
-	const char *backend;        /* "cuda", "nvml", "rsmi", "levelzero", "opencl" or NULL */
+	const char *backend;        /* "cuda", "nvml", "rsmi", "levelzero", "pci", "opencl" or NULL */
 };
 
 /* Load xml (NULL: this machine).  Returns 0, or -1 with *err malloc'd. */

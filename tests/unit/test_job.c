@@ -348,7 +348,10 @@ Test(job, gpus_from_hwloc_counted_once)
 		{ "synthetic-8xMI250X-gcd.xml", 8, VENDOR_AMD },
 		{ "synthetic-6xIntelMax1550.xml", 6, VENDOR_INTEL },
 		{ "32em64t-2n8c2t-pci-normalio.xml", 1, VENDOR_NVIDIA },  /* DRM card0 not counted */
-		{ "24em64t-2n6c2t-pci.xml", 0, VENDOR_NONE },
+		/* no osdevs: its 3 Tesla M2070 PCI devices count, its ES1000 VGA not */
+		{ "24em64t-2n6c2t-pci.xml", 3, VENDOR_NVIDIA },
+		{ "stock-dgx2-drm.xml", 16, VENDOR_NVIDIA },         /* a distribution's hwloc */
+		{ "stock-bmc.xml", 0, VENDOR_NONE },
 		{ "aurora-like.xml", 6, VENDOR_INTEL },
 		{ "frontier-like.xml", 8, VENDOR_AMD },
 	};
