@@ -14,7 +14,10 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 endif
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS),$(PKGS))) -ldl
+# The library pmix.c opens: its installed path, by its SONAME.
+PMIX_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir pmix)
+PMIX_SONAME := $(or $(shell objdump -p $(PMIX_LIBDIR)/libpmix.so 2>/dev/null | awk '/SONAME/ { print $$2 }'),libpmix.so.2)
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 # A site's MPI: MPI_CFLAGS/MPI_LIBS given on the command line win (make
@@ -54,6 +57,10 @@ all: $(BIN) $(WORKER) share
 $(O)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(EZCFLAGS) -c -o $@ $<
+
+$(O)/obj/pmix.o: src/pmix.c
+	@mkdir -p $(@D)
+	$(CC) $(EZCFLAGS) -DEZPZ_LIBPMIX=\"$(PMIX_LIBDIR)/$(PMIX_SONAME)\" -DEZPZ_PMIX_SONAME=\"$(PMIX_SONAME)\" -c -o $@ $<
 
 $(O)/obj/worker/%.o: src/worker/%.c
 	@mkdir -p $(@D)

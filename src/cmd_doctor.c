@@ -291,6 +291,7 @@ gather(struct gather *g, const struct job_opts *jo)
 	char *terr = NULL;
 
 	jobctx_open(&g->ctx, g->envp, g->topology);
+	g->ctx.no_cache = jo->no_cache;
 	g->hostname = this_hostname(g->envp);
 	g->f.envp = g->envp;
 	g->f.hostname = g->hostname;
@@ -304,6 +305,7 @@ gather(struct gather *g, const struct job_opts *jo)
 	gather_pmix(g);
 	g->f.topo = g->ctx.io.topo(g->ctx.io.ctx, &terr);
 	g->f.topo_err = g->ctx.topo_err;
+	g->f.cache = g->ctx.cache_open ? &g->ctx.cache : NULL;
 	free(terr);
 	gather_modules(g);
 	gather_python(g);

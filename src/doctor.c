@@ -546,7 +546,9 @@ check_gpus(struct doc_check *c, const struct doc_facts *f)
 		if (hw == 0)
 			ok(c, "no GPUs on this host (hwloc): ranks run on CPUs");
 		else
-			ok(c, "%d GPU%s (%s, hwloc)", hw, plural((size_t)hw), vendor_name(f->topo->vendor));
+			ok(c, "%d GPU%s (%s, hwloc%s)", hw, plural((size_t)hw), vendor_name(f->topo->vendor),
+			    f->topo->backend && streq(f->topo->backend, "pci") ? ": counted by PCI "
+			    "class, hwloc has no vendor plugin" : "");
 	} else if (want == hw) {
 		ok(c, "%d GPU%s per host (from %s); hwloc sees %d here", want, plural((size_t)want),
 		    j->src.ngpu_per_host, hw);
@@ -607,6 +609,29 @@ modsys_text(const struct modsys *m)
 	if (m == NULL || (m->kind == MODSYS_NONE && m->init == NULL))
 		return NULL;
 	return xasprintf("%s (%s)", modsys_name(m->kind), m->init ? m->init : m->why);
+}
+
+/* The host facts cache: off by choice is fine; unusable or unwritable is worth a word. */
+static void
+check_cache(struct doc_check *c, const struct doc_facts *f)
+{
+	const struct hostcache *hc = f->cache;
+	if (hc == NULL || (f->topo && f->topo->origin == NULL)) {
+		ok(c, "not used (this host's hardware comes from %s)",
+		    f->topo ? f->topo->source : "an XML file");
+	} else if (!hc->on && hc->file == NULL && strstr(hc->state, "(--no-cache)") == NULL &&
+	    strstr(hc->state, "(EZPZ_NO_CACHE)") == NULL) {
+		set(c, DOC_WARN, xasprintf("host facts cache %s: every command loads hwloc and probes "
+		    "the launcher again", hc->state), xstrdup("make $XDG_CACHE_HOME/ezpz (or "
+		    "~/.cache/ezpz) a directory of yours with mode 0700"));
+	} else if (hc->file && strstr(hc->state, "not written")) {
+		set(c, DOC_WARN, xasprintf("host facts cache %s", hc->state),
+		    xasprintf("check the space and permissions of %s's directory", hc->file));
+	} else if (hc->hit) {
+		ok(c, "this host's facts read from %s", hc->file);
+	} else {
+		ok(c, "host facts cache %s", hc->state);
+	}
 }
 
 static void
@@ -806,7 +831,8 @@ static const struct {
 } checks[] = {
 	{ "profile", check_profile }, { "scheduler", check_scheduler },
 	{ "hostfile", check_hostfile }, { "launcher", check_launcher }, { "mpi", check_mpi },
-	{ "pmix", check_pmix }, { "gpus", check_gpus }, { "modules", check_modules },
+	{ "pmix", check_pmix }, { "gpus", check_gpus }, { "cache", check_cache },
+	{ "modules", check_modules },
 	{ "python", check_python }, { "torch", check_torch }, { "memlock", check_memlock },
 	{ "nofile", check_nofile }, { "shm", check_shm },
 };

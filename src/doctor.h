@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "hostcache.h"
 #include "job.h"
 #include "profile.h"
 #include "rank.h"
@@ -79,6 +80,8 @@ struct doc_facts {
 	/* This host's hardware (NULL with topo_err). */
 	const struct topo *topo;
 	const char *topo_err;
+	/* This host's facts between runs (NULL: not used, e.g. an XML file). */
+	const struct hostcache *cache;
 
 	/* Modules: the module system setup-env would use (modsys_detect), and
 	 * `module -t list` in a non-login bash (status 3: not defined there). */

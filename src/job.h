@@ -34,6 +34,7 @@ struct job_opts {
 	const char *hostfile;    /* --hostfile */
 	const char *machine;     /* --machine */
 	const char *launcher;    /* --launcher */
+	int no_cache;            /* --no-cache */
 };
 
 /* Where a fact came from: "env:PBS_JOBID", "hwloc", "profile:aurora", ... */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "hostcache.h"
 #include "jobio.h"
 #include "path.h"
 #include "util.h"
@@ -24,11 +25,50 @@ io_read(void *ctx, const char *path, size_t *len)
 	return read_file(path, len);
 }
 
+static struct hostcache *
+cache(struct jobctx *c)
+{
+	if (!c->cache_open) {
+		hostcache_open(&c->cache, c->envp, c->no_cache);
+		c->cache_open = 1;
+	}
+	return &c->cache;
+}
+
+/* `/path/mpiexec --version` is answered from the cache while that file is the same. */
 static int
 io_run(void *ctx, char *const *argv, char **out)
 {
 	struct jobctx *c = ctx;
-	return exec_capture(argv, c->envp, PROBE_TIMEOUT_MS, out);
+	int probe = argv[0] && argv[0][0] == '/' && argv[1] && streq(argv[1], "--version") &&
+	    argv[2] == NULL;
+	const char *kept = probe ? hostcache_probe(cache(c), argv[0]) : NULL;
+	int r;
+
+	if (kept) {
+		*out = xstrdup(kept);
+		return 0;
+	}
+	r = exec_capture(argv, c->envp, PROBE_TIMEOUT_MS, out);
+	if (probe && r == 0 && *out)
+		hostcache_put_probe(cache(c), argv[0], *out);
+	return r;
+}
+
+/* This host's topology: from the cache, else from hwloc (then cached). */
+static int
+host_topo(struct jobctx *c)
+{
+	struct hostcache *hc = cache(c);
+	if (hostcache_take_topo(hc, &c->topo) == 0) {
+		c->topo.origin = xasprintf("cache:%s", hc->file);
+		return 0;
+	}
+	if (topo_load(&c->topo, NULL, &c->topo_err) < 0)
+		return -1;
+	hostcache_put_topo(hc, &c->topo);
+	c->topo.origin = xasprintf("hwloc; cache %s", hc->state);
+	return 0;
 }
 
 static char *
@@ -44,7 +84,10 @@ io_topo(void *ctx, char **err)
 	struct jobctx *c = ctx;
 	if (c->topo_state == 0) {
 		const char *xml = c->topology ? c->topology : env_nonempty(c->envp, "EZPZ_TOPOLOGY");
-		c->topo_state = topo_load(&c->topo, xml, &c->topo_err) == 0 ? 1 : -1;
+		if (xml)
+			c->topo_state = topo_load(&c->topo, xml, &c->topo_err) == 0 ? 1 : -1;
+		else
+			c->topo_state = host_topo(c) == 0 ? 1 : -1;
 	}
 	if (c->topo_state < 0) {
 		*err = xstrdup(c->topo_err);
@@ -97,7 +140,9 @@ void
 jobctx_detect(struct jobctx *c, const struct job_opts *o)
 {
 	char *err = NULL, *host = this_hostname(c->envp);
-	int r = job_detect(&c->job, c->envp, host, &c->profiles, o, &c->io, &err);
+	int r;
+	c->no_cache = o->no_cache;
+	r = job_detect(&c->job, c->envp, host, &c->profiles, o, &c->io, &err);
 	if (r == -2)
 		die_usage("%s", err);
 	if (r < 0)
@@ -122,6 +167,8 @@ jobctx_free(struct jobctx *c)
 	if (c->topo_state == 1)
 		topo_free(&c->topo);
 	free(c->topo_err);
+	if (c->cache_open)
+		hostcache_free(&c->cache);
 	profiles_free(&c->profiles);
 	strvec_clear(&c->profile_errs);
 }
@@ -138,6 +185,7 @@ jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg)
 		o->launcher = arg;
 		return 1;
 	case JOBOPT_TOPOLOGY: *topology = arg; return 1;
+	case JOBOPT_NO_CACHE: o->no_cache = 1; return 1;
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef EZPZ_JOBIO_H
 #define EZPZ_JOBIO_H
 
+#include "hostcache.h"
 #include "job.h"
 #include "profile.h"
 #include "shell.h"
@@ -16,6 +17,8 @@ struct jobctx {
 	struct topo topo;
 	int topo_state;            /* 0 not loaded, 1 loaded, -1 failed */
 	char *topo_err;
+	struct hostcache cache;    /* this host's facts between runs; opened when first needed */
+	int cache_open, no_cache;
 	struct profiles profiles;
 	struct strvec profile_errs;  /* "FILE:LINE: message", from jobctx_open */
 	struct job_io io;
@@ -23,7 +26,7 @@ struct jobctx {
 };
 
 /* The options every job-aware command accepts, and their handler. */
-enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY };
+enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY, JOBOPT_NO_CACHE };
 #define JOBOPT_ENTRIES \
 	{ JOBOPT_HOSTFILE, "--hostfile", "FILE", "@file", \
 	  "use the hosts in FILE instead of the job's (else $HOSTFILE)" }, \
@@ -32,7 +35,9 @@ enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY 
 	{ JOBOPT_LAUNCHER, "--launcher", "NAME", "pals|mpich|openmpi|srun", \
 	  "launcher flavour (else $EZPZ_LAUNCHER, the profile, or probing)" }, \
 	{ JOBOPT_TOPOLOGY, "--topology", "FILE.xml", "@file", \
-	  "read this host's hardware from an hwloc XML file (else $EZPZ_TOPOLOGY)" }
+	  "read this host's hardware from an hwloc XML file (else $EZPZ_TOPOLOGY)" }, \
+	{ JOBOPT_NO_CACHE, "--no-cache", NULL, NULL, \
+	  "neither read nor write this host's cached facts (else $EZPZ_NO_CACHE)" }
 /* Store a JOBOPT_* option; returns 1 if id was one. */
 int jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg);
 

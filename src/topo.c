@@ -8,10 +8,13 @@
  * A distribution's hwloc has no CUDA/NVML/RSMI/Level Zero plugin: then the
  * PCI devices themselves are counted (pci_accel), by class and vendor.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <hwloc.h>
 
@@ -278,6 +281,7 @@ load_cores(struct topo *t, hwloc_topology_t h)
 	if (t->npackages < 1)
 		t->npackages = 1;
 	t->npus = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
+	t->nnuma = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
 	t->cores = xcalloc(n > 0 ? (size_t)n : 1, sizeof *t->cores);
 	for (int i = 0; i < n; i++) {
 		hwloc_obj_t core = hwloc_get_obj_by_type(h, HWLOC_OBJ_CORE, (unsigned)i);
@@ -334,7 +338,32 @@ topo_free(struct topo *t)
 	free(t->gpus);
 	free(t->cores);
 	free(t->source);
+	free(t->origin);
 	memset(t, 0, sizeof *t);
+}
+
+/*
+ * hwloc's API version stays across releases (2.9.0 says 2.8.0), so the
+ * library file is named too: an upgrade or another build changes it.
+ */
+const char *
+topo_hwloc_version(void)
+{
+	static char v[PATH_MAX + 64];
+	unsigned x = hwloc_get_api_version();
+	char real[PATH_MAX];
+	struct stat st;
+	Dl_info dl;
+
+	if (v[0] != '\0')
+		return v;
+	if (dladdr((void *)hwloc_get_api_version, &dl) && dl.dli_fname &&
+	    realpath(dl.dli_fname, real) && stat(real, &st) == 0)
+		snprintf(v, sizeof v, "api %u.%u.%u %s %lld", x >> 16, (x >> 8) & 0xff, x & 0xff,
+		    real, (long long)st.st_size);
+	else
+		snprintf(v, sizeof v, "api %u.%u.%u", x >> 16, (x >> 8) & 0xff, x & 0xff);
+	return v;
 }
 
 /* Binding needs only this machine's CPUs: a load without I/O is faster. */

@@ -32,10 +32,12 @@ struct topo_gpu {
 
 struct topo {
 	char *source;               /* "this host" or the XML path */
+	char *origin;               /* this host's: "cache:FILE" or "hwloc; cache ..."; NULL for XML */
 	int npackages;
 	struct topo_core *cores;    /* in hwloc logical order */
 	size_t ncores;
 	int npus;
+	int nnuma;                  /* NUMA domains */
 	struct topo_gpu *gpus;      /* one per physical compute device */
 	size_t ngpus;
 	enum vendor vendor;         /* of gpus; VENDOR_NONE when ngpus is 0 */
@@ -50,6 +52,8 @@ void topo_free(struct topo *t);
  * this machine).  Returns 0, or -1 with *err malloc'd.
  */
 int topo_bind_self(const int *pus, size_t npus, char **err);
+/* The hwloc library loaded: its API version and file ("api 2.8.0 /lib/.../libhwloc.so.15.6.1 376816"). */
+const char *topo_hwloc_version(void);
 /* The calling process's current binding as a list "0-3,8"; malloc'd. */
 char *topo_get_binding(void);
 

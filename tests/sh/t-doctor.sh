@@ -48,7 +48,7 @@ LAPTOP=(PATH="$D/bin:$D/mpich/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-nogpu.xml")
 doctor laptop "${LAPTOP[@]}"
 t_eq "laptop: exit 0 with warnings" 0 "$RC"
 t_eq "laptop: every check, in order" \
-	"profile scheduler hostfile launcher mpi pmix gpus modules python torch memlock nofile shm" \
+	"profile scheduler hostfile launcher mpi pmix gpus cache modules python torch memlock nofile shm" \
 	"$(printf '%s\n' "$OUT" | jq -r '[.[].name] | join(" ")')"
 t_eq "laptop: remedy is null exactly when ok" "true" \
 	"$(printf '%s\n' "$OUT" | jq '[.[] | (.status == "ok") == (.remedy == null)] | all')"
@@ -108,7 +108,7 @@ t_eq "table: header" "CHECK      STATUS MESSAGE" "$(head -n 1 <<<"$OUT")"
 t_match "table: a row" "^launcher   ok     mpich at .*/mpich/bin/mpiexec \\(Version: 4.1.2\\), chosen by probing PATH; passes the environment with -genvall$" "$OUT"
 t_match "table: the remedy on the next line" \
 	$'^torch      warn   torch is not importable with .*\n {18}fix: install torch' "$(grep -A1 '^torch' <<<"$OUT")"
-t_match "table: summary" "^13 checks: [0-9]+ ok, [0-9]+ warnings?, 0 errors$" "$(tail -n 1 <<<"$OUT")"
+t_match "table: summary" "^14 checks: [0-9]+ ok, [0-9]+ warnings?, 0 errors$" "$(tail -n 1 <<<"$OUT")"
 t_nomatch "table: no colour when stdout is not a terminal" $'\033' "$OUT"
 
 if command -v script >/dev/null; then

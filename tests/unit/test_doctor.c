@@ -146,11 +146,11 @@ Test(doctor, laptop_is_healthy)
 
 	fx_init(&x, env, "mylaptop", ompi_cmds, "synthetic-nogpu.xml");
 	doctor_run(&r, &x.f);
-	cr_assert_eq(r.n, 13);
+	cr_assert_eq(r.n, 14);
 	for (size_t i = 0; i < r.n; i++)
 		cr_expect_eq(r.v[i].status, DOC_OK, "%s: %s", r.v[i].name, r.v[i].message);
 	cr_expect_str_eq(r.v[0].name, "profile");
-	cr_expect_str_eq(r.v[12].name, "shm");
+	cr_expect_str_eq(r.v[13].name, "shm");
 	cr_expect_eq(doctor_exit_status(&r), 0);
 	expect_check(&x, "profile", DOC_OK, "machine generic: no profile matches hostname mylaptop");
 	expect_check(&x, "scheduler", DOC_OK, "no batch job: ezpz launch runs on this host (mylaptop)");
@@ -477,6 +477,41 @@ Test(doctor, gpus_from_hwloc)
 
 	fx_init(&x, env, "mylaptop", ompi_cmds, "synthetic-4xA100.xml");
 	expect_check(&x, "gpus", DOC_OK, "4 GPUs (nvidia, hwloc)");
+	fx_free(&x);
+	fx_init(&x, env, "dgx", ompi_cmds, "stock-dgx2-drm.xml");
+	expect_check(&x, "gpus", DOC_OK, "16 GPUs (nvidia, hwloc: counted by PCI class, hwloc has "
+	    "no vendor plugin)");
+	fx_free(&x);
+}
+
+/* ---- cache ---- */
+
+Test(doctor, cache)
+{
+	char *env[] = { "PATH=/usr/bin", NULL };
+	struct hostcache hc = { 0 };
+	struct fx x;
+
+	fx_init(&x, env, "mylaptop", ompi_cmds, "synthetic-nogpu.xml");
+	expect_check(&x, "cache", DOC_OK, "not used (this host's hardware comes from ");
+	x.f.cache = &hc;
+	hc.state = "/h/.cache/ezpz/host-n1.facts (new)";
+	expect_check(&x, "cache", DOC_OK, "not used (this host's hardware comes from ");
+	x.topo.origin = xstrdup("hwloc; cache ...");   /* this host's, not an XML file's */
+	hc.state = "off (EZPZ_NO_CACHE)";
+	expect_check(&x, "cache", DOC_OK, "host facts cache off (EZPZ_NO_CACHE)");
+	hc.state = "off (/h/.cache/ezpz is not a private directory of yours (mode 755, uid 0))";
+	expect_check(&x, "cache", DOC_WARN, "host facts cache off (/h/.cache/ezpz is not a private");
+	hc.on = 1;
+	hc.file = "/h/.cache/ezpz/host-n1.facts";
+	hc.state = "/h/.cache/ezpz/host-n1.facts not written (No space left on device)";
+	expect_check(&x, "cache", DOC_WARN, "host facts cache /h/.cache/ezpz/host-n1.facts not written");
+	hc.state = "/h/.cache/ezpz/host-n1.facts out of date (boot id changed), rebuilt";
+	expect_check(&x, "cache", DOC_OK, "host facts cache /h/.cache/ezpz/host-n1.facts out of date");
+	hc.hit = 1;
+	hc.state = "/h/.cache/ezpz/host-n1.facts";
+	expect_check(&x, "cache", DOC_OK, "this host's facts read from /h/.cache/ezpz/host-n1.facts");
+	x.f.cache = NULL;
 	fx_free(&x);
 }
 
