@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include <hwloc.h>
 
+#include "bind.h"
 #include "topo.h"
 #include "util.h"
 
@@ -366,62 +368,68 @@ topo_hwloc_version(void)
 	return v;
 }
 
-/* Binding needs only this machine's CPUs: a load without I/O is faster. */
-static int
-cpu_topology(hwloc_topology_t *h, char **err)
-{
-	if (hwloc_topology_init(h) < 0 || hwloc_topology_load(*h) < 0) {
-		*err = xasprintf("hwloc: cannot load this host's topology: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
+/*
+ * Binding is the kernel's affinity mask and nothing more: no hwloc load
+ * (~10 ms a rank).  The kernel keeps the mask inside the cgroup's cpuset
+ * and refuses (EINVAL) a mask with no CPU allowed there.
+ */
+#define TOPO_MAX_CPUS (1 << 16)
 
 int
 topo_bind_self(const int *pus, size_t npus, char **err)
 {
-	hwloc_topology_t h;
-	hwloc_bitmap_t set;
-	int r = 0;
+	int max = 0;
+	size_t size;
+	cpu_set_t *set;
 
-	if (cpu_topology(&h, err) < 0)
-		return -1;
-	set = hwloc_bitmap_alloc();
 	for (size_t i = 0; i < npus; i++)
-		hwloc_bitmap_set(set, (unsigned)pus[i]);
-	hwloc_bitmap_and(set, set, hwloc_topology_get_allowed_cpuset(h));
-	if (hwloc_bitmap_iszero(set)) {
+		if (pus[i] >= 0 && pus[i] < TOPO_MAX_CPUS && pus[i] + 1 > max)
+			max = pus[i] + 1;
+	if (max == 0) {
 		*err = xasprintf("none of the requested CPUs exist or are allowed here");
-		r = -1;
-	} else if (hwloc_set_cpubind(h, set, HWLOC_CPUBIND_PROCESS) < 0) {
-		char *s;
-		hwloc_bitmap_list_asprintf(&s, set);
-		*err = xasprintf("cannot bind to CPUs %s: %s", s, strerror(errno));
-		free(s);
-		r = -1;
+		return -1;
 	}
-	hwloc_bitmap_free(set);
-	hwloc_topology_destroy(h);
-	return r;
+	set = CPU_ALLOC(max);
+	size = CPU_ALLOC_SIZE(max);
+	CPU_ZERO_S(size, set);
+	for (size_t i = 0; i < npus; i++)
+		if (pus[i] >= 0 && pus[i] < max)
+			CPU_SET_S((size_t)pus[i], size, set);
+	if (sched_setaffinity(0, size, set) < 0) {
+		int e = errno;
+		char *list = bind_format_ranges(pus, npus);
+		*err = e == EINVAL ? xasprintf("none of the requested CPUs exist or are allowed here")
+		    : xasprintf("cannot bind to CPUs %s: %s", list, strerror(e));
+		free(list);
+		CPU_FREE(set);
+		return -1;
+	}
+	CPU_FREE(set);
+	return 0;
 }
 
 char *
 topo_get_binding(void)
 {
-	hwloc_topology_t h;
-	hwloc_bitmap_t set;
-	char *s = NULL, *err = NULL, *r;
-
-	if (cpu_topology(&h, &err) < 0) {
-		free(err);
-		return xstrdup("?");
+	for (int max = 1024; max <= TOPO_MAX_CPUS; max *= 4) {
+		size_t size = CPU_ALLOC_SIZE(max);
+		cpu_set_t *set = CPU_ALLOC(max);
+		int *v, n = 0;
+		char *r;
+		if (sched_getaffinity(0, size, set) < 0) {
+			CPU_FREE(set);
+			if (errno == EINVAL)
+				continue;   /* the kernel's mask is larger */
+			return xstrdup("?");
+		}
+		v = xcalloc((size_t)CPU_COUNT_S(size, set) + 1, sizeof *v);
+		for (int c = 0; c < max; c++)
+			if (CPU_ISSET_S((size_t)c, size, set))
+				v[n++] = c;
+		r = bind_format_ranges(v, (size_t)n);
+		free(v);
+		CPU_FREE(set);
+		return r;
 	}
-	set = hwloc_bitmap_alloc();
-	if (hwloc_get_cpubind(h, set, HWLOC_CPUBIND_PROCESS) == 0)
-		hwloc_bitmap_list_asprintf(&s, set);
-	r = xstrdup(s ? s : "?");
-	free(s);
-	hwloc_bitmap_free(set);
-	hwloc_topology_destroy(h);
-	return r;
+	return xstrdup("?");
 }
