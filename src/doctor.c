@@ -467,6 +467,48 @@ ldconfig_mpi(const char *out)
 	return r;
 }
 
+/*
+ * The test worker's MPI against the launcher's flavour: a worker built for
+ * Open MPI under Hydra starts as N singletons.  Same families: Open MPI
+ * with openmpi; MPICH, Intel MPI and Cray MPICH with mpich and pals.
+ */
+static void
+check_worker(struct doc_check *c, const struct doc_facts *f)
+{
+	const struct job *j = any_job(f);
+	const char *out = f->worker_mpi.out ? f->worker_mpi.out : "";
+	enum launcher w, l = j ? j->launcher : LAUNCHER_UNSET;
+	char *lib;
+
+	if (f->worker == NULL) {
+		ok(c, "no test worker installed ('ezpz test' needs one; 'ezpz test --torch' does not)");
+		return;
+	}
+	lib = xstrndup(out, strcspn(out, ",\n"));
+	if (f->worker_mpi.status != 0 || *lib == '\0') {
+		set(c, DOC_WARN, xasprintf("the test worker %s cannot start: %.*s", f->worker,
+		    (int)strcspn(out, "\n"), *out ? out : "no output"), xstrdup("rebuild it against "
+		    "this host's MPI: make MPI_PKG=<its pkg-config name> (or MPI_CFLAGS=... "
+		    "MPI_LIBS=...), then make install"));
+		free(lib);
+		return;
+	}
+	w = launcher_classify(NULL, out);
+	if (l == LAUNCHER_PALS && w == LAUNCHER_MPICH)
+		w = LAUNCHER_PALS;
+	if (w == LAUNCHER_UNSET || l <= LAUNCHER_NONE || l == LAUNCHER_SRUN || w == l) {
+		ok(c, "the test worker runs with %s%s%s", lib, l == LAUNCHER_SRUN ? " (under srun "
+		    "through its PMI/PMIx plugin)" : "", w == l ? ", the launcher's MPI family" : "");
+	} else {
+		set(c, DOC_WARN, xasprintf("the test worker is built against %s but the launcher is "
+		    "%s: 'ezpz test' would start each rank as a singleton", lib, launcher_name(l)),
+		    xasprintf("rebuild the worker for the launcher's MPI: make MPI_PKG=%s (or "
+		    "MPI_CFLAGS=... MPI_LIBS=...), then make install", l == LAUNCHER_OPENMPI ?
+		    "ompi-c" : "mpich"));
+	}
+	free(lib);
+}
+
 static void
 check_mpi(struct doc_check *c, const struct doc_facts *f)
 {
@@ -830,7 +872,8 @@ static const struct {
 	void (*fn)(struct doc_check *c, const struct doc_facts *f);
 } checks[] = {
 	{ "profile", check_profile }, { "scheduler", check_scheduler },
-	{ "hostfile", check_hostfile }, { "launcher", check_launcher }, { "mpi", check_mpi },
+	{ "hostfile", check_hostfile }, { "launcher", check_launcher }, { "worker", check_worker },
+	{ "mpi", check_mpi },
 	{ "pmix", check_pmix }, { "gpus", check_gpus }, { "cache", check_cache },
 	{ "modules", check_modules },
 	{ "python", check_python }, { "torch", check_torch }, { "memlock", check_memlock },

@@ -67,6 +67,11 @@ struct doc_facts {
 	/* The launcher's --version output (job->launcher_path). */
 	struct doc_probe launcher_version;
 
+	/* The test worker (NULL: not installed) and its --mpi-library output:
+	 * the MPI library it runs with, and how it was built. */
+	const char *worker;
+	struct doc_probe worker_mpi;
+
 	/* MPI library: one found in LD_LIBRARY_PATH or next to the launcher
 	 * (and where), else what `ldconfig -p` lists. */
 	const char *mpi_lib, *mpi_lib_from;
