@@ -27,9 +27,10 @@ count() { [ -f "$T_TMP/count" ] && wc -l < "$T_TMP/count" | tr -d ' ' || echo 0;
 H=$T_TMP/home
 mkdir -p "$H"
 FILE=$H/.cache/ezpz/host-$(hostname).facts
+# (ASAN_OPTIONS passes: hwloc's OpenCL plugin leaks in a sanitized build.)
 run() {
 	t_run env -i PATH="$T_TMP/bin:/usr/bin:/bin" HOME="$H" LC_ALL=C.UTF-8 COUNT="$T_TMP/count" \
-		"$@"
+		${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} "$@"
 }
 src() { printf '%s\n' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sources"]["this_host"])'; }
 host() { printf '%s\n' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps(d["this_host"], sort_keys=True), d["launcher"], d["ngpu_per_host"])'; }
