@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "bind.h"
+#include "buf.h"
 #include "plan.h"
 #include "strvec.h"
 #include "util.h"
@@ -16,18 +18,15 @@
 static char *
 hydra_user_list(const char *list)
 {
-	char *out = xstrdup("");
+	struct buf out = BUF_INIT;
 	for (int g = 0; g < bind_list_ngroups(list); g++) {
 		int *cpus;
 		long n = bind_list_group(list, g, &cpus);
-		for (long i = 0; i < n; i++) {
-			char *s = xasprintf("%s%s%d", out, i ? "+" : (g ? "," : ""), cpus[i]);
-			free(out);
-			out = s;
-		}
+		for (long i = 0; i < n; i++)
+			buf_addf(&out, "%s%d", i ? "+" : (g ? "," : ""), cpus[i]);
 		free(cpus);
 	}
-	return out;
+	return buf_detach(&out);
 }
 
 static void
@@ -77,4 +76,27 @@ mpich_build(struct plan *p, const struct job *job)
 	mpich_bind(p);
 }
 
-const struct backend be_mpich = { LAUNCHER_MPICH, "mpiexec", mpich_build };
+static void
+mpich_per_host(struct strvec *a, int nhosts, const char *hostfile, const char *const *forward)
+{
+	(void)forward;   /* -genvall passes everything */
+	strvec_push(a, "mpiexec");
+	strvec_push(a, "-n");
+	strvec_pushf(a, "%d", nhosts);
+	strvec_push(a, "-ppn");
+	strvec_push(a, "1");
+	if (hostfile) {
+		strvec_push(a, "-f");
+		strvec_push(a, hostfile);
+	}
+	strvec_push(a, "-genvall");
+}
+
+/* Hydra says HYDRA or Hydra; Intel MPI is Hydra. */
+static const char *const mpich_marks[] = { "HYDRA", "Hydra", "MPICH", "Intel(R) MPI", NULL };
+
+const struct backend be_mpich = {
+	.id = LAUNCHER_MPICH, .name = "mpich", .exe = "mpiexec", .probe = 1,
+	.version_marks = mpich_marks, .version_rank = 2, .env_flag = "-genvall",
+	.build = mpich_build, .per_host = mpich_per_host,
+};

@@ -6,6 +6,7 @@
  * --bind-to / --map-by ...:PE=, and per-rank lists are applied by ezpz
  * rankenv inside each rank (see plan_rankenv).
  */
+#include "backend.h"
 #include "plan.h"
 #include "strvec.h"
 
@@ -50,4 +51,33 @@ openmpi_build(struct plan *p, const struct job *job)
 	}
 }
 
-const struct backend be_openmpi = { LAUNCHER_OPENMPI, "mpirun", openmpi_build };
+static void
+openmpi_per_host(struct strvec *a, int nhosts, const char *hostfile, const char *const *forward)
+{
+	strvec_push(a, "mpirun");
+	strvec_push(a, "-np");
+	strvec_pushf(a, "%d", nhosts);
+	strvec_push(a, "--map-by");
+	strvec_push(a, "ppr:1:node");
+	strvec_push(a, "--bind-to");
+	strvec_push(a, "none");
+	if (hostfile) {
+		strvec_push(a, "--hostfile");
+		strvec_push(a, hostfile);
+	}
+	/* Open MPI passes no environment to remote hosts by itself. */
+	for (; forward && *forward; forward++) {
+		strvec_push(a, "-x");
+		strvec_push(a, *forward);
+	}
+}
+
+/* Its text wins over the others' (tried first). */
+static const char *const openmpi_marks[] = { "Open MPI", "OpenRTE", "Open RTE", NULL };
+
+const struct backend be_openmpi = {
+	.id = LAUNCHER_OPENMPI, .name = "openmpi", .exe = "mpirun", .probe = 1,
+	.version_marks = openmpi_marks, .version_rank = 1,
+	.env_flag = "-x VAR for each variable", .build = openmpi_build,
+	.per_host = openmpi_per_host,
+};

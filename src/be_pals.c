@@ -4,6 +4,7 @@
  * The Python ezpz's line, kept exactly: mpiexec --envall --line-buffer
  * --np=N --ppn=P --hostfile=HF, then the CPU binding in PALS syntax.
  */
+#include "backend.h"
 #include "plan.h"
 #include "strvec.h"
 
@@ -41,4 +42,22 @@ pals_build(struct plan *p, const struct job *job)
 	pals_bind(p);
 }
 
-const struct backend be_pals = { LAUNCHER_PALS, "mpiexec", pals_build };
+static void
+pals_per_host(struct strvec *a, int nhosts, const char *hostfile, const char *const *forward)
+{
+	(void)forward;   /* --envall passes everything */
+	strvec_push(a, "mpiexec");
+	strvec_push(a, "--envall");
+	strvec_pushf(a, "--np=%d", nhosts);
+	strvec_push(a, "--ppn=1");
+	if (hostfile)
+		strvec_pushf(a, "--hostfile=%s", hostfile);
+}
+
+static const char *const pals_marks[] = { "PALS", "pals", NULL };
+
+const struct backend be_pals = {
+	.id = LAUNCHER_PALS, .name = "pals", .exe = "mpiexec", .probe = 1,
+	.path_mark = "/pals/", .version_marks = pals_marks, .version_rank = 3,
+	.env_flag = "--envall", .build = pals_build, .per_host = pals_per_host,
+};

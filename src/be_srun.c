@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "bind.h"
+#include "buf.h"
 #include "hostlist.h"
 #include "plan.h"
 #include "strvec.h"
@@ -19,12 +21,12 @@ static char *
 srun_masks(const char *list)
 {
 	static const char hexdigits[] = "0123456789abcdef";
-	char *out = xstrdup("");
+	struct buf out = BUF_INIT;
 	for (int g = 0; g < bind_list_ngroups(list); g++) {
 		int *cpus, top = 0;
 		long n = bind_list_group(list, g, &cpus);
 		unsigned char *nib;
-		char *hex, *h, *s;
+		char *hex, *h;
 		for (long i = 0; i < n; i++)
 			if (cpus[i] / 4 > top)
 				top = cpus[i] / 4;
@@ -35,14 +37,12 @@ srun_masks(const char *list)
 		for (int i = top; i >= 0; i--)
 			*h++ = hexdigits[nib[i]];
 		*h = '\0';
-		s = xasprintf("%s%s0x%s", out, g ? "," : "", hex);
-		free(out);
-		out = s;
+		buf_addf(&out, "%s0x%s", g ? "," : "", hex);
 		free(hex);
 		free(nib);
 		free(cpus);
 	}
-	return out;
+	return buf_detach(&out);
 }
 
 static void
@@ -93,4 +93,23 @@ srun_build(struct plan *p, const struct job *job)
 	srun_bind(p);
 }
 
-const struct backend be_srun = { LAUNCHER_SRUN, "srun", srun_build };
+static void
+srun_per_host(struct strvec *a, int nhosts, const char *hostfile, const char *const *forward)
+{
+	(void)hostfile;  /* the job's own hosts */
+	(void)forward;   /* --export=ALL is srun's default */
+	/* --overlap: the job's running step holds every CPU. */
+	strvec_push(a, "srun");
+	strvec_push(a, "--overlap");
+	strvec_pushf(a, "-N%d", nhosts);
+	strvec_pushf(a, "-n%d", nhosts);
+	strvec_push(a, "--ntasks-per-node=1");
+	strvec_push(a, "--kill-on-bad-exit=0");
+}
+
+/* Never probed: chosen inside a Slurm job (launcher.c) or by name. */
+const struct backend be_srun = {
+	.id = LAUNCHER_SRUN, .name = "srun", .exe = "srun",
+	.env_flag = "--export=ALL (its default)", .build = srun_build,
+	.per_host = srun_per_host,
+};

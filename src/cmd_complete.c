@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "exec.h"
 #include "ezpz.h"
 #include "path.h"
@@ -113,6 +114,15 @@ candidates(const char *alts, const char *desc)
 
 /* ---- the things a hint names ---- */
 
+/* The launcher flavours, from the backend table. */
+static void
+launcher_words(void)
+{
+	char *names = backend_names("|", "|");
+	candidates(names, NULL);
+	free(names);
+}
+
 static void
 machine_words(void)
 {
@@ -141,8 +151,12 @@ command_words(void)
 static void
 option_words(const struct opt *tab)
 {
-	for (; tab && tab->id; tab++)
-		candidates(tab->names, tab->help);
+	struct opt_iter it;
+	const struct opt *o;
+
+	opt_iter_init(&it, tab);
+	while ((o = opt_iter_next(&it)) != NULL)
+		candidates(o->names, o->help);
 	candidate("--help", 6, "show this help and exit");
 }
 
@@ -167,6 +181,9 @@ value_answer(const struct opt *o, const char *prefix, int k)
 	} else if (streq(v, "@machine")) {
 		answer_words(prefix, "machine");
 		machine_words();
+	} else if (streq(v, "@launcher")) {
+		answer_words(prefix, "value");
+		launcher_words();
 	} else {
 		answer_words(prefix, "value");
 		candidates(v, NULL);
@@ -255,21 +272,23 @@ static const struct opt *
 lookup(const struct opt *tab, const char *w, const char **attached, size_t *len)
 {
 	const char *eq = strchr(w, '=');
+	struct opt_iter it;
+	const struct opt *o;
 
 	*attached = NULL;
 	*len = strlen(w);
-	for (const struct opt *o = tab; o && o->id; o++)
+	for (opt_iter_init(&it, tab); (o = opt_iter_next(&it)) != NULL; )
 		if (opt_names_has(o->names, w, *len))
 			return o;
 	if (eq)
-		for (const struct opt *o = tab; o && o->id; o++)
+		for (opt_iter_init(&it, tab); (o = opt_iter_next(&it)) != NULL; )
 			if (opt_names_has(o->names, w, (size_t)(eq - w))) {
 				*attached = eq + 1;
 				*len = (size_t)(eq - w);
 				return o;
 			}
 	if (w[1] != '-')
-		for (const struct opt *o = tab; o && o->id; o++)
+		for (opt_iter_init(&it, tab); (o = opt_iter_next(&it)) != NULL; )
 			if (o->arg && opt_names_has(o->names, w, 2)) {
 				*attached = w + 2;
 				*len = 2;
@@ -444,14 +463,17 @@ complete_line(char **w, int n)
 static void
 print_opts(const struct opt *tab)
 {
-	for (; tab && tab->id; tab++) {
-		field(tab->names);
+	struct opt_iter it;
+	const struct opt *o;
+
+	for (opt_iter_init(&it, tab); (o = opt_iter_next(&it)) != NULL; ) {
+		field(o->names);
 		putchar('\t');
-		field(tab->arg);
+		field(o->arg);
 		putchar('\t');
-		field(tab->values);
+		field(o->values);
 		putchar('\t');
-		field(tab->help);
+		field(o->help);
 		putchar('\n');
 	}
 }
@@ -479,6 +501,8 @@ print_values(const char *name, const char *spelling)
 		return EXIT_OK;
 	if (streq(o->values, "@machine"))
 		machine_words();
+	else if (streq(o->values, "@launcher"))
+		launcher_words();
 	else if (o->values[0] == '@')
 		puts(o->values);
 	else

@@ -42,26 +42,26 @@ static void
 print_text(const struct job *job, const struct topo *t)
 {
 	char *hosts = hosts_text(job);
-	printf("%-12s %s (%s)\n", "scheduler", sched_name(job->sched), job->src.scheduler);
-	printf("%-12s %s (%s)\n", "job", job->jobid ? job->jobid : "-", job->src.jobid);
-	printf("%-12s %s (%s)\n", "machine", job->machine, job->src.machine);
+	printf("%-12s %s (%s)\n", "scheduler", sched_name(job->sched), job->src.scheduler.text);
+	printf("%-12s %s (%s)\n", "job", job->jobid ? job->jobid : "-", job->src.jobid.text);
+	printf("%-12s %s (%s)\n", "machine", job->machine, job->src.machine.text);
 	if (job->profile && job->profile->file)
 		printf("%-12s %s\n", "profile", job->profile->file);
 	printf("%-12s %s\n", "hostname", job->hostname);
-	printf("%-12s %zu: %s (%s)\n", "hosts", job->hosts.n, hosts, job->src.hosts);
+	printf("%-12s %zu: %s (%s)\n", "hosts", job->hosts.n, hosts, job->src.hosts.text);
 	printf("%-12s %s\n", "hostfile", job->hostfile ? job->hostfile : "-");
 	printf("%-12s %d per host x %zu host%s = %d (%s)\n", "gpus", job->ngpu_per_host,
 	    job->hosts.n, job->hosts.n == 1 ? "" : "s", job->ngpu_per_host * (int)job->hosts.n,
-	    job->src.ngpu_per_host);
+	    job->src.ngpu_per_host.text);
 	if (job->gpu_tiles > 1)
 		printf("%-12s %s, %d tiles per GPU (%s)\n", "gpu vendor", vendor_name(job->gpu_vendor),
-		    job->gpu_tiles, job->src.gpu_vendor);
+		    job->gpu_tiles, job->src.gpu_vendor.text);
 	else
 		printf("%-12s %s (%s)\n", "gpu vendor", vendor_name(job->gpu_vendor),
-		    job->src.gpu_vendor);
+		    job->src.gpu_vendor.text);
 	printf("%-12s %s%s%s (%s)\n", "launcher", launcher_name(job->launcher),
 	    job->launcher_path ? " at " : "", job->launcher_path ? job->launcher_path : "",
-	    job->src.launcher);
+	    job->src.launcher.text);
 	if (t && t->origin)
 		printf("%-12s %d package%s, %d NUMA, %zu cores, %d PUs, %zu GPU%s%s%s (%s)\n",
 		    "this host", t->npackages, t->npackages == 1 ? "" : "s", t->nnuma, t->ncores,
@@ -89,9 +89,9 @@ print_shell(const struct job *job, enum shell sh)
 		free(line);
 	}
 	for (size_t i = 0; i < env.n; i++) {
-		const char *eq = strchr(env.v[i], '=');
-		char *k = xstrndup(env.v[i], (size_t)(eq - env.v[i]));
-		char *line = shell_export(sh, k, eq + 1);
+		const char *v;
+		char *k = env_split(env.v[i], &v);
+		char *line = shell_export(sh, k, v);
 		fputs(line, stdout);
 		free(line);
 		free(k);

@@ -375,10 +375,10 @@ static int
 launcher_may_differ(const struct job *job, char *const *after)
 {
 	static const char *const names[] = { "srun", "mpiexec", "mpirun" };
-	const char *src = job->src.launcher ? job->src.launcher : "";
+	enum src_kind src = job->src.launcher.kind;
 	int differ = 0;
 
-	if (startswith(src, "option:") || startswith(src, "env:") || startswith(src, "profile:"))
+	if (src == SRC_OPTION || src == SRC_ENV || src == SRC_PROFILE)
 		return 0;
 	for (size_t i = 0; i < NITEMS(names) && !differ; i++) {
 		char *a = path_which(environ, names[i]), *b = path_which(after, names[i]);
@@ -413,12 +413,8 @@ add_job_env(struct strvec *env, const struct args *a, const struct job *first)
 	}
 	for (size_t i = 0; i < absent.n; i++)
 		envset_unset(env, absent.v[i]);
-	for (size_t i = 0; i < facts.n; i++) {
-		const char *eq = strchr(facts.v[i], '=');
-		char *k = xstrndup(facts.v[i], (size_t)(eq - facts.v[i]));
-		envset_set(env, k, eq + 1);
-		free(k);
-	}
+	for (size_t i = 0; i < facts.n; i++)
+		envset_put(env, facts.v[i]);
 	strvec_clear(&facts);
 	strvec_clear(&absent);
 }
@@ -429,10 +425,10 @@ static void
 add_profile_env(struct strvec *env, const struct profile *pr)
 {
 	for (size_t i = 0; pr && i < pr->env.n; i++) {
-		const char *eq = strchr(pr->env.v[i], '=');
-		char *k = xstrndup(pr->env.v[i], (size_t)(eq - pr->env.v[i]));
+		const char *v;
+		char *k = env_split(pr->env.v[i], &v);
 		if (env_get(strvec_argv(env), k) == NULL)
-			envset_set(env, k, eq + 1);
+			envset_set(env, k, v);
 		free(k);
 	}
 }
@@ -481,9 +477,9 @@ print_code(enum shell sh, const struct envdiff *d, const char *self)
 		free(l);
 	}
 	for (size_t i = 0; i < d->set.n; i++) {
-		const char *eq = strchr(d->set.v[i], '=');
-		char *k = xstrndup(d->set.v[i], (size_t)(eq - d->set.v[i]));
-		char *l = shell_export(sh, k, eq + 1);
+		const char *v;
+		char *k = env_split(d->set.v[i], &v);
+		char *l = shell_export(sh, k, v);
 		if (l)
 			strvec_push(&lines, l);
 		free(l);

@@ -227,21 +227,6 @@ load_template(const struct submit_args *a, char *const *envp, char **name)
 
 /* ---- writing ---- */
 
-static int
-write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write the whole script to a file created here (O_EXCL), mode 0755; on
  * any failure the file is removed: never a half-written script. */
 static int

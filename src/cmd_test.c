@@ -49,6 +49,37 @@ need_torch(const char *python)
 	free(out);
 }
 
+/*
+ * test's options: --torch and the launch table.  Help and completions show
+ * them less -m and -c; the parser takes -m and -c too, to say where they
+ * belong.
+ */
+enum { O_TORCH = 2001 };
+#define TORCH_ROW { O_TORCH, "--torch", NULL, NULL, \
+	"run the PyTorch DDP check instead of the MPI worker" }
+
+static const struct opt test_opts[] = {
+	OPT_INCLUDE_TABLE(launch_opts_table, "-m|-c"),
+	TORCH_ROW,
+	{ 0 }
+};
+
+static const struct opt test_parse_opts[] = {
+	OPT_INCLUDE_TABLE(launch_opts_table, NULL),
+	TORCH_ROW,
+	{ 0 }
+};
+
+static int
+take_test_opt(struct launch_args *a, int id, const char *arg)
+{
+	(void)arg;
+	if (id != O_TORCH)
+		return 0;
+	*(int *)a->own = 1;
+	return 1;
+}
+
 static int
 test_main(int argc, char **argv)
 {
@@ -56,16 +87,10 @@ test_main(int argc, char **argv)
 	int dashdash, first, torch = 0, status;
 	char *prog;
 
-	/* --torch is test's own; everything else before "--" is a launch option */
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strcmp(argv[i], "--torch") == 0) {
-			torch = 1;
-			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv);
-			argc--;
-			break;
-		}
-	}
 	launch_args_init(&a, "test");
+	a.opts = test_parse_opts;
+	a.take_own = take_test_opt;
+	a.own = &torch;
 	first = launch_parse(&a, &cmd_test, argc, argv, 0, &dashdash);
 	if (a.lo.command.n > 0)
 		die_usage("test: -m and -c are for 'ezpz launch'; test options go after '--'");
@@ -88,27 +113,6 @@ test_main(int argc, char **argv)
 	status = launch_execute(&a);
 	launch_args_free(&a);
 	return status;
-}
-
-/* The launch table plus --torch (parsed above), for help and completions. */
-static const struct opt test_extra[] = {
-	{ 1, "--torch", NULL, NULL, "run the PyTorch DDP check instead of the MPI worker" },
-	{ 0 }
-};
-
-static void
-test_opts_init(void) __attribute__((constructor));
-
-static struct opt test_opts[64];
-
-static void
-test_opts_init(void)
-{
-	size_t n = 0;
-	for (const struct opt *o = launch_opts_table; o->id && n < NITEMS(test_opts) - 2; o++)
-		if (strcmp(o->names, "-m") != 0 && strcmp(o->names, "-c") != 0)
-			test_opts[n++] = *o;
-	test_opts[n] = test_extra[0];
 }
 
 const struct ezpz_cmd cmd_test = {

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "doctor.h"
 #include "hostlist.h"
+#include "launcher.h"
 #include "util.h"
 
 /* launcher.c: a launcher's flavour from its path and --version text. */
@@ -176,15 +178,15 @@ check_profile(struct doc_check *c, const struct doc_facts *f)
 		    f->nprofiles);
 		return;
 	}
-	if (startswith(j->src.machine, "default"))
+	if (j->src.machine.kind == SRC_DEFAULT)
 		ok(c, "machine %s: no profile matches hostname %s (%zu profiles loaded)", j->machine,
 		    j->hostname, f->nprofiles);
-	else if (startswith(j->src.machine, "profile:"))
+	else if (j->src.machine.kind == SRC_PROFILE)
 		ok(c, "machine %s: its profile matches hostname %s (%zu profiles loaded)", j->machine,
 		    j->hostname, f->nprofiles);
 	else
-		ok(c, "machine %s, chosen by %s (%zu profiles loaded)", j->machine, j->src.machine,
-		    f->nprofiles);
+		ok(c, "machine %s, chosen by %s (%zu profiles loaded)", j->machine,
+		    j->src.machine.text, f->nprofiles);
 }
 
 /* ---- scheduler ------------------------------------------------------------ */
@@ -237,7 +239,7 @@ check_scheduler(struct doc_check *c, const struct doc_facts *f)
 		    hosts, f->hostname);
 	} else {
 		ok(c, "%s job %s: %zu host%s (%s), this host is one (%s)", sched_name(j->sched),
-		    job_label(j), j->hosts.n, plural(j->hosts.n), hosts, j->src.scheduler);
+		    job_label(j), j->hosts.n, plural(j->hosts.n), hosts, j->src.scheduler.text);
 	}
 	free(hosts);
 }
@@ -321,19 +323,19 @@ check_hostfile(struct doc_check *c, const struct doc_facts *f)
 		check_hostfile_given(c, f);
 	} else if (f->nodefile_err && s) {
 		set(c, DOC_WARN, xasprintf("PBS_NODEFILE '%s': %s; hosts came from %s instead",
-		    nodefile, f->nodefile_err, s->src.hosts), xstrdup("PBS_NODEFILE is from another "
-		    "node or job: unset it, or run this on the job's first host"));
+		    nodefile, f->nodefile_err, s->src.hosts.text), xstrdup("PBS_NODEFILE is from "
+		    "another node or job: unset it, or run this on the job's first host"));
 	} else if (s == NULL) {
 		set(c, DOC_ERROR, xasprintf("no host list: %s", f->sched_err ? f->sched_err :
 		    "job detection failed"), xstrdup("see the scheduler check"));
 	} else if (s->sched == SCHED_LOCAL) {
 		ok(c, "no batch job and no HOSTFILE: this host only");
 	} else if (s->hostfile) {
-		ok(c, "%zu host%s from %s '%s'", s->hosts.n, plural(s->hosts.n), s->src.hostfile,
-		    s->hostfile);
+		ok(c, "%zu host%s from %s '%s'", s->hosts.n, plural(s->hosts.n),
+		    s->src.hostfile.text, s->hostfile);
 	} else {
 		ok(c, "%zu host%s from %s; no hostfile needed", s->hosts.n, plural(s->hosts.n),
-		    s->src.hosts);
+		    s->src.hosts.text);
 	}
 }
 
@@ -365,13 +367,8 @@ version_line(const char *out)
 const char *
 launcher_env_flag(enum launcher l)
 {
-	switch (l) {
-	case LAUNCHER_PALS: return "--envall";
-	case LAUNCHER_MPICH: return "-genvall";
-	case LAUNCHER_OPENMPI: return "-x VAR for each variable";
-	case LAUNCHER_SRUN: return "--export=ALL (its default)";
-	default: return "none";
-	}
+	const struct backend *b = backend_for(l);
+	return b ? b->env_flag : "none";
 }
 
 /* The launcher cannot run at all; returns 1 when c says why. */
@@ -387,8 +384,7 @@ launcher_missing(struct doc_check *c, const struct job *j, const struct doc_fact
 		    "(e.g. 'module load openmpi') or put its bin directory on PATH"));
 	} else if (j->launcher_path == NULL) {
 		set(c, DOC_ERROR, xasprintf("launcher %s (from %s), but %s is not on PATH", name,
-		    j->src.launcher, j->launcher == LAUNCHER_SRUN ? "srun" :
-		    j->launcher == LAUNCHER_OPENMPI ? "mpirun" : "mpiexec"),
+		    j->src.launcher.text, backend_for(j->launcher)->exe),
 		    xstrdup("load the module that provides it, or choose another with --launcher"));
 	} else if (f->launcher_version.status != 0) {
 		why = pick_line(f->launcher_version.out, 1);
@@ -424,15 +420,15 @@ check_launcher(struct doc_check *c, const struct doc_facts *f)
 	/* A flavour that was given (profile, option, variable) must be what is
 	 * on PATH; srun and a probed flavour are what they are. */
 	if (seen != LAUNCHER_UNSET && seen != j->launcher && j->launcher != LAUNCHER_SRUN &&
-	    !startswith(j->src.launcher, "probe:")) {
+	    j->src.launcher.kind != SRC_PROBE) {
 		set(c, DOC_WARN, xasprintf("%s says the launcher is %s, but %s is %s (%s)",
-		    j->src.launcher, launcher_name(j->launcher), j->launcher_path,
+		    j->src.launcher.text, launcher_name(j->launcher), j->launcher_path,
 		    launcher_name(seen), ver), xasprintf("load the MPI the profile expects, or pass "
 		    "--launcher %s (or set EZPZ_LAUNCHER)", launcher_name(seen)));
 	} else {
 		ok(c, "%s at %s (%s), chosen by %s; passes the environment with %s",
 		    launcher_name(j->launcher), j->launcher_path, *ver ? ver : "no version",
-		    startswith(j->src.launcher, "probe:") ? "probing PATH" : j->src.launcher,
+		    j->src.launcher.kind == SRC_PROBE ? "probing PATH" : j->src.launcher.text,
 		    launcher_env_flag(j->launcher));
 	}
 	free(ver);
@@ -584,7 +580,7 @@ check_gpus(struct doc_check *c, const struct doc_facts *f)
 	tiles = j->gpu_tiles > 1 ? j->gpu_tiles : 1;
 	hw = (int)f->topo->ngpus * tiles;
 	want = j->ngpu_per_host;
-	if (startswith(j->src.ngpu_per_host, "hwloc")) {
+	if (j->src.ngpu_per_host.kind == SRC_HWLOC) {
 		if (hw == 0)
 			ok(c, "no GPUs on this host (hwloc): ranks run on CPUs");
 		else
@@ -593,18 +589,19 @@ check_gpus(struct doc_check *c, const struct doc_facts *f)
 			    "class, hwloc has no vendor plugin" : "");
 	} else if (want == hw) {
 		ok(c, "%d GPU%s per host (from %s); hwloc sees %d here", want, plural((size_t)want),
-		    j->src.ngpu_per_host, hw);
+		    j->src.ngpu_per_host.text, hw);
 	} else if (hw == 0) {
 		set(c, DOC_WARN, xasprintf("%s says %d GPU%s per host, but hwloc sees none on this "
-		    "host", j->src.ngpu_per_host, want, plural((size_t)want)), xstrdup("expected on a "
-		    "login node; on a compute node check the driver, and that hwloc has CUDA/NVML, "
-		    "ROCm or Level Zero support"));
+		    "host", j->src.ngpu_per_host.text, want, plural((size_t)want)),
+		    xstrdup("expected on a login node; on a compute node check the driver, and "
+		    "that hwloc has CUDA/NVML, ROCm or Level Zero support"));
 	} else if (hw < want) {
 		set(c, DOC_ERROR, xasprintf("%s says %d GPUs per host, but hwloc sees %d: ranks past "
-		    "local rank %d would have no GPU", j->src.ngpu_per_host, want, hw, hw - 1),
+		    "local rank %d would have no GPU", j->src.ngpu_per_host.text, want, hw, hw - 1),
 		    xasprintf("set NGPU_PER_HOST=%d, or ask the scheduler for the GPUs you use", hw));
 	} else {
-		ok(c, "%d of this host's %d GPUs are the job's (from %s)", want, hw, j->src.ngpu_per_host);
+		ok(c, "%d of this host's %d GPUs are the job's (from %s)", want, hw,
+		    j->src.ngpu_per_host.text);
 	}
 }
 

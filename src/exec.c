@@ -343,21 +343,6 @@ log_write(struct runner *r, const char *buf, size_t n)
 	}
 }
 
-static int
-write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Copy what one stream has; returns 0 at EOF. */
 static int
 stream_pump(struct runner *r, struct stream *s)

@@ -2,7 +2,8 @@
 /*
  * ezpz.h: the command table.  Each src/cmd_*.c defines one struct ezpz_cmd;
  * src/cmds.c lists them.  Dispatch, help, the man-page check and the shell
- * completions all read that one list.
+ * completions all read that one list.  The map of the code (which file to
+ * open to add a command, a launcher, a scheduler or a shell): src/README.
  */
 #ifndef EZPZ_EZPZ_H
 #define EZPZ_EZPZ_H

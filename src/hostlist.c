@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "hostlist.h"
 
 /* Slurm 22.05's limits (src/common/hostlist.c: MAX_RANGE, MAX_PREFIX_CNT,
@@ -455,26 +456,6 @@ hostlist_expand(const char *expr, struct strvec *out, char **err)
  * end in its last numeric field, and a group there is always bracketed.
  */
 
-struct buf {
-	char *s;
-	size_t len, alloc;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	b->s = xgrow(b->s, &b->alloc, b->len + n + 1, 1);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
 struct cfield {
 	size_t off, len;         /* the digits within the host name */
 	unsigned long value;
@@ -681,7 +662,7 @@ put_plain(struct buf *b, const struct compress *c, size_t first, size_t n)
 static void
 put_item(struct buf *b, const struct compress *c, const struct citem *it)
 {
-	struct buf br = { NULL, 0, 0 }, pl = { NULL, 0, 0 };
+	struct buf br = BUF_INIT, pl = BUF_INIT;
 	size_t *idx;
 
 	put_plain(&pl, c, it->first, it->n);
@@ -753,7 +734,7 @@ take_block(const struct compress *c, const struct citem *it, size_t n, long *u)
 static void
 put_block(struct buf *b, const struct compress *c, const struct citem *it, size_t k, long u)
 {
-	struct buf br = { NULL, 0, 0 }, pl = { NULL, 0, 0 };
+	struct buf br = BUF_INIT, pl = BUF_INIT;
 	size_t *uh = xcalloc(k, sizeof *uh), *lh = xcalloc(it[0].n, sizeof *lh);
 
 	for (size_t i = 0; i < k; i++) {
@@ -781,7 +762,7 @@ hostlist_compress(char *const *hosts, size_t n)
 	struct compress c = { hosts, NULL, NULL, 0, 0 };
 	struct citem *items;
 	size_t nitems = 0;
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 
 	buf_add(&b, "", 0);
 	c.h = xcalloc(n, sizeof *c.h);

@@ -17,24 +17,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "hostfile.h"
 #include "hostlist.h"
 #include "job.h"
+#include "launcher.h"
 #include "util.h"
 
 static const struct sched_ops *const scheds[] = {
 	&sched_pbs, &sched_slurm, &sched_flux, &sched_lsf, &sched_local,
 };
-
-void
-job_set_src(char **slot, const char *fmt, ...)
-{
-	va_list ap;
-	free(*slot);
-	va_start(ap, fmt);
-	*slot = xvasprintf(fmt, ap);
-	va_end(ap);
-}
 
 size_t
 host_short_len(const char *host)
@@ -71,7 +63,7 @@ sched_choose(struct job *job, char *const *envp, char **err)
 {
 	const char *forced = env_nonempty(envp, "EZPZ_SCHEDULER");
 	const struct sched_ops *best = &sched_local;
-	const char *evidence = "no job found";
+	const char *evidence = NULL;
 	int conf = 0;
 
 	if (forced) {
@@ -81,7 +73,7 @@ sched_choose(struct job *job, char *const *envp, char **err)
 			    "(use pbs, slurm, flux, lsf or local)", forced);
 			return NULL;
 		}
-		job_set_src(&job->src.scheduler, "env:EZPZ_SCHEDULER");
+		src_set(&job->src.scheduler, SRC_ENV, "EZPZ_SCHEDULER");
 		for (size_t i = 0; i < NITEMS(scheds); i++)
 			if (scheds[i]->id == s)
 				return scheds[i];
@@ -95,7 +87,10 @@ sched_choose(struct job *job, char *const *envp, char **err)
 			evidence = ev;
 		}
 	}
-	job_set_src(&job->src.scheduler, "%s", evidence);
+	if (evidence)
+		src_set(&job->src.scheduler, SRC_ENV, "%s", evidence);
+	else
+		src_set(&job->src.scheduler, SRC_OTHER, "no job found");
 	return best;
 }
 
@@ -104,30 +99,33 @@ machine_choose(struct job *job, char *const *envp, const struct profiles *ps,
     const struct job_opts *o, char **err)
 {
 	const char *forced = o->machine;
-	const char *how = "option:--machine";
+	enum src_kind how = SRC_OPTION;
+	const char *howname = "--machine";
 
-	if (forced == NULL && (forced = env_nonempty(envp, "EZPZ_MACHINE")) != NULL)
-		how = "env:EZPZ_MACHINE";
+	if (forced == NULL && (forced = env_nonempty(envp, "EZPZ_MACHINE")) != NULL) {
+		how = SRC_ENV;
+		howname = "EZPZ_MACHINE";
+	}
 	if (forced) {
 		if ((job->profile = profiles_find(ps, forced)) == NULL) {
-			char *known = xstrdup("");
-			for (size_t i = 0; i < ps->n; i++) {
-				char *k = xasprintf("%s%s%s", known, i ? ", " : "", ps->v[i].name);
-				free(known);
-				known = k;
-			}
+			struct buf kb = BUF_INIT;
+			char *known;
+			for (size_t i = 0; i < ps->n; i++)
+				buf_addf(&kb, "%s%s", i ? ", " : "", ps->v[i].name);
+			known = buf_detach(&kb);
 			*err = xasprintf("machine '%s' (from %s): no such profile (known: %s)",
-			    forced, how + (startswith(how, "env:") ? 4 : 7), *known ? known : "none");
+			    forced, howname, *known ? known : "none");
 			free(known);
 			return o->machine ? -2 : -1;   /* a bad option value is a usage error */
 		}
-		job_set_src(&job->src.machine, "%s", how);
+		src_set(&job->src.machine, how, "%s", howname);
 	} else if ((job->profile = profiles_match(ps, job->hostname, envp)) != NULL) {
-		job_set_src(&job->src.machine, "profile:%s (hostname %s)", job->profile->name,
+		src_set(&job->src.machine, SRC_PROFILE, "%s", job->profile->name);
+		src_set_detail(&job->src.machine, "hostname %s",
 		    job->hostname);
 	} else {
 		job->profile = profiles_find(ps, "generic");
-		job_set_src(&job->src.machine, "default (no profile matches hostname %s)",
+		src_set(&job->src.machine, SRC_DEFAULT, "no profile matches hostname %s",
 		    job->hostname);
 	}
 	job->machine = xstrdup(job->profile ? job->profile->name : "generic");
@@ -138,17 +136,19 @@ static int
 hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
     const struct job_io *io, char **err)
 {
-	const char *path = o->hostfile, *how = "option:--hostfile";
+	const char *path = o->hostfile, *howname = "--hostfile";
+	enum src_kind how = SRC_OPTION;
 	char *text;
 	int r;
 
-	if (path == NULL && (path = env_nonempty(envp, "HOSTFILE")) != NULL)
-		how = "env:HOSTFILE";
+	if (path == NULL && (path = env_nonempty(envp, "HOSTFILE")) != NULL) {
+		how = SRC_ENV;
+		howname = "HOSTFILE";
+	}
 	if (path == NULL)
 		return 0;
 	if ((text = io->read(io->ctx, path, NULL)) == NULL) {
-		*err = xasprintf("hostfile '%s' (from %s): %s", path, how + (how[0] == 'e' ? 4 : 7),
-		    strerror(errno));
+		*err = xasprintf("hostfile '%s' (from %s): %s", path, howname, strerror(errno));
 		return -1;
 	}
 	r = job_hosts_from_text(job, text, path, err);
@@ -157,8 +157,8 @@ hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
 		return -1;
 	free(job->hostfile);
 	job->hostfile = xstrdup(path);
-	job_set_src(&job->src.hosts, "%s", how);
-	job_set_src(&job->src.hostfile, "%s", how);
+	src_set(&job->src.hosts, how, "%s", howname);
+	src_set(&job->src.hostfile, how, "%s", howname);
 	return 0;
 }
 
@@ -191,7 +191,7 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 			return -1;
 		}
 		job->ngpu_per_host = (int)n;
-		job_set_src(&job->src.ngpu_per_host, "env:NGPU_PER_HOST");
+		src_set(&job->src.ngpu_per_host, SRC_ENV, "NGPU_PER_HOST");
 		return 1;
 	}
 	if (job->sched != SCHED_SLURM)
@@ -199,7 +199,7 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 	for (size_t i = 0; i < NITEMS(slurm_vars); i++) {
 		if ((v = env_nonempty(envp, slurm_vars[i])) != NULL && slurm_gpu_count(v, &n) == 0) {
 			job->ngpu_per_host = (int)n;
-			job_set_src(&job->src.ngpu_per_host, "env:%s", slurm_vars[i]);
+			src_set(&job->src.ngpu_per_host, SRC_ENV, "%s", slurm_vars[i]);
 			return 1;
 		}
 	}
@@ -208,7 +208,7 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 		for (const char *p = v; *p; p++)
 			k += *p == ',';
 		job->ngpu_per_host = k;
-		job_set_src(&job->src.ngpu_per_host, "env:SLURM_JOB_GPUS");
+		src_set(&job->src.ngpu_per_host, SRC_ENV, "SLURM_JOB_GPUS");
 		return 1;
 	}
 	return 0;
@@ -226,12 +226,12 @@ gpus_choose(struct job *job, char *const *envp, const struct job_io *io, char **
 		return -1;
 	if (r == 0 && p && p->gpus_per_host >= 0) {
 		job->ngpu_per_host = p->gpus_per_host;
-		job_set_src(&job->src.ngpu_per_host, "profile:%s", p->name);
+		src_set(&job->src.ngpu_per_host, SRC_PROFILE, "%s", p->name);
 		r = 1;
 	}
 	if (p && p->gpu_vendor != VENDOR_UNSET) {
 		job->gpu_vendor = p->gpu_vendor;
-		job_set_src(&job->src.gpu_vendor, "profile:%s", p->name);
+		src_set(&job->src.gpu_vendor, SRC_PROFILE, "%s", p->name);
 	}
 	job->gpu_tiles = p && p->gpu_tiles > 0 ? p->gpu_tiles : 0;
 	/* hwloc only when something is still unknown: loading it costs ~20 ms. */
@@ -244,16 +244,16 @@ gpus_choose(struct job *job, char *const *envp, const struct job_io *io, char **
 			return -1;
 		}
 		job->ngpu_per_host = (int)t->ngpus;
-		job_set_src(&job->src.ngpu_per_host, "hwloc%s%s", t->backend ? ":" : "",
-		    t->backend ? t->backend : "");
+		src_set(&job->src.ngpu_per_host, SRC_HWLOC, "%s", t->backend ? t->backend : "");
 	}
 	if (job->gpu_vendor == VENDOR_UNSET) {
 		if (job->ngpu_per_host == 0 || t == NULL) {
 			job->gpu_vendor = VENDOR_NONE;
-			job_set_src(&job->src.gpu_vendor, job->ngpu_per_host ? "unknown" : "no GPUs");
+			src_set(&job->src.gpu_vendor, SRC_OTHER, "%s",
+			    job->ngpu_per_host ? "unknown" : "no GPUs");
 		} else {
 			job->gpu_vendor = t->vendor;
-			job_set_src(&job->src.gpu_vendor, "hwloc");
+			src_set(&job->src.gpu_vendor, SRC_HWLOC, "%s", "");
 		}
 	}
 	free(terr);
@@ -271,13 +271,12 @@ job_free(struct job *job)
 	free(job->hostfile);
 	free(job->launcher_path);
 	free(job->stale_note);
-	free(s->scheduler); free(s->jobid); free(s->machine); free(s->hosts);
-	free(s->hostfile); free(s->ngpu_per_host); free(s->gpu_vendor); free(s->launcher);
+	src_free(&s->scheduler); src_free(&s->jobid); src_free(&s->machine); src_free(&s->hosts);
+	src_free(&s->hostfile); src_free(&s->ngpu_per_host); src_free(&s->gpu_vendor);
+	src_free(&s->launcher);
 	memset(job, 0, sizeof *job);
 }
 
-int launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
-    const struct job_io *io, char **err);
 static int job_detect_env(struct job *job, char *const *envp, const char *hostname,
     const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err);
 
@@ -370,12 +369,12 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 		goto fail;
 	if (job->hosts.n == 0) {
 		hostset_add(&job->hosts, job->hostname, 1);
-		job_set_src(&job->src.hosts, "this host");
+		src_set(&job->src.hosts, SRC_OTHER, "this host");
 	}
-	if (job->src.jobid == NULL)
-		job_set_src(&job->src.jobid, job->jobid ? "?" : "no job");
-	if (job->src.hostfile == NULL)
-		job_set_src(&job->src.hostfile, job->hostfile ? "?" : "none");
+	if (job->src.jobid.kind == SRC_NONE)
+		src_set(&job->src.jobid, SRC_OTHER, "%s", job->jobid ? "?" : "no job");
+	if (job->src.hostfile.kind == SRC_NONE)
+		src_set(&job->src.hostfile, SRC_OTHER, "%s", job->hostfile ? "?" : "none");
 	if (gpus_choose(job, envp, io, err) < 0)
 		goto fail;
 	if (launcher_choose(job, envp, o, io, err) < 0)

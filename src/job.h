@@ -13,6 +13,7 @@
 
 #include "hostfile.h"
 #include "profile.h"
+#include "source.h"
 #include "topo.h"
 #include "types.h"
 
@@ -37,10 +38,10 @@ struct job_opts {
 	int no_cache;            /* --no-cache */
 };
 
-/* Where a fact came from: "env:PBS_JOBID", "hwloc", "profile:aurora", ... */
+/* Where each fact came from ({SRC_ENV, "PBS_JOBID"}, {SRC_HWLOC, ""}, ...). */
 struct job_sources {
-	char *scheduler, *jobid, *machine, *hosts, *hostfile;
-	char *ngpu_per_host, *gpu_vendor, *launcher;
+	struct fact_src scheduler, jobid, machine, hosts, hostfile;
+	struct fact_src ngpu_per_host, gpu_vendor, launcher;
 };
 
 struct job {
@@ -89,7 +90,8 @@ size_t host_short_len(const char *host);
 
 /*
  * Schedulers: small vtables (one file each).  detect() returns a confidence
- * (0: not this one) and names the evidence; read() fills jobid and hosts.
+ * (0: not this one) and names the variable that says so (*evidence stays
+ * NULL when none does); read() fills jobid and hosts.
  */
 struct sched_ops {
 	enum sched id;
@@ -97,13 +99,9 @@ struct sched_ops {
 	int (*read)(struct job *job, char *const *envp, const struct job_io *io, char **err);
 };
 
-/* Launcher flavour from an mpiexec's path and --version text; UNSET if unknown. */
-enum launcher launcher_classify(const char *path, const char *version_text);
-
 extern const struct sched_ops sched_pbs, sched_slurm, sched_flux, sched_lsf, sched_local;
 
 /* Helpers the scheduler files share. */
 int job_hosts_from_text(struct job *job, const char *text, const char *path, char **err);
-void job_set_src(char **slot, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

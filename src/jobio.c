@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "exec.h"
 #include "hostcache.h"
 #include "jobio.h"
@@ -180,8 +181,10 @@ jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg)
 	case JOBOPT_HOSTFILE: o->hostfile = arg; return 1;
 	case JOBOPT_MACHINE: o->machine = arg; return 1;
 	case JOBOPT_LAUNCHER:
-		if (launcher_parse(arg) <= LAUNCHER_NONE)
-			die_usage("--launcher '%s': unknown flavour (use pals, mpich, openmpi or srun)", arg);
+		if (backend_by_name(arg) == NULL) {
+			char *names = backend_names(", ", " or ");
+			die_usage("--launcher '%s': unknown flavour (use %s)", arg, names);
+		}
 		o->launcher = arg;
 		return 1;
 	case JOBOPT_TOPOLOGY: *topology = arg; return 1;

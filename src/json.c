@@ -140,14 +140,14 @@ static cJSON *
 job_sources(const struct job_sources *s)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "scheduler", str_or_null(s->scheduler));
-	cJSON_AddItemToObject(o, "jobid", str_or_null(s->jobid));
-	cJSON_AddItemToObject(o, "machine", str_or_null(s->machine));
-	cJSON_AddItemToObject(o, "hosts", str_or_null(s->hosts));
-	cJSON_AddItemToObject(o, "hostfile", str_or_null(s->hostfile));
-	cJSON_AddItemToObject(o, "ngpu_per_host", str_or_null(s->ngpu_per_host));
-	cJSON_AddItemToObject(o, "gpu_vendor", str_or_null(s->gpu_vendor));
-	cJSON_AddItemToObject(o, "launcher", str_or_null(s->launcher));
+	cJSON_AddItemToObject(o, "scheduler", str_or_null(s->scheduler.text));
+	cJSON_AddItemToObject(o, "jobid", str_or_null(s->jobid.text));
+	cJSON_AddItemToObject(o, "machine", str_or_null(s->machine.text));
+	cJSON_AddItemToObject(o, "hosts", str_or_null(s->hosts.text));
+	cJSON_AddItemToObject(o, "hostfile", str_or_null(s->hostfile.text));
+	cJSON_AddItemToObject(o, "ngpu_per_host", str_or_null(s->ngpu_per_host.text));
+	cJSON_AddItemToObject(o, "gpu_vendor", str_or_null(s->gpu_vendor.text));
+	cJSON_AddItemToObject(o, "launcher", str_or_null(s->launcher.text));
 	return o;
 }
 
@@ -231,9 +231,9 @@ env_object(const struct strvec *env)
 {
 	cJSON *o = cJSON_CreateObject();
 	for (size_t i = 0; i < env->n; i++) {
-		const char *eq = strchr(env->v[i], '=');
-		char *k = xstrndup(env->v[i], (size_t)(eq - env->v[i])), *ck = json_utf8_clean(k);
-		add_str(o, ck, eq + 1);      /* cJSON copies the key */
+		const char *v;
+		char *k = env_split(env->v[i], &v), *ck = json_utf8_clean(k);
+		add_str(o, ck, v);      /* cJSON copies the key */
 		free(ck);
 		free(k);
 	}

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backend.h"
 #include "kill.h"
 #include "util.h"
 
@@ -215,59 +216,15 @@ int
 kill_remote_argv(enum launcher l, int nhosts, const char *hostfile, const char *self,
     const char *jobid, const struct kill_opts *o, struct strvec *a, char **err)
 {
-	switch (l) {
-	case LAUNCHER_SRUN:
-		/* --overlap: the job's running step holds every CPU. */
-		strvec_push(a, "srun");
-		strvec_push(a, "--overlap");
-		strvec_pushf(a, "-N%d", nhosts);
-		strvec_pushf(a, "-n%d", nhosts);
-		strvec_push(a, "--ntasks-per-node=1");
-		strvec_push(a, "--kill-on-bad-exit=0");
-		break;
-	case LAUNCHER_PALS:
-		strvec_push(a, "mpiexec");
-		strvec_push(a, "--envall");
-		strvec_pushf(a, "--np=%d", nhosts);
-		strvec_push(a, "--ppn=1");
-		if (hostfile)
-			strvec_pushf(a, "--hostfile=%s", hostfile);
-		break;
-	case LAUNCHER_MPICH:
-		strvec_push(a, "mpiexec");
-		strvec_push(a, "-n");
-		strvec_pushf(a, "%d", nhosts);
-		strvec_push(a, "-ppn");
-		strvec_push(a, "1");
-		if (hostfile) {
-			strvec_push(a, "-f");
-			strvec_push(a, hostfile);
-		}
-		strvec_push(a, "-genvall");
-		break;
-	case LAUNCHER_OPENMPI:
-		strvec_push(a, "mpirun");
-		strvec_push(a, "-np");
-		strvec_pushf(a, "%d", nhosts);
-		strvec_push(a, "--map-by");
-		strvec_push(a, "ppr:1:node");
-		strvec_push(a, "--bind-to");
-		strvec_push(a, "none");
-		if (hostfile) {
-			strvec_push(a, "--hostfile");
-			strvec_push(a, hostfile);
-		}
-		/* Open MPI passes no environment to remote hosts by itself. */
-		strvec_push(a, "-x");
-		strvec_push(a, KILL_HELPER_VAR);
-		strvec_push(a, "-x");
-		strvec_push(a, "PATH");
-		break;
-	default:
+	static const char *const forward[] = { KILL_HELPER_VAR, "PATH", NULL };
+	const struct backend *b = backend_for(l);
+
+	if (b == NULL) {
 		*err = xstrdup("no launcher to reach the other hosts: found none of mpiexec, "
 		    "mpirun, srun on PATH; load your MPI module, or pass --launcher");
 		return -1;
 	}
+	b->per_host(a, nhosts, hostfile, forward);
 	remote_kill(a, self, jobid, o);
 	return 0;
 }

@@ -72,6 +72,7 @@ launch_args_init(struct launch_args *a, const char *name)
 	a->lo.np = a->lo.ppn = a->lo.nhosts = -1;
 	a->lo.rankenv = 1;
 	a->grace = 10;
+	a->opts = launch_opts_table;
 }
 
 void
@@ -110,8 +111,8 @@ later_dashdash(int argc, char **argv, int from)
 static void
 take_env(struct launch_args *a, const struct optstate *st)
 {
-	const char *eq = strchr(st->arg, '=');
-	char *key = eq ? xstrndup(st->arg, (size_t)(eq - st->arg)) : NULL;
+	const char *v;
+	char *key = env_split(st->arg, &v);
 	if (key == NULL || !shell_valid_name(key))
 		die_usage("%s: %s '%s': expected KEY=VALUE with KEY a variable name", a->name,
 		    st->word, st->arg);
@@ -157,7 +158,8 @@ take_opt(struct launch_args *a, int o, struct optstate *st, int argc, char **arg
 	case O_QUIET: a->quiet = 1; break;
 	case O_VERBOSE: a->verbose = a->lo.verbose = 1; break;
 	default:
-		if (!jobopt_take(&a->jo, &a->topology, o, st->arg))
+		if (!jobopt_take(&a->jo, &a->topology, o, st->arg) &&
+		    !(a->take_own && a->take_own(a, o, st->arg)))
 			die("%s: option table and parser disagree on '%s'", a->name, st->word);
 	}
 	return 0;
@@ -173,7 +175,7 @@ launch_parse(struct launch_args *a, const struct ezpz_cmd *cmd, int argc, char *
 	*dashdash = 0;
 	opt_init(&st, a->name, argc, argv);
 	for (;;) {
-		o = opt_next(&st, launch_opts_table);
+		o = opt_next(&st, a->opts);
 		if (o == OPT_HELP)
 			cmd_help_exit(cmd);
 		if (o == OPT_UNKNOWN) {
@@ -253,7 +255,7 @@ banner(const struct launch_args *a, const struct plan *p, const struct job *job)
 	    p->bind.from ? " (" : "", p->bind.from ? p->bind.from : "", p->bind.from ? ")" : "");
 	if (a->verbose) {
 		fprintf(stderr, "ezpz %s: sources: hosts %s; gpus %s; launcher %s\n", a->name,
-		    job->src.hosts, job->src.ngpu_per_host, job->src.launcher);
+		    job->src.hosts.text, job->src.ngpu_per_host.text, job->src.launcher.text);
 		for (size_t i = 0; i < p->env.n; i++)
 			fprintf(stderr, "ezpz %s: env %s\n", a->name, p->env.v[i]);
 	}
@@ -288,12 +290,8 @@ child_env(const struct plan *p, struct strvec *env)
 	strvec_pushv(env, environ);
 	for (size_t i = 0; i < p->unset.n; i++)
 		envset_unset(env, p->unset.v[i]);
-	for (size_t i = 0; i < p->env.n; i++) {
-		const char *eq = strchr(p->env.v[i], '=');
-		char *k = xstrndup(p->env.v[i], (size_t)(eq - p->env.v[i]));
-		envset_set(env, k, eq + 1);
-		free(k);
-	}
+	for (size_t i = 0; i < p->env.n; i++)
+		envset_put(env, p->env.v[i]);
 	return strvec_argv(env);
 }
 

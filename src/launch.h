@@ -18,9 +18,15 @@ struct launch_args {
 	int dry_run, json, quiet, verbose;
 	int timeout, retries, grace;
 	const char *log;
+	/* The table launch_parse reads (launch_opts_table unless a command
+	 * chains it into its own), and the taker of that command's own
+	 * options: returns 1 if id was one (ezpz test --torch). */
+	const struct opt *opts;
+	int (*take_own)(struct launch_args *a, int id, const char *arg);
+	void *own;
 };
 
-/* The launch options (ezpz launch; ezpz test adds none of its own). */
+/* The launch options (ezpz launch; ezpz test chains them: OPT_INCLUDE_TABLE). */
 extern const struct opt launch_opts_table[];
 
 void launch_args_init(struct launch_args *a, const char *name);

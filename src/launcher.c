@@ -8,43 +8,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job.h"
+#include "backend.h"
+#include "launcher.h"
 #include "util.h"
 
-
-/* Flavour from an mpiexec's path and --version output; UNSET if unknown. */
 enum launcher
 launcher_classify(const char *path, const char *text)
 {
-	if (path && strstr(path, "/pals/"))
-		return LAUNCHER_PALS;
-	if (text == NULL)
-		return LAUNCHER_UNSET;
-	if (strstr(text, "Open MPI") || strstr(text, "OpenRTE") || strstr(text, "Open RTE"))
-		return LAUNCHER_OPENMPI;
-	if (strstr(text, "HYDRA") || strstr(text, "Hydra") || strstr(text, "MPICH") ||
-	    strstr(text, "Intel(R) MPI"))
-		return LAUNCHER_MPICH;
-	if (strstr(text, "PALS") || strstr(text, "pals"))
-		return LAUNCHER_PALS;
-	return LAUNCHER_UNSET;
+	const struct backend *b = backend_recognise(path, text);
+	return b ? b->id : LAUNCHER_UNSET;
 }
 
-static const char *
-launcher_exe(enum launcher l)
+/* The programs probing looks for, in the table's order, each once. */
+static size_t
+probe_names(const char **names, size_t max)
 {
-	switch (l) {
-	case LAUNCHER_OPENMPI: return "mpirun";
-	case LAUNCHER_SRUN: return "srun";
-	default: return "mpiexec";
+	size_t n = 0;
+	for (const struct backend *const *b = backends; *b && n < max; b++) {
+		size_t i = 0;
+		while (i < n && strcmp(names[i], (*b)->exe) != 0)
+			i++;
+		if ((*b)->probe && i == n)
+			names[n++] = (*b)->exe;
 	}
+	return n;
 }
 
 static int
 launcher_probe(struct job *job, const struct job_io *io)
 {
-	static const char *const names[] = { "mpiexec", "mpirun" };
-	for (size_t i = 0; i < NITEMS(names); i++) {
+	const char *names[8];
+	size_t nnames = probe_names(names, NITEMS(names));
+	for (size_t i = 0; i < nnames; i++) {
 		char *path = io->which(io->ctx, names[i]), *out = NULL;
 		char *argv[] = { path, "--version", NULL };
 		enum launcher l;
@@ -58,7 +53,7 @@ launcher_probe(struct job *job, const struct job_io *io)
 		if (l != LAUNCHER_UNSET) {
 			job->launcher = l;
 			job->launcher_path = path;
-			job_set_src(&job->src.launcher, "probe:%s", path);
+			src_set(&job->src.launcher, SRC_PROBE, "%s", path);
 			return 1;
 		}
 		free(path);
@@ -66,42 +61,44 @@ launcher_probe(struct job *job, const struct job_io *io)
 	return 0;
 }
 
-int launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
-    const struct job_io *io, char **err);
-
 int
 launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
     const struct job_io *io, char **err)
 {
-	const char *forced = o->launcher, *how = "option:--launcher";
+	const char *forced = o->launcher, *howname = "--launcher";
+	enum src_kind how = SRC_OPTION;
 
-	if (forced == NULL && (forced = env_nonempty(envp, "EZPZ_LAUNCHER")) != NULL)
-		how = "env:EZPZ_LAUNCHER";
+	if (forced == NULL && (forced = env_nonempty(envp, "EZPZ_LAUNCHER")) != NULL) {
+		how = SRC_ENV;
+		howname = "EZPZ_LAUNCHER";
+	}
 	if (forced) {
-		enum launcher l = launcher_parse(forced);
-		if (l == LAUNCHER_UNSET || l == LAUNCHER_NONE) {
-			*err = xasprintf("launcher '%s' (from %s): unknown flavour "
-			    "(use pals, mpich, openmpi or srun)", forced, strchr(how, ':') + 1);
+		const struct backend *b = backend_by_name(forced);
+		if (b == NULL) {
+			char *names = backend_names(", ", " or ");
+			*err = xasprintf("launcher '%s' (from %s): unknown flavour (use %s)", forced,
+			    howname, names);
+			free(names);
 			return -1;
 		}
-		job->launcher = l;
-		job_set_src(&job->src.launcher, "%s", how);
+		job->launcher = b->id;
+		src_set(&job->src.launcher, how, "%s", howname);
 	} else if (job->profile && job->profile->launcher != LAUNCHER_UNSET) {
 		job->launcher = job->profile->launcher;
-		job_set_src(&job->src.launcher, "profile:%s", job->profile->name);
+		src_set(&job->src.launcher, SRC_PROFILE, "%s", job->profile->name);
 	} else if (job->sched == SCHED_SLURM && (job->launcher_path = io->which(io->ctx, "srun"))) {
 		job->launcher = LAUNCHER_SRUN;
-		job_set_src(&job->src.launcher, "slurm job, srun on PATH");
+		src_set(&job->src.launcher, SRC_OTHER, "slurm job, srun on PATH");
 		return 0;
 	} else if (launcher_probe(job, io)) {
 		return 0;
 	} else {
 		job->launcher = LAUNCHER_NONE;
-		job_set_src(&job->src.launcher, "none on PATH (looked for mpiexec, mpirun%s)",
+		src_set(&job->src.launcher, SRC_OTHER, "none on PATH (looked for mpiexec, mpirun%s)",
 		    job->sched == SCHED_SLURM ? ", srun" : "");
 		return 0;
 	}
 	if (job->launcher != LAUNCHER_NONE)
-		job->launcher_path = io->which(io->ctx, launcher_exe(job->launcher));
+		job->launcher_path = io->which(io->ctx, backend_for(job->launcher)->exe);
 	return 0;
 }

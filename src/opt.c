@@ -34,12 +34,64 @@ opt_names_has(const char *names, const char *s, size_t len)
 	return 0;
 }
 
+void
+opt_iter_init(struct opt_iter *it, const struct opt *tab)
+{
+	memset(it, 0, sizeof *it);
+	it->at[0] = tab;
+	it->depth = tab ? 0 : -1;
+}
+
+/* Is one of o's spellings in except ("-m|-c")? */
+static int
+left_out(const struct opt *o, const char *except)
+{
+	for (const char *p = o->names; except && p && *p; ) {
+		size_t n = strcspn(p, "|");
+		if (opt_names_has(except, p, n))
+			return 1;
+		p += n + (p[n] == '|');
+	}
+	return 0;
+}
+
+const struct opt *
+opt_iter_next(struct opt_iter *it)
+{
+	while (it->depth >= 0) {
+		const struct opt *o = it->at[it->depth];
+		int skip = 0;
+		if (o == NULL || o->id == 0) {
+			it->depth--;
+			continue;
+		}
+		it->at[it->depth]++;
+		if (o->id == OPT_INCLUDE) {
+			if (it->depth + 1 >= OPT_NEST_MAX)
+				die("option tables nest deeper than %d", OPT_NEST_MAX);
+			it->depth++;
+			it->at[it->depth] = (const struct opt *)(const void *)o->help;
+			it->except[it->depth] = o->names;
+			continue;
+		}
+		for (int d = 1; d <= it->depth && !skip; d++)
+			skip = left_out(o, it->except[d]);
+		if (!skip)
+			return o;
+	}
+	return NULL;
+}
+
 static const struct opt *
 opt_find(const struct opt *tab, const char *s, size_t len)
 {
-	for (; tab && tab->id; tab++)
-		if (opt_names_has(tab->names, s, len))
-			return tab;
+	struct opt_iter it;
+	const struct opt *o;
+
+	opt_iter_init(&it, tab);
+	while ((o = opt_iter_next(&it)) != NULL)
+		if (opt_names_has(o->names, s, len))
+			return o;
 	return NULL;
 }
 
@@ -167,12 +219,16 @@ void
 opt_print_help(FILE *fp, const struct opt *tab)
 {
 	char names[160];
-	for (; tab && tab->id; tab++) {
-		int n = opt_format_names(names, sizeof names, tab);
+	struct opt_iter it;
+	const struct opt *o;
+
+	opt_iter_init(&it, tab);
+	while ((o = opt_iter_next(&it)) != NULL) {
+		int n = opt_format_names(names, sizeof names, o);
 		if (n <= 26)
-			fprintf(fp, "  %-26s %s\n", names, tab->help);
+			fprintf(fp, "  %-26s %s\n", names, o->help);
 		else
-			fprintf(fp, "  %s\n  %-26s %s\n", names, "", tab->help);
+			fprintf(fp, "  %s\n  %-26s %s\n", names, "", o->help);
 	}
 	fprintf(fp, "  %-26s %s\n", "-h, --help", "show this help and exit");
 }

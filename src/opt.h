@@ -15,9 +15,32 @@ struct opt {
 	const char *arg;     /* metavar for an option with a value, else NULL;
 	                        "[SHELL]" (in brackets) makes the value optional */
 	const char *values;  /* completion: "@file", "@dir", "@machine",
-	                        "@command", or literal "a|b|c"; NULL for none */
-	const char *help;
+	                        "@launcher", "@command", or literal "a|b|c"; NULL for none */
+	const char *help;    /* id OPT_INCLUDE: the chained table (OPT_INCLUDE_TABLE) */
 };
+
+/*
+ * A row that chains another table in its place, less the options with a
+ * spelling in except ("-m|-c", or NULL): ezpz test is the launch table
+ * plus --torch, less -m and -c.  The parser, --help and the completions
+ * all see the chained rows; tables nest at most OPT_NEST_MAX deep.  The
+ * table rides in the help field (a pointer converted to char * and back,
+ * which C allows), so that every other row keeps its five plain fields.
+ */
+#define OPT_INCLUDE (-100)
+#define OPT_NEST_MAX 4
+#define OPT_INCLUDE_TABLE(tab, except) \
+	{ OPT_INCLUDE, (except), NULL, NULL, (const char *)(const void *)(tab) }
+
+/* Walks a table's rows, chained tables included (never the OPT_INCLUDE rows). */
+struct opt_iter {
+	const struct opt *at[OPT_NEST_MAX];
+	const char *except[OPT_NEST_MAX];
+	int depth;
+};
+void opt_iter_init(struct opt_iter *it, const struct opt *tab);
+/* The next row, or NULL after the last. */
+const struct opt *opt_iter_next(struct opt_iter *it);
 
 enum {
 	OPT_DONE = 0,        /* no more options: st->ind is the first operand */

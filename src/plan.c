@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backend.h"
 #include "bind.h"
 #include "plan.h"
 #include "shell.h"
@@ -117,7 +118,7 @@ plan_sizes(struct plan *p, const struct job *job, char *const *envp,
 		return -1;
 	if (gpn > 0 && p->ppn > gpn)
 		return usage_err(err, "%d ranks per host, but each host has %d GPUs (%s); use -ppn %d or "
-		    "fewer, or set NGPU_PER_HOST", p->ppn, gpn, job->src.ngpu_per_host, gpn);
+		    "fewer, or set NGPU_PER_HOST", p->ppn, gpn, job->src.ngpu_per_host.text, gpn);
 	/* srun would say "More processors requested than permitted". */
 	if (job->cpus_per_host > 0 && p->ppn > job->cpus_per_host)
 		return usage_err(err, "%d ranks per host, but the allocation gives each host only %d CPU%s "
@@ -427,18 +428,14 @@ plan_env(struct plan *p, const struct job *job, char *const *envp, const struct 
 			strvec_pushf(&p->env, "EZPZ_GPU_TILES=%d", job->gpu_tiles);
 	}
 	for (size_t i = 0; pr && i < pr->env.n; i++) {
-		const char *eq = strchr(pr->env.v[i], '=');
-		char *k = xstrndup(pr->env.v[i], (size_t)(eq - pr->env.v[i]));
+		const char *v;
+		char *k = env_split(pr->env.v[i], &v);
 		if (env_get(envp, k) == NULL)
-			envset_set(&p->env, k, eq + 1);
+			envset_set(&p->env, k, v);
 		free(k);
 	}
-	for (size_t i = 0; i < o->env.n; i++) {
-		const char *eq = strchr(o->env.v[i], '=');
-		char *k = xstrndup(o->env.v[i], (size_t)(eq - o->env.v[i]));
-		envset_set(&p->env, k, eq + 1);
-		free(k);
-	}
+	for (size_t i = 0; i < o->env.n; i++)
+		envset_put(&p->env, o->env.v[i]);
 	for (size_t i = 0; i < p->env.n; i++)
 		strvec_pushf(&p->forward, "%.*s", (int)strcspn(p->env.v[i], "="), p->env.v[i]);
 	/* set last (its value is the finished argv), but ranks everywhere need it
@@ -450,18 +447,6 @@ plan_env(struct plan *p, const struct job *job, char *const *envp, const struct 
 }
 
 /* --------------------------------------------------------------------- */
-
-const struct backend *
-backend_for(enum launcher l)
-{
-	switch (l) {
-	case LAUNCHER_PALS: return &be_pals;
-	case LAUNCHER_MPICH: return &be_mpich;
-	case LAUNCHER_OPENMPI: return &be_openmpi;
-	case LAUNCHER_SRUN: return &be_srun;
-	default: return NULL;
-	}
-}
 
 static void
 plan_rankenv(struct plan *p, const struct launch_opts *o)
@@ -532,7 +517,7 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 		strvec_pushf(&p->notes, "%d ranks on %d CPUs: oversubscribing", p->np, o->ncpus);
 	}
 	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 &&
-	    startswith(job->src.ngpu_per_host, "env:SLURM_");
+	    src_is_env(&job->src.ngpu_per_host, "SLURM_");
 	strvec_pushv(&p->command, o->command.v);
 	plan_env(p, job, envp, o);
 	be->build(p, job);

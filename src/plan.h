@@ -71,15 +71,6 @@ int plan_build(struct plan *p, const struct job *job, char *const *envp,
     const struct job_io *io, const struct launch_opts *o, char **err);
 void plan_free(struct plan *p);
 
-/* Backends: one per launcher flavour (be_pals.c, be_mpich.c, ...). */
-struct backend {
-	enum launcher id;
-	const char *exe;
-	/* Append the launcher and its flags for p to p->launcher_argv. */
-	void (*build)(struct plan *p, const struct job *job);
-};
-
-extern const struct backend be_pals, be_mpich, be_openmpi, be_srun;
-const struct backend *backend_for(enum launcher l);
+/* The backends that turn a plan into a launcher's flags: backend.h. */
 
 #endif

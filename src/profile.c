@@ -4,101 +4,12 @@
  * a YAML file into a plain struct profile, loads the profile directories in
  * order, and picks the profile that recognises a host.
  *
- * THE FORMAT (ezpz-machines(5))
- *
- * A profile is one UTF-8 YAML document whose top level is a mapping:
- *
- *   name: aurora                 string, required, [a-z0-9_-]{1,64}.  In a
- *                                file NAME.yaml it must be NAME (an error
- *                                otherwise: overriding works by name, so a
- *                                name that disagrees with its file would
- *                                replace a profile nobody meant to).
- *   description: ALCF Aurora     string; default none
- *   priority: 0                  integer -1000..1000; default 0
- *   match:                       a mapping, or a non-empty list of mappings
- *     hostname: ["x4*", ...]     (alternatives; any one may match).  Within
- *     env: { PBS_O_HOST: s* }    one alternative every part given must hold:
- *                                hostname: a pattern or list of fnmatch(3)
- *                                patterns, case-insensitive, any may match;
- *                                env: NAME: PATTERN pairs, all must match
- *                                (case-sensitive; an unset variable never
- *                                matches).  An alternative needs at least one
- *                                of the two.  No match: never auto-detected
- *                                (the generic fallback).
- *   scheduler: pbs               local|pbs|slurm|flux|lsf; default unset
- *   launcher: pals               pals|mpich|openmpi|srun|none; default unset
- *   gpu:
- *     vendor: intel              nvidia|amd|intel|none; default unset
- *     per_host: 12               0..1024, the compute devices ranks use
- *                                (tiles on Aurora); default unset (-1).  More
- *                                than 0 with vendor none is an error.
- *     tiles: 2                   1..16, tiles (GCDs) per physical GPU;
- *                                default unset (0)
- *   cpu:
- *     bind: "list:1-8:9-16"      the launcher's binding, verbatim, no blanks
- *                                (PALS: none|core|numa|depth|list:...).  A
- *                                "list:" (optionally after "verbose,") is
- *                                checked: groups of N or N-M joined by ',',
- *                                separated by ':', none naming a reserved core
- *     depth: 8                   1..4096, only with bind: depth; default -1
- *                                (bind: depth alone leaves it to the plan)
- *     reserved_cores: [0, 52]    an integer or list, 0..65535, no repeats:
- *                                PU numbers never bound to ranks
- *   network:
- *     master_suffix: ".hsn..."   appended to rank 0's host name for
- *                                MASTER_ADDR; must start with '.'
- *   launcher_args: ["-x", "PATH"]  a list (never a single string, so that
- *                                "-x PATH" cannot become one word)
- *   modules:
- *     use: [/soft/modulefiles]   each a string or a list of strings,
- *     unload: []                 run in this order: use, unload, load
- *     load: [frameworks]
- *   python:
- *     conda_env: base            conda activate NAME, after the modules
- *     prefix: /opt/py            absolute; PREFIX/bin goes first on PATH
- *   env:                         NAME: VALUE runtime defaults, in file order;
- *     ZE_FLAT_DEVICE_HIERARCHY: FLAT   a value the user already has wins.
- *                                NAME is [A-Za-z_][A-Za-z0-9_]*; VALUE is any
- *                                scalar, taken as written ("" for empty)
- *
- * Scalars are strings; integers are plain decimal ("12", quoted or not).  An
- * empty value (or ~, null) is an empty list or mapping where one is wanted
- * and an error ("missing value") where a string or number is.  Anchors,
- * aliases, explicit tags and a second document are rejected: profiles are
- * short, and a value that means what it says keeps error lines honest.
- *
- * Errors are "FILE:LINE: message", LINE 1-based, of the offending key or
- * value, sorted by line; every error in the file is reported (a YAML syntax
- * error ends the file: nothing after it can be trusted), and a file with
- * any error loads nothing.  KEY is the dotted path ("gpu.per_host"):
- *   unknown key 'KEY' [(did you mean 'KEY2'?)]   a near miss (edit distance
- *                                1-3 by length) or the key in another section
- *   duplicate key 'KEY' (first on line N)
- *   KEY: expected a string|an integer|a mapping|a list of strings, got ...
- *   KEY: expected an integer, got 'twelve'     KEY: N is out of range (A to B)
- *   KEY: missing value                         KEY: empty string
- *   KEY: unknown value 'X' (expected a, b or c)
- *   KEY: 'X' is not a valid variable name      KEY: core N listed twice
- *   name: 'X' is not a valid profile name (...)
- *   name 'X' does not match the file name 'Y.yaml'
- *   missing required key 'name'                (line 1)
- *   empty file                                 (line 1; comments only too)
- *   expected a mapping (name:, match:, ...) at the top, got a list
- *   more than one YAML document (one profile per file)
- *   anchors and aliases are not supported      YAML tags are not supported
- *   YAML syntax error: PROBLEM [(CONTEXT at line N)]   (libyaml's words)
- *   invalid UTF-8 (byte 0xNN)                  NUL character in a value
- *   nested deeper than 32 levels
- *   match: an alternative needs 'hostname' or 'env'
- *   match: no alternatives (leave 'match' out for a profile that is never
- *     detected)                                KEY: keys must be strings, not a list
- *   cpu.bind: bad CPU list '...'               cpu.bind: binds reserved core N
- *   cpu.depth is only used with 'bind: depth'
- *   gpu.per_host is N but gpu.vendor is none
- *   python.prefix: 'X' is not an absolute path
- *   network.master_suffix: 'X' must start with '.'
- * A directory that cannot be read gives "DIR: cannot read directory: WHY"
- * (a missing one is no error), a file "FILE: cannot read: WHY".
+ * The format, its limits and every error message are documented in
+ * ezpz-machines(5) (man/ezpz-machines.5); the key tables below (*_fields)
+ * are what the man-page check holds that page to.  In short: one YAML
+ * mapping per file, scalars are strings or plain decimal integers, no
+ * anchors, tags or second documents; errors are "FILE:LINE: message",
+ * sorted by line, all reported, and a file with any error loads nothing.
  *
  * Directories: profiles_load_dir reads *.yaml (not dot files) in byte order
  * of their names; a later profile with the same name replaces the earlier
@@ -1310,11 +1221,11 @@ alt_match(const struct profile_match *m, const char *hostname, char *const *envp
 {
 	long best = -1;
 	for (size_t i = 0; i < m->env.n; i++) {
-		const char *eq = strchr(m->env.v[i], '=');
-		char *name = xstrndup(m->env.v[i], (size_t)(eq - m->env.v[i]));
+		const char *pat;
+		char *name = env_split(m->env.v[i], &pat);
 		const char *val = env_get(envp, name);
 		free(name);
-		if (val == NULL || fnmatch(eq + 1, val, 0) != 0)
+		if (val == NULL || fnmatch(pat, val, 0) != 0)
 			return -1;
 	}
 	if (m->hostname.n == 0)

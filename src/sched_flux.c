@@ -14,7 +14,7 @@ static int
 flux_detect(char *const *envp, const char **evidence)
 {
 	if (env_nonempty(envp, "FLUX_JOB_ID")) {
-		*evidence = "env:FLUX_JOB_ID";
+		*evidence = "FLUX_JOB_ID";
 		return 70;
 	}
 	return 0;
@@ -34,12 +34,12 @@ flux_read(struct job *job, char *const *envp, const struct job_io *io, char **er
 		return -1;
 	}
 	job->jobid = xstrdup(env_nonempty(envp, "FLUX_JOB_ID"));
-	job_set_src(&job->src.jobid, "env:FLUX_JOB_ID");
+	src_set(&job->src.jobid, SRC_ENV, "FLUX_JOB_ID");
 	if (flux && io->run(io->ctx, argv, &out) == 0 &&
 	    hostlist_expand(strtrim(out), &hosts, &why) == 0) {
 		for (size_t i = 0; i < hosts.n; i++)
 			hostset_add(&job->hosts, hosts.v[i], 1);
-		job_set_src(&job->src.hosts, "flux getattr hostlist");
+		src_set(&job->src.hosts, SRC_OTHER, "flux getattr hostlist");
 	} else if (flux) {
 		*err = xasprintf("flux job %s: 'flux getattr hostlist' failed%s%s; pass --hostfile",
 		    job->jobid, why ? ": " : "", why ? why : "");

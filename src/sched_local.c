@@ -9,7 +9,7 @@ static int
 local_detect(char *const *envp, const char **evidence)
 {
 	(void)envp;
-	*evidence = "no job found";
+	(void)evidence;   /* nothing says so: "no job found" */
 	return 1;
 }
 

@@ -14,7 +14,7 @@ static int
 lsf_detect(char *const *envp, const char **evidence)
 {
 	if (env_nonempty(envp, "LSB_JOBID")) {
-		*evidence = "env:LSB_JOBID";
+		*evidence = "LSB_JOBID";
 		return 60;
 	}
 	return 0;
@@ -34,7 +34,7 @@ lsf_read(struct job *job, char *const *envp, const struct job_io *io, char **err
 		return -1;
 	}
 	job->jobid = xstrdup(env_nonempty(envp, "LSB_JOBID"));
-	job_set_src(&job->src.jobid, "env:LSB_JOBID");
+	src_set(&job->src.jobid, SRC_ENV, "LSB_JOBID");
 	if (mcpu == NULL && hosts == NULL)
 		return 0;
 	copy = xstrdup(mcpu ? mcpu : hosts);
@@ -53,7 +53,7 @@ lsf_read(struct job *job, char *const *envp, const struct job_io *io, char **err
 		hostset_add(&job->hosts, tok, (int)slots);
 	}
 	free(copy);
-	job_set_src(&job->src.hosts, mcpu ? "env:LSB_MCPU_HOSTS" : "env:LSB_HOSTS");
+	src_set(&job->src.hosts, SRC_ENV, "%s", mcpu ? "LSB_MCPU_HOSTS" : "LSB_HOSTS");
 	return 0;
 }
 

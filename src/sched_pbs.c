@@ -17,7 +17,7 @@ static int
 pbs_detect(char *const *envp, const char **evidence)
 {
 	if (env_nonempty(envp, "PBS_JOBID")) {
-		*evidence = "env:PBS_JOBID";
+		*evidence = "PBS_JOBID";
 		return 90;
 	}
 	return 0;
@@ -25,11 +25,13 @@ pbs_detect(char *const *envp, const char **evidence)
 
 static int
 pbs_hosts_from_file(struct job *job, const struct job_io *io, const char *path,
-    const char *how, struct strvec *tried, char **err)
+    enum src_kind how, const char *howname, struct strvec *tried, char **err)
 {
 	char *text = io->read(io->ctx, path, NULL);
 	if (text == NULL) {
-		strvec_pushf(tried, "%s '%s': %s", how, path, strerror(errno));
+		char *h = src_format(how, howname, NULL);
+		strvec_pushf(tried, "%s '%s': %s", h, path, strerror(errno));
+		free(h);
 		return 0;
 	}
 	if (job_hosts_from_text(job, text, path, err) < 0) {
@@ -38,8 +40,8 @@ pbs_hosts_from_file(struct job *job, const struct job_io *io, const char *path,
 	}
 	free(text);
 	job->hostfile = xstrdup(path);
-	job_set_src(&job->src.hosts, "%s", how);
-	job_set_src(&job->src.hostfile, "%s", how);
+	src_set(&job->src.hosts, how, "%s", howname);
+	src_set(&job->src.hostfile, how, "%s", howname);
 	return 1;
 }
 
@@ -90,13 +92,13 @@ pbs_read(struct job *job, char *const *envp, const struct job_io *io, char **err
 
 	if (id) {
 		job->jobid = xstrndup(id, strcspn(id, "."));
-		job_set_src(&job->src.jobid, "env:PBS_JOBID");
+		src_set(&job->src.jobid, SRC_ENV, "PBS_JOBID");
 	}
 	if (nodefile)
-		r = pbs_hosts_from_file(job, io, nodefile, "env:PBS_NODEFILE", &tried, err);
+		r = pbs_hosts_from_file(job, io, nodefile, SRC_ENV, "PBS_NODEFILE", &tried, err);
 	if (r == 0 && id) {
 		char *aux = xasprintf("%s/aux/%s", home ? home : "/var/spool/pbs", id);
-		r = pbs_hosts_from_file(job, io, aux, "pbs spool", &tried, err);
+		r = pbs_hosts_from_file(job, io, aux, SRC_OTHER, "pbs spool", &tried, err);
 		free(aux);
 	}
 	if (r == 0 && id) {
@@ -107,7 +109,7 @@ pbs_read(struct job *job, char *const *envp, const struct job_io *io, char **err
 		else if (io->run(io->ctx, argv, &out) != 0 || !pbs_hosts_from_qstat(job, out))
 			strvec_pushf(&tried, "'qstat -f %s' gave no exec_host", id);
 		else
-			job_set_src(&job->src.hosts, "qstat");
+			src_set(&job->src.hosts, SRC_OTHER, "qstat");
 		free(qstat);
 		free(out);
 		r = job->hosts.n > 0;

@@ -17,11 +17,11 @@ static int
 slurm_detect(char *const *envp, const char **evidence)
 {
 	if (env_nonempty(envp, "SLURM_JOB_ID")) {
-		*evidence = "env:SLURM_JOB_ID";
+		*evidence = "SLURM_JOB_ID";
 		return 80;
 	}
 	if (env_nonempty(envp, "SLURM_JOBID")) {
-		*evidence = "env:SLURM_JOBID";
+		*evidence = "SLURM_JOBID";
 		return 80;
 	}
 	return 0;
@@ -78,7 +78,7 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 		const char *v = env_nonempty(envp, idvars[i]);
 		if (v) {
 			job->jobid = xstrdup(v);
-			job_set_src(&job->src.jobid, "env:%s", idvars[i]);
+			src_set(&job->src.jobid, SRC_ENV, "%s", idvars[i]);
 		}
 	}
 	for (size_t i = 0; i < NITEMS(listvars) && list == NULL; i++)
@@ -99,7 +99,7 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 	strvec_clear(&hosts);
 	slurm_slots(job, envp);
 	slurm_cpus(job, envp);
-	job_set_src(&job->src.hosts, "env:%s", var);
+	src_set(&job->src.hosts, SRC_ENV, "%s", var);
 	return 0;
 }
 

@@ -31,179 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "path.h"
 #include "setupenv.h"
 #include "shell.h"
 #include "util.h"
-
-/* ---- a growable string ---- */
-
-struct sbuf {
-	char *s;
-	size_t len, alloc;
-};
-
-static void
-sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	b->s = xgrow(b->s, &b->alloc, b->len + n + 1, 1);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_puts(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void PRINTF(2, 3)
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	sb_puts(b, s);
-	free(s);
-}
-
-static char *
-sb_take(struct sbuf *b)
-{
-	return b->s ? b->s : xstrdup("");
-}
-
-/* ---- the module system ---- */
-
-/*
- * Without variables: site profile scripts first (they set the default
- * MODULEPATH a login shell would have), then the bare init files.  A
- * profile script left behind by a removed package (Debian keeps
- * /etc/profile.d/lmod.sh until purge) is only taken when what it sources
- * is there.
- */
-static const struct {
-	const char *path, *needs;
-	enum modsys_kind kind;
-} standard[] = {
-	{ "/etc/profile.d/lmod.sh", "/usr/share/lmod/lmod/init/bash", MODSYS_LMOD },
-	{ "/etc/profile.d/z00_lmod.sh", NULL, MODSYS_LMOD },
-	{ "/etc/profile.d/modules.sh", NULL, MODSYS_ENVMOD },
-	{ "/usr/share/lmod/lmod/init/bash", NULL, MODSYS_LMOD },
-	{ "/opt/apps/lmod/lmod/init/bash", NULL, MODSYS_LMOD },
-	{ "/usr/share/modules/init/bash", NULL, MODSYS_ENVMOD },
-	{ "/usr/share/Modules/init/bash", NULL, MODSYS_ENVMOD },
-};
-
-const char *
-modsys_standard_file(size_t i)
-{
-	return i < NITEMS(standard) ? standard[i].path : NULL;
-}
-
-const char *
-modsys_name(enum modsys_kind k)
-{
-	switch (k) {
-	case MODSYS_LMOD: return "Lmod";
-	case MODSYS_ENVMOD: return "Environment Modules";
-	case MODSYS_NONE: break;
-	}
-	return "none";
-}
-
-/* The standard files of one kind, init files first when the shell already
- * had the module system (its MODULEPATH is in the environment). */
-static char *
-standard_file(enum modsys_kind kind, int (*exists)(const char *))
-{
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < NITEMS(standard); i++) {
-			int profile_d = startswith(standard[i].path, "/etc/profile.d/");
-			if (standard[i].kind != kind || profile_d != (pass == 1))
-				continue;
-			if (exists(standard[i].path))
-				return xstrdup(standard[i].path);
-		}
-	return NULL;
-}
-
-/* "$dir/init/bash" if it exists. */
-static char *
-init_under(const char *dir, int (*exists)(const char *))
-{
-	char *f;
-	if (dir == NULL || *dir == '\0')
-		return NULL;
-	f = xasprintf("%s/init/bash", dir);
-	if (exists(f))
-		return f;
-	free(f);
-	return NULL;
-}
-
-/* LMOD_CMD is PKG/libexec/lmod: PKG/init/bash. */
-static char *
-init_from_lmod_cmd(const char *cmd, int (*exists)(const char *))
-{
-	char *d, *slash, *r = NULL;
-	if (cmd == NULL)
-		return NULL;
-	d = xstrdup(cmd);
-	for (int up = 0; up < 2 && (slash = strrchr(d, '/')) != NULL; up++)
-		*slash = '\0';
-	if (strrchr(cmd, '/') != NULL && *d)
-		r = init_under(d, exists);
-	free(d);
-	return r;
-}
-
-void
-modsys_detect(char *const *envp, int (*exists)(const char *path), struct modsys *out)
-{
-	const char *lmod_cmd = env_nonempty(envp, "LMOD_CMD");
-	const char *lmod_ver = env_nonempty(envp, "LMOD_VERSION");
-	const char *mod_cmd = env_nonempty(envp, "MODULES_CMD");
-	const char *home = env_nonempty(envp, "MODULESHOME");
-
-	memset(out, 0, sizeof *out);
-	if (lmod_cmd || lmod_ver) {
-		out->kind = MODSYS_LMOD;
-		if ((out->init = init_under(env_nonempty(envp, "LMOD_PKG"), exists)) == NULL &&
-		    (out->init = init_from_lmod_cmd(lmod_cmd, exists)) == NULL)
-			out->init = standard_file(MODSYS_LMOD, exists);
-		out->why = xasprintf("%s=%s", lmod_cmd ? "LMOD_CMD" : "LMOD_VERSION",
-		    lmod_cmd ? lmod_cmd : lmod_ver);
-	} else if (mod_cmd || home) {
-		out->kind = MODSYS_ENVMOD;
-		if ((out->init = init_under(home, exists)) == NULL)
-			out->init = standard_file(MODSYS_ENVMOD, exists);
-		out->why = xasprintf("%s=%s", mod_cmd ? "MODULES_CMD" : "MODULESHOME",
-		    mod_cmd ? mod_cmd : home);
-	} else {
-		for (size_t i = 0; i < NITEMS(standard); i++) {
-			if (!exists(standard[i].path) || (standard[i].needs && !exists(standard[i].needs)))
-				continue;
-			out->kind = standard[i].kind;
-			out->init = xstrdup(standard[i].path);
-			out->why = xasprintf("found %s; LMOD_CMD, MODULES_CMD and MODULESHOME are unset",
-			    standard[i].path);
-			return;
-		}
-		out->why = xstrdup("LMOD_CMD, MODULES_CMD and MODULESHOME are unset");
-	}
-}
-
-void
-modsys_free(struct modsys *m)
-{
-	free(m->init);
-	free(m->why);
-	memset(m, 0, sizeof *m);
-}
 
 /* ---- the plan ---- */
 
@@ -373,26 +205,26 @@ static const char script_head[] =
 	"}\n";
 
 static void
-sb_quoted(struct sbuf *b, const char *v)
+sb_quoted(struct buf *b, const char *v)
 {
 	char *q = shell_quote(SHELL_BASH, v);
-	sb_puts(b, q);
+	buf_adds(b, q);
 	free(q);
 }
 
 static void
-sb_assign(struct sbuf *b, const char *var, const char *v)
+sb_assign(struct buf *b, const char *var, const char *v)
 {
-	sb_printf(b, "%s=", var);
+	buf_addf(b, "%s=", var);
 	sb_quoted(b, v);
-	sb_puts(b, "\n");
+	buf_adds(b, "\n");
 }
 
 static void
-script_modinit(struct sbuf *b, const struct step *s)
+script_modinit(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_i", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "[ -r \"$ezpz_i\" ] || ezpz_fail 1 \"cannot read $ezpz_i\"\n"
 	    ". \"$ezpz_i\"\n"
 	    "[ \"$(builtin type -t module)\" = function ] ||\n"
@@ -404,10 +236,10 @@ script_modinit(struct sbuf *b, const struct step *s)
 }
 
 static void
-script_use(struct sbuf *b, const struct step *s)
+script_use(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_d", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "[ -e \"$ezpz_d\" ] || ezpz_fail 1 \"no such directory\"\n"
 	    "[ -d \"$ezpz_d\" ] || ezpz_fail 1 \"not a directory\"\n"
 	    "case \":${MODULEPATH:-}:\" in\n"
@@ -418,10 +250,10 @@ script_use(struct sbuf *b, const struct step *s)
 }
 
 static void
-script_unload(struct sbuf *b, const struct step *s)
+script_unload(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_mod", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "if ezpz_listed \"$ezpz_mod\"; then\n"
 	    "\tmodule unload \"$ezpz_mod\" || ezpz_fail $? \"module unload failed\"\n"
 	    "\tif ezpz_listed \"$ezpz_mod\"; then\n"
@@ -432,10 +264,10 @@ script_unload(struct sbuf *b, const struct step *s)
 }
 
 static void
-script_load(struct sbuf *b, const struct step *s)
+script_load(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_mod", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "if ezpz_listed \"$ezpz_mod\"; then ezpz_m \"skip $ezpz_n already loaded\"\n"
 	    "else\n"
 	    "\tmodule load \"$ezpz_mod\" || ezpz_fail $? \"module load failed\"\n"
@@ -447,10 +279,10 @@ script_load(struct sbuf *b, const struct step *s)
 
 /* The hook's output is captured first: eval "$(failing)" would return 0. */
 static void
-script_conda(struct sbuf *b, const struct step *s)
+script_conda(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_c", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "if [ \"${CONDA_DEFAULT_ENV:-}\" = \"$ezpz_c\" ] && [ -n \"${CONDA_PREFIX:-}\" ]; then\n"
 	    "\tezpz_m \"skip $ezpz_n already active ($CONDA_PREFIX)\"\n"
 	    "else\n"
@@ -469,10 +301,10 @@ script_conda(struct sbuf *b, const struct step *s)
 }
 
 static void
-script_prefix(struct sbuf *b, const struct step *s)
+script_prefix(struct buf *b, const struct step *s)
 {
 	sb_assign(b, "ezpz_p", s->arg);
-	sb_puts(b,
+	buf_adds(b,
 	    "[ -x \"$ezpz_p/bin/python3\" ] || ezpz_fail 1 \"no executable $ezpz_p/bin/python3\"\n"
 	    "ezpz_path_first \"$ezpz_p/bin\"\n"
 	    "ezpz_m \"ok $ezpz_n\"\n");
@@ -487,14 +319,14 @@ script_prefix(struct sbuf *b, const struct step *s)
  * active (VIRTUAL_ENV) is kept instead.
  */
 static void
-script_venv_default(struct sbuf *b, const struct setupenv_opts *o)
+script_venv_default(struct buf *b, const struct setupenv_opts *o)
 {
 	const char *wd = o->workdir, *slash = strrchr(wd, '/');
 	char *vdir = xasprintf("%s/venvs/%s", streq(wd, "/") ? "" : wd, o->machine);
 
 	sb_assign(b, "ezpz_wdbase", slash && slash[1] ? slash + 1 : "root");
 	sb_assign(b, "ezpz_vdir", vdir);
-	sb_puts(b,
+	buf_adds(b,
 	    "if [ -n \"${VIRTUAL_ENV:-}\" ]; then\n"
 	    "\tezpz_v=$VIRTUAL_ENV\n"
 	    "\tezpz_m \"note $ezpz_n kept the venv already active\"\n"
@@ -522,13 +354,13 @@ script_venv_default(struct sbuf *b, const struct setupenv_opts *o)
 }
 
 static void
-script_venv(struct sbuf *b, const struct step *s, const struct setupenv_opts *o)
+script_venv(struct buf *b, const struct step *s, const struct setupenv_opts *o)
 {
 	if (s->arg)
 		sb_assign(b, "ezpz_v", s->arg);
 	else
 		script_venv_default(b, o);
-	sb_puts(b,
+	buf_adds(b,
 	    "if [ \"${VIRTUAL_ENV:-}\" = \"$ezpz_v\" ]; then\n"
 	    "\t[ -x \"$ezpz_v/bin/python3\" ] ||\n"
 	    "\t\tezpz_fail 1 \"the active venv has no bin/python3 (deleted?); deactivate it or pass --venv\"\n"
@@ -558,12 +390,12 @@ script_venv(struct sbuf *b, const struct step *s, const struct setupenv_opts *o)
 	    "\t\t\t\"$ezpz_uv\" venv --python \"$ezpz_py\" --system-site-packages \"$ezpz_v\" ||\n"
 	    "\t\t\t\tezpz_fail $? \"uv venv failed\"\n"
 	    "\t\telse\n");
-	sb_printf(b,
+	buf_addf(b,
 	    "\t\t\tezpz_m \"note $ezpz_n created with $ezpz_py -m venv --system-site-packages%s\"\n"
 	    "\t\t\t\"$ezpz_py\" -m venv --system-site-packages%s \"$ezpz_v\" ||\n"
 	    "\t\t\t\tezpz_fail $? \"$ezpz_py -m venv failed\"\n",
 	    o->without_pip ? " --without-pip" : "", o->without_pip ? " --without-pip" : "");
-	sb_puts(b,
+	buf_adds(b,
 	    "\t\tfi\n"
 	    "\t\t[ -r \"$ezpz_v/bin/activate\" ] || ezpz_fail 1 \"created, but it has no bin/activate\"\n"
 	    "\tfi\n"
@@ -581,9 +413,9 @@ script_venv(struct sbuf *b, const struct step *s, const struct setupenv_opts *o)
 char *
 setupenv_script(const struct setupenv_plan *p, const char *nonce)
 {
-	struct sbuf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 
-	sb_puts(&b, script_head);
+	buf_adds(&b, script_head);
 	sb_assign(&b, "ezpz_nonce", nonce);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct step *s = &p->v[i];
@@ -592,7 +424,7 @@ setupenv_script(const struct setupenv_plan *p, const char *nonce)
 		for (char *c = d; *c; c++)
 			if (*c == '\n' || *c == '\r')
 				*c = '?';
-		sb_printf(&b, "\n# %zu: %s\nezpz_n=%zu\nezpz_m \"begin $ezpz_n\"\n", i, d, i);
+		buf_addf(&b, "\n# %zu: %s\nezpz_n=%zu\nezpz_m \"begin $ezpz_n\"\n", i, d, i);
 		free(d);
 		switch (s->kind) {
 		case STEP_MODINIT: script_modinit(&b, s); break;
@@ -604,10 +436,10 @@ setupenv_script(const struct setupenv_plan *p, const char *nonce)
 		case STEP_VENV: script_venv(&b, s, p->o); break;
 		}
 	}
-	sb_puts(&b, "\n# the result\nezpz_m env\n"
+	buf_adds(&b, "\n# the result\nezpz_m env\n"
 	    "builtin command -p env -0 || builtin exit 9\n"
 	    "ezpz_m end\n");
-	return sb_take(&b);
+	return buf_detach(&b);
 }
 
 /* ---- reading the transcript ---- */
@@ -819,269 +651,4 @@ setupenv_parse_env0(const char *buf, size_t len, struct strvec *out, char **err)
 		q += n + 1;
 	}
 	return 0;
-}
-
-/* ---- the difference ---- */
-
-static const char *const ignored[] = {
-	"_", "PWD", "OLDPWD", "SHLVL",        /* the child bash's own */
-	"PS1",                                 /* a venv's activate exports it */
-	"SHELLOPTS", "BASHOPTS",               /* readonly in bash */
-};
-
-int
-setupenv_ignored(const char *key)
-{
-	for (size_t i = 0; i < NITEMS(ignored); i++)
-		if (streq(key, ignored[i]))
-			return 1;
-	return 0;
-}
-
-struct kv {
-	const char *k;
-	size_t klen;
-	const char *v;
-	size_t idx;
-};
-
-static int
-kv_cmp_key(const struct kv *a, const struct kv *b)
-{
-	size_t n = a->klen < b->klen ? a->klen : b->klen;
-	int c = memcmp(a->k, b->k, n);
-	if (c)
-		return c;
-	return a->klen < b->klen ? -1 : a->klen > b->klen;
-}
-
-static int
-kv_cmp(const void *x, const void *y)
-{
-	const struct kv *a = x, *b = y;
-	int c = kv_cmp_key(a, b);
-	if (c)
-		return c;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-/* The entries sorted by key, the first of duplicate keys kept. */
-static struct kv *
-kv_index(char *const *envp, size_t *n)
-{
-	size_t cnt = 0, m = 0;
-	struct kv *v;
-	for (size_t i = 0; envp && envp[i]; i++)
-		cnt++;
-	v = xcalloc(cnt ? cnt : 1, sizeof *v);
-	for (size_t i = 0; i < cnt; i++) {
-		const char *eq = strchr(envp[i], '=');
-		if (eq == NULL || eq == envp[i])
-			continue;
-		v[m++] = (struct kv){ envp[i], (size_t)(eq - envp[i]), eq + 1, i };
-	}
-	qsort(v, m, sizeof *v, kv_cmp);
-	cnt = 0;
-	for (size_t i = 0; i < m; i++)
-		if (cnt == 0 || kv_cmp_key(&v[cnt - 1], &v[i]) != 0)
-			v[cnt++] = v[i];
-	*n = cnt;
-	return v;
-}
-
-static void
-diff_one(struct envdiff *d, const struct kv *e, int set)
-{
-	char *k = xstrndup(e->k, e->klen);
-	if (setupenv_ignored(k))
-		;
-	else if (!shell_valid_name(k))
-		strvec_push(&d->skipped, k);
-	else if (set)
-		strvec_pushf(&d->set, "%s=%s", k, e->v);
-	else
-		strvec_push(&d->unset, k);
-	free(k);
-}
-
-void
-setupenv_diff(char *const *before, char *const *after, struct envdiff *d)
-{
-	size_t nb, na, i = 0, j = 0;
-	struct kv *b = kv_index(before, &nb), *a = kv_index(after, &na);
-
-	while (i < nb || j < na) {
-		int c = i == nb ? 1 : j == na ? -1 : kv_cmp_key(&b[i], &a[j]);
-		if (c < 0) {
-			diff_one(d, &b[i++], 0);
-		} else if (c > 0) {
-			diff_one(d, &a[j++], 1);
-		} else {
-			if (!streq(b[i].v, a[j].v))
-				diff_one(d, &a[j], 1);
-			i++;
-			j++;
-		}
-	}
-	free(b);
-	free(a);
-}
-
-void
-envdiff_free(struct envdiff *d)
-{
-	strvec_clear(&d->set);
-	strvec_clear(&d->unset);
-	strvec_clear(&d->skipped);
-}
-
-/* ---- paths ---- */
-
-char *
-setupenv_path_dedupe(const char *path)
-{
-	struct strvec seen = STRVEC_INIT;
-	struct sbuf b = { NULL, 0, 0 };
-	const char *p = path;
-
-	for (;;) {
-		size_t n = strcspn(p, ":");
-		char *e = xstrndup(p, n);
-		if (strvec_find(&seen, e) < 0) {
-			if (seen.n)
-				sb_puts(&b, ":");
-			sb_puts(&b, e);
-			strvec_push(&seen, e);
-		}
-		free(e);
-		if (p[n] == '\0')
-			break;
-		p += n + 1;
-	}
-	strvec_clear(&seen);
-	return sb_take(&b);
-}
-
-char *
-setupenv_abspath(const char *cwd, const char *p)
-{
-	struct strvec parts = STRVEC_INIT;
-	struct sbuf b = { NULL, 0, 0 };
-	char *full = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", cwd, p);
-	char *save = NULL;
-
-	for (char *t = strtok_r(full, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-		if (streq(t, "."))
-			continue;
-		if (streq(t, "..")) {
-			if (parts.n)
-				strvec_pop(&parts);
-			continue;
-		}
-		strvec_push(&parts, t);
-	}
-	for (size_t i = 0; i < parts.n; i++)
-		sb_printf(&b, "/%s", parts.v[i]);
-	if (parts.n == 0)
-		sb_puts(&b, "/");
-	strvec_clear(&parts);
-	free(full);
-	return sb_take(&b);
-}
-
-/* ---- the post-condition ---- */
-
-static const char *const root_vars[] = { "CONDA_PREFIX", "PYTHON_ROOT", "PYTHONUSERBASE",
-	"VIRTUAL_ENV" };
-static const char *const system_dirs[] = { "/usr/bin", "/bin", "/usr/local/bin" };
-
-static int
-is_system_python(const char *real)
-{
-	const char *slash = strrchr(real, '/');
-	size_t dlen;
-	if (slash == NULL || !startswith(slash + 1, "python3"))
-		return 0;
-	dlen = (size_t)(slash - real);
-	for (size_t i = 0; i < NITEMS(system_dirs); i++)
-		if (strlen(system_dirs[i]) == dlen && memcmp(real, system_dirs[i], dlen) == 0)
-			return 1;
-	return 0;
-}
-
-void
-setupenv_python_check(char *const *envp, int allow_system, struct pycheck *pc)
-{
-	char *real;
-
-	memset(pc, 0, sizeof *pc);
-	for (size_t i = 0; i < NITEMS(root_vars) && pc->root_var == NULL; i++)
-		if ((pc->root = env_nonempty(envp, root_vars[i])) != NULL)
-			pc->root_var = root_vars[i];
-	if ((pc->python3 = path_which(envp, "python3")) == NULL)
-		return;
-	real = realpath(pc->python3, NULL);
-	pc->real = real ? real : xstrdup(pc->python3);
-	pc->system = is_system_python(pc->real);
-	pc->ok = pc->root_var != NULL || !pc->system || allow_system;
-}
-
-void
-pycheck_free(struct pycheck *pc)
-{
-	free(pc->python3);
-	free(pc->real);
-	memset(pc, 0, sizeof *pc);
-}
-
-static int
-plan_has(const struct setupenv_plan *p, enum step_kind k)
-{
-	for (size_t i = 0; p && i < p->n; i++)
-		if (p->v[i].kind == k)
-			return 1;
-	return 0;
-}
-
-static const char *
-or_unset(char *const *envp, const char *k)
-{
-	const char *v = env_nonempty(envp, k);
-	return v ? v : "<unset>";
-}
-
-char *
-setupenv_python_advice(const struct pycheck *pc, char *const *envp,
-    const struct setupenv_plan *p)
-{
-	struct sbuf b = { NULL, 0, 0 };
-	const struct setupenv_opts *o = p ? p->o : NULL;
-	const char *loaded = env_nonempty(envp, "LOADEDMODULES");
-
-	sb_puts(&b, "Python environment setup did NOT take effect.\n");
-	if (pc->python3 == NULL)
-		sb_puts(&b, "  - python3          : <not found on PATH>\n");
-	else
-		sb_printf(&b, "  - python3          : %s%s%s%s\n", pc->python3,
-		    streq(pc->python3, pc->real) ? "" : " -> ", streq(pc->python3, pc->real) ? "" : pc->real,
-		    pc->system ? " (the system python)" : "");
-	sb_printf(&b, "  - VIRTUAL_ENV      : %s\n", or_unset(envp, "VIRTUAL_ENV"));
-	sb_printf(&b, "  - CONDA_PREFIX     : %s\n", or_unset(envp, "CONDA_PREFIX"));
-	sb_printf(&b, "  - modules loaded   : %s\n", loaded ? loaded : "<none>");
-	sb_puts(&b, "Load the module that provides Python FIRST, with an explicit version:\n"
-	    "    module load frameworks/2025.2.0   # e.g.; a bare 'frameworks' may load nothing\n"
-	    "  (the profile's modules.load, or --module NAME/VERSION), or set python.conda_env\n"
-	    "  or python.prefix in the profile, or let ezpz make a venv (leave out --no-venv,\n"
-	    "  or --venv DIR); --allow-system-python accepts the system python3.\n");
-	if (p && !plan_has(p, STEP_MODULE_LOAD) && o && o->no_modules)
-		sb_puts(&b, "NOTE: no module was loaded: --no-modules was passed.\n");
-	else if (p && !plan_has(p, STEP_MODULE_LOAD))
-		sb_printf(&b, "NOTE: no module was loaded: %s%s%s lists none and no --module was given.\n",
-		    o && o->profile ? "the profile '" : "no machine profile applies, and it",
-		    o && o->profile ? o->profile->name : "", o && o->profile ? "'" : "");
-	if (o && o->modsys && o->modsys->kind == MODSYS_NONE && o->modsys->init == NULL)
-		sb_printf(&b, "NOTE: `module` is not defined in this shell, and ezpz found no module "
-		    "system to set it up (%s; none of the standard init files exists), so a "
-		    "'module load' could not run.\n", o->modsys->why ? o->modsys->why : "");
-	return sb_take(&b);
 }

@@ -2,43 +2,25 @@
 /*
  * setupenv.h: the pure parts of `ezpz setup-env`: which module system to
  * initialise, the steps (modules, conda, Python prefix, venv) built from a
- * profile and the options, the bash script that runs them, reading what the
- * script reports back (its transcript and `env -0`), the difference between
- * two environments, PATH de-duplication, and the Python post-condition.
- * Running the script, and printing, live in cmd_setup_env.c.
+ * profile and the options, the bash script that runs them, and reading what
+ * the script reports back (its transcript and `env -0`).  The module system
+ * is in modsys.h, the difference between two environments in envdiff.h,
+ * the Python post-condition in pycheck.h.  Running the script, and
+ * printing, live in cmd_setup_env.c.
  */
 #ifndef EZPZ_SETUPENV_H
 #define EZPZ_SETUPENV_H
 
 #include <stddef.h>
 
+#include "envdiff.h"
+#include "modsys.h"
 #include "profile.h"
+#include "pycheck.h"
 #include "strvec.h"
 
 /* The script goes to bash -c as one argument: Linux caps one at 128 KiB. */
 #define SETUPENV_SCRIPT_MAX (120 * 1024)
-
-enum modsys_kind { MODSYS_NONE, MODSYS_LMOD, MODSYS_ENVMOD };
-
-struct modsys {
-	enum modsys_kind kind;  /* what the init file should set up */
-	char *init;             /* bash file to source; NULL when none was found */
-	char *why;              /* how it was chosen: "LMOD_CMD is set", "found FILE" */
-};
-
-/*
- * Find the module system and its bash init file.  The variables win
- * (LMOD_CMD/LMOD_VERSION: Lmod; else MODULES_CMD, or MODULESHOME without
- * Lmod: Environment Modules); without them, the standard files are looked
- * for, site profile scripts first (they also set the default MODULEPATH).
- * exists(path) says whether a readable file is there.
- */
-void modsys_detect(char *const *envp, int (*exists)(const char *path), struct modsys *out);
-void modsys_free(struct modsys *m);
-const char *modsys_name(enum modsys_kind k);
-/* The i-th file modsys_detect looks for when no variable names one; NULL
- * after the last. */
-const char *modsys_standard_file(size_t i);
 
 enum step_kind {
 	STEP_MODINIT,       /* source the module system's bash init */
@@ -109,48 +91,6 @@ char *setupenv_preamble(const char *nonce, const char *buf, size_t len);
 
 /* `env -0` output into "KEY=VALUE" strings; -1 with *err if malformed. */
 int setupenv_parse_env0(const char *buf, size_t len, struct strvec *out, char **err);
-
-/* The variables no difference carries: the shell's own (PWD, SHLVL, _, ...). */
-int setupenv_ignored(const char *key);
-
-struct envdiff {
-	struct strvec set;      /* "KEY=VALUE", new or changed, sorted by KEY */
-	struct strvec unset;    /* KEY, sorted */
-	struct strvec skipped;  /* KEY no shell can name (BASH_FUNC_x%%), sorted */
-};
-
-#define ENVDIFF_INIT { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT }
-
-/* What turns before into after (for the first of duplicate keys). */
-void setupenv_diff(char *const *before, char *const *after, struct envdiff *d);
-void envdiff_free(struct envdiff *d);
-
-/* PATH with each entry kept once, where it first appears; malloc'd. */
-char *setupenv_path_dedupe(const char *path);
-/* p made absolute against cwd and normalised (., .., //) like Python's
- * os.path.abspath, which is what a venv's VIRTUAL_ENV holds; malloc'd. */
-char *setupenv_abspath(const char *cwd, const char *p);
-
-/*
- * The post-condition (ezpz-python.md §5.6): a Python environment is
- * active when CONDA_PREFIX, PYTHON_ROOT, PYTHONUSERBASE or VIRTUAL_ENV is
- * set, or when python3 resolves (symlinks followed) outside /usr/bin,
- * /bin and /usr/local/bin.  python3 must be on PATH either way.
- */
-struct pycheck {
-	int ok;
-	char *python3;      /* python3 on PATH, or NULL */
-	char *real;         /* with symlinks followed */
-	const char *root_var;   /* the root variable that is set, or NULL */
-	const char *root;       /* its value */
-	int system;         /* real is a system python */
-};
-
-void setupenv_python_check(char *const *envp, int allow_system, struct pycheck *pc);
-void pycheck_free(struct pycheck *pc);
-/* Lines saying what is missing and how to fix it; malloc'd. */
-char *setupenv_python_advice(const struct pycheck *pc, char *const *envp,
-    const struct setupenv_plan *p);
 
 /* What `setup-env --json` prints (json_setup_env in json.c). */
 struct setupenv_report {

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "shell.h"
 #include "util.h"
 
@@ -103,33 +104,6 @@ shell_valid_name(const char *key)
 	return 1;
 }
 
-/* Growable output; xgrow dies rather than fail. */
-struct buf {
-	char *s;
-	size_t len, alloc;
-};
-
-static void
-buf_put(struct buf *b, const char *s, size_t n)
-{
-	b->s = xgrow(b->s, &b->alloc, b->len + n + 1, 1);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-buf_puts(struct buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
-
-static void
-buf_putc(struct buf *b, char c)
-{
-	buf_put(b, &c, 1);
-}
-
 /* \n \t \r, or \xHH: the escapes bash's $'...' and bare fish share. */
 static void
 buf_escape(struct buf *b, unsigned char c)
@@ -138,11 +112,11 @@ buf_escape(struct buf *b, unsigned char c)
 	char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
 
 	switch (c) {
-	case '\n': buf_puts(b, "\\n"); return;
-	case '\t': buf_puts(b, "\\t"); return;
-	case '\r': buf_puts(b, "\\r"); return;
+	case '\n': buf_adds(b, "\\n"); return;
+	case '\t': buf_adds(b, "\\t"); return;
+	case '\r': buf_adds(b, "\\r"); return;
 	}
-	buf_put(b, e, sizeof e);
+	buf_add(b, e, sizeof e);
 }
 
 static int
@@ -184,32 +158,32 @@ quote_sh(struct buf *b, const char *v)
 	while (*v) {
 		size_t run = strcspn(v, "'");
 		if (run) {
-			buf_putc(b, '\'');
-			buf_put(b, v, run);
-			buf_putc(b, '\'');
+			buf_addc(b, '\'');
+			buf_add(b, v, run);
+			buf_addc(b, '\'');
 			v += run;
 		}
 		for (; *v == '\''; v++)
-			buf_puts(b, "\\'");
+			buf_adds(b, "\\'");
 	}
 }
 
 static void
 quote_dollar(struct buf *b, const char *v)
 {
-	buf_puts(b, "$'");
+	buf_adds(b, "$'");
 	for (; *v; v++) {
 		unsigned char c = (unsigned char)*v;
 		if (c == '\\' || c == '\'') {
-			buf_putc(b, '\\');
-			buf_putc(b, (char)c);
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
 		} else if (is_print(c)) {
-			buf_putc(b, (char)c);
+			buf_addc(b, (char)c);
 		} else {
 			buf_escape(b, c);
 		}
 	}
-	buf_putc(b, '\'');
+	buf_addc(b, '\'');
 }
 
 static void
@@ -220,31 +194,31 @@ quote_fish(struct buf *b, const char *v)
 	for (; *v; v++) {
 		unsigned char c = (unsigned char)*v;
 		if (is_print(c) != inq) {
-			buf_putc(b, '\'');
+			buf_addc(b, '\'');
 			inq = !inq;
 		}
 		if (!inq)
 			buf_escape(b, c);
 		else if (c == '\\' || c == '\'') {
-			buf_putc(b, '\\');
-			buf_putc(b, (char)c);
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
 		} else {
-			buf_putc(b, (char)c);
+			buf_addc(b, (char)c);
 		}
 	}
 	if (inq)
-		buf_putc(b, '\'');
+		buf_addc(b, '\'');
 }
 
 static void
 put_quoted(struct buf *b, enum shell sh, const char *v)
 {
 	if (v == NULL || *v == '\0') {
-		buf_puts(b, "''");
+		buf_adds(b, "''");
 		return;
 	}
 	if (is_bare_word(v)) {
-		buf_puts(b, v);
+		buf_adds(b, v);
 		return;
 	}
 	switch (sh) {
@@ -267,7 +241,7 @@ put_quoted(struct buf *b, enum shell sh, const char *v)
 char *
 shell_quote(enum shell sh, const char *value)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 
 	if (shell_name(sh) == NULL) {
 		errno = EINVAL;
@@ -285,17 +259,17 @@ shell_quote(enum shell sh, const char *value)
 char *
 shell_export(enum shell sh, const char *key, const char *value)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
 
 	if (shell_name(sh) == NULL || !shell_valid_name(key)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	buf_puts(&b, sh == SHELL_FISH ? "set -gx " : "export ");
-	buf_puts(&b, key);
-	buf_putc(&b, sh == SHELL_FISH ? ' ' : '=');
+	buf_adds(&b, sh == SHELL_FISH ? "set -gx " : "export ");
+	buf_adds(&b, key);
+	buf_addc(&b, sh == SHELL_FISH ? ' ' : '=');
 	put_quoted(&b, sh, value);
-	buf_puts(&b, ";\n");
+	buf_adds(&b, ";\n");
 	return b.s;
 }
 

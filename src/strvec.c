@@ -132,6 +132,26 @@ envset_set(struct strvec *env, const char *key, const char *value)
 	strvec_put(env, env->n, entry);
 }
 
+char *
+env_split(const char *entry, const char **value)
+{
+	const char *eq = strchr(entry, '=');
+	if (eq == NULL)
+		return NULL;
+	*value = eq + 1;
+	return xstrndup(entry, (size_t)(eq - entry));
+}
+
+void
+envset_put(struct strvec *env, const char *entry)
+{
+	const char *v;
+	char *k = env_split(entry, &v);
+	if (k)
+		envset_set(env, k, v);
+	free(k);
+}
+
 void
 envset_unset(struct strvec *env, const char *key)
 {

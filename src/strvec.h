@@ -40,6 +40,13 @@ const char *env_get(char *const *envp, const char *key);
 /* Like env_get, but NULL for an empty value. */
 const char *env_nonempty(char *const *envp, const char *key);
 void envset_set(struct strvec *env, const char *key, const char *value);
+/* envset_set from one "KEY=VALUE" entry (an entry without '=' is ignored). */
+void envset_put(struct strvec *env, const char *entry);
+/*
+ * The one place a "KEY=VALUE" entry is split: its key as a new string and
+ * *value pointing after the first '=' in entry; NULL if there is no '='.
+ */
+char *env_split(const char *entry, const char **value);
 void envset_unset(struct strvec *env, const char *key);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "job.h"
 #include "shell.h"
 #include "submit.h"
@@ -174,7 +175,7 @@ sched_of_env(char *const *envp, char **how)
 			conf = c;
 			best = ops[i]->id;
 			free(*how);
-			*how = xstrdup(ev);
+			*how = src_format(SRC_ENV, ev, NULL);
 		}
 	}
 	return best;
@@ -289,21 +290,6 @@ value_of(const struct values *v, const char *key, size_t len)
 	return NULL;
 }
 
-/* Buffer that grows; xgrow never fails. */
-struct sbuf {
-	char *s;
-	size_t len, alloc;
-};
-
-static void
-sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-	b->s = xgrow(b->s, &b->alloc, b->len + n + 1, 1);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 /*
  * One template line (without its newline) into b; returns 1 if written,
  * 0 if left out (an empty value), -1 with *err for a bad placeholder.
@@ -311,20 +297,20 @@ sbuf_add(struct sbuf *b, const char *s, size_t n)
  * {{run}} (an #SBATCH option on the same line, say) becomes nothing.
  */
 static int
-render_line(const char *line, size_t len, const struct values *v, struct sbuf *b,
+render_line(const char *line, size_t len, const struct values *v, struct buf *b,
     const char *name, int lineno, int *runs, char **err)
 {
-	struct sbuf out = { 0 };
+	struct buf out = BUF_INIT;
 	const char *p = line, *end = line + len;
 	int keep = 1, runs_here = 0;
 
 	while (p < end) {
 		const char *open = memmem(p, (size_t)(end - p), "{{", 2), *close, *val;
 		if (open == NULL) {
-			sbuf_add(&out, p, (size_t)(end - p));
+			buf_add(&out, p, (size_t)(end - p));
 			break;
 		}
-		sbuf_add(&out, p, (size_t)(open - p));
+		buf_add(&out, p, (size_t)(open - p));
 		close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
 		if (close == NULL || (val = value_of(v, open + 2, (size_t)(close - open - 2))) == NULL) {
 			int w = close ? (int)(close - open + 2) : (int)(end - open);
@@ -338,14 +324,14 @@ render_line(const char *line, size_t len, const struct values *v, struct sbuf *b
 		if (strncmp(open + 2, "run}}", 5) == 0 || strncmp(open + 2, "command}}", 9) == 0)
 			runs_here = 1;
 		keep &= *val != '\0';
-		sbuf_add(&out, val, strlen(val));
+		buf_add(&out, val, strlen(val));
 		p = close + 2;
 	}
 	*runs |= runs_here;
 	keep |= runs_here;
 	if (keep) {
-		sbuf_add(b, out.s ? out.s : "", out.len);
-		sbuf_add(b, "\n", 1);
+		buf_add(b, out.s ? out.s : "", out.len);
+		buf_add(b, "\n", 1);
 	}
 	free(out.s);
 	return keep;
@@ -356,7 +342,7 @@ submit_render(const char *tmpl, const char *name, const struct submit_opts *o,
     char **out, char **err)
 {
 	struct values v = { .n = 0 };
-	struct sbuf b = { 0 };
+	struct buf b = BUF_INIT;
 	int lineno = 0, runs = 0;
 
 	values_fill(&v, o);

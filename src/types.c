@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* types.c: names of the shared enumerations. */
+/* types.c: names of the shared enumerations (launchers: backend.c). */
 #include <string.h>
 
 #include "types.h"
 
 static const char *const sched_names[] = { "local", "pbs", "slurm", "flux", "lsf" };
 static const char *const vendor_names[] = { "none", "nvidia", "amd", "intel" };
-static const char *const launcher_names[] = { "none", "pals", "mpich", "openmpi", "srun" };
 
 static const char *
 name_of(const char *const *names, int n, int v)
@@ -27,7 +26,5 @@ parse_name(const char *const *names, int n, const char *s)
 
 const char *sched_name(enum sched s) { return name_of(sched_names, N(sched_names), s); }
 const char *vendor_name(enum vendor v) { return name_of(vendor_names, N(vendor_names), v); }
-const char *launcher_name(enum launcher l) { return name_of(launcher_names, N(launcher_names), l); }
 enum sched sched_parse(const char *s) { return parse_name(sched_names, N(sched_names), s); }
 enum vendor vendor_parse(const char *s) { return parse_name(vendor_names, N(vendor_names), s); }
-enum launcher launcher_parse(const char *s) { return parse_name(launcher_names, N(launcher_names), s); }

@@ -17,7 +17,7 @@ enum launcher {
 /* "local", "pbs", ... ; NULL for UNSET. */
 const char *sched_name(enum sched s);
 const char *vendor_name(enum vendor v);
-const char *launcher_name(enum launcher l);   /* LAUNCHER_NONE: "none" */
+const char *launcher_name(enum launcher l);   /* LAUNCHER_NONE: "none"; backend.c */
 /* Parse a name; -1 (the UNSET value) when unknown. */
 enum sched sched_parse(const char *s);
 enum vendor vendor_parse(const char *s);

@@ -63,5 +63,7 @@ double mono_now(void);
 
 /* Read a whole file; NULL with errno set on failure. *len may be NULL. */
 char *read_file(const char *path, size_t *len);
+/* Write all n bytes, retrying short writes and EINTR; 0, or -1 with errno. */
+int write_all(int fd, const char *s, size_t n);
 
 #endif

@@ -30,21 +30,6 @@ struct ckpt_rec {
 };
 
 static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 read_all(int fd, unsigned char *p, size_t len)
 {
 	char extra;
@@ -76,7 +61,7 @@ write_ckpt(const char *path, const unsigned char *img, size_t len)
 
 	if (fd < 0)
 		err = xasprintf("cannot create '%s': %s", tmp, strerror(errno));
-	else if (write_all(fd, img, len) < 0 || fsync(fd) < 0)
+	else if (write_all(fd, (const char *)img, len) < 0 || fsync(fd) < 0)
 		err = xasprintf("cannot write '%s': %s", tmp, strerror(errno));
 	if (fd >= 0 && close(fd) < 0 && err == NULL)
 		err = xasprintf("cannot write '%s': %s", tmp, strerror(errno));

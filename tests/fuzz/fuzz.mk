@@ -30,15 +30,17 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -DFUZZ_TOP=\"$(CUR
 	$(SAN) $(PKG_CFLAGS)
 
 # The pure objects each target needs (no I/O edge, no main).
-OBJS_base = util strvec
+OBJS_base = util strvec buf
 OBJS_hostlist = hostlist $(OBJS_base)
 OBJS_hostfile = hostfile hostlist $(OBJS_base)
 OBJS_tasks_per_node = $(OBJS_hostfile)
-OBJS_profile = profile types shell $(OBJS_base)
+# launcher names come from the backend table
+OBJS_backends = backend be_pals be_mpich be_openmpi be_srun bind hostlist
+OBJS_profile = profile types shell $(OBJS_backends) $(OBJS_base)
 OBJS_shell = shell $(OBJS_base)
 OBJS_job = job sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher \
-	hostfile hostlist profile types plan bind be_pals be_mpich be_openmpi be_srun \
-	shell json topo doctor setupenv path $(OBJS_base)
+	hostfile profile types plan source $(OBJS_backends) \
+	shell json topo doctor setupenv modsys envdiff pycheck path $(OBJS_base)
 
 objs = $(patsubst %,$(FZ)/obj/%.o,$(OBJS_$(1)))
 BINS = $(patsubst %,$(FZ)/fuzz_%,$(FUZZ_TARGETS))

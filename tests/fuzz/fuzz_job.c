@@ -348,8 +348,9 @@ check_job(const struct job *job, const struct world *w)
 	FUZZ_CHECK(job->ngpu_per_host >= 0, "%d GPUs per host", job->ngpu_per_host);
 	FUZZ_CHECK(vendor_name(job->gpu_vendor) != NULL, "vendor %d", job->gpu_vendor);
 	FUZZ_CHECK(job->launcher != LAUNCHER_UNSET, "launcher left unset");
-	FUZZ_CHECK(s->scheduler && s->jobid && s->machine && s->hosts && s->hostfile &&
-	    s->ngpu_per_host && s->gpu_vendor && s->launcher, "a source is not named");
+	FUZZ_CHECK(s->scheduler.text && s->jobid.text && s->machine.text && s->hosts.text &&
+	    s->hostfile.text && s->ngpu_per_host.text && s->gpu_vendor.text && s->launcher.text,
+	    "a source is not named");
 	(void)job_has_host(job, w->host);
 	check_facts(job);
 	js = json_job(job, NULL);

@@ -296,6 +296,19 @@ EOF
 t_eq "ezpz-machines.5 documents exactly the keys src/profile.c accepts" "" \
 	"$(python3 "$T_TMP/keys.py" "$EZPZ_TOP/src/profile.c" "$MAN/ezpz-machines.5" 2>&1)"
 
+# The launcher flavours the pages name are those of the backend table
+# (src/backend.c), as completion offers them.
+launchers=$("$EZPZ" __complete values launch --launcher | cut -f1 | sort | tr '\n' ' ')
+t_match "the backend table has launchers" 'pals' "$launchers"
+flavours() {   # page anchor-regex: the .Cm words in the 4 lines after the anchor
+	grep -A4 -E "$2" "$1" | sed -n 's/^\.Cm //p' | tr -d ',;' | tr ' ' '\n' |
+		grep -x '[a-z]*' | grep -vx -e '' -e none | sort -u | tr '\n' ' '
+}
+t_eq "ezpz.1 --launcher names the backend table's flavours" "$launchers" \
+	"$(flavours "$MAN/ezpz.1" '^\.It Fl -launcher Ar NAME')"
+t_eq "ezpz-machines.5 launcher: names the backend table's flavours" "$launchers" \
+	"$(flavours "$MAN/ezpz-machines.5" '^\.It Ic launcher : Ar name')"
+
 # The complete example of ezpz-machines.5 is a profile ezpz loads.
 mkdir -p "$T_TMP/profiles"
 awk '/^# \/etc\/ezpz\/machines.d\/mycluster.yaml/ { f = 1; next } f && /^\.Ed/ { f = 0 } f' \

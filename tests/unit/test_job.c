@@ -61,7 +61,7 @@ Test(job, laptop_is_local_with_this_host)
 	cr_expect_str_eq(d.job.machine, "generic");
 	cr_expect_eq(d.job.ngpu_per_host, 0);
 	cr_expect_eq(d.job.gpu_vendor, VENDOR_NONE);
-	cr_expect_str_eq(d.job.src.ngpu_per_host, "hwloc");
+	cr_expect_str_eq(d.job.src.ngpu_per_host.text, "hwloc");
 	cr_expect_eq(d.job.launcher, LAUNCHER_OPENMPI);
 	cr_expect_str_eq(d.job.launcher_path, "/usr/bin/mpiexec");
 	det_free(&d);
@@ -97,9 +97,9 @@ Test(job, pbs_aurora_two_nodes)
 	cr_expect_str_eq(d.job.hosts.v[1].name, "x4105c0s5b0n0.hostmgmt2204.cm.aurora.alcf.anl.gov");
 	cr_expect_eq(d.job.hosts.v[0].slots, 2, "repeated nodefile lines are slots");
 	cr_expect_str_eq(d.job.hostfile, nf);
-	cr_expect_str_eq(d.job.src.hosts, "env:PBS_NODEFILE");
+	cr_expect_str_eq(d.job.src.hosts.text, "env:PBS_NODEFILE");
 	cr_expect_eq(d.job.ngpu_per_host, 12);
-	cr_expect_str_eq(d.job.src.ngpu_per_host, "profile:aurora");
+	cr_expect_str_eq(d.job.src.ngpu_per_host.text, "profile:aurora");
 	cr_expect_eq(d.job.gpu_vendor, VENDOR_INTEL);
 	cr_expect_eq(d.job.gpu_tiles, 2);
 	cr_expect_eq(d.job.launcher, LAUNCHER_PALS);
@@ -120,7 +120,7 @@ Test(job, pbs_spool_when_nodefile_missing)
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_str_eq(d.job.jobid, "777");
 	cr_expect_eq(d.job.hosts.n, 3);
-	cr_expect_str_eq(d.job.src.hosts, "pbs spool");
+	cr_expect_str_eq(d.job.src.hosts.text, "pbs spool");
 	det_free(&d);
 	free(h);
 	free(home);
@@ -140,7 +140,7 @@ Test(job, pbs_qstat_last_resort)
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.job.hosts.n, 4);
 	cr_expect_str_eq(d.job.hosts.v[3].name, "x1000c0s1b1n0", "qstat's folded line is joined");
-	cr_expect_str_eq(d.job.src.hosts, "qstat");
+	cr_expect_str_eq(d.job.src.hosts.text, "qstat");
 	det_free(&d);
 	free(out);
 	free(path);
@@ -174,10 +174,10 @@ Test(job, slurm_perlmutter)
 	cr_assert_eq(d.job.hosts.n, 4);
 	cr_expect_str_eq(d.job.hosts.v[3].name, "nid010");
 	cr_expect_eq(d.job.hosts.v[3].slots, 2);
-	cr_expect_str_eq(d.job.src.hosts, "env:SLURM_JOB_NODELIST");
+	cr_expect_str_eq(d.job.src.hosts.text, "env:SLURM_JOB_NODELIST");
 	cr_expect_null(d.job.hostfile);
 	cr_expect_eq(d.job.ngpu_per_host, 4);
-	cr_expect_str_eq(d.job.src.ngpu_per_host, "env:SLURM_GPUS_ON_NODE");
+	cr_expect_str_eq(d.job.src.ngpu_per_host.text, "env:SLURM_GPUS_ON_NODE");
 	cr_expect_eq(d.job.launcher, LAUNCHER_SRUN);
 	det_free(&d);
 }
@@ -226,7 +226,7 @@ Test(job, forced_scheduler)
 	detect(&d, env, "h", NULL, no_cmds, "synthetic-nogpu.xml");
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.job.sched, SCHED_LOCAL);
-	cr_expect_str_eq(d.job.src.scheduler, "env:EZPZ_SCHEDULER");
+	cr_expect_str_eq(d.job.src.scheduler.text, "env:EZPZ_SCHEDULER");
 	det_free(&d);
 	detect(&d, bad, "h", NULL, no_cmds, NULL);
 	cr_assert_eq(d.rc, -1);
@@ -242,7 +242,7 @@ Test(job, ngpu_per_host_env_wins_and_is_checked)
 	detect(&d, env, "x4105c0s4b0n0", NULL, no_cmds, NULL);
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.job.ngpu_per_host, 6);
-	cr_expect_str_eq(d.job.src.ngpu_per_host, "env:NGPU_PER_HOST");
+	cr_expect_str_eq(d.job.src.ngpu_per_host.text, "env:NGPU_PER_HOST");
 	det_free(&d);
 	detect(&d, bad, "h", NULL, no_cmds, NULL);
 	cr_assert_eq(d.rc, -1);
@@ -286,13 +286,13 @@ Test(job, machine_forced_and_unknown)
 	detect(&d, env, "mylaptop", &o, no_cmds, NULL);
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_str_eq(d.job.machine, "frontier");
-	cr_expect_str_eq(d.job.src.machine, "option:--machine");
+	cr_expect_str_eq(d.job.src.machine.text, "option:--machine");
 	cr_expect_eq(d.job.gpu_vendor, VENDOR_AMD);
 	det_free(&d);
 	detect(&d, env2, "mylaptop", NULL, no_cmds, NULL);
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_str_eq(d.job.machine, "sophia");
-	cr_expect_str_eq(d.job.src.machine, "env:EZPZ_MACHINE");
+	cr_expect_str_eq(d.job.src.machine.text, "env:EZPZ_MACHINE");
 	det_free(&d);
 	detect(&d, env, "mylaptop", &bad, no_cmds, NULL);
 	cr_assert_eq(d.rc, -2, "a bad option value is a usage error");
@@ -313,7 +313,7 @@ Test(job, hostfile_formats)
 		cr_expect_eq(d.job.hosts.n, 2, "%s", files[i]);
 		cr_expect_str_eq(d.job.hosts.v[1].name, "node2");
 		cr_expect_eq(d.job.hosts.v[1].slots, 4);
-		cr_expect_str_eq(d.job.src.hosts, "option:--hostfile");
+		cr_expect_str_eq(d.job.src.hosts.text, "option:--hostfile");
 		cr_expect_str_eq(d.job.hostfile, path);
 		det_free(&d);
 		free(rel);
@@ -362,7 +362,7 @@ Test(job, gpus_from_hwloc_counted_once)
 		cr_assert_eq(d.rc, 0, "%s", d.err);
 		cr_expect_eq(d.job.ngpu_per_host, cases[i].n, "%s", cases[i].xml);
 		cr_expect_eq(d.job.gpu_vendor, cases[i].v, "%s", cases[i].xml);
-		cr_expect(startswith(d.job.src.ngpu_per_host, "hwloc"));
+		cr_expect(startswith(d.job.src.ngpu_per_host.text, "hwloc"));
 		det_free(&d);
 	}
 }
@@ -407,7 +407,7 @@ Test(job, launcher_forced)
 	detect(&d, env, "x4105c0s4b0n0", NULL, no_cmds, NULL);
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.job.launcher, LAUNCHER_SRUN);
-	cr_expect_str_eq(d.job.src.launcher, "env:EZPZ_LAUNCHER");
+	cr_expect_str_eq(d.job.src.launcher.text, "env:EZPZ_LAUNCHER");
 	det_free(&d);
 	detect(&d, env, "x", &bad, no_cmds, "synthetic-nogpu.xml");
 	cr_assert_eq(d.rc, -1);
@@ -492,7 +492,7 @@ Test(job, flux_hosts_from_the_instance)
 	cr_expect_str_eq(d.job.jobid, "f2Bx");
 	cr_assert_eq(d.job.hosts.n, 3);
 	cr_expect_str_eq(d.job.hosts.v[2].name, "tioga20");
-	cr_expect_str_eq(d.job.src.hosts, "flux getattr hostlist");
+	cr_expect_str_eq(d.job.src.hosts.text, "flux getattr hostlist");
 	det_free(&d);
 }
 

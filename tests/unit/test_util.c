@@ -156,3 +156,54 @@ Test(opt, only_numbers_attach)
 		cr_expect_str_eq(st.word, argv[i + 1]);
 	}
 }
+
+/* A command's own table chaining another, less some of its options. */
+static const struct opt chained[] = {
+	OPT_INCLUDE_TABLE(tab, "-x|-m"),
+	{ 99, "--torch", NULL, NULL, "own flag" },
+	{ 0 }
+};
+static const struct opt chained_all[] = {
+	{ 98, "--first", NULL, NULL, "own, before" },
+	OPT_INCLUDE_TABLE(chained, NULL),
+	{ 0 }
+};
+
+Test(opt, chained_tables_parse_and_leave_out)
+{
+	char *argv[] = { "test", "--torch", "-n", "2", "--dry-run", "-x", "A=B", NULL };
+	struct optstate st;
+	opt_init(&st, "test", 7, argv);
+	cr_expect_eq(opt_next(&st, chained), 99);
+	cr_expect_eq(opt_next(&st, chained), O_N);
+	cr_expect_str_eq(st.arg, "2");
+	cr_expect_eq(opt_next(&st, chained), O_DRY);
+	/* -x is left out of the chained table: unknown here */
+	cr_expect_eq(opt_next(&st, chained), OPT_UNKNOWN);
+	cr_expect_str_eq(st.word, "-x");
+}
+
+Test(opt, chained_tables_iterate_in_order)
+{
+	struct opt_iter it;
+	const struct opt *o;
+	size_t n = 0, ntab = 0;
+	int first = 0, last = 0;
+
+	for (const struct opt *t = tab; t->id; t++)
+		ntab += !opt_names_has("-x|-m", t->names, strcspn(t->names, "|"));
+	opt_iter_init(&it, chained_all);
+	while ((o = opt_iter_next(&it)) != NULL) {
+		cr_expect_neq(o->id, OPT_INCLUDE);
+		cr_expect_neq(o->id, O_X);
+		if (n == 0)
+			first = o->id;
+		last = o->id;
+		n++;
+	}
+	cr_expect_eq(first, 98);
+	cr_expect_eq(last, 99);
+	cr_expect_eq(n, ntab + 2);
+	opt_iter_init(&it, NULL);
+	cr_expect_null(opt_iter_next(&it));
+}
