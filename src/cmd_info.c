@@ -129,6 +129,8 @@ info_run(int argc, char **argv)
 	jobctx_detect(&c, &jo);
 	if (c.job.stale_note)
 		warn("%s", c.job.stale_note);
+	if (c.job.launcher_note)
+		warn("launcher: %s", c.job.launcher_note);
 	if (shell) {
 		print_shell(&c.job, shell_choose("info", shell_arg, environ));
 	} else if (json) {

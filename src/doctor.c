@@ -378,7 +378,11 @@ launcher_missing(struct doc_check *c, const struct job *j, const struct doc_fact
 	const char *name = launcher_name(j->launcher);
 	char *why, *what;
 
-	if (j->launcher == LAUNCHER_NONE) {
+	if (j->launcher == LAUNCHER_NONE && j->launcher_note) {
+		set(c, DOC_ERROR, xasprintf("no usable launcher: %s", j->launcher_note),
+		    xstrdup("fix that launcher (a missing library? its own error is above), or put "
+		    "a working MPI's bin directory first on PATH"));
+	} else if (j->launcher == LAUNCHER_NONE) {
 		set(c, DOC_ERROR, xasprintf("no launcher: none of mpiexec, mpirun%s on PATH",
 		    j->sched == SCHED_SLURM ? ", srun" : ""), xstrdup("load your MPI module "
 		    "(e.g. 'module load openmpi') or put its bin directory on PATH"));
@@ -425,11 +429,25 @@ check_launcher(struct doc_check *c, const struct doc_facts *f)
 		    j->src.launcher.text, launcher_name(j->launcher), j->launcher_path,
 		    launcher_name(seen), ver), xasprintf("load the MPI the profile expects, or pass "
 		    "--launcher %s (or set EZPZ_LAUNCHER)", launcher_name(seen)));
+	} else if (j->launcher == LAUNCHER_SRUN && j->srun_mpi_why &&
+	    (j->srun_mpi || strstr(j->srun_mpi_why, "no pmix plugin"))) {
+		/* Slurm's default MpiDefault=none: plain srun lines start singletons. */
+		set(c, DOC_WARN, xasprintf("srun at %s: %s%s%s", j->launcher_path, j->srun_mpi_why,
+		    j->srun_mpi ? "; ezpz launch adds --mpi=" : "", j->srun_mpi ? j->srun_mpi : ""),
+		    j->srun_mpi ? xasprintf("in your own srun lines pass --mpi=%s (or export "
+		    "SLURM_MPI_TYPE=%s); a site sets MpiDefault=%s in slurm.conf", j->srun_mpi,
+		    j->srun_mpi, j->srun_mpi) : xstrdup("install Slurm's pmix plugin (mpi_pmix.so), "
+		    "or build your MPI with Slurm's PMI2"));
+	} else if (j->launcher_note) {
+		set(c, DOC_WARN, xasprintf("%s at %s (%s); %s", launcher_name(j->launcher),
+		    j->launcher_path, *ver ? ver : "no version", j->launcher_note),
+		    xstrdup("fix or remove the launcher named, or put the one you want first on PATH"));
 	} else {
-		ok(c, "%s at %s (%s), chosen by %s; passes the environment with %s",
+		ok(c, "%s at %s (%s), chosen by %s; passes the environment with %s%s%s",
 		    launcher_name(j->launcher), j->launcher_path, *ver ? ver : "no version",
 		    j->src.launcher.kind == SRC_PROBE ? "probing PATH" : j->src.launcher.text,
-		    launcher_env_flag(j->launcher));
+		    launcher_env_flag(j->launcher), j->srun_mpi_why ? "; MPI plugin: " : "",
+		    j->srun_mpi_why ? j->srun_mpi_why : "");
 	}
 	free(ver);
 }

@@ -270,6 +270,9 @@ job_free(struct job *job)
 	hostset_free(&job->hosts);
 	free(job->hostfile);
 	free(job->launcher_path);
+	free(job->launcher_note);
+	free(job->srun_mpi);
+	free(job->srun_mpi_why);
 	free(job->stale_note);
 	src_free(&s->scheduler); src_free(&s->jobid); src_free(&s->machine); src_free(&s->hosts);
 	src_free(&s->hostfile); src_free(&s->ngpu_per_host); src_free(&s->gpu_vendor);

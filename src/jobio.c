@@ -181,7 +181,7 @@ jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg)
 	case JOBOPT_HOSTFILE: o->hostfile = arg; return 1;
 	case JOBOPT_MACHINE: o->machine = arg; return 1;
 	case JOBOPT_LAUNCHER:
-		if (backend_by_name(arg) == NULL) {
+		if (backend_by_name(arg) == NULL && strchr(arg, '/') == NULL) {
 			char *names = backend_names(", ", " or ");
 			die_usage("--launcher '%s': unknown flavour (use %s)", arg, names);
 		}

@@ -100,13 +100,23 @@ t_match "pbs-hostfile-subset: HOSTFILE differs from PBS_NODEFILE" \
 	"$(status hostfile)"
 
 # ---- Slurm: variables of a 4-node job with 4 GPUs a node ----------------------------------
-doctor slurm PATH="$D/bin:$D/slurm/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-4xA100.xml" \
-	SLURM_JOB_ID=4242 SLURM_JOB_NODELIST='testhost,n[2-4]' SLURM_GPUS_ON_NODE=4 SLURM_NNODES=4
+SLURM=(PATH="$D/bin:$D/slurm/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-4xA100.xml"
+	SLURM_JOB_ID=4242 SLURM_JOB_NODELIST='testhost,n[2-4]' SLURM_GPUS_ON_NODE=4 SLURM_NNODES=4)
+doctor slurm "${SLURM[@]}" SLURM_CONF="$D/slurm/slurm.conf"
 t_eq "slurm: exit 0" 0 "$RC"
 t_eq "slurm: GPUs" "ok 4 GPUs per host (from env:SLURM_GPUS_ON_NODE); hwloc sees 4 here" "$(status gpus)"
+t_match "slurm: the site's MPI plugin kept" "^ok srun .*MPI plugin: the site's MpiDefault=pmix$" "$(status launcher)"
+# Slurm as installed (MpiDefault unset: none): plain srun lines start singletons.
+sed "s|@PLUGINS@|$D/slurm/plugins|" "$D/slurm/slurm-stock.conf.in" > "$T_TMP/slurm-stock.conf"
+doctor_only "${SLURM[@]}" SLURM_CONF="$T_TMP/slurm-stock.conf"
+t_match "slurm, MpiDefault=none: doctor names it" "^warn srun at .*MpiDefault=none .* starts Open MPI ranks as singletons; the pmix plugin is installed; ezpz launch adds --mpi=pmix$" "$(status launcher)"
+t_match "... and the fix for the user's own srun lines" "pass --mpi=pmix \(or export SLURM_MPI_TYPE=pmix\)" \
+	"$(printf '%s\n' "$OUT" | jq -r '.[] | select(.name == "launcher") | .remedy')"
+t_run ezpz_clean "${SLURM[@]}" SLURM_CONF="$T_TMP/slurm-stock.conf" "$EZPZ" launch --dry-run -- true
+t_match "slurm, MpiDefault=none: the launch asks for --mpi=pmix" "^srun -u -N4 -n16 --ntasks-per-node=4 --mpi=pmix " "$OUT"
 
 doctor slurm-gpus-short PATH="$D/bin:$D/slurm/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-4xA100.xml" \
-	SLURM_JOB_ID=4242 SLURM_JOB_NODELIST='testhost' SLURM_GPUS_ON_NODE=8
+	SLURM_JOB_ID=4242 SLURM_JOB_NODELIST='testhost' SLURM_GPUS_ON_NODE=8 SLURM_CONF="$D/slurm/slurm.conf"
 t_eq "slurm-gpus-short: exit 1" 1 "$RC"
 t_match "slurm-gpus-short: more GPUs than the host has" "^error env:SLURM_GPUS_ON_NODE says 8 GPUs" \
 	"$(status gpus)"
