@@ -18,18 +18,41 @@ unset PBS_JOBID SLURM_JOB_ID SLURM_JOBID HOSTFILE NGPU_PER_HOST EZPZ_JOBID MASTE
 export EZPZ_TOPOLOGY=$FIX/topo/synthetic-nogpu.xml EZPZ_HOSTNAME=localhost
 # Hydra's own libraries (libslurm) live in the prefix.
 export LD_LIBRARY_PATH=$MPICH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-# Hydra first on PATH, under the name a user's PATH gives it (mpiexec);
-# Open MPI's mpirun stays in /usr/bin.
-mkdir -p "$T_TMP/bin"
-ln -s "$MPICH_BIN/mpiexec.hydra" "$T_TMP/bin/mpiexec"
-ln -s "$MPICH_BIN/hydra_pmi_proxy" "$T_TMP/bin/hydra_pmi_proxy"   # Hydra looks beside its argv[0]
-export PATH=$T_TMP/bin:$MPICH_BIN:$PATH
+# MPICH's bin directory first on PATH, as its package installs it: no file
+# named mpiexec there (Debian's alternatives own that name), only
+# mpiexec.hydra, mpiexec.mpich and mpirun.mpich; Open MPI's mpiexec and
+# mpirun stay in /usr/bin.
+export PATH=$MPICH_BIN:$PATH
 MARK=ezpz-t-mpich-$$
 leftovers() { pgrep -f "$MARK" | grep -v "^$$\$" || true; }
 
 t_run "$EZPZ" info --json
-t_eq "the flavour: mpich, probed" "mpich probe:$T_TMP/bin/mpiexec" \
+t_eq "the flavour: mpich, probed by its own name, first on PATH" "mpich probe:$MPICH_BIN/mpiexec.hydra" \
 	"$(printf '%s\n' "$OUT" | jq -r '.launcher + " " + .sources.launcher')"
+t_run env PATH="/usr/bin:/bin:$MPICH_BIN" "$EZPZ" info --json
+t_eq "Open MPI first on PATH: Open MPI" "openmpi probe:/usr/bin/mpiexec" \
+	"$(printf '%s\n' "$OUT" | jq -r '.launcher + " " + .sources.launcher')"
+t_run env PATH="/usr/bin:/bin" "$EZPZ" launch --dry-run --launcher "$MPICH_BIN/mpiexec.hydra" -n 2 -- true
+t_eq "--launcher PATH: exit 0" 0 "$RC"
+t_match "--launcher PATH: that program runs, with Hydra's flags" "^$MPICH_BIN/mpiexec.hydra -n 2 .*-genvall" "$OUT"
+# A stale flavour exported by setup-env (with its EZPZ_JOBID) loses to PATH.
+t_run env EZPZ_JOBID= EZPZ_LAUNCHER=openmpi "$EZPZ" launch --dry-run -n 2 -- true
+t_match "stale EZPZ_LAUNCHER=openmpi: Hydra's line" "^$MPICH_BIN/mpiexec.hydra -n 2 .*-genvall" "$OUT"
+t_match "... with a warning" "EZPZ_LAUNCHER=openmpi is stale: $MPICH_BIN/mpiexec.hydra on PATH is mpich" "$ERR"
+# A launcher first on PATH that cannot start: its own error, then the next.
+mkdir -p "$T_TMP/broken" "$T_TMP/gone"
+t_cc gone/libgone.so -shared -fPIC <<<'int gone(void) { return 0; }' || t_bail "cannot build libgone"
+t_cc broken/mpiexec -L"$T_TMP/gone" -Wl,-rpath,"$T_TMP/gone" -lgone <<<'int gone(void); int main(void) { return gone(); }' ||
+	t_bail "cannot build the broken mpiexec"
+rm -f "$T_TMP/gone/libgone.so"
+t_run env PATH="$T_TMP/broken:$PATH" "$EZPZ" info --json
+t_eq "a broken mpiexec first on PATH: the next one, Hydra" "mpich probe:$MPICH_BIN/mpiexec.hydra" \
+	"$(printf '%s\n' "$OUT" | jq -r '.launcher + " " + .sources.launcher')"
+t_match "... and the broken one named with its own error" \
+	"skipped $T_TMP/broken/mpiexec: exit 127: .*libgone.so: cannot open shared object file" "$ERR"
+t_run env PATH="$T_TMP/broken:$PATH" "$EZPZ" doctor --json
+t_match "doctor shows it too" "^warn .*skipped $T_TMP/broken/mpiexec: exit 127: .*libgone.so" \
+	"$(printf '%s\n' "$OUT" | jq -r '.[] | select(.name == "launcher") | .status + " " + .message')"
 t_eq "the system's mpirun is still Open MPI's" "Open MPI" "$(/usr/bin/mpirun --version 2>&1 | grep -o 'Open MPI' | head -1)"
 
 # ---- ranks ------------------------------------------------------------------------------
