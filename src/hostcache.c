@@ -17,7 +17,6 @@
  * a backslash are written \t, \n and \\, and a string that is "-" as \-.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "hostcache.h"
 #include "strvec.h"
 #include "util.h"
@@ -36,105 +36,79 @@ static const char *const backends[] = { "nvml", "cuda", "rsmi", "levelzero", "pc
 
 /* ---- the pure part ------------------------------------------------------ */
 
-struct strbuf_ {
-	char *s;
-	size_t n, alloc;
-};
-
 static void
-sb_add(struct strbuf_ *b, const char *s, size_t n)
+put_str(struct buf *b, const char *s)
 {
-	b->s = xgrow(b->s, &b->alloc, b->n + n + 1, 1);
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void PRINTF(2, 3)
-sb_printf(struct strbuf_ *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	sb_add(b, s, strlen(s));
-	free(s);
-}
-
-static void
-put_str(struct strbuf_ *b, const char *s)
-{
-	sb_add(b, "\t", 1);
+	buf_add(b, "\t", 1);
 	if (s == NULL) {
-		sb_add(b, "-", 1);
+		buf_add(b, "-", 1);
 		return;
 	}
 	if (streq(s, "-")) {
-		sb_add(b, "\\-", 2);
+		buf_add(b, "\\-", 2);
 		return;
 	}
 	for (; *s; s++) {
 		switch (*s) {
-		case '\t': sb_add(b, "\\t", 2); break;
-		case '\n': sb_add(b, "\\n", 2); break;
-		case '\\': sb_add(b, "\\\\", 2); break;
-		default: sb_add(b, s, 1);
+		case '\t': buf_add(b, "\\t", 2); break;
+		case '\n': buf_add(b, "\\n", 2); break;
+		case '\\': buf_add(b, "\\\\", 2); break;
+		default: buf_add(b, s, 1);
 		}
 	}
 }
 
 static void
-put_list(struct strbuf_ *b, const int *v, size_t n)
+put_list(struct buf *b, const int *v, size_t n)
 {
-	sb_add(b, "\t", 1);
+	buf_add(b, "\t", 1);
 	if (n == 0)
-		sb_add(b, "-", 1);
+		buf_add(b, "-", 1);
 	for (size_t i = 0; i < n; i++)
-		sb_printf(b, "%s%d", i ? "," : "", v[i]);
+		buf_addf(b, "%s%d", i ? "," : "", v[i]);
 }
 
 char *
 hostcache_format(const struct hostcache_key *k, const struct topo *t,
     const struct hostcache_probe *p, size_t np)
 {
-	struct strbuf_ b = { 0 };
+	struct buf b = BUF_INIT;
 
-	sb_printf(&b, "%s\nkey", MAGIC);
+	buf_addf(&b, "%s\nkey", MAGIC);
 	put_str(&b, k->boot_id);
 	put_str(&b, k->hostname);
 	put_str(&b, k->hwloc);
 	put_str(&b, k->ezpz);
-	sb_add(&b, "\n", 1);
+	buf_add(&b, "\n", 1);
 	if (t) {
-		sb_printf(&b, "topo\t%d\t%d\t%d", t->npackages, t->npus, t->nnuma);
+		buf_addf(&b, "topo\t%d\t%d\t%d", t->npackages, t->npus, t->nnuma);
 		put_str(&b, t->backend);
-		sb_add(&b, "\n", 1);
+		buf_add(&b, "\n", 1);
 		for (size_t i = 0; i < t->ncores; i++) {
-			sb_printf(&b, "core\t%d", t->cores[i].package);
+			buf_addf(&b, "core\t%d", t->cores[i].package);
 			put_list(&b, t->cores[i].pus, (size_t)t->cores[i].npus);
-			sb_add(&b, "\n", 1);
+			buf_add(&b, "\n", 1);
 		}
 		for (size_t i = 0; i < t->ngpus; i++) {
 			const struct topo_gpu *g = &t->gpus[i];
-			sb_printf(&b, "gpu");
+			buf_addf(&b, "gpu");
 			put_str(&b, vendor_name(g->vendor));
 			put_str(&b, g->name);
 			put_str(&b, g->model);
 			put_str(&b, g->pci);
 			put_list(&b, g->cores, g->ncores);
-			sb_add(&b, "\n", 1);
+			buf_add(&b, "\n", 1);
 		}
 	}
 	for (size_t i = 0; i < np; i++) {
-		sb_printf(&b, "probe\t%llu\t%llu\t%llu\t%llu", p[i].id.dev, p[i].id.ino, p[i].id.size,
+		buf_addf(&b, "probe\t%llu\t%llu\t%llu\t%llu", p[i].id.dev, p[i].id.ino, p[i].id.size,
 		    p[i].id.mtime_ns);
 		put_str(&b, p[i].path);
 		put_str(&b, p[i].out);
-		sb_add(&b, "\n", 1);
+		buf_add(&b, "\n", 1);
 	}
-	sb_add(&b, "end\n", 4);
-	return b.s;
+	buf_add(&b, "end\n", 4);
+	return buf_detach(&b);
 }
 
 /* Split a line in place at tabs and unescape each field; "-" is NULL. */
