@@ -31,6 +31,7 @@
 #include "ezpz.h"
 #include "jobio.h"
 #include "kill.h"
+#include "launch.h"
 #include "path.h"
 #include "shell.h"
 #include "util.h"
@@ -434,11 +435,17 @@ kill_here(struct kill_opts *o, const char *jobid)
 /* ---- every host ---- */
 
 static char **
-helper_env(struct strvec *env)
+helper_env(struct strvec *env, const struct job *job)
 {
+	char *agent = job->hosts.n > 1 ? launch_pbs_rsh_agent(job, environ) : NULL;
+
 	strvec_pushv(env, environ);
 	envset_unset(env, KILL_MARKER_VAR);
 	envset_set(env, KILL_HELPER_VAR, "1");
+	/* mpirun reaches the other hosts as 'ezpz launch' does (plan_rsh_agent). */
+	if (agent)
+		envset_set(env, "OMPI_MCA_plm_rsh_agent", agent);
+	free(agent);
 	return strvec_argv(env);
 }
 
@@ -474,7 +481,7 @@ kill_all_nodes(const struct kill_opts *o, const struct job_opts *jo, const char 
 	lead = xasprintf("ezpz kill: %s job %s, %zu host%s:", sched_name(c.job.sched), c.job.jobid,
 	    c.job.hosts.n, c.job.hosts.n == 1 ? "" : "s");
 	print_line(lead, argv.v);
-	ro.envp = helper_env(&env);
+	ro.envp = helper_env(&env, &c.job);
 	/* Quiet for this long means a host hangs: the remote kills wait at most
 	 * grace + KILL_WAIT_S seconds. */
 	ro.idle_timeout = (o->grace >= 0 ? o->grace : KILL_DEFAULT_GRACE) + KILL_WAIT_S + 60;

@@ -66,6 +66,9 @@ struct doc_facts {
 
 	/* The launcher's --version output (job->launcher_path). */
 	struct doc_probe launcher_version;
+	/* In a PBS job with Open MPI: the rsh agent ezpz gives mpirun
+	 * (launch_pbs_rsh_agent), or NULL. */
+	const char *pbs_rsh_agent;
 
 	/* The test worker (NULL: not installed) and its --mpi-library output:
 	 * the MPI library it runs with, and how it was built. */

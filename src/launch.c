@@ -99,6 +99,33 @@ launch_python(char *const *envp)
 	return xstrdup("python3");
 }
 
+char *
+launch_pbs_rsh_agent(const struct job *job, char *const *envp)
+{
+	const char *exec = env_nonempty(envp, "PBS_EXEC");
+	char *dir, *agent, *tmrsh;
+
+	if (job->sched != SCHED_PBS || job->launcher != LAUNCHER_OPENMPI ||
+	    env_get(envp, "OMPI_MCA_plm_rsh_agent") || env_get(envp, "OMPI_MCA_orte_rsh_agent"))
+		return NULL;
+	if ((tmrsh = path_which(envp, "pbs_tmrsh")) == NULL) {
+		tmrsh = xasprintf("%s/bin/pbs_tmrsh", exec ? exec : "/opt/pbs");
+		if (access(tmrsh, X_OK) < 0) {
+			free(tmrsh);
+			return NULL;
+		}
+	}
+	free(tmrsh);
+	dir = path_datadir(envp);
+	agent = xasprintf("%s/ompi-pbs-rsh", dir);
+	free(dir);
+	if (access(agent, X_OK) < 0) {
+		free(agent);
+		return NULL;
+	}
+	return agent;
+}
+
 static int
 later_dashdash(int argc, char **argv, int from)
 {
@@ -345,7 +372,7 @@ launch_execute(struct launch_args *a)
 	struct jobctx c;
 	struct plan p;
 	struct strvec env = STRVEC_INIT;
-	char *err = NULL, *self = path_self(), ts[32];
+	char *err = NULL, *self = path_self(), *agent, ts[32];
 	double t0;
 	int status;
 
@@ -360,6 +387,7 @@ launch_execute(struct launch_args *a)
 	if (env_get(environ, "MASTER_PORT") == NULL)
 		a->lo.local_port = free_port();
 	a->lo.ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	a->lo.pbs_rsh_agent = agent = launch_pbs_rsh_agent(&c.job, environ);
 	if (plan_build(&p, &c.job, environ, &c.io, &a->lo, &err) < 0) {
 		if (c.job.launcher == LAUNCHER_NONE)
 			die_status(EXIT_NOTFOUND, "%s: %s", a->name, err);
@@ -384,5 +412,7 @@ launch_execute(struct launch_args *a)
 	plan_free(&p);
 	jobctx_free(&c);
 	free(self);
+	free(agent);
+	a->lo.pbs_rsh_agent = NULL;
 	return status;
 }

@@ -63,8 +63,33 @@ module load frameworks/2025.2.0
 ./train.sh" "$(norm "$OUT")"
 
 t_run sub "$T_TMP/empty" --dry-run --scheduler PBS -- python3 train.py
-t_match "pbs: -A omitted without an account" "^#PBS -l filesystems=home
-#PBS -k doe" "$OUT"
+t_nomatch "pbs: -A omitted without an account" "^#PBS -A" "$OUT"
+t_nomatch "pbs: no filesystems directive (ALCF's) on a generic PBS" "filesystems" "$OUT"
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -l place=scatter -l mem=4gb -q workq \
+	-l select=2:ncpus=1:mpiprocs=2 -- hostname
+t_eq "pbs -l: the directives in order" "#PBS -l select=2:ncpus=1:mpiprocs=2|#PBS -l walltime=01:00:00|#PBS -l place=scatter,mem=4gb|#PBS -k doe|#PBS -j oe|#PBS -q workq|#PBS -N hostname" \
+	"$(grep '^#PBS' <<<"$OUT" | paste -sd'|')"
+printf '#!/bin/sh\nhostname\n' >"$T_TMP/job.sh"
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -l place=scatter -l select=2:mpiprocs=2 "$T_TMP/job.sh"
+t_eq "pbs -l, script mode: on qsub's command line" "qsub -l select=2:mpiprocs=2 -l place=scatter $T_TMP/job.sh" "$OUT"
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -N 2 -l select=2:ncpus=4 -- hostname
+t_eq "-N and -l select=: usage error" "2 ezpz: submit: -N 2 and -l select=2:ncpus=4 both give the nodes; use one" "$RC $ERR"
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -l place -- hostname
+t_eq "-l without '=': usage error" "2 ezpz: submit: -l 'place': expected RESOURCE=VALUE (e.g. -l place=scatter)" "$RC $ERR"
+t_run sub "$T_TMP/empty" --dry-run --scheduler slurm -l place=scatter -- hostname
+t_eq "-l for Slurm: usage error" "2 ezpz: submit: -l place=scatter is a PBS resource; this job goes to slurm (scheduler from --scheduler)" "$RC $ERR"
+
+# ---- the site's directives come from its machine profile ---------------------------
+t_run ezpz_clean EZPZ_MACHINE=aurora PBS_ACCOUNT=proj PATH="$T_TMP/empty" "$EZPZ" submit --dry-run -- hostname
+t_eq "aurora: scheduler from the profile" 0 "$RC"
+t_eq "aurora: filesystems and account from the profile" "#PBS -l filesystems=home:flare|#PBS -A proj" \
+	"$(grep -E '^#PBS -(l filesystems|A)' <<<"$OUT" | paste -sd'|')"
+t_run ezpz_clean EZPZ_MACHINE=polaris PATH="$T_TMP/empty" "$EZPZ" submit --dry-run --filesystems home,grand -A p -- hostname
+t_eq "polaris: --filesystems wins over the profile's" "#PBS -l filesystems=home:grand" "$(grep 'filesystems' <<<"$OUT")"
+t_run ezpz_clean EZPZ_MACHINE=aurora PATH="$T_TMP/empty" "$EZPZ" submit --dry-run -- hostname
+t_eq "aurora without an account: usage error, nothing printed" \
+	"2 ezpz: submit: machine 'aurora' needs an account to charge the job to: pass -A/--account, or set PBS_ACCOUNT or PROJECT|" \
+	"$RC $ERR|$OUT"
 t_run ezpz_clean PATH="$T_TMP/empty" PBS_ACCOUNT=fallback_proj PROJECT=other "$EZPZ" submit --dry-run \
 	--scheduler pbs -- python3 train.py
 t_match "pbs: account from PBS_ACCOUNT" "^#PBS -A fallback_proj$" "$OUT"
