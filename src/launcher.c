@@ -175,7 +175,9 @@ launcher_probe(struct job *job, char *const *envp, const struct job_io *io)
 		base = strrchr(c[i].path, '/') ? strrchr(c[i].path, '/') + 1 : c[i].path;
 		job->launcher = l;
 		job->launcher_path = c[i].path;
-		job->launcher_exact = strcmp(base, backend_for(l)->exe) != 0;
+		/* mpiexec.hydra runs as itself; a plain mpiexec or mpirun keeps
+		 * the flavour's program (Open MPI's mpirun beside its mpiexec). */
+		job->launcher_exact = strcmp(base, "mpiexec") != 0 && strcmp(base, "mpirun") != 0;
 		src_set(&job->src.launcher, SRC_PROBE, "%s", c[i].path);
 		found = 1;
 	}

@@ -64,6 +64,7 @@ Test(job, laptop_is_local_with_this_host)
 	cr_expect_str_eq(d.job.src.ngpu_per_host.text, "hwloc");
 	cr_expect_eq(d.job.launcher, LAUNCHER_OPENMPI);
 	cr_expect_str_eq(d.job.launcher_path, "/usr/bin/mpiexec");
+	cr_expect_not(d.job.launcher_exact, "a plain mpiexec: Open MPI's mpirun runs, as before");
 	det_free(&d);
 }
 
@@ -538,6 +539,7 @@ Test(job, launcher_probed_by_every_name_in_path_order)
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.job.launcher, LAUNCHER_OPENMPI);
 	cr_expect_str_eq(d.job.launcher_path, "/usr/bin/mpiexec");
+	cr_expect_not(d.job.launcher_exact, "a plain mpiexec: Open MPI's mpirun runs, as before");
 	det_free(&d);
 }
 
