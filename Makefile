@@ -14,7 +14,10 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 endif
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS),$(PKGS))) -ldl
+# The library pmix.c opens: its installed path, by its SONAME.
+PMIX_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir pmix)
+PMIX_SONAME := $(or $(shell objdump -p $(PMIX_LIBDIR)/libpmix.so 2>/dev/null | awk '/SONAME/ { print $$2 }'),libpmix.so.2)
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 # A site's MPI: MPI_CFLAGS/MPI_LIBS given on the command line win (make
@@ -55,9 +58,22 @@ $(O)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(EZCFLAGS) -c -o $@ $<
 
-$(O)/obj/worker/%.o: src/worker/%.c
+$(O)/obj/pmix.o: src/pmix.c
 	@mkdir -p $(@D)
-	$(CC) $(EZCFLAGS) $(MPI_CFLAGS) -c -o $@ $<
+	$(CC) $(EZCFLAGS) -DEZPZ_LIBPMIX=\"$(PMIX_LIBDIR)/$(PMIX_SONAME)\" -DEZPZ_PMIX_SONAME=\"$(PMIX_SONAME)\" -c -o $@ $<
+
+# The worker follows the MPI flags: they are written to a stamp file that
+# changes only when they do, and the worker's objects depend on it (make
+# MPI_PKG=mpich after a normal build rebuilds the worker, and only it).
+MPI_STAMP = $(O)/mpi.flags
+$(MPI_STAMP): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' 'MPI_CFLAGS=$(subst ','\'',$(MPI_CFLAGS))' 'MPI_LIBS=$(subst ','\'',$(MPI_LIBS))' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(O)/obj/worker/%.o: src/worker/%.c $(MPI_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(EZCFLAGS) $(MPI_CFLAGS) -DEZPZ_MPI_BUILD='"$(subst ",,$(subst ',,$(if $(MPI_PKG),MPI_PKG=$(MPI_PKG),MPI_CFLAGS/MPI_LIBS)))"' -c -o $@ $<
 
 $(O)/obj/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
@@ -72,7 +88,7 @@ $(BIN): $(O)/obj/ezpz.o $(O)/libezpz.a
 	$(CC) $(EZLDFLAGS) -o $@ $(O)/obj/ezpz.o $(O)/libezpz.a $(PKG_LIBS) -lm
 
 # The worker is an MPI program; its pure parts (src/mlp.c) come from libezpz.a.
-$(WORKER): $(WORKER_OBJ) $(O)/libezpz.a
+$(WORKER): $(WORKER_OBJ) $(O)/libezpz.a $(MPI_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(EZLDFLAGS) -o $@ $(WORKER_OBJ) $(O)/libezpz.a $(MPI_LIBS) $(shell $(PKG_CONFIG) --libs libcjson) -lm
 
@@ -147,4 +163,6 @@ clean:
 
 -include $(OBJ:.o=.d) $(O)/obj/ezpz.d $(WORKER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
-.PHONY: all share check bench soak fuzz install uninstall dist clean
+FORCE:
+
+.PHONY: all share check bench soak fuzz install uninstall dist clean FORCE
