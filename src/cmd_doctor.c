@@ -35,6 +35,7 @@ enum { O_JSON = 1 };
 static const struct opt doctor_opts[] = {
 	{ O_JSON, "--json", NULL, NULL, "print a JSON array of {name, status, message, remedy}" },
 	JOBOPT_ENTRIES,
+	JOBOPT_JOB_ENTRY,
 	{ 0 }
 };
 

@@ -311,17 +311,64 @@ write_unique(const char *text)
 	die("submit: cannot find an unused name for the job script in the working directory");
 }
 
-/* -o FILE: a temporary file renamed over FILE, so FILE is never partial. */
+static const char *
+file_kind(mode_t m)
+{
+	return S_ISLNK(m) ? "a symbolic link" : S_ISDIR(m) ? "a directory" :
+	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	    S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* rename, but never over something: EEXIST if to exists. */
+static int
+rename_new(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* a file system without RENAME_NOREPLACE: link fails with EEXIST too */
+	if (link(from, to) < 0)
+		return -1;
+	return unlink(from);
+}
+
+/*
+ * -o FILE: a temporary file next to FILE, then put in its place, so FILE is
+ * never partial.  Only a regular file is replaced (lstat: a symlink is not
+ * followed, nor replaced); a new FILE is linked in, which fails rather than
+ * replace anything that appeared meanwhile.  A device, a FIFO or a
+ * directory at FILE is refused: renaming over /dev/full would replace the
+ * device itself.
+ */
 static void
 write_output(const char *path, const char *text)
 {
-	char *tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	struct stat sb;
+	char *tmp;
+	int exists, r;
+
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode))
+			die("submit: -o '%s': %s; give a regular file or a new name", path,
+			    file_kind(sb.st_mode));
+		exists = 1;
+	} else if (errno == ENOENT) {
+		exists = 0;
+	} else {
+		die_errno("submit: -o '%s'", path);
+	}
+	tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
 	if (write_new(tmp, text) < 0)
 		die_errno("submit: cannot write '%s'", tmp);
-	if (rename(tmp, path) < 0) {
+	r = exists ? rename(tmp, path) : rename_new(tmp, path);
+	if (r < 0) {
 		int e = errno;
 		unlink(tmp);
 		errno = e;
+		if (!exists && e == EEXIST)
+			die("submit: -o '%s': appeared while the script was written; not replaced",
+			    path);
 		die_errno("submit: cannot rename '%s' to '%s'", tmp, path);
 	}
 	free(tmp);

@@ -3,7 +3,9 @@
  * job.c: put the job together.  The order of evidence for each fact is the
  * contract documented in ezpz(1) and reported in `ezpz info --json` sources:
  *
- *   scheduler   EZPZ_SCHEDULER, else the highest-confidence scheduler vtable
+ *   scheduler   EZPZ_SCHEDULER, else the highest-confidence scheduler vtable,
+ *               else the user's running job on this host that qstat or
+ *               squeue names (jobfind.c: a shell without the job's variables)
  *   hosts       --hostfile, HOSTFILE, else the scheduler's (nodefile, nodelist)
  *   machine     --machine, EZPZ_MACHINE, else the matching profile, else generic
  *   GPUs/host   NGPU_PER_HOST, Slurm's GPU variables, the profile, hwloc
@@ -21,6 +23,7 @@
 #include "hostfile.h"
 #include "hostlist.h"
 #include "job.h"
+#include "jobfind.h"
 #include "launcher.h"
 #include "util.h"
 
@@ -87,10 +90,17 @@ sched_choose(struct job *job, char *const *envp, char **err)
 			evidence = ev;
 		}
 	}
-	if (evidence)
+	if (best == &sched_local && job->found) {
+		best = job->found->sched == SCHED_PBS ? &sched_pbs : &sched_slurm;
+		src_set(&job->src.scheduler, SRC_OTHER, "%s", best == &sched_pbs ? "qstat" : "squeue");
+		src_set_detail(&job->src.scheduler, "%s", job->found->source);
+	} else if (evidence) {
 		src_set(&job->src.scheduler, SRC_ENV, "%s", evidence);
-	else
+	} else if (job->find_note) {
+		src_set(&job->src.scheduler, SRC_OTHER, "no job found; %s", job->find_note);
+	} else {
 		src_set(&job->src.scheduler, SRC_OTHER, "no job found");
+	}
 	return best;
 }
 
@@ -196,6 +206,11 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 	}
 	if (job->sched != SCHED_SLURM)
 		return 0;
+	if (job->found && job->found->ngpu_per_host >= 0) {
+		job->ngpu_per_host = job->found->ngpu_per_host;
+		src_set(&job->src.ngpu_per_host, SRC_OTHER, "squeue");
+		return 1;
+	}
 	for (size_t i = 0; i < NITEMS(slurm_vars); i++) {
 		if ((v = env_nonempty(envp, slurm_vars[i])) != NULL && slurm_gpu_count(v, &n) == 0) {
 			job->ngpu_per_host = (int)n;
@@ -271,6 +286,11 @@ job_free(struct job *job)
 	free(job->hostfile);
 	free(job->launcher_path);
 	free(job->stale_note);
+	free(job->find_note);
+	if (job->found) {
+		found_job_free(job->found);
+		free(job->found);
+	}
 	src_free(&s->scheduler); src_free(&s->jobid); src_free(&s->machine); src_free(&s->hosts);
 	src_free(&s->hostfile); src_free(&s->ngpu_per_host); src_free(&s->gpu_vendor);
 	src_free(&s->launcher);
@@ -297,6 +317,13 @@ native_jobid(char *const *envp)
 	return xstrdup("");
 }
 
+/* The id as job->jobid holds it: PBS's up to the first '.'. */
+static char *
+found_short_id(const struct found_job *f)
+{
+	return f->sched == SCHED_PBS ? xstrndup(f->id, strcspn(f->id, ".")) : xstrdup(f->id);
+}
+
 /*
  * 'ezpz setup-env' exports facts (NGPU_PER_HOST, HOSTFILE, EZPZ_SCHEDULER,
  * ...) that are also inputs, with EZPZ_JOBID naming the job they describe.
@@ -314,6 +341,10 @@ env_without_stale(struct job *job, char *const *envp, struct strvec *keep)
 	if (exported == NULL)
 		return (char **)envp;
 	native = native_jobid(envp);
+	if (*native == '\0' && job->found) {
+		free(native);
+		native = found_short_id(job->found);
+	}
 	if (strcmp(native, exported) == 0) {
 		free(native);
 		return (char **)envp;
@@ -334,6 +365,69 @@ env_without_stale(struct job *job, char *const *envp, struct strvec *keep)
 	return strvec_argv(keep);
 }
 
+static int
+same_id(const char *a, const char *b)
+{
+	size_t n = strcspn(a, ".");
+	return strcspn(b, ".") == n && strncmp(a, b, n) == 0;
+}
+
+/*
+ * A shell with none of the job's variables (ssh to a node of the job, an
+ * editor's remote shell, a login shell): ask the scheduler whether this
+ * user has a running job on this host.  EZPZ_SCHEDULER=local (or flux,
+ * lsf) means not to ask; pbs or slurm, to ask only that one.
+ */
+static int
+job_find(struct job *job, char *const *envp, const char *hostname, const struct job_opts *o,
+    const struct job_io *io, char **err)
+{
+	const char *forced = env_nonempty(envp, "EZPZ_SCHEDULER");
+	const char *want = o->job, *how = "option:--job";
+	char *native = native_jobid(envp);
+	enum sched s = SCHED_UNSET;
+	struct jobfind jf;
+	int r;
+
+	if (*native) {
+		r = o->job && !same_id(o->job, native) ? -2 : 0;
+		if (r < 0)
+			*err = xasprintf("--job %s: this shell is in job %s (its scheduler's variables say "
+			    "so)", o->job, native);
+		free(native);
+		return r;
+	}
+	free(native);
+	if (want == NULL && (want = env_nonempty(envp, "EZPZ_JOBID")) != NULL)
+		how = "env:EZPZ_JOBID";
+	if (forced && (s = sched_parse(forced)) != SCHED_PBS && s != SCHED_SLURM) {
+		if (o->job) {
+			*err = xasprintf("--job %s: EZPZ_SCHEDULER=%s does not look for jobs", o->job,
+			    forced);
+			return -2;
+		}
+		return 0;
+	}
+	if ((r = jobfind_run(&jf, s, hostname, want, how, io, err)) < 0)
+		return r;
+	if (jf.job == NULL && o->job) {
+		*err = xasprintf("--job %s: not a running job of yours on %s (%s)", o->job, hostname,
+		    jf.note ? jf.note : "no qstat or squeue on PATH to ask");
+		jobfind_free(&jf);
+		return -2;
+	}
+	job->found = jf.job;
+	job->find_note = jf.note;
+	job->find_failed = jf.failed;
+	if (jf.job) {
+		src_set(&job->src.jobid, SRC_OTHER, "%s", jf.job->sched == SCHED_PBS ? "qstat" : "squeue");
+		if (jf.how)
+			src_set_detail(&job->src.jobid, "chosen by %s", strchr(jf.how, ':') + 1);
+	}
+	free(jf.how);
+	return 0;
+}
+
 int
 job_detect(struct job *job, char *const *envp_in, const char *hostname,
     const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err)
@@ -343,6 +437,10 @@ job_detect(struct job *job, char *const *envp_in, const char *hostname,
 	int r;
 
 	memset(job, 0, sizeof *job);
+	if ((r = job_find(job, envp_in, hostname, o, io, err)) < 0) {
+		job_free(job);
+		return r;
+	}
 	envp = env_without_stale(job, envp_in, &keep);
 	r = job_detect_env(job, envp, hostname, ps, o, io, err);
 	strvec_clear(&keep);

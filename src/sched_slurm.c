@@ -3,7 +3,9 @@
  * sched_slurm.c: Slurm jobs (NERSC Perlmutter, OLCF Frontier, any cluster).
  * Hosts come from the job's node list (SLURM_JOB_NODELIST, not the step's),
  * expanded by our own hostlist module; slots from SLURM_TASKS_PER_NODE
- * when it describes the same number of nodes.
+ * when it describes the same number of nodes.  A job found by asking squeue
+ * (no SLURM_JOB_ID in this shell, see jobfind.c) takes all of these from
+ * what squeue said.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "hostfile.h"
 #include "hostlist.h"
 #include "job.h"
+#include "jobfind.h"
 #include "util.h"
 
 static int
@@ -74,6 +77,15 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 	char *why = NULL;
 
 	(void)io;
+	if (job->found && !env_nonempty(envp, "SLURM_JOB_ID") && !env_nonempty(envp, "SLURM_JOBID")) {
+		const struct found_job *f = job->found;
+		job->jobid = xstrdup(f->id);
+		for (size_t i = 0; i < f->hosts.n; i++)
+			hostset_add(&job->hosts, f->hosts.v[i].name, f->hosts.v[i].slots);
+		job->cpus_per_host = f->cpus_per_host;
+		src_set(&job->src.hosts, SRC_OTHER, "squeue");
+		return 0;
+	}
 	for (size_t i = 0; i < NITEMS(idvars) && job->jobid == NULL; i++) {
 		const char *v = env_nonempty(envp, idvars[i]);
 		if (v) {
@@ -86,7 +98,8 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 			var = listvars[i];
 	if (list == NULL) {
 		*err = xasprintf("slurm job %s: neither SLURM_JOB_NODELIST nor SLURM_NODELIST is set "
-		    "(are you inside the allocation?)", job->jobid ? job->jobid : "?");
+		    "(are you inside the allocation?%s%s)", job->jobid ? job->jobid : "?",
+		    job->find_note ? " " : "", job->find_note ? job->find_note : "");
 		return -1;
 	}
 	if (hostlist_expand(list, &hosts, &why) < 0) {

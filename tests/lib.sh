@@ -349,3 +349,36 @@ t_hostfile() {
 	for h in "$@"; do echo "${h%%:*} slots=${h##*:}"; done >"$T_TMP/hostfile"
 	echo "$T_TMP/hostfile"
 }
+
+# ---- processes a test started ---------------------------------------------------
+
+# t_tagged TAG: the pids (one a line) of living processes whose environment
+# has EZPZ_T_TAG=TAG: a test exports a unique tag to what it runs and can
+# then find everything that came of it, wherever it was reparented.
+t_tagged() {
+	# one grep over every environment (a zombie's reads as empty)
+	grep -lzx -- "EZPZ_T_TAG=$1" /proc/[0-9]*/environ 2>/dev/null |
+		sed -e 's|^/proc/||' -e 's|/environ$||' | grep -vx -e "$$" -e "$BASHPID"
+}
+
+# t_tagged_gone TAG: wait up to 5 s for no process to carry TAG (a killed
+# process takes a moment to go); prints what is left, with its command line.
+t_tagged_gone() {
+	local i pids pid
+	for ((i = 0; i < 50; i++)); do
+		pids=$(t_tagged "$1")
+		[ -z "$pids" ] && return 0
+		sleep 0.1
+	done
+	for pid in $pids; do
+		printf '%s: %s\n' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+	done
+	return 1
+}
+
+# t_tagged_kill TAG: SIGKILL what carries TAG (after a check saw leftovers,
+# so that one failure does not leave processes for the next test).
+t_tagged_kill() {
+	local pid
+	for pid in $(t_tagged "$1"); do kill -KILL "$pid" 2>/dev/null; done
+}
