@@ -629,11 +629,27 @@ put_in_place(struct dest *d)
 			fail(d, "rename to '%s': %s", d->final, strerror(errno));
 		return;
 	}
-	if (renameat2(AT_FDCWD, d->tmp, AT_FDCWD, d->final, RENAME_EXCHANGE) < 0) {
+	if (renameat2(AT_FDCWD, d->tmp, AT_FDCWD, d->final, RENAME_EXCHANGE) == 0) {
+		rm_rf(d->tmp);    /* now the older copy */
+		return;
+	}
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
 		fail(d, "replace '%s': %s", d->final, strerror(errno));
 		return;
 	}
-	rm_rf(d->tmp);    /* now the older copy */
+	/* A file system without the exchange: the older copy steps aside
+	 * first, so DIR is missing for a moment but never half-written. */
+	char *old = xalloc(strlen(d->tmp) + 8);
+	sprintf(old, "%s.old", d->tmp);
+	if (rename(d->final, old) < 0)
+		fail(d, "replace '%s': %s", d->final, strerror(errno));
+	else if (rename(d->tmp, d->final) < 0) {
+		fail(d, "rename to '%s': %s", d->final, strerror(errno));
+		rename(old, d->final);
+	} else {
+		rm_rf(old);
+	}
+	free(old);
 }
 
 /* %h: this host's short name; %%: a percent sign. */
@@ -833,7 +849,7 @@ main(int argc, char **argv)
 
 	d.r = &me;
 	d.final = expand_dest(a.dest, me.host);
-	d.tmp = malloc(strlen(d.final) + HOST_MAX + 40);
+	d.tmp = xalloc(strlen(d.final) + HOST_MAX + 40);
 	sprintf(d.tmp, "%s.yeet-%s-%ld", d.final, me.host, (long)getpid());
 	if (mkdir_parents(d.final) < 0)
 		fail(&d, "create the parent of '%s': %s", d.final, strerror(errno));
