@@ -310,7 +310,8 @@ walk(struct list *l, const char *root, const char *rel, char *err)
 			names[n++] = *rel ? join(rel, d->d_name) : xdup(d->d_name);
 		}
 		closedir(dir);
-		qsort(names, n, sizeof *names, cmpstr);
+		if (n > 0)     /* an empty directory: names is NULL */
+			qsort(names, n, sizeof *names, cmpstr);
 		for (size_t i = 0; i < n; i++) {
 			if (rc == 0 && (long)l->n < ENTRIES_MAX)
 				rc = walk(l, root, names[i], err);
