@@ -189,6 +189,7 @@ yeet_main(int argc, char **argv)
 	/* One rank per host; the worker needs no rank facts beyond MPI's. */
 	a.lo.ppn = 1;
 	a.lo.rankenv = 0;
+	a.lo.cpu_bind = "none";   /* I/O and one copy per host: no rank to pin */
 	strvec_push(&a.lo.command, worker);
 	strvec_push(&a.lo.command, "--src");
 	strvec_push(&a.lo.command, src);

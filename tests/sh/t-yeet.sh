@@ -12,8 +12,8 @@ mkdir -p "$T_TMP/src/venv" "$T_TMP/conda"
 
 t_run "$EZPZ" yeet -q --dry-run "$T_TMP/src/venv/" --dest /local/%h/v --min-success 0.5
 t_eq "dry-run: exit 0" 0 "$RC"
-t_match "the worker, one rank per host, with SRC, --dest and --min-success" \
-	"^mpirun -np 1 $W --src $T_TMP/src/venv --dest '/local/%h/v' --min-success 0.5\$" "$OUT"
+t_match "the worker, one rank per host, unbound, with SRC, --dest and --min-success" \
+	"^mpirun -np 1 --bind-to none $W --src $T_TMP/src/venv --dest '/local/%h/v' --min-success 0.5\$" "$OUT"
 t_run env VIRTUAL_ENV="$T_TMP/src/venv" CONDA_PREFIX="$T_TMP/conda" "$EZPZ" yeet -q --dry-run
 t_match "SRC: \$VIRTUAL_ENV first; --dest: /tmp/NAME" "--src $T_TMP/src/venv --dest /tmp/venv\$" "$OUT"
 t_run env CONDA_PREFIX="$T_TMP/conda" "$EZPZ" yeet -q --dry-run
