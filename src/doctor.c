@@ -229,6 +229,10 @@ check_scheduler(struct doc_check *c, const struct doc_facts *f)
 		    "EZPZ_JOBFIND_TIMEOUT); EZPZ_SCHEDULER=local stops asking"));
 		return;
 	}
+	if (j->warnings.n) {
+		set(c, DOC_WARN, xstrdup(j->warnings.v[0]), xstrdup("fix or unset the variable named"));
+		return;
+	}
 	if (j->sched == SCHED_LOCAL) {
 		ok(c, "no batch job%s%s%s: ezpz launch runs on this host (%s)", j->find_note ? " (" : "",
 		    j->find_note ? j->find_note : "", j->find_note ? ")" : "", f->hostname);

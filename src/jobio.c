@@ -33,10 +33,10 @@ static const char *const query_env[] = { "SLURM_CONF", "SLURM_CLUSTERS", "PBS_CO
 	"PBS_SERVER", "PBS_DEFAULT" };
 
 static char *
-io_read(void *ctx, const char *path, size_t *len)
+io_read(void *ctx, const char *path, size_t max, size_t *len, const char **why)
 {
 	(void)ctx;
-	return read_file(path, len);
+	return read_file(path, max, len, why);
 }
 
 static int
@@ -250,6 +250,8 @@ jobctx_detect(struct jobctx *c, const struct job_opts *o)
 		die_usage("%s", err);
 	if (r < 0)
 		die("%s", err);
+	for (size_t i = 0; i < c->job.warnings.n; i++)
+		warn("%s", c->job.warnings.v[i]);
 	free(host);
 }
 
