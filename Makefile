@@ -36,12 +36,15 @@ EZLDFLAGS = $(SANFLAGS) $(LDFLAGS)
 # worker and profiles the same way in both (see datadir_find in src/path.c).
 BIN = $(O)/bin/ezpz
 WORKER = $(O)/libexec/ezpz/ezpz-test-worker
+YEET_WORKER = $(O)/libexec/ezpz/ezpz-yeet-worker
 SHAREDIR = $(O)/share/ezpz
 
 SRC = $(filter-out src/ezpz.c,$(wildcard src/*.c))
 OBJ = $(SRC:src/%.c=$(O)/obj/%.o)
 WORKER_SRC = $(wildcard src/worker/*.c)
 WORKER_OBJ = $(WORKER_SRC:src/worker/%.c=$(O)/obj/worker/%.o)
+YEET_SRC = $(wildcard src/yeet-worker/*.c)
+YEET_OBJ = $(YEET_SRC:src/yeet-worker/%.c=$(O)/obj/yeet-worker/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(O)/obj/unit/%.o)
 UNIT = $(O)/tests/unit_tests
@@ -52,7 +55,7 @@ SCRIPTS = $(wildcard src/share/*)
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
 
-all: $(BIN) $(WORKER) share
+all: $(BIN) $(WORKER) $(YEET_WORKER) share
 
 $(O)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -75,6 +78,10 @@ $(O)/obj/worker/%.o: src/worker/%.c $(MPI_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(EZCFLAGS) $(MPI_CFLAGS) -DEZPZ_MPI_BUILD='"$(subst ",,$(subst ',,$(if $(MPI_PKG),MPI_PKG=$(MPI_PKG),MPI_CFLAGS/MPI_LIBS)))"' -c -o $@ $<
 
+$(O)/obj/yeet-worker/%.o: src/yeet-worker/%.c
+	@mkdir -p $(@D)
+	$(CC) $(EZCFLAGS) $(MPI_CFLAGS) -c -o $@ $<
+
 $(O)/obj/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(EZCFLAGS) $(TEST_CFLAGS) -Isrc -c -o $@ $<
@@ -91,6 +98,11 @@ $(BIN): $(O)/obj/ezpz.o $(O)/libezpz.a
 $(WORKER): $(WORKER_OBJ) $(O)/libezpz.a $(MPI_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(EZLDFLAGS) -o $@ $(WORKER_OBJ) $(O)/libezpz.a $(MPI_LIBS) $(shell $(PKG_CONFIG) --libs libcjson) -lm
+
+# ezpz yeet's worker: MPI only (it broadcasts a tree, one rank per host).
+$(YEET_WORKER): $(YEET_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(EZLDFLAGS) -o $@ $(YEET_OBJ) $(MPI_LIBS)
 
 $(O)/tests/tools/%: tests/tools/%.c $(O)/libezpz.a
 	@mkdir -p $(@D)
@@ -127,6 +139,7 @@ install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/ezpz $(DESTDIR)$(DATADIR)/ezpz/machines
 	cp -f $(BIN) $(DESTDIR)$(BINDIR)/ezpz
 	cp -f $(WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker
+	cp -f $(YEET_WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-yeet-worker
 	for f in $(MACHINES); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/machines/; done
 	for f in $(SCRIPTS); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/; done
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
@@ -141,7 +154,8 @@ install: all
 # Removes what install copied, then ezpz's own directories when empty; shared
 # ones (bin, man1, the completion directories) stay.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker
+	rm -f $(DESTDIR)$(BINDIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker \
+		$(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-yeet-worker
 	for f in $(MACHINES); do rm -f $(DESTDIR)$(DATADIR)/ezpz/machines/$${f##*/}; done
 	for f in $(SCRIPTS); do rm -f $(DESTDIR)$(DATADIR)/ezpz/$${f##*/}; done
 	for f in $(MAN1); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${f##*/}; done
@@ -161,7 +175,7 @@ dist:
 clean:
 	rm -rf build build-san ezpz-$(VERSION).tar.gz
 
--include $(OBJ:.o=.d) $(O)/obj/ezpz.d $(WORKER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(O)/obj/ezpz.d $(WORKER_OBJ:.o=.d) $(YEET_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
 FORCE:
 
