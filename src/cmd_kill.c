@@ -90,7 +90,7 @@ read_stat(long pid, long *ppid, char *state, unsigned long long *start)
 	int n = 0;
 
 	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	if ((text = read_file(path, NULL)) == NULL)
+	if ((text = read_file(path, READ_MAX_PROC, NULL, NULL)) == NULL)
 		return -1;
 	/* "PID (comm) S PPID ...": comm may hold spaces and ')'. */
 	if ((p = strrchr(text, ')')) == NULL || p[1] != ' ' || p[2] == '\0') {
@@ -121,7 +121,7 @@ read_argv(long pid, size_t *len)
 	char path[64], *s;
 
 	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-	if ((s = read_file(path, len)) == NULL)
+	if ((s = read_file(path, READ_MAX_PROC, len, NULL)) == NULL)
 		return NULL;
 	while (*len > 0 && s[*len - 1] == '\0')
 		(*len)--;
@@ -150,7 +150,7 @@ read_uid(long pid)
 	long uid;
 
 	snprintf(path, sizeof path, "/proc/%ld/status", pid);
-	if ((text = read_file(path, NULL)) == NULL)
+	if ((text = read_file(path, READ_MAX_PROC, NULL, NULL)) == NULL)
 		return -1;
 	uid = kill_status_uid(text);
 	free(text);
@@ -191,7 +191,7 @@ load(long pid, long uid, struct target *x)
 	x->launch = kill_is_launch(argv, len, same_exe(pid));
 	x->p.cmdline = join_argv(argv, len);
 	snprintf(path, sizeof path, "/proc/%ld/environ", pid);
-	x->p.env = read_file(path, &x->p.envlen);
+	x->p.env = read_file(path, READ_MAX_PROC, &x->p.envlen, NULL);
 	return 0;
 }
 

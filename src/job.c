@@ -146,7 +146,7 @@ static int
 hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
     const struct job_io *io, char **err)
 {
-	const char *path = o->hostfile, *howname = "--hostfile";
+	const char *path = o->hostfile, *howname = "--hostfile", *why;
 	enum src_kind how = SRC_OPTION;
 	char *text;
 	int r;
@@ -157,8 +157,8 @@ hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
 	}
 	if (path == NULL)
 		return 0;
-	if ((text = io->read(io->ctx, path, NULL)) == NULL) {
-		*err = xasprintf("hostfile '%s' (from %s): %s", path, howname, strerror(errno));
+	if ((text = io->read(io->ctx, path, READ_MAX_HOSTFILE, NULL, &why)) == NULL) {
+		*err = xasprintf("hostfile '%s' (from %s): %s", path, howname, why);
 		return -1;
 	}
 	r = job_hosts_from_text(job, text, path, err);
@@ -187,6 +187,46 @@ slurm_gpu_count(const char *v, long *n)
 	return parse_long(buf, 0, 1 << 20, n, &why);
 }
 
+/*
+ * SLURM_JOB_GPUS, "0,1,2,3" (ranges "0-3" too): how many GPUs it names, or
+ * -1 with *why set.  An empty item or a word is an error: counting commas
+ * made '0,1,,,,' six GPUs and 'junk' one.
+ */
+static long
+slurm_gpu_list_count(const char *v, const char **why)
+{
+	long n = 0;
+
+	for (const char *p = v;; p++) {
+		char *end;
+		unsigned long a, b;
+		if (*p < '0' || *p > '9') {
+			*why = *p == ',' || *p == '\0' ? "an empty item" : "not a GPU index";
+			return -1;
+		}
+		a = b = strtoul(p, &end, 10);
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9' || (b = strtoul(p, &end, 10)) < a) {
+				*why = "a bad range";
+				return -1;
+			}
+		}
+		if (a > (1 << 20) || b - a >= (unsigned long)(1 << 20) - (unsigned long)n) {
+			*why = "too many GPUs";
+			return -1;
+		}
+		n += (long)(b - a + 1);
+		if (*end == '\0')
+			return n;
+		if (*end != ',') {
+			*why = "not a GPU index";
+			return -1;
+		}
+		p = end;
+	}
+}
+
 static int
 gpus_from_env(struct job *job, char *const *envp, char **err)
 {
@@ -212,17 +252,31 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 		return 1;
 	}
 	for (size_t i = 0; i < NITEMS(slurm_vars); i++) {
-		if ((v = env_nonempty(envp, slurm_vars[i])) != NULL && slurm_gpu_count(v, &n) == 0) {
+		if ((v = env_nonempty(envp, slurm_vars[i])) == NULL)
+			continue;
+		if (slurm_gpu_count(v, &n) == 0) {
 			job->ngpu_per_host = (int)n;
 			src_set(&job->src.ngpu_per_host, SRC_ENV, "%s", slurm_vars[i]);
 			return 1;
 		}
+		/* Slurm itself sets SLURM_GPUS_ON_NODE, a count; SLURM_GPUS_PER_NODE
+		 * is the request (--gpus-per-node), whose forms vary: the next
+		 * source can still count the GPUs. */
+		if (i == 0) {
+			*err = xasprintf("SLURM_GPUS_ON_NODE='%s': not a number of GPUs (unset it, or "
+			    "set NGPU_PER_HOST)", v);
+			return -1;
+		}
+		strvec_pushf(&job->warnings, "%s='%s': no GPU count in it (want N or TYPE:N); "
+		    "ignored", slurm_vars[i], v);
 	}
 	if ((v = env_nonempty(envp, "SLURM_JOB_GPUS")) != NULL) {
-		int k = 1;
-		for (const char *p = v; *p; p++)
-			k += *p == ',';
-		job->ngpu_per_host = k;
+		if ((n = slurm_gpu_list_count(v, &why)) < 0) {
+			*err = xasprintf("SLURM_JOB_GPUS='%s': %s (want GPU indices such as 0,1,2,3; "
+			    "unset it, or set NGPU_PER_HOST)", v, why);
+			return -1;
+		}
+		job->ngpu_per_host = (int)n;
 		src_set(&job->src.ngpu_per_host, SRC_ENV, "SLURM_JOB_GPUS");
 		return 1;
 	}
@@ -285,12 +339,16 @@ job_free(struct job *job)
 	hostset_free(&job->hosts);
 	free(job->hostfile);
 	free(job->launcher_path);
+	free(job->launcher_note);
+	free(job->srun_mpi);
+	free(job->srun_mpi_why);
 	free(job->stale_note);
 	free(job->find_note);
 	if (job->found) {
 		found_job_free(job->found);
 		free(job->found);
 	}
+	strvec_clear(&job->warnings);
 	src_free(&s->scheduler); src_free(&s->jobid); src_free(&s->machine); src_free(&s->hosts);
 	src_free(&s->hostfile); src_free(&s->ngpu_per_host); src_free(&s->gpu_vendor);
 	src_free(&s->launcher);

@@ -14,6 +14,7 @@
 #include "hostfile.h"
 #include "profile.h"
 #include "source.h"
+#include "strvec.h"
 #include "topo.h"
 #include "types.h"
 
@@ -31,8 +32,9 @@ struct query_answer {
 /* The edge: everything detection may need from the outside world. */
 struct job_io {
 	void *ctx;
-	/* Whole file, NUL-terminated; NULL with errno set on failure. */
-	char *(*read)(void *ctx, const char *path, size_t *len);
+	/* Whole regular file of at most max bytes, NUL-terminated; NULL on
+	 * failure with *why set, as read_file() in util.h. */
+	char *(*read)(void *ctx, const char *path, size_t max, size_t *len, const char **why);
 	/* Run argv (no shell); stdout+stderr in *out. Exit status, or -1 if
 	 * it could not be started. */
 	int (*run)(void *ctx, char *const *argv, char **out);
@@ -59,6 +61,7 @@ struct job_opts {
 	const char *hostfile;    /* --hostfile */
 	const char *machine;     /* --machine */
 	const char *launcher;    /* --launcher */
+	int no_cache;            /* --no-cache */
 	const char *job;         /* --job: which of the user's jobs on this host */
 };
 
@@ -81,7 +84,13 @@ struct job {
 	int gpu_tiles;             /* tiles per GPU from the profile; 0 when none */
 	enum launcher launcher;    /* LAUNCHER_NONE when none was found */
 	char *launcher_path;       /* where it was found on PATH, or NULL */
+	int launcher_exact;        /* run launcher_path itself (found under another name, or
+	                            * given as a path), not the flavour's program on PATH */
+	char *launcher_note;       /* a launcher skipped or overridden, and why; or NULL */
+	char *srun_mpi;            /* srun: the --mpi value to add, or NULL (srun's own choice) */
+	char *srun_mpi_why;        /* srun: why, one line; or NULL */
 	char *stale_note;          /* why exported facts were ignored, or NULL */
+	struct strvec warnings;    /* input detection ignored, one line each ("VAR='x': ...") */
 	int cpus_per_host;         /* CPUs the allocation gives each host (Slurm); 0 unknown */
 	/* Found by asking the scheduler (no job variables here): the job as it
 	 * described it; NULL otherwise.  See jobfind.h. */

@@ -31,10 +31,11 @@ static int
 pbs_hosts_from_file(struct job *job, const struct job_io *io, const char *path,
     enum src_kind how, const char *howname, struct strvec *tried, char **err)
 {
-	char *text = io->read(io->ctx, path, NULL);
+	const char *why;
+	char *text = io->read(io->ctx, path, READ_MAX_HOSTFILE, NULL, &why);
 	if (text == NULL) {
 		char *h = src_format(how, howname, NULL);
-		strvec_pushf(tried, "%s '%s': %s", h, path, strerror(errno));
+		strvec_pushf(tried, "%s '%s': %s", h, path, why);
 		free(h);
 		return 0;
 	}
@@ -96,10 +97,11 @@ pbs_home(char *const *envp, const struct job_io *io)
 	const char *home = env_nonempty(envp, "PBS_HOME");
 	const char *conf = env_nonempty(envp, "PBS_CONF_FILE");
 	char *text, *line, *save = NULL, *found = NULL;
+	const char *why;
 
 	if (home)
 		return xstrdup(home);
-	if ((text = io->read(io->ctx, conf ? conf : "/etc/pbs.conf", NULL)) != NULL) {
+	if ((text = io->read(io->ctx, conf ? conf : "/etc/pbs.conf", READ_MAX_PROFILE, NULL, &why)) != NULL) {
 		for (line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save))
 			if (startswith(strtrim(line), "PBS_HOME=") && *strtrim(line + 9))
 				found = xstrdup(strtrim(line + 9));

@@ -14,10 +14,10 @@ fixture(const char *rel)
 }
 
 static char *
-f_read(void *ctx, const char *path, size_t *len)
+f_read(void *ctx, const char *path, size_t max, size_t *len, const char **why)
 {
 	(void)ctx;
-	return read_file(path, len);
+	return read_file(path, max, len, why);
 }
 
 static const struct fake_cmd *

@@ -219,10 +219,10 @@ s_query(void *ctx, char *const *argv, struct query_answer *a)
 }
 
 static char *
-s_read(void *ctx, const char *path, size_t *len)
+s_read(void *ctx, const char *path, size_t max, size_t *len, const char **why)
 {
 	struct script *s = ctx;
-	return s->f->io.read(s->f, path, len);
+	return s->f->io.read(s->f, path, max, len, why);
 }
 
 static int
