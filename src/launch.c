@@ -7,6 +7,7 @@
  * retried with backoff when asked.
  */
 #include <arpa/inet.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,17 +235,51 @@ wall_now(void)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+/* "0.62s", "2m05s", "1h02m05s" */
 static void
-stamp(char *buf, size_t len)
+duration(char *buf, size_t len, double secs)
 {
-	time_t t = time(NULL);
-	strftime(buf, len, "%Y-%m-%d-%H%M%S", localtime(&t));
+	long s = (long)secs;
+	if (secs < 60)
+		snprintf(buf, len, "%.2fs", secs);
+	else if (s < 3600)
+		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%ldh%02ldm%02lds", s / 3600, s / 60 % 60, s % 60);
+}
+
+/* The one line that ends a run: "ezpz: failed with exit 3 after 1.20s". */
+static void
+end_line(int status, double secs)
+{
+	char d[32];
+	duration(d, sizeof d, secs);
+	if (status == EXIT_OK)
+		fprintf(stderr, "ezpz: succeeded after %s\n", d);
+	else if (status == EXIT_SIGBASE + SIGINT)
+		fprintf(stderr, "ezpz: interrupted (exit %d) after %s\n", status, d);
+	else if (status > EXIT_SIGBASE && status < EXIT_SIGBASE + NSIG)
+		fprintf(stderr, "ezpz: stopped by signal %d (exit %d) after %s\n",
+		    status - EXIT_SIGBASE, status, d);
+	else
+		fprintf(stderr, "ezpz: failed with exit %d after %s\n", status, d);
+}
+
+/* The launch line as `set -x` shows one: quoted for bash, ready to paste. */
+static void
+print_line(FILE *fp, const struct plan *p)
+{
+	for (size_t i = 0; i < p->argv.n; i++) {
+		char *q = shell_quote(SHELL_BASH, p->argv.v[i]);
+		fprintf(fp, "%s%s", i ? " " : "", q);
+		free(q);
+	}
+	fputc('\n', fp);
 }
 
 static void
 banner(const struct launch_args *a, const struct plan *p, const struct job *job)
 {
-	char ts[32];
 	fprintf(stderr, "ezpz %s: %s%s (%s) on %s: %zu host%s x %d GPU%s (%s)\n", a->name,
 	    job->jobid ? "job " : "", job->jobid ? job->jobid : "no job", sched_name(job->sched),
 	    job->machine, job->hosts.n, job->hosts.n == 1 ? "" : "s", job->ngpu_per_host,
@@ -261,10 +296,10 @@ banner(const struct launch_args *a, const struct plan *p, const struct job *job)
 	}
 	for (size_t i = 0; i < p->notes.n; i++)
 		fprintf(stderr, "ezpz %s: note: %s\n", a->name, p->notes.v[i]);
-	stamp(ts, sizeof ts);
-	fprintf(stderr, "----[\xf0\x9f\x8d\x8b ezpz.launch][started][%s]----\nExecuting:\n", ts);
-	for (size_t i = 0; i < p->argv.n; i++)
-		fprintf(stderr, "%s%s\n", i ? "  " : "", p->argv.v[i]);
+	if (a->dry_run)
+		return;   /* the line goes to stdout: nothing starts */
+	fputs("+ ", stderr);
+	print_line(stderr, p);
 }
 
 static void
@@ -276,12 +311,7 @@ print_dry_run(const struct launch_args *a, const struct plan *p, const struct jo
 		free(s);
 		return;
 	}
-	for (size_t i = 0; i < p->argv.n; i++) {
-		char *q = shell_quote(SHELL_BASH, p->argv.v[i]);
-		printf("%s%s", i ? " " : "", q);
-		free(q);
-	}
-	printf("\n");
+	print_line(stdout, p);
 }
 
 static char **
@@ -345,7 +375,7 @@ launch_execute(struct launch_args *a)
 	struct jobctx c;
 	struct plan p;
 	struct strvec env = STRVEC_INIT;
-	char *err = NULL, *self = path_self(), ts[32];
+	char *err = NULL, *self = path_self();
 	double t0;
 	int status;
 
@@ -371,12 +401,8 @@ launch_execute(struct launch_args *a)
 	} else {
 		t0 = wall_now();
 		status = run_with_retries(a, &p, child_env(&p, &env));
-		if (!a->quiet) {
-			stamp(ts, sizeof ts);
-			fprintf(stderr, "----[\xf0\x9f\x8d\x8b ezpz.launch][stop][%s]----\n"
-			    "Execution finished with %d.\nExecuting finished in %.2f seconds.\n",
-			    ts, status, wall_now() - t0);
-		}
+		if (!a->quiet)
+			end_line(status, wall_now() - t0);
 	}
 	strvec_clear(&env);
 	plan_free(&p);

@@ -79,13 +79,14 @@ STUB_ENV=""
 # --- exit codes ----------------------------------------------------------------
 STUB_EXIT=3 run_env aurora-pbs launch hostname
 t_eq "the launcher's status comes back" 3 "$RC"
-t_match "failover scripts' trailer" "^Execution finished with 3\.$" "$ERR"
+t_match "one end line: status and duration" "^ezpz: failed with exit 3 after [0-9.]+s$" "$ERR"
+t_eq "... and only one" 1 "$(grep -c '^ezpz: .* after ' <<<"$ERR")"
 STUB_EXIT=0 run_env aurora-pbs launch hostname
-t_match "banner: the exact command, one token per line" "^Executing:
-mpiexec
-  --envall
-  --line-buffer" "$ERR"
-t_match "banner: started line" "^----\[🍋 ezpz.launch\]\[started\]\[[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}\]----$" "$ERR"
+t_match "banner: the launch line, set -x style" "^\+ mpiexec --envall --line-buffer --np=24 " "$ERR"
+t_eq "banner: the launch line once" 1 "$(grep -c 'mpiexec --envall' <<<"$ERR")"
+t_match "end line on success" "^ezpz: succeeded after [0-9.]+s$" "$ERR"
+run_env aurora-pbs launch -c 'print("a b")'
+t_match "banner: -c code with spaces is quoted" " -c 'print\(\"a b\"\)'$" "$ERR"
 mkdir -p "$T_TMP/empty"
 t_run env -i PATH="$T_TMP/empty" HOME="$T_TMP" EZPZ_LAUNCHER=pals EZPZ_HOSTNAME=x4105c0s4b0n0 \
 	EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" "$EZPZ" launch -q --no-rankenv hostname
@@ -121,6 +122,7 @@ t_eq "--gpu-bind bad value: exit 2" 2 "$RC"
 run_env aurora-pbs launch --dry-run -- python3 'my script.py' "it's"
 t_eq "dry-run: exit 0" 0 "$RC"
 t_eq "dry-run: nothing ran" "no" "$([ -e "$STUB_LOG" ] && echo yes || echo no)"
+t_nomatch "dry-run: no started banner, no end line" "^\+ |started|after [0-9]" "$ERR"
 t_eq "dry-run: one quoted, copy-pastable line" "mpiexec --envall --line-buffer --np=24 --ppn=12 --hostfile=$NF_AURORA $AURORA_BIND $EZPZ rankenv -- python3 'my script.py' 'it'\\''s'" "$OUT"
 run_env aurora-pbs launch --dry-run --json -- python3 x.py
 t_eq "dry-run --json: exit 0" 0 "$RC"
