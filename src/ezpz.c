@@ -24,6 +24,22 @@ finish(int status)
 	return status;
 }
 
+static void
+unknown_command(const char *name)
+{
+	const char *names[64], *near;
+	size_t n = 0;
+	if (name[0] == '-')
+		die_usage("unknown option '%s' (see 'ezpz help')", name);
+	for (size_t i = 0; ezpz_cmds[i] && n + 1 < NITEMS(names); i++)
+		if (!(ezpz_cmds[i]->flags & CMD_HIDDEN))
+			names[n++] = ezpz_cmds[i]->name;
+	names[n] = NULL;
+	if ((near = word_suggest(names, name)) != NULL)
+		die_usage("unknown command '%s'; did you mean '%s'? (see 'ezpz help')", name, near);
+	die_usage("unknown command '%s' (see 'ezpz help')", name);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -43,10 +59,7 @@ main(int argc, char **argv)
 		ezpz_help(stdout);
 		return finish(EXIT_OK);
 	}
-	if ((cmd = cmd_find(name)) == NULL) {
-		if (name[0] == '-')
-			die_usage("unknown option '%s' (see 'ezpz help')", name);
-		die_usage("unknown command '%s' (see 'ezpz help')", name);
-	}
+	if ((cmd = cmd_find(name)) == NULL)
+		unknown_command(name);
 	return finish(cmd->run(argc - 1, argv + 1));
 }

@@ -29,16 +29,19 @@ extern char **environ;
 
 enum {
 	O_NP = 1, O_PPN, O_NH, O_MODULE, O_CODE, O_CPU_BIND, O_GPU_BIND, O_ENV, O_TIMEOUT,
-	O_RETRIES, O_GRACE, O_LOG, O_NO_RANKENV, O_DRY_RUN, O_JSON, O_QUIET, O_VERBOSE
+	O_RETRIES, O_GRACE, O_LOG, O_NO_RANKENV, O_DRY_RUN, O_JSON, O_QUIET, O_VERBOSE,
+	O_LARG, O_LARGS, O_FOREIGN
 };
 
 #define BACKOFF_MAX 60
 
 const struct opt launch_opts_table[] = {
-	{ O_NP, "-n|-np|--n|--np|--nproc|--nprocs|--world_size", "N", NULL,
+	/* After "||": the Python ezpz's, torchrun's and DeepSpeed's spellings. */
+	{ O_NP, "-n|-np|--np||--n|--nproc|--nprocs|--world_size", "N", NULL,
 	  "total number of ranks" },
-	{ O_PPN, "-ppn|--ppn|--nproc_per_node", "N", NULL, "ranks per host" },
-	{ O_NH, "-nh|--nh|--nhost|--nhosts|--nnode|--nnodes", "N", NULL,
+	{ O_PPN, "-ppn|--ppn||--nproc-per-node|--nproc_per_node|--num_gpus", "N", NULL,
+	  "ranks per host" },
+	{ O_NH, "-nh|--nh|--nnodes||--nhost|--nhosts|--nnode|--num_nodes", "N", NULL,
 	  "number of hosts to use (the job's first N)" },
 	{ O_MODULE, "-m", "MODULE", NULL, "run 'python3 -m MODULE'; the words after it are its arguments" },
 	{ O_CODE, "-c", "CODE", NULL, "run 'python3 -c CODE'; the words after it are its arguments" },
@@ -61,7 +64,34 @@ const struct opt launch_opts_table[] = {
 	{ O_JSON, "--json", NULL, NULL, "with --dry-run: print the plan as JSON" },
 	{ O_QUIET, "-q|--quiet", NULL, NULL, "no banner" },
 	{ O_VERBOSE, "-v|--verbose", NULL, NULL, "more detail: sources, environment, per-rank lines" },
+	{ O_LARG, "-L|--launcher-arg", "FLAG", NULL,
+	  "hand FLAG, one word as is, to the launcher (repeatable)" },
+	{ O_LARGS, "--launcher-args", "ARGS", NULL,
+	  "hand ARGS, split at blanks, to the launcher: --launcher-args '--mca btl tcp'" },
 	JOBOPT_ENTRIES,
+	/* Other tools' flags with no ezpz meaning: refused, saying what to use
+	 * (the help field is the message), never passed on with their value
+	 * taken for the command. */
+	{ O_FOREIGN, "||--node-rank|--node_rank", "N", NULL,
+	  "ezpz starts the ranks of every host at once, and each rank gets NODE_RANK "
+	  "from ezpz rankenv; drop it" },
+	{ O_FOREIGN, "||--master-addr|--master_addr", "HOST", NULL,
+	  "ezpz sets MASTER_ADDR to the first host; to choose it, use -x MASTER_ADDR=HOST" },
+	{ O_FOREIGN, "||--master-port|--master_port", "PORT", NULL,
+	  "ezpz picks a free MASTER_PORT; to choose it, use -x MASTER_PORT=PORT" },
+	{ O_FOREIGN, "||--rdzv-endpoint|--rdzv_endpoint|--rdzv-backend|--rdzv_backend|"
+	  "--rdzv-id|--rdzv_id", "VALUE", NULL,
+	  "ezpz needs no rendezvous: the launcher starts every rank; drop it "
+	  "(MASTER_ADDR and MASTER_PORT are set)" },
+	{ O_FOREIGN, "||--max-restarts|--max_restarts", "N", NULL,
+	  "use --retries N to run again after a failure" },
+	{ O_FOREIGN, "||--standalone", NULL, NULL,
+	  "ezpz runs on this host alone outside a job; drop it" },
+	{ O_FOREIGN, "||--print-source", NULL, NULL,
+	  "the Python ezpz printed its source path; this ezpz is one program: "
+	  "see 'ezpz --version'" },
+	{ O_FOREIGN, "||--filter", "F", NULL,
+	  "output filtering was removed from ezpz (the Python ezpz ignored it too); drop it" },
 	{ 0 }
 };
 
@@ -132,6 +162,51 @@ take_python(struct launch_args *a, const char *flag, const struct optstate *st, 
 	free(py);
 }
 
+/* --launcher-args: words split at blanks, no quoting (a word with a blank
+ * goes with -L). */
+static void
+take_words(struct strvec *v, const char *s)
+{
+	static const char blanks[] = " \t\n";
+	for (s += strspn(s, blanks); *s; s += strspn(s, blanks)) {
+		size_t n = strcspn(s, blanks);
+		strvec_pushf(v, "%.*s", (int)n, s);
+		s += n;
+	}
+}
+
+/* An unknown option: the launcher's, unless it is close to one of ezpz's
+ * (a typo must never start a job with the typo handed to mpiexec). */
+static void
+take_unknown(struct launch_args *a, const struct optstate *st, int pass_unknown)
+{
+	const char *near = opt_suggest(a->opts, st->word);
+	if (near)
+		die_usage("%s: unknown option '%s'; did you mean '%s'? (a launcher flag of that "
+		    "name goes with -L '%s'; see 'ezpz %s --help')", a->name, st->word, near,
+		    st->word, a->name);
+	if (!pass_unknown)
+		die_usage("%s: unknown option '%s' (see 'ezpz %s --help'%s)", a->name,
+		    st->word, a->name, streq(a->name, "test") ?
+		    "; test options go after '--'" : "");
+	strvec_push(&a->lo.passthrough, st->word);
+}
+
+/* Another tool's flag with no ezpz meaning: its row's help says what to use. */
+static void
+foreign(const struct launch_args *a, const struct optstate *st)
+{
+	struct opt_iter it;
+	const struct opt *o;
+	size_t n = strcspn(st->word, "=");
+	opt_iter_init(&it, a->opts);
+	while ((o = opt_iter_next(&it)) != NULL)
+		if (o->id == O_FOREIGN && opt_names_has(o->names, st->word, n))
+			die_usage("%s: %.*s is not an ezpz option: %s", a->name, (int)n, st->word,
+			    o->help);
+	die_usage("%s: %s is not an ezpz option", a->name, st->word);
+}
+
 /* One option; returns 1 if it ends option parsing (-m, -c). */
 static int
 take_opt(struct launch_args *a, int o, struct optstate *st, int argc, char **argv)
@@ -158,6 +233,9 @@ take_opt(struct launch_args *a, int o, struct optstate *st, int argc, char **arg
 	case O_JSON: a->json = 1; break;
 	case O_QUIET: a->quiet = 1; break;
 	case O_VERBOSE: a->verbose = a->lo.verbose = 1; break;
+	case O_LARG: strvec_push(&a->lo.passthrough, st->arg); break;
+	case O_LARGS: take_words(&a->lo.passthrough, st->arg); break;
+	case O_FOREIGN: foreign(a, st); break;
 	default:
 		if (!jobopt_take(&a->jo, &a->topology, o, st->arg) &&
 		    !(a->take_own && a->take_own(a, o, st->arg)))
@@ -180,11 +258,7 @@ launch_parse(struct launch_args *a, const struct ezpz_cmd *cmd, int argc, char *
 		if (o == OPT_HELP)
 			cmd_help_exit(cmd);
 		if (o == OPT_UNKNOWN) {
-			if (!pass_unknown)
-				die_usage("%s: unknown option '%s' (see 'ezpz %s --help'%s)", a->name,
-				    st.word, a->name, streq(a->name, "test") ?
-				    "; test options go after '--'" : "");
-			strvec_push(&a->lo.passthrough, st.word);
+			take_unknown(a, &st, pass_unknown);
 			unknown_seen = 1;
 			continue;
 		}

@@ -54,6 +54,49 @@ t_match "a -- inside the command is the command's" "$AURORA_BIND python3 a.py --
 run_env aurora-pbs launch -q --no-rankenv --time 5 python3 a.py
 t_match "no abbreviations: --time is not --timeout" "--time 5 python3 a.py$" "$(argv)"
 
+# --- typos are usage errors; launcher flags pass; -L/--launcher-args --------------
+for typo in "--dryrun:--dry-run" "--dry:--dry-run" "--nprocs-per-node:--nproc-per-node" \
+	"-dry-run:--dry-run" "--retires:--retries" "--Verbose:--verbose" "--no_rankenv:--no-rankenv"; do
+	run_env aurora-pbs launch "${typo%%:*}" 2 true
+	t_eq "typo ${typo%%:*}: usage error, nothing runs" "2:no" "$RC:$([ -e "$STUB_LOG" ] && echo yes || echo no)"
+	t_match "typo ${typo%%:*}: did you mean ${typo#*:}" "^ezpz: launch: unknown option '${typo%%:*}'; did you mean '${typo#*:}'\?" "$ERR"
+done
+run_env aurora-pbs test --dryrun
+t_match "ezpz test: typo: did you mean" "did you mean '--dry-run'" "$ERR"
+for flag in --tag-output -genv --host --report-bindings -mca --map-by; do
+	run_env aurora-pbs launch -q --no-rankenv "$flag" -- true
+	t_match "launcher flag $flag still passes through" " $flag true$" "$(argv)"
+done
+run_env aurora-pbs launch -q --no-rankenv -L --dryrun -L 'a b' --launcher-args ' --mca  btl tcp ' true
+t_match "-L and --launcher-args hand words to the launcher" "$AURORA_BIND --dryrun a b --mca btl tcp true$" "$(argv)"
+t_eq "-L keeps a word whole" "a b" "$(sed -n '/^--dryrun$/{n;p}' "$STUB_LOG")"
+t_run "$EZPZ" lanch
+t_eq "command typo: exit 2" 2 "$RC"
+t_match "command typo: did you mean" "^ezpz: unknown command 'lanch'; did you mean 'launch'\?" "$ERR"
+t_run "$EZPZ" info --jsn
+t_match "other commands' option typos: did you mean" "did you mean '--json'\?" "$ERR"
+
+# --- other tools' spellings: same meaning, or refused saying what to use ----------
+for sp in "--nproc-per-node 2" "--nproc_per_node 2" "--num_gpus 2" "-ppn 2"; do
+	run_env aurora-pbs launch -q --no-rankenv $sp -nh 2 true
+	t_match "$sp: ranks per host" "--np=4 --ppn=2 " "$(argv)"
+done
+for sp in "--nnodes 1" "--num_nodes 1" "--nhosts 1" "--nnode 1" "--nhost 1"; do
+	run_env aurora-pbs launch -q --no-rankenv $sp true
+	t_match "$sp: hosts" "--np=12 --ppn=12 " "$(argv)"
+done
+for sp in "--world_size 4" "--nprocs 4" "--nproc 4" "--n 4"; do
+	run_env aurora-pbs launch -q --no-rankenv $sp true
+	t_match "$sp: ranks" "--np=4 " "$(argv)"
+done
+for sp in "--node-rank:NODE_RANK" "--node_rank:NODE_RANK" "--master-addr:MASTER_ADDR=HOST" \
+	"--master_port:MASTER_PORT=PORT" "--rdzv-endpoint:rendezvous" "--max-restarts:--retries" \
+	"--standalone:alone" "--print-source:--version" "--filter:drop it"; do
+	run_env aurora-pbs launch "${sp%%:*}" 1 true
+	t_eq "${sp%%:*}: refused (exit 2), nothing runs" "2:no" "$RC:$([ -e "$STUB_LOG" ] && echo yes || echo no)"
+	t_match "${sp%%:*}: says what to use" "^ezpz: launch: ${sp%%:*} is not an ezpz option: .*${sp#*:}" "$ERR"
+done
+
 # -m and -c use the active environment's python
 mkdir -p "$T_TMP/venv/bin" && ln -s /usr/bin/true "$T_TMP/venv/bin/python3"
 XVARS="VIRTUAL_ENV=$T_TMP/venv" run_env aurora-pbs launch -q --no-rankenv -m ezpz.examples.test --iters 3

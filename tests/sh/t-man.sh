@@ -75,7 +75,15 @@ for name in os.listdir(tabdir):
     for line in open(os.path.join(tabdir, name)):
         f = line.rstrip("\n").split("\t")
         if f[0]:
-            rows.append((f[0].split("|"), f[1] if len(f) > 1 else ""))
+            # "-n|--np||--nprocs": the spellings after the empty one are other
+            # tools', documented in the body of the item that names the first
+            # ("Also spelled .Fl -nprocs"), or in .It when the row has no other.
+            shown, _, hidden = f[0].partition("||")
+            shown = [n for n in shown.split("|") if n]
+            hidden = [n for n in hidden.split("|") if n]
+            if not shown:
+                shown, hidden = hidden, []
+            rows.append((shown, f[1] if len(f) > 1 else "", hidden))
     tables[name] = rows
 
 def parse_item(words):
@@ -93,19 +101,33 @@ def parse_item(words):
     return names, arg
 
 docs = {}      # cmd -> spelling -> [(where, arg)]
+body = {}      # (cmd, first spelling of an item) -> flags its text names
 for page in sorted(glob.glob(os.path.join(mandir, "*.[1-9]"))):
     base = os.path.basename(page)
-    pending, stack = None, []
+    pending, stack, item = None, [], None
     for n, line in enumerate(open(page), 1):
         m = re.match(r'\.\\" ezpz-options: (.*)', line)
         if m:
             pending = m.group(1).split()
             continue
+        if item and not line.startswith(".It") and not line.startswith(".El"):
+            words = line.split()
+            fl = False   # inside an Fl list: ".Fl -nhost , -nhosts"
+            for w in words:
+                if w in ("Fl", ".Fl"):
+                    fl = True
+                elif fl and w != ",":
+                    if not w.startswith("-") or not re.match(r"^[-\w]+$", w):
+                        fl = False
+                        continue
+                    for cmd in item[0]:
+                        body.setdefault((cmd, item[1]), set()).add("-" + w)
         if line.startswith(".Bl"):
             stack.append(pending)
             pending = None
         elif line.startswith(".El"):
             stack.pop()
+            item = None
         elif line.startswith(".It Fl"):
             tag = stack[-1] if stack else None
             where = f"{base}:{n}"
@@ -113,6 +135,7 @@ for page in sorted(glob.glob(os.path.join(mandir, "*.[1-9]"))):
                 problem("untagged", f"{where}: option list without an 'ezpz-options:' tag")
                 continue
             names, arg = parse_item(line.split()[1:])
+            item = (tag, names[0]) if names else None
             for cmd in tag:
                 for s in names:
                     docs.setdefault(cmd, {}).setdefault(s, []).append((where, arg))
@@ -120,7 +143,12 @@ for page in sorted(glob.glob(os.path.join(mandir, "*.[1-9]"))):
 for cmd, rows in sorted(tables.items()):
     documented = docs.get(cmd, {})
     spellings = set()
-    for names, arg in rows:
+    for names, arg, hidden in rows:
+        for s in hidden:
+            spellings.add(s)
+            if s not in body.get((cmd, names[0]), set()):
+                problem("missing", f"{cmd}: option {s} (another tool's spelling of {names[0]}) "
+                        "is not named in the text of its item")
         for s in names:
             spellings.add(s)
             if s not in documented:
