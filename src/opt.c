@@ -5,10 +5,18 @@
  * and stops at the first operand so a user's command is never searched for
  * ezpz's own flags.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include "backend.h"
 #include "opt.h"
 #include "util.h"
+
+#define HELP_COLS 80        /* when the output is not a terminal */
+#define HELP_COLS_MIN 40
+#define HELP_NAMES 26       /* the names column of opt_print_help */
 
 void
 opt_init(struct optstate *st, const char *cmd, int argc, char **argv)
@@ -336,23 +344,77 @@ opt_format_names(char *buf, size_t len, const struct opt *o)
 	return (int)n;
 }
 
+int
+help_width(FILE *fp)
+{
+	struct winsize ws;
+	int fd = fileno(fp);
+	if (fd >= 0 && isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col < HELP_COLS_MIN ? HELP_COLS_MIN : ws.ws_col;
+	return HELP_COLS;
+}
+
+void
+help_wrap(FILE *fp, const char *text, int col, int indent, int width)
+{
+	const char *p = text;
+	int first = 1;
+	while (*p) {
+		size_t n;
+		if (p[0] == '\n' && p[1] == '\n') {
+			fprintf(fp, "\n\n%*s", indent, "");
+			col = indent;
+			first = 1;
+			p += 2 + strspn(p + 2, "\n");
+			continue;
+		}
+		if (*p == ' ' || *p == '\n') {
+			p++;
+			continue;
+		}
+		n = strcspn(p, " \n");
+		if (!first && col + 1 + (int)n > width) {
+			fprintf(fp, "\n%*s", indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', fp);
+			col++;
+		}
+		fprintf(fp, "%.*s", (int)n, p);
+		col += (int)n;
+		first = 0;
+		p += n;
+	}
+	fputc('\n', fp);
+}
+
 void
 opt_print_help(FILE *fp, const struct opt *tab)
 {
 	char names[160];
 	struct opt_iter it;
 	const struct opt *o;
+	int width = help_width(fp), col = HELP_NAMES + 3;
 
 	opt_iter_init(&it, tab);
 	while ((o = opt_iter_next(&it)) != NULL) {
 		int n;
+		char *help = NULL;
 		if (o->names[0] == '|')
 			continue;   /* only other tools' spellings (ezpz says what to use) */
 		n = opt_format_names(names, sizeof names, o);
-		if (n <= 26)
-			fprintf(fp, "  %-26s %s\n", names, o->help);
+		/* the launcher values come from the backend table, not the help text */
+		if (o->values && streq(o->values, "@launcher")) {
+			char *v = backend_names(", ", " or ");
+			help = xasprintf("%s: %s", o->help, v);
+			free(v);
+		}
+		if (n <= HELP_NAMES)
+			fprintf(fp, "  %-*s ", HELP_NAMES, names);
 		else
-			fprintf(fp, "  %s\n  %-26s %s\n", names, "", o->help);
+			fprintf(fp, "  %s\n%*s", names, col, "");
+		help_wrap(fp, help ? help : o->help, col, col, width);
+		free(help);
 	}
-	fprintf(fp, "  %-26s %s\n", "-h, --help", "show this help and exit");
+	fprintf(fp, "  %-*s %s\n", HELP_NAMES, "-h, --help", "show this help and exit");
 }

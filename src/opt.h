@@ -86,8 +86,16 @@ const char *word_suggest(const char *const *words, const char *word);
 /* Parse st->arg as an integer in [min, max] or die naming the option. */
 long opt_long(const struct optstate *st, long min, long max);
 
-/* Print "  -n, --np N    help" lines for a table. */
+/* Print "  -n, --np N    help" lines for a table, wrapped (help_width). */
 void opt_print_help(FILE *fp, const struct opt *tab);
+/* Columns for help on fp: the terminal's width, or 80 when fp is not one. */
+int help_width(FILE *fp);
+/*
+ * Print text from column col (already printed), wrapping at width between
+ * words, continuation lines indented by indent; a blank line ("\n\n")
+ * starts a paragraph, a single newline is a space.  Ends the line.
+ */
+void help_wrap(FILE *fp, const char *text, int col, int indent, int width);
 /* Is spelling one of names ("-a|--all")? */
 int opt_names_has(const char *names, const char *spelling, size_t len);
 

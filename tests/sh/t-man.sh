@@ -55,6 +55,9 @@ done < "$T_TMP/commands"
 # ezpz's own options are parsed in src/ezpz.c, not from a table: check
 # that they work, then hold the pages to them.
 printf '%s\t\t\t\n' '-V|--version' '-h|--help' > "$tabs/(global)"
+printf '%s\t%s\t\t\n' '--color' 'WHEN' >> "$tabs/(global)"
+t_run "$EZPZ" --color=never help
+t_eq "global option --color: exit 0" 0 "$RC"
 for o in -V --version -h --help; do
 	t_run "$EZPZ" "$o"
 	t_eq "global option $o: exit 0" 0 "$RC"
