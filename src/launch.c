@@ -50,7 +50,8 @@ const struct opt launch_opts_table[] = {
 	  "launcher's own syntax (else $CPU_BIND, else the profile)" },
 	{ O_GPU_BIND, "--gpu-bind", "MODE", "none|per-rank",
 	  "per-rank: each rank sees only its GPU (default none: all visible)" },
-	{ O_ENV, "-x|--env", "KEY=VALUE", NULL, "set KEY=VALUE for every rank (repeatable)" },
+	{ O_ENV, "-x|--env", "KEY[=VALUE]", NULL,
+	  "set KEY=VALUE for every rank, or send this KEY's value to every host (repeatable)" },
 	{ O_TIMEOUT, "--timeout", "SECONDS", NULL,
 	  "stop the run if it prints nothing for SECONDS (exit 124); 0: off" },
 	{ O_RETRIES, "--retries", "N", NULL,
@@ -110,6 +111,7 @@ void
 launch_args_free(struct launch_args *a)
 {
 	strvec_clear(&a->lo.env);
+	strvec_clear(&a->lo.forward);
 	strvec_clear(&a->lo.passthrough);
 	strvec_clear(&a->lo.command);
 }
@@ -143,12 +145,87 @@ static void
 take_env(struct launch_args *a, const struct optstate *st)
 {
 	const char *v;
-	char *key = env_split(st->arg, &v);
+	char *key;
+	if (strchr(st->arg, '=') == NULL && shell_valid_name(st->arg)) {
+		strvec_push(&a->lo.forward, st->arg);   /* -x KEY, as Open MPI takes it */
+		return;
+	}
+	key = env_split(st->arg, &v);
 	if (key == NULL || !shell_valid_name(key))
-		die_usage("%s: %s '%s': expected KEY=VALUE with KEY a variable name", a->name,
-		    st->word, st->arg);
+		die_usage("%s: %s '%s': expected KEY=VALUE or KEY, with KEY a variable name",
+		    a->name, st->word, st->arg);
 	free(key);
 	strvec_push(&a->lo.env, st->arg);
+}
+
+/*
+ * .ezpz_env, like DeepSpeed's .deepspeed_env: one variable a line, KEY=VALUE
+ * (set for every rank; the value is the rest of the line, as is) or KEY
+ * (this KEY's value here, sent to every host); blank lines and # comments.
+ * Every bad line is reported before failing.
+ */
+static void
+read_env_file(const char *path, struct strvec *env, struct strvec *forward)
+{
+	size_t len;
+	char *text = read_file(path, &len), *line, *save = NULL;
+	int lineno = 0, bad = 0;
+	if (text == NULL)
+		return;
+	for (line = text; line; line = save) {
+		char *nl = strchr(line, '\n'), *eq, *t;
+		save = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		t = strtrim(line);
+		if (*t == '\0' || *t == '#')
+			continue;
+		eq = strchr(t, '=');
+		if (eq)
+			*eq = '\0';
+		if (!shell_valid_name(t)) {
+			error("%s:%d: '%s' is not a variable name", path, lineno, t);
+			bad = 1;
+			continue;
+		}
+		if (eq) {
+			*eq = '=';
+			strvec_push(env, t);
+		} else {
+			strvec_push(forward, t);
+		}
+	}
+	free(text);
+	if (bad)
+		die_usage("%s: fix the lines above (KEY=VALUE or KEY)", path);
+}
+
+/* $EZPZ_ENV_FILE alone when set, else ~/.ezpz_env then ./.ezpz_env (later
+ * lines win); ahead of -x, which wins over them. */
+static void
+load_env_files(struct launch_args *a)
+{
+	struct strvec env = STRVEC_INIT, fwd = STRVEC_INIT;
+	const char *f = env_nonempty(environ, "EZPZ_ENV_FILE"), *home;
+	if (f) {
+		if (access(f, R_OK) < 0)
+			die_usage("EZPZ_ENV_FILE '%s': cannot read it", f);
+		read_env_file(f, &env, &fwd);
+	} else {
+		if ((home = env_nonempty(environ, "HOME")) != NULL) {
+			char *h = xasprintf("%s/.ezpz_env", home);
+			read_env_file(h, &env, &fwd);
+			free(h);
+		}
+		read_env_file(".ezpz_env", &env, &fwd);
+	}
+	strvec_pushv(&env, a->lo.env.v);
+	strvec_pushv(&fwd, a->lo.forward.v);
+	strvec_clear(&a->lo.env);
+	strvec_clear(&a->lo.forward);
+	a->lo.env = env;
+	a->lo.forward = fwd;
 }
 
 static void
@@ -453,6 +530,7 @@ launch_execute(struct launch_args *a)
 	double t0;
 	int status;
 
+	load_env_files(a);
 	jobctx_init(&c, environ, a->topology);
 	jobctx_detect(&c, &a->jo);
 	if (c.job.stale_note)

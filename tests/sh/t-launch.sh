@@ -156,8 +156,13 @@ run_env aurora-pbs launch -n 100 -nh 1 hostname
 t_eq "more ranks than GPUs: exit 2" 2 "$RC"
 run_env aurora-pbs launch --json hostname
 t_eq "--json without --dry-run: exit 2" 2 "$RC"
-run_env aurora-pbs launch -x NOEQUALS hostname
-t_eq "-x without =: exit 2" 2 "$RC"
+run_env aurora-pbs launch -x 'NOT A NAME' hostname
+t_eq "-x with no variable name: exit 2" 2 "$RC"
+t_match "... says what it takes" "expected KEY=VALUE or KEY" "$ERR"
+XVARS="NCCL_DEBUG=INFO HF_HOME=/hf MINE=1 OMPI_MCA_x=1 PMIX_X=1" run_env polaris-pbs launch -q --dry-run --no-rankenv --launcher openmpi -x MINE -x UNSET_HERE hostname
+t_match "Open MPI on 2 hosts: -x for the caller's NCCL_ and HF_ variables" " -x NCCL_DEBUG .*-x HF_HOME | -x HF_HOME .*-x NCCL_DEBUG " "$OUT"
+t_match "... and for -x KEY" " -x MINE " "$OUT"
+t_nomatch "... not for an unset -x KEY, Open MPI's or PMIx's own, or ezpz's settings" "UNSET_HERE|OMPI_MCA_x|PMIX_X|EZPZ_HOSTNAME|EZPZ_TOPOLOGY" "$OUT"
 run_env aurora-pbs launch --gpu-bind sometimes hostname
 t_eq "--gpu-bind bad value: exit 2" 2 "$RC"
 
