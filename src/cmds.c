@@ -78,7 +78,7 @@ const char *
 cmd_page(const struct ezpz_cmd *cmd)
 {
 	static char name[64];
-	if (cmd == &cmd_help || (cmd->flags & CMD_HIDDEN))
+	if (cmd == &cmd_help || cmd == &cmd_version || (cmd->flags & CMD_HIDDEN))
 		return "ezpz";
 	snprintf(name, sizeof name, "ezpz-%s", cmd->name);
 	return name;

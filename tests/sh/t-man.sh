@@ -104,11 +104,22 @@ def parse_item(words):
     return names, arg
 
 docs = {}      # cmd -> spelling -> [(where, arg)]
+xrefs = {}     # page -> the ezpz pages it names (.Xr ezpz... N)
+synopsis = {}  # page -> the words of its SYNOPSIS
 body = {}      # (cmd, first spelling of an item) -> flags its text names
 for page in sorted(glob.glob(os.path.join(mandir, "*.[1-9]"))):
     base = os.path.basename(page)
-    pending, stack, item = None, [], None
+    pending, stack, item, sec = None, [], None, None
+    xrefs[base] = set()
+    synopsis[base] = []
     for n, line in enumerate(open(page), 1):
+        m = re.match(r'\.Xr (ezpz[a-z-]*) ([1-9])', line)
+        if m:
+            xrefs[base].add(f"{m.group(1)}.{m.group(2)}")
+        if line.startswith(".Sh"):
+            sec = line.split(None, 1)[1].strip()
+        elif sec == "SYNOPSIS":
+            synopsis[base] += line.split()
         m = re.match(r'\.\\" ezpz-options: (.*)', line)
         if m:
             pending = m.group(1).split()
@@ -169,6 +180,27 @@ for cmd, rows in sorted(tables.items()):
 for cmd in sorted(set(docs) - set(tables)):
     problem("extra", f"a list is tagged for '{cmd}', which is not a command")
 
+# A page per command (help, version and the hidden __complete live in
+# ezpz.1), naming the command in its SYNOPSIS, and every option of the
+# command documented in that page or in one it names with .Xr (the job
+# options in ezpz(1), the launch options ezpz-test(1) shares).
+in_main = {"help", "version"}
+for cmd in sorted({l.strip() for l in open(cmdfile) if l.strip()} - in_main):
+    page = f"ezpz-{cmd}.1"
+    if page not in xrefs:
+        problem("pages", f"'{cmd}' has no page {page}")
+        continue
+    if ["Cm", cmd] != synopsis[page][1:3] and cmd not in synopsis[page]:
+        problem("pages", f"{page}: SYNOPSIS does not name '{cmd}'")
+    reach = {page} | xrefs[page]
+    for s, places in sorted(docs.get(cmd, {}).items()):
+        if not any(w.split(":")[0] in reach for w, _ in places):
+            problem("pages", f"{page}: option {s} of '{cmd}' is documented in "
+                    f"{places[0][0]}, which the page does not name")
+for page in sorted(p for p in xrefs if p.startswith("ezpz-") and p.endswith(".1")):
+    if page[5:-2] not in {l.strip() for l in open(cmdfile)}:
+        problem("pages", f"{page}: no command '{page[5:-2]}'")
+
 # ezpz.1 COMMANDS: one entry per command of the table
 want = {l.strip() for l in open(cmdfile) if l.strip()}
 have, depth, insec, xo = set(), 0, False, False
@@ -198,7 +230,7 @@ print("\n".join(problems))
 EOF
 python3 "$T_TMP/check.py" "$MAN" "$tabs" "$T_TMP/commands" > "$T_TMP/problems" ||
 	t_bail "the man-page check crashed"
-for kind in untagged missing extra twice metavar commands; do
+for kind in untagged missing extra twice metavar commands pages; do
 	case $kind in
 	untagged) what="every option list is tagged with its commands" ;;
 	missing) what="every option of every table is documented" ;;
@@ -206,6 +238,7 @@ for kind in untagged missing extra twice metavar commands; do
 	twice) what="each option is documented in exactly one place" ;;
 	metavar) what="documented metavars match the tables" ;;
 	commands) what="ezpz.1 COMMANDS has one entry per command" ;;
+	pages) what="every command has its page, holding or naming all its options" ;;
 	esac
 	t_eq "$what" "" "$(sed -n "s/^$kind\t//p" "$T_TMP/problems")"
 done
