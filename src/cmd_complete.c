@@ -50,6 +50,7 @@ static const struct operands {
 	{ "doctor", "", "", NULL, 0 },
 	{ "kill", "", "", NULL, 0 },
 	{ "help", "@ezpz", "@ezpz", NULL, 0 },
+	{ "version", "", "", NULL, 0 },
 };
 
 static const struct operands no_operands = { "", "", "", NULL, 0 };
