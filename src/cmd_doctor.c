@@ -35,6 +35,7 @@ enum { O_JSON = 1 };
 static const struct opt doctor_opts[] = {
 	{ O_JSON, "--json", NULL, NULL, "print a JSON array of {name, status, message, remedy}" },
 	JOBOPT_ENTRIES,
+	JOBOPT_JOB_ENTRY,
 	{ 0 }
 };
 
@@ -86,16 +87,16 @@ gather_jobs(struct gather *g, const struct job_opts *jo)
 static void
 gather_hostfile(struct gather *g, const struct job_opts *jo)
 {
-	const char *path = jo->hostfile ? jo->hostfile : env_nonempty(g->envp, "HOSTFILE");
+	const char *path = jo->hostfile ? jo->hostfile : env_nonempty(g->envp, "HOSTFILE"), *why;
 	char *text;
 
 	if (path == NULL)
 		return;
 	g->f.hostfile_path = path;
 	g->f.hostfile_option = jo->hostfile != NULL;
-	if ((text = read_file(path, NULL)) == NULL) {
+	if ((text = read_file(path, READ_MAX_HOSTFILE, NULL, &why)) == NULL) {
 		g->hostfile_err = xasprintf("hostfile '%s' (from %s): %s", path, jo->hostfile ?
-		    "--hostfile" : "HOSTFILE", strerror(errno));
+		    "--hostfile" : "HOSTFILE", why);
 	} else if (hostfile_parse(text, path, &g->hostfile_hosts, &g->hostfile_err) == 0) {
 		g->f.hostfile_hosts = &g->hostfile_hosts;
 	}

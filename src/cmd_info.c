@@ -24,6 +24,7 @@ static const struct opt info_opts[] = {
 	{ O_SHELL, "--shell", "[SHELL]", "bash|zsh|sh|fish",
 	  "print the facts as exports for SHELL (default: the shell running ezpz, else $SHELL)" },
 	JOBOPT_ENTRIES,
+	JOBOPT_JOB_ENTRY,
 	{ 0 }
 };
 

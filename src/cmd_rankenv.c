@@ -123,11 +123,14 @@ first_host(void)
 	if (list && hostlist_expand(list, &hosts, &err) == 0 && hosts.n)
 		h = xstrdup(hosts.v[0]);
 	if (h == NULL && nodefile) {
-		char *text = read_file(nodefile, NULL);
+		const char *why;
+		char *text = read_file(nodefile, READ_MAX_HOSTFILE, NULL, &why);
 		if (text) {
 			char *t = strtrim(text);
 			h = xstrndup(t, strcspn(t, " \t\r\n"));
 			free(text);
+		} else if (errno != ENOENT) {
+			die("rankenv: PBS_NODEFILE '%s': %s", nodefile, why);
 		}
 	}
 	strvec_clear(&hosts);

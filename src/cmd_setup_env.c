@@ -67,6 +67,7 @@ static const struct opt se_opts[] = {
 	{ O_ALLOW_SYSTEM, "--allow-system-python", NULL, NULL,
 	  "accept the system python3 (/usr/bin, /bin, /usr/local/bin) with no environment" },
 	JOBOPT_ENTRIES,
+	JOBOPT_JOB_ENTRY,
 	{ 0 }
 };
 

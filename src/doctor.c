@@ -223,8 +223,19 @@ check_scheduler(struct doc_check *c, const struct doc_facts *f)
 		    "again in this job, or unset the variables named"));
 		return;
 	}
+	if (j->sched == SCHED_LOCAL && j->find_failed) {
+		set(c, DOC_WARN, xasprintf("no batch job found: %s", j->find_note), xstrdup("if this "
+		    "host runs a job of yours, make the command named answer (a slow server: raise "
+		    "EZPZ_JOBFIND_TIMEOUT); EZPZ_SCHEDULER=local stops asking"));
+		return;
+	}
+	if (j->warnings.n) {
+		set(c, DOC_WARN, xstrdup(j->warnings.v[0]), xstrdup("fix or unset the variable named"));
+		return;
+	}
 	if (j->sched == SCHED_LOCAL) {
-		ok(c, "no batch job: ezpz launch runs on this host (%s)", f->hostname);
+		ok(c, "no batch job%s%s%s: ezpz launch runs on this host (%s)", j->find_note ? " (" : "",
+		    j->find_note ? j->find_note : "", j->find_note ? ")" : "", f->hostname);
 		return;
 	}
 	hosts = hosts_compressed(&j->hosts);

@@ -10,6 +10,12 @@
 #include "profile.h"
 #include "shell.h"
 
+/* An answer of the scheduler's, kept for the rest of the process. */
+struct query_memo {
+	char *key;
+	struct query_answer a;
+};
+
 struct jobctx {
 	char **envp;
 	const char *topology;      /* --topology, else $EZPZ_TOPOLOGY, else this host */
@@ -20,10 +26,15 @@ struct jobctx {
 	struct strvec profile_errs;  /* "FILE:LINE: message", from jobctx_open */
 	struct job_io io;
 	struct job job;
+	int query_timeout_s;       /* EZPZ_JOBFIND_TIMEOUT */
+	int query_cache_s;         /* EZPZ_JOBFIND_CACHE; 0: no cache file */
+	char *knob_err;            /* one of those is not a number of seconds */
+	struct query_memo *memo;
+	size_t nmemo, memo_alloc;
 };
 
 /* The options every job-aware command accepts, and their handler. */
-enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY };
+enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY, JOBOPT_JOB };
 #define JOBOPT_ENTRIES \
 	{ JOBOPT_HOSTFILE, "--hostfile", "FILE", "@file", \
 	  "use the hosts in FILE instead of the job's (else $HOSTFILE)" }, \
@@ -33,6 +44,10 @@ enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY 
 	  "launcher flavour, else $EZPZ_LAUNCHER, the profile, or probing" }, \
 	{ JOBOPT_TOPOLOGY, "--topology", "FILE.xml", "@file", \
 	  "read this host's hardware from an hwloc XML file (else $EZPZ_TOPOLOGY)" }
+/* --job: which of the user's jobs on this host (kill has its own --job). */
+#define JOBOPT_JOB_ENTRY \
+	{ JOBOPT_JOB, "--job", "ID", NULL, \
+	  "the job to use when several of yours run on this host (else $EZPZ_JOBID)" }
 /* Store a JOBOPT_* option; returns 1 if id was one. */
 int jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg);
 

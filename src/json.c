@@ -16,6 +16,7 @@
 
 #include "bind.h"
 #include "doctor.h"
+#include "jobfind.h"
 #include "json.h"
 #include "plan.h"
 #include "setupenv.h"
@@ -330,4 +331,47 @@ json_setup_env(const struct setupenv_report *r)
 	if (r->script)
 		add_str(o, "script", r->script);
 	return finish(o);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static char *
+member_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) && v->valuestring ? xstrdup(v->valuestring) : NULL;
+}
+
+int
+json_qstat_jobs(const char *text, struct qstat_jobs *q, char **err)
+{
+	cJSON *root = cJSON_Parse(text);
+	const cJSON *jobs, *j;
+
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		*err = xstrdup("its output is not a JSON object");
+		return -1;
+	}
+	/* No "Jobs" at all: none of the jobs asked for exists any more. */
+	jobs = cJSON_GetObjectItemCaseSensitive(root, "Jobs");
+	if (jobs && !cJSON_IsObject(jobs)) {
+		cJSON_Delete(root);
+		*err = xstrdup("its \"Jobs\" is not an object");
+		return -1;
+	}
+	cJSON_ArrayForEach(j, jobs) {
+		struct qstat_job *x;
+		if (!cJSON_IsObject(j) || j->string == NULL)
+			continue;
+		q->v = xgrow(q->v, &q->alloc, q->n + 1, sizeof *q->v);
+		x = &q->v[q->n++];
+		x->id = xstrdup(j->string);
+		x->owner = member_str(j, "Job_Owner");
+		x->state = member_str(j, "job_state");
+		x->exec_host = member_str(j, "exec_host");
+		x->select = member_str(cJSON_GetObjectItemCaseSensitive(j, "Resource_List"), "select");
+	}
+	cJSON_Delete(root);
+	return 0;
 }

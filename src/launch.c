@@ -7,8 +7,9 @@
  * retried with backoff when asked.
  */
 #include <arpa/inet.h>
-#include <signal.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ const struct opt launch_opts_table[] = {
 	{ O_LARGS, "--launcher-args", "ARGS", NULL,
 	  "hand ARGS, split at blanks, to the launcher: --launcher-args '--mca btl tcp'" },
 	JOBOPT_ENTRIES,
+	JOBOPT_JOB_ENTRY,
 	/* Other tools' flags with no ezpz meaning: refused, saying what to use
 	 * (the help field is the message), never passed on with their value
 	 * taken for the command. */
@@ -195,10 +197,13 @@ static void
 read_env_file(const char *path, struct strvec *env, struct strvec *forward)
 {
 	size_t len;
-	char *text = read_file(path, &len), *line, *save = NULL;
+	const char *why;
+	char *text = read_file(path, READ_MAX_TEMPLATE, &len, &why), *line, *save = NULL;
 	int lineno = 0, bad = 0;
-	if (text == NULL)
+	if (text == NULL && errno == ENOENT)
 		return;
+	if (text == NULL)
+		die("%s: %s", path, why);
 	for (line = text; line; line = save) {
 		char *nl = strchr(line, '\n'), *eq, *t;
 		save = nl ? nl + 1 : NULL;

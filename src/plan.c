@@ -575,7 +575,9 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 		strvec_pushf(&p->notes, "%d ranks on %d CPUs: oversubscribing", p->np, o->ncpus);
 	}
 	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 &&
-	    src_is_env(&job->src.ngpu_per_host, "SLURM_");
+	    (src_is_env(&job->src.ngpu_per_host, "SLURM_") ||
+	    (job->found && job->src.ngpu_per_host.kind == SRC_OTHER &&
+	    streq(job->src.ngpu_per_host.name, "squeue")));
 	strvec_pushv(&p->command, o->command.v);
 	plan_env(p, job, envp, o);
 	be->build(p, job);

@@ -206,20 +206,32 @@ int
 topo_load(struct topo *t, const char *xml, char **err)
 {
 	hwloc_topology_t h;
+	const char *why;
+	char *text = NULL;
+	size_t len = 0;
 
 	memset(t, 0, sizeof *t);
 	t->vendor = VENDOR_NONE;
+	/* Read here, bounded, rather than by hwloc: a FIFO would block it. */
+	if (xml && (text = read_file(xml, READ_MAX_TOPOLOGY, &len, &why)) == NULL) {
+		*err = xasprintf("topology '%s': %s", xml, why);
+		return -1;
+	}
 	if (hwloc_topology_init(&h) < 0) {
 		*err = xasprintf("hwloc: cannot initialise: %s", strerror(errno));
+		free(text);
 		return -1;
 	}
 	hwloc_topology_set_io_types_filter(h, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
-	if (xml && hwloc_topology_set_xml(h, xml) < 0) {
+	errno = 0;
+	if (xml && hwloc_topology_set_xmlbuffer(h, text, (int)len + 1) < 0) {
 		*err = xasprintf("topology '%s': %s", xml,
 		    errno ? strerror(errno) : "cannot be read as hwloc XML");
 		hwloc_topology_destroy(h);
+		free(text);
 		return -1;
 	}
+	free(text);
 	if (hwloc_topology_load(h) < 0) {
 		*err = xasprintf("topology '%s': hwloc cannot load it: %s",
 		    xml ? xml : "this host", strerror(errno));

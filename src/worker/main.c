@@ -142,7 +142,7 @@ median(double *v, size_t n)
 static double
 process_start(void)
 {
-	char *stat = read_file("/proc/self/stat", NULL), *p;
+	char *stat = read_file("/proc/self/stat", READ_MAX_PROC, NULL, NULL), *p;
 	unsigned long long ticks = 0;
 	struct timespec boot;
 	double now = wall_now();

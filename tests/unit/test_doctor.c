@@ -138,6 +138,24 @@ fx_free(struct fx *x)
 
 /* ---- profile, scheduler ---- */
 
+Test(doctor, scheduler_that_did_not_answer_is_a_warning)
+{
+	char *env[] = { "PATH=/usr/bin", NULL };
+	struct fx x;
+
+	fx_init(&x, env, "n2", ompi_cmds, "synthetic-nogpu.xml");
+	cr_assert_not_null(x.f.sched_job);
+	x.sched_job.find_note = xstrdup("root has no running Slurm job on n2 (squeue)");
+	expect_check(&x, "scheduler", DOC_OK, "no batch job (root has no running Slurm job on n2 "
+	    "(squeue)): ezpz launch runs on this host (n2)");
+	free(x.sched_job.find_note);
+	x.sched_job.find_note = xstrdup("squeue: no answer within 10 s");
+	x.sched_job.find_failed = 1;
+	expect_check(&x, "scheduler", DOC_WARN, "no batch job found: squeue: no answer within 10 s");
+	cr_expect_not_null(strstr(x.c.remedy, "EZPZ_JOBFIND_TIMEOUT"), "%s", x.c.remedy);
+	fx_free(&x);
+}
+
 Test(doctor, laptop_is_healthy)
 {
 	char *env[] = { "PATH=/usr/bin", "VIRTUAL_ENV=/home/u/venv", NULL };

@@ -128,13 +128,13 @@ Test(job, pbs_spool_when_nodefile_missing)
 
 Test(job, pbs_qstat_last_resort)
 {
-	char *out = read_file("tests/fixtures/job/qstat-f.txt", NULL);
+	char *out = read_file("tests/fixtures/job/qstat-f.txt", READ_MAX_HOSTFILE, NULL, NULL);
 	char *path = fixture("tests/fixtures/job/qstat-f.txt");
 	struct fake_cmd cmds[] = { { "qstat", "/opt/pbs/bin/qstat", NULL, 0 }, { NULL, NULL, NULL, 0 } };
 	char *env[] = { "PBS_JOBID=999.pbs-server", "PBS_HOME=/nonexistent", NULL };
 	struct det d;
 	if (out == NULL)
-		out = read_file(path, NULL);
+		out = read_file(path, READ_MAX_HOSTFILE, NULL, NULL);
 	cmds[0].output = out;
 	detect(&d, env, "x1000c0s0b0n0", NULL, cmds, "synthetic-nogpu.xml");
 	cr_assert_eq(d.rc, 0, "%s", d.err);
@@ -194,6 +194,68 @@ Test(job, slurm_gpu_variable_forms)
 		detect(&d, env, "n1", NULL, no_cmds, "synthetic-nogpu.xml");
 		cr_assert_eq(d.rc, 0, "%s", d.err);
 		cr_expect_eq(d.job.ngpu_per_host, cases[i].want, "%s", cases[i].var);
+		det_free(&d);
+	}
+}
+
+/*
+ * Bad Slurm values: an error naming the variable and its value where the
+ * value would plan a wrong launch; a warning where ezpz can go on without
+ * it (a --gpus-per-node request it cannot read: the next source counts).
+ */
+Test(job, slurm_bad_values)
+{
+	static const struct { const char *var, *err; } errors[] = {
+		{ "SLURM_JOB_GPUS=0,1,,,,", "SLURM_JOB_GPUS='0,1,,,,': an empty item (" },
+		{ "SLURM_JOB_GPUS=junk", "SLURM_JOB_GPUS='junk': not a GPU index (" },
+		{ "SLURM_JOB_GPUS=0,1x", "SLURM_JOB_GPUS='0,1x': not a GPU index (" },
+		{ "SLURM_JOB_GPUS=,0", "SLURM_JOB_GPUS=',0': an empty item (" },
+		{ "SLURM_JOB_GPUS=3-1", "SLURM_JOB_GPUS='3-1': a bad range (" },
+		{ "SLURM_JOB_GPUS=0-99999999999", "SLURM_JOB_GPUS='0-99999999999': too many GPUs (" },
+		{ "SLURM_GPUS_ON_NODE=x", "SLURM_GPUS_ON_NODE='x': not a number of GPUs (" },
+		{ "SLURM_GPUS_ON_NODE=-1", "SLURM_GPUS_ON_NODE='-1': not a number of GPUs (" },
+		{ "SLURM_TASKS_PER_NODE=2(x99999999999)", "SLURM_TASKS_PER_NODE='2(x99999999999)': "
+		  "a node count '99999999999' at column 4 is more than 1048576 (" },
+		{ "SLURM_TASKS_PER_NODE=x", "SLURM_TASKS_PER_NODE='x': expected a task count at column 1 (" },
+		{ "SLURM_JOB_CPUS_PER_NODE=4(x", "SLURM_JOB_CPUS_PER_NODE='4(x': expected a node count" },
+		{ "SLURM_JOB_NODELIST=,", "SLURM_JOB_NODELIST=',': names no hosts" },
+		{ "SLURM_JOB_NODELIST=,,,", "SLURM_JOB_NODELIST=',,,': names no hosts" },
+	};
+	for (size_t i = 0; i < NITEMS(errors); i++) {
+		char *env[] = { "SLURM_JOB_ID=1", (char *)errors[i].var, "SLURM_NODELIST=n1", NULL };
+		struct det d;
+		detect(&d, env, "n1", NULL, no_cmds, "synthetic-nogpu.xml");
+		cr_expect_eq(d.rc, -1, "%s: accepted", errors[i].var);
+		if (d.rc == -1)
+			cr_expect(startswith(d.err, errors[i].err), "%s: %s", errors[i].var, d.err);
+		det_free(&d);
+	}
+	/* Warned and ignored: GPUs then come from SLURM_JOB_GPUS, else hwloc. */
+	{
+		char *env[] = { "SLURM_JOB_ID=1", "SLURM_NODELIST=n1", "SLURM_GPUS_PER_NODE=x",
+			"SLURM_JOB_GPUS=0-2,5", NULL };
+		struct det d;
+		detect(&d, env, "n1", NULL, no_cmds, "synthetic-nogpu.xml");
+		cr_assert_eq(d.rc, 0, "%s", d.err);
+		cr_expect_eq(d.job.ngpu_per_host, 4);
+		cr_expect_str_eq(d.job.src.ngpu_per_host.text, "env:SLURM_JOB_GPUS");
+		cr_assert_eq(d.job.warnings.n, 1);
+		cr_expect_str_eq(d.job.warnings.v[0],
+		    "SLURM_GPUS_PER_NODE='x': no GPU count in it (want N or TYPE:N); ignored");
+		det_free(&d);
+	}
+	/* Good values still pass, warning-free; a step's task counts for another
+	 * number of nodes are not an error (the hosts keep one slot). */
+	{
+		char *env[] = { "SLURM_JOB_ID=1", "SLURM_JOB_NODELIST=n[1-3]", "SLURM_GPUS_ON_NODE=4",
+			"SLURM_TASKS_PER_NODE=2(x2)", "SLURM_JOB_CPUS_PER_NODE=8,4(x2)", NULL };
+		struct det d;
+		detect(&d, env, "n1", NULL, no_cmds, "synthetic-nogpu.xml");
+		cr_assert_eq(d.rc, 0, "%s", d.err);
+		cr_expect_eq(d.job.ngpu_per_host, 4);
+		cr_expect_eq(d.job.hosts.v[0].slots, 1);
+		cr_expect_eq(d.job.cpus_per_host, 4);
+		cr_expect_eq(d.job.warnings.n, 0);
 		det_free(&d);
 	}
 }
