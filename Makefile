@@ -27,7 +27,7 @@ MPI_LIBS ?= $(if $(MPI_PKG),$(shell $(PKG_CONFIG) --libs $(MPI_PKG)))
 
 # The project's own flags; a user's CFLAGS adds to them rather than replacing.
 EZCFLAGS = -std=c11 -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
-	-DEZPZ_DATADIR=\"$(DATADIR)/ezpz\" -DEZPZ_LIBEXECDIR=\"$(LIBEXECDIR)/ezpz\" \
+	-DEZPZ_DATADIR=\"$(DATADIR)/ezpz\" -DEZPZ_LIBEXECDIR=\"$(LIBEXECDIR)/ezpz\" -DEZPZ_MANDIR=\"$(MANPREFIX)\" \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Werror=vla -Werror=implicit-function-declaration \
 	-MD -MP $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 EZLDFLAGS = $(SANFLAGS) $(LDFLAGS)
@@ -112,8 +112,10 @@ $(UNIT): $(UNIT_OBJ) $(O)/libezpz.a
 	@mkdir -p $(@D)
 	$(CC) $(EZLDFLAGS) -o $@ $(UNIT_OBJ) $(O)/libezpz.a $(TEST_LIBS) $(PKG_LIBS) -lm
 
-share: $(MACHINES) $(SCRIPTS)
-	@mkdir -p $(SHAREDIR)/machines
+share: $(MACHINES) $(SCRIPTS) $(MAN1) $(MAN5)
+	@mkdir -p $(SHAREDIR)/machines $(O)/share/man/man1 $(O)/share/man/man5
+	@for f in $(MAN1); do cmp -s $$f $(O)/share/man/man1/$${f##*/} || cp $$f $(O)/share/man/man1/; done
+	@for f in $(MAN5); do cmp -s $$f $(O)/share/man/man5/$${f##*/} || cp $$f $(O)/share/man/man5/; done
 	@for f in $(MACHINES); do cmp -s $$f $(SHAREDIR)/machines/$${f##*/} || cp $$f $(SHAREDIR)/machines/; done
 	@for f in $(SCRIPTS); do cmp -s $$f $(SHAREDIR)/$${f##*/} || cp $$f $(SHAREDIR)/; done
 

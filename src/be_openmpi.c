@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * be_openmpi.c: Open MPI mpirun.  It does not forward the environment to
- * remote nodes by itself, so every variable ezpz adds (and PATH and friends)
- * goes with -x on multi-host runs.  It rejects --cpu-bind: binding becomes
+ * remote nodes by itself, so every variable ezpz adds, PATH and friends, the
+ * caller's variables of plan_forward_prefixes, -x KEY and .ezpz_env's (all
+ * in p->forward) go with -x on multi-host runs.  It rejects --cpu-bind: binding becomes
  * --bind-to / --map-by ...:PE=, and per-rank lists are applied by ezpz
  * rankenv inside each rank (see plan_rankenv).
  */

@@ -51,6 +51,7 @@ static const struct operands {
 	{ "kill", "", "", NULL, 0 },
 	{ "yeet", "@dir", "@dir", NULL, 0 },
 	{ "help", "@ezpz", "@ezpz", NULL, 0 },
+	{ "version", "", "", NULL, 0 },
 };
 
 static const struct operands no_operands = { "", "", "", NULL, 0 };

@@ -373,9 +373,7 @@ gather_free(struct gather *g)
 static int
 use_colour(char *const *envp)
 {
-	const char *term = env_get(envp, "TERM");
-	return isatty(STDOUT_FILENO) && env_nonempty(envp, "NO_COLOR") == NULL &&
-	    !(term && streq(term, "dumb"));
+	return colour_on(STDOUT_FILENO, envp);
 }
 
 static void

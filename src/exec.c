@@ -420,6 +420,8 @@ struct runner {
 	double last_output;
 	double term_at;            /* when to follow a SIGINT/SIGHUP with SIGTERM; 0: no */
 	double kill_at;            /* when to SIGKILL the group; 0: not scheduled */
+	pid_t sentinel;            /* in the launcher's group, hears the terminal's ^C; 0: none */
+	int sentinel_fd;           /* where it reports them, or -1 */
 	int escalated;             /* SIGKILL sent: 1 to what the launcher started, 2 to it too */
 };
 
@@ -594,6 +596,109 @@ run_on_signal(struct runner *r, int sig)
 	}
 }
 
+/*
+ * At a terminal the launcher's group holds it, so Ctrl-C sends SIGINT to the
+ * launcher and the ranks, never to ezpz, and the launcher then exits with a
+ * status of its own choosing (Open MPI 1, Hydra 2: ezpz's usage error).  A
+ * sentinel process joins the launcher's group and reports each ^C or ^\
+ * the terminal sends there; ezpz then exits 128+N as if it had received
+ * it, and escalates if the launcher does not stop.  The sentinel holds
+ * every other signal blocked (a forwarded SIGTERM is not its business)
+ * and dies with ezpz.
+ */
+static void NORETURN
+sentinel_main(pid_t pgid, int report)
+{
+	sigset_t heard;
+	int sig;
+	/* every signal is still blocked from run_fork's fork */
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
+#ifdef __linux__
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+	if (setpgid(0, pgid) < 0)
+		_exit(0);
+	sigemptyset(&heard);
+	sigaddset(&heard, SIGINT);
+	sigaddset(&heard, SIGQUIT);
+	for (;;) {
+		unsigned char b;
+		if (sigwait(&heard, &sig) != 0)
+			continue;
+		b = (unsigned char)sig;
+		(void)!write(report, &b, 1);
+	}
+}
+
+static void
+sentinel_start(struct runner *r)
+{
+	sigset_t all, old;
+	int fd[2];
+	r->sentinel = 0;
+	r->sentinel_fd = -1;
+	if (r->tty < 0 || pipe2(fd, O_CLOEXEC) < 0)
+		return;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	r->sentinel = fork();
+	if (r->sentinel == 0) {
+		close(fd[0]);
+		sentinel_main(r->pgid, fd[1]);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(fd[1]);
+	if (r->sentinel < 0) {
+		r->sentinel = 0;
+		close(fd[0]);
+		return;
+	}
+	fcntl(fd[0], F_SETFL, O_NONBLOCK);
+	r->sentinel_fd = fd[0];
+}
+
+/* The terminal sent sig to the launcher's group: what ezpz does when it
+ * receives one itself, less the forwarding (the group has it already). */
+static void
+sentinel_heard(struct runner *r)
+{
+	unsigned char sig;
+	ssize_t n;
+	while (r->sentinel_fd >= 0 && (n = read(r->sentinel_fd, &sig, 1)) != 0) {
+		if (n < 0)
+			return;   /* EAGAIN: all read */
+		if (r->res->signal == 0)
+			r->res->signal = sig;
+		if (sig != SIGINT)
+			continue;
+		if (r->kill_at == 0)
+			r->kill_at = mono_now() + r->o->grace;
+		if (r->term_at == 0)
+			r->term_at = mono_now() + (r->o->grace < 4 ? r->o->grace / 2.0 : 2.0);
+	}
+	if (r->sentinel_fd >= 0) {
+		/* it died (an escalation's SIGKILL reaches every descendant) */
+		close(r->sentinel_fd);
+		r->sentinel_fd = -1;
+	}
+}
+
+static void
+sentinel_stop(struct runner *r)
+{
+	if (r->sentinel <= 0)
+		return;
+	sentinel_heard(r);
+	kill(r->sentinel, SIGKILL);
+	waitpid(r->sentinel, NULL, 0);
+	if (r->sentinel_fd >= 0)
+		close(r->sentinel_fd);
+	r->sentinel = 0;
+	r->sentinel_fd = -1;
+}
+
 static void
 run_watchdog(struct runner *r)
 {
@@ -653,9 +758,9 @@ run_loop(struct runner *r)
 {
 	double exited_at = 0;
 	for (;;) {
-		struct pollfd p[3] = { { sigpipe_fd[0], POLLIN, 0 }, { r->s[0].in, POLLIN, 0 },
-			{ r->s[1].in, POLLIN, 0 } };
-		int n = poll(p, 3, run_poll_timeout(r));
+		struct pollfd p[4] = { { sigpipe_fd[0], POLLIN, 0 }, { r->s[0].in, POLLIN, 0 },
+			{ r->s[1].in, POLLIN, 0 }, { r->sentinel_fd, POLLIN, 0 } };
+		int n = poll(p, 4, run_poll_timeout(r));
 		if (n < 0 && errno != EINTR)
 			die_errno("poll");
 		if (n > 0 && (p[0].revents & POLLIN)) {
@@ -666,6 +771,8 @@ run_loop(struct runner *r)
 		for (int i = 0; i < 2; i++)
 			if (r->s[i].in >= 0 && (p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
 				stream_pump(r, &r->s[i]);
+		if (n > 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR)))
+			sentinel_heard(r);
 		run_reap(r);
 		run_watchdog(r);
 		if (r->exited) {
@@ -924,6 +1031,7 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 	r.res = res;
 	r.logfd = r.log2fd = -1;
 	r.tty = -1;
+	r.sentinel_fd = -1;
 	if ((path = path_which(o->envp, argv[0])) == NULL) {
 		res->not_started = res->not_found = 1;
 		res->status = EXIT_NOTFOUND;
@@ -952,7 +1060,9 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 	}
 	close(status_fd[0]);
 	tty_give(&r, r.pgid);
+	sentinel_start(&r);
 	run_loop(&r);
+	sentinel_stop(&r);
 	tty_give(&r, getpgrp());
 	run_sweep(&r);
 	for (int i = 0; i < 2; i++)

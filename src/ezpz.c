@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ezpz.h"
+#include "strvec.h"
 #include "util.h"
 
 static int
@@ -24,29 +25,71 @@ finish(int status)
 	return status;
 }
 
+static void
+unknown_global(const char *name)
+{
+	static const char *const globals[] = { "--version", "--help", "--color", NULL };
+	const char *near = word_suggest(globals, name);
+	if (near)
+		die_usage("unknown option '%s'; did you mean '%s'? (see 'ezpz help')", name, near);
+	die_usage("unknown option '%s' (see 'ezpz help')", name);
+}
+
+static void
+unknown_command(const char *name)
+{
+	const char *names[64], *near;
+	size_t n = 0;
+	for (size_t i = 0; ezpz_cmds[i] && n + 1 < NITEMS(names); i++)
+		if (!(ezpz_cmds[i]->flags & CMD_HIDDEN))
+			names[n++] = ezpz_cmds[i]->name;
+	names[n] = NULL;
+	if ((near = word_suggest(names, name)) != NULL)
+		die_usage("unknown command '%s'; did you mean '%s'? (see 'ezpz help')", name, near);
+	die_usage("unknown command '%s' (see 'ezpz help')", name);
+}
+
+/* --color[=WHEN]: git's spelling; alone it means always. */
+static void
+take_colour(const char *w)
+{
+	const char *v = w[7] == '=' ? w + 8 : "always";
+	if (streq(v, "auto"))
+		ezpz_colour = COLOUR_AUTO;
+	else if (streq(v, "always"))
+		ezpz_colour = COLOUR_ALWAYS;
+	else if (streq(v, "never"))
+		ezpz_colour = COLOUR_NEVER;
+	else
+		die_usage("--color '%s': use auto, always or never", v);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct ezpz_cmd *cmd;
 	const char *name;
+	int i = 1;
 
-	if (argc < 2) {
+	/* ezpz's own options, before the command */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		name = argv[i];
+		if (streq(name, "--version") || streq(name, "-V"))
+			return finish(cmd_version.run(1, argv + i));
+		if (streq(name, "--help") || streq(name, "-h")) {
+			ezpz_help(stdout);
+			return finish(EXIT_OK);
+		}
+		if (strncmp(name, "--color", 7) == 0 && (name[7] == '\0' || name[7] == '='))
+			take_colour(name);
+		else
+			unknown_global(name);
+	}
+	if (i >= argc) {
 		ezpz_help(stderr);
 		return EXIT_USAGE;
 	}
-	name = argv[1];
-	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-		printf("ezpz %s\n", VERSION);
-		return finish(EXIT_OK);
-	}
-	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-		ezpz_help(stdout);
-		return finish(EXIT_OK);
-	}
-	if ((cmd = cmd_find(name)) == NULL) {
-		if (name[0] == '-')
-			die_usage("unknown option '%s' (see 'ezpz help')", name);
-		die_usage("unknown command '%s' (see 'ezpz help')", name);
-	}
-	return finish(cmd->run(argc - 1, argv + 1));
+	if ((cmd = cmd_find(argv[i])) == NULL)
+		unknown_command(argv[i]);
+	return finish(cmd->run(argc - i, argv + i));
 }

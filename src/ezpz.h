@@ -25,9 +25,12 @@ struct ezpz_cmd {
 };
 
 extern const struct ezpz_cmd *const ezpz_cmds[];
+extern const struct ezpz_cmd cmd_version;   /* also ezpz --version */
 
 const struct ezpz_cmd *cmd_find(const char *name);
 void cmd_usage(const struct ezpz_cmd *cmd, FILE *fp);
+/* The man page that documents cmd: "ezpz-launch", or "ezpz". */
+const char *cmd_page(const struct ezpz_cmd *cmd);
 /* Parse-time helpers shared by commands. */
 void cmd_help_exit(const struct ezpz_cmd *cmd);
 void ezpz_help(FILE *fp);

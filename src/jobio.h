@@ -45,7 +45,7 @@ enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY,
 	{ JOBOPT_MACHINE, "--machine", "NAME", "@machine", \
 	  "use machine profile NAME instead of detecting it (else $EZPZ_MACHINE)" }, \
 	{ JOBOPT_LAUNCHER, "--launcher", "NAME", "@launcher", \
-	  "launcher flavour or program path (else $EZPZ_LAUNCHER, the profile, or probing)" }, \
+	  "launcher flavour or program path, else $EZPZ_LAUNCHER, the profile, or probing" }, \
 	{ JOBOPT_TOPOLOGY, "--topology", "FILE.xml", "@file", \
 	  "read this host's hardware from an hwloc XML file (else $EZPZ_TOPOLOGY)" }, \
 	{ JOBOPT_NO_CACHE, "--no-cache", NULL, NULL, \

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +35,20 @@ extern char **environ;
 enum {
 	O_NP = 1, O_PPN, O_NH, O_MODULE, O_CODE, O_CPU_BIND, O_GPU_BIND, O_ENV, O_TIMEOUT,
 	O_RETRIES, O_GRACE, O_LOG, O_NO_RANKENV, O_DRY_RUN, O_JSON, O_QUIET, O_VERBOSE,
-	O_AUTO_RETRY, O_SPARES, O_MAX_FO, O_EXCLUDE, O_INCLUDE, O_LOG_DIR, O_LABEL, O_FILTER
+	O_AUTO_RETRY, O_SPARES, O_MAX_FO, O_EXCLUDE, O_INCLUDE, O_LOG_DIR, O_LABEL, O_FILTER,
+	O_LARG, O_LARGS, O_FOREIGN
 };
 
 #define BACKOFF_MAX 60
 #define AUTO_RETRY_TIMEOUT 1800
 
 const struct opt launch_opts_table[] = {
-	{ O_NP, "-n|-np|--n|--np|--nproc|--nprocs|--world_size", "N", NULL,
+	/* After "||": the Python ezpz's, torchrun's and DeepSpeed's spellings. */
+	{ O_NP, "-n|-np|--np||--n|--nproc|--nprocs|--world_size", "N", NULL,
 	  "total number of ranks" },
-	{ O_PPN, "-ppn|--ppn|--nproc_per_node", "N", NULL, "ranks per host" },
-	{ O_NH, "-nh|--nh|--nhost|--nhosts|--nnode|--nnodes", "N", NULL,
+	{ O_PPN, "-ppn|--ppn||--nproc-per-node|--nproc_per_node|--num_gpus", "N", NULL,
+	  "ranks per host" },
+	{ O_NH, "-nh|--nh|--nnodes||--nhost|--nhosts|--nnode|--num_nodes", "N", NULL,
 	  "number of hosts to use (the job's first N)" },
 	{ O_MODULE, "-m", "MODULE", NULL, "run 'python3 -m MODULE'; the words after it are its arguments" },
 	{ O_CODE, "-c", "CODE", NULL, "run 'python3 -c CODE'; the words after it are its arguments" },
@@ -53,7 +57,8 @@ const struct opt launch_opts_table[] = {
 	  "launcher's own syntax (else $CPU_BIND, else the profile)" },
 	{ O_GPU_BIND, "--gpu-bind", "MODE", "none|per-rank",
 	  "per-rank: each rank sees only its GPU (default none: all visible)" },
-	{ O_ENV, "-x|--env", "KEY=VALUE", NULL, "set KEY=VALUE for every rank (repeatable)" },
+	{ O_ENV, "-x|--env", "KEY[=VALUE]", NULL,
+	  "set KEY=VALUE for every rank, or send this KEY's value to every host (repeatable)" },
 	{ O_TIMEOUT, "--timeout", "SECONDS", NULL,
 	  "stop the run if it prints nothing for SECONDS (exit 124); 0: off" },
 	{ O_RETRIES, "--retries", "N", NULL,
@@ -79,8 +84,33 @@ const struct opt launch_opts_table[] = {
 	{ O_JSON, "--json", NULL, NULL, "with --dry-run: print the plan as JSON" },
 	{ O_QUIET, "-q|--quiet", NULL, NULL, "no banner" },
 	{ O_VERBOSE, "-v|--verbose", NULL, NULL, "more detail: sources, environment, per-rank lines" },
+	{ O_LARG, "-L|--launcher-arg", "FLAG", NULL,
+	  "hand FLAG, one word as is, to the launcher (repeatable)" },
+	{ O_LARGS, "--launcher-args", "ARGS", NULL,
+	  "hand ARGS, split at blanks, to the launcher: --launcher-args '--mca btl tcp'" },
 	JOBOPT_ENTRIES,
 	JOBOPT_JOB_ENTRY,
+	/* Other tools' flags with no ezpz meaning: refused, saying what to use
+	 * (the help field is the message), never passed on with their value
+	 * taken for the command. */
+	{ O_FOREIGN, "||--node-rank|--node_rank", "N", NULL,
+	  "ezpz starts the ranks of every host at once, and each rank gets NODE_RANK "
+	  "from ezpz rankenv; drop it" },
+	{ O_FOREIGN, "||--master-addr|--master_addr", "HOST", NULL,
+	  "ezpz sets MASTER_ADDR to the first host; to choose it, use -x MASTER_ADDR=HOST" },
+	{ O_FOREIGN, "||--master-port|--master_port", "PORT", NULL,
+	  "ezpz picks a free MASTER_PORT; to choose it, use -x MASTER_PORT=PORT" },
+	{ O_FOREIGN, "||--rdzv-endpoint|--rdzv_endpoint|--rdzv-backend|--rdzv_backend|"
+	  "--rdzv-id|--rdzv_id", "VALUE", NULL,
+	  "ezpz needs no rendezvous: the launcher starts every rank; drop it "
+	  "(MASTER_ADDR and MASTER_PORT are set)" },
+	{ O_FOREIGN, "||--max-restarts|--max_restarts", "N", NULL,
+	  "use --retries N to run again after a failure" },
+	{ O_FOREIGN, "||--standalone", NULL, NULL,
+	  "ezpz runs on this host alone outside a job; drop it" },
+	{ O_FOREIGN, "||--print-source", NULL, NULL,
+	  "the Python ezpz printed its source path; this ezpz is one program: "
+	  "see 'ezpz --version'" },
 	{ 0 }
 };
 
@@ -100,6 +130,7 @@ void
 launch_args_free(struct launch_args *a)
 {
 	strvec_clear(&a->lo.env);
+	strvec_clear(&a->lo.forward);
 	strvec_clear(&a->lo.passthrough);
 	strvec_clear(&a->lo.command);
 }
@@ -160,12 +191,90 @@ static void
 take_env(struct launch_args *a, const struct optstate *st)
 {
 	const char *v;
-	char *key = env_split(st->arg, &v);
+	char *key;
+	if (strchr(st->arg, '=') == NULL && shell_valid_name(st->arg)) {
+		strvec_push(&a->lo.forward, st->arg);   /* -x KEY, as Open MPI takes it */
+		return;
+	}
+	key = env_split(st->arg, &v);
 	if (key == NULL || !shell_valid_name(key))
-		die_usage("%s: %s '%s': expected KEY=VALUE with KEY a variable name", a->name,
-		    st->word, st->arg);
+		die_usage("%s: %s '%s': expected KEY=VALUE or KEY, with KEY a variable name",
+		    a->name, st->word, st->arg);
 	free(key);
 	strvec_push(&a->lo.env, st->arg);
+}
+
+/*
+ * .ezpz_env, like DeepSpeed's .deepspeed_env: one variable a line, KEY=VALUE
+ * (set for every rank; the value is the rest of the line, as is) or KEY
+ * (this KEY's value here, sent to every host); blank lines and # comments.
+ * Every bad line is reported before failing.
+ */
+static void
+read_env_file(const char *path, struct strvec *env, struct strvec *forward)
+{
+	size_t len;
+	const char *why;
+	char *text = read_file(path, READ_MAX_TEMPLATE, &len, &why), *line, *save = NULL;
+	int lineno = 0, bad = 0;
+	if (text == NULL && errno == ENOENT)
+		return;
+	if (text == NULL)
+		die("%s: %s", path, why);
+	for (line = text; line; line = save) {
+		char *nl = strchr(line, '\n'), *eq, *t;
+		save = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		t = strtrim(line);
+		if (*t == '\0' || *t == '#')
+			continue;
+		eq = strchr(t, '=');
+		if (eq)
+			*eq = '\0';
+		if (!shell_valid_name(t)) {
+			error("%s:%d: '%s' is not a variable name", path, lineno, t);
+			bad = 1;
+			continue;
+		}
+		if (eq) {
+			*eq = '=';
+			strvec_push(env, t);
+		} else {
+			strvec_push(forward, t);
+		}
+	}
+	free(text);
+	if (bad)
+		die_usage("%s: fix the lines above (KEY=VALUE or KEY)", path);
+}
+
+/* $EZPZ_ENV_FILE alone when set, else ~/.ezpz_env then ./.ezpz_env (later
+ * lines win); ahead of -x, which wins over them. */
+static void
+load_env_files(struct launch_args *a)
+{
+	struct strvec env = STRVEC_INIT, fwd = STRVEC_INIT;
+	const char *f = env_nonempty(environ, "EZPZ_ENV_FILE"), *home;
+	if (f) {
+		if (access(f, R_OK) < 0)
+			die_usage("EZPZ_ENV_FILE '%s': cannot read it", f);
+		read_env_file(f, &env, &fwd);
+	} else {
+		if ((home = env_nonempty(environ, "HOME")) != NULL) {
+			char *h = xasprintf("%s/.ezpz_env", home);
+			read_env_file(h, &env, &fwd);
+			free(h);
+		}
+		read_env_file(".ezpz_env", &env, &fwd);
+	}
+	strvec_pushv(&env, a->lo.env.v);
+	strvec_pushv(&fwd, a->lo.forward.v);
+	strvec_clear(&a->lo.env);
+	strvec_clear(&a->lo.forward);
+	a->lo.env = env;
+	a->lo.forward = fwd;
 }
 
 static void
@@ -177,6 +286,51 @@ take_python(struct launch_args *a, const char *flag, const struct optstate *st, 
 	strvec_push(&a->lo.command, st->arg);
 	strvec_pushn(&a->lo.command, argv + st->ind, (size_t)(argc - st->ind));
 	free(py);
+}
+
+/* --launcher-args: words split at blanks, no quoting (a word with a blank
+ * goes with -L). */
+static void
+take_words(struct strvec *v, const char *s)
+{
+	static const char blanks[] = " \t\n";
+	for (s += strspn(s, blanks); *s; s += strspn(s, blanks)) {
+		size_t n = strcspn(s, blanks);
+		strvec_pushf(v, "%.*s", (int)n, s);
+		s += n;
+	}
+}
+
+/* An unknown option: the launcher's, unless it is close to one of ezpz's
+ * (a typo must never start a job with the typo handed to mpiexec). */
+static void
+take_unknown(struct launch_args *a, const struct optstate *st, int pass_unknown)
+{
+	const char *near = opt_suggest(a->opts, st->word);
+	if (near)
+		die_usage("%s: unknown option '%s'; did you mean '%s'? (a launcher flag of that "
+		    "name goes with -L '%s'; see 'ezpz %s --help')", a->name, st->word, near,
+		    st->word, a->name);
+	if (!pass_unknown)
+		die_usage("%s: unknown option '%s' (see 'ezpz %s --help'%s)", a->name,
+		    st->word, a->name, streq(a->name, "test") ?
+		    "; test options go after '--'" : "");
+	strvec_push(&a->lo.passthrough, st->word);
+}
+
+/* Another tool's flag with no ezpz meaning: its row's help says what to use. */
+static void
+foreign(const struct launch_args *a, const struct optstate *st)
+{
+	struct opt_iter it;
+	const struct opt *o;
+	size_t n = strcspn(st->word, "=");
+	opt_iter_init(&it, a->opts);
+	while ((o = opt_iter_next(&it)) != NULL)
+		if (o->id == O_FOREIGN && opt_names_has(o->names, st->word, n))
+			die_usage("%s: %.*s is not an ezpz option: %s", a->name, (int)n, st->word,
+			    o->help);
+	die_usage("%s: %s is not an ezpz option", a->name, st->word);
 }
 
 /* One option; returns 1 if it ends option parsing (-m, -c). */
@@ -213,6 +367,9 @@ take_opt(struct launch_args *a, int o, struct optstate *st, int argc, char **arg
 	case O_JSON: a->json = 1; break;
 	case O_QUIET: a->quiet = 1; break;
 	case O_VERBOSE: a->verbose = a->lo.verbose = 1; break;
+	case O_LARG: strvec_push(&a->lo.passthrough, st->arg); break;
+	case O_LARGS: take_words(&a->lo.passthrough, st->arg); break;
+	case O_FOREIGN: foreign(a, st); break;
 	default:
 		if (!jobopt_take(&a->jo, &a->topology, o, st->arg) &&
 		    !(a->take_own && a->take_own(a, o, st->arg)))
@@ -235,11 +392,7 @@ launch_parse(struct launch_args *a, const struct ezpz_cmd *cmd, int argc, char *
 		if (o == OPT_HELP)
 			cmd_help_exit(cmd);
 		if (o == OPT_UNKNOWN) {
-			if (!pass_unknown)
-				die_usage("%s: unknown option '%s' (see 'ezpz %s --help'%s)", a->name,
-				    st.word, a->name, streq(a->name, "test") ?
-				    "; test options go after '--'" : "");
-			strvec_push(&a->lo.passthrough, st.word);
+			take_unknown(a, &st, pass_unknown);
 			unknown_seen = 1;
 			continue;
 		}
@@ -290,11 +443,46 @@ wall_now(void)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+/* "0.62s", "2m05s", "1h02m05s" */
 static void
-stamp(char *buf, size_t len)
+duration(char *buf, size_t len, double secs)
 {
-	time_t t = time(NULL);
-	strftime(buf, len, "%Y-%m-%d-%H%M%S", localtime(&t));
+	long s = (long)secs;
+	if (secs < 60)
+		snprintf(buf, len, "%.2fs", secs);
+	else if (s < 3600)
+		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%ldh%02ldm%02lds", s / 3600, s / 60 % 60, s % 60);
+}
+
+/* The one line that ends a run: "ezpz: failed with exit 3 after 1.20s". */
+static void
+end_line(int status, double secs)
+{
+	char d[32];
+	duration(d, sizeof d, secs);
+	if (status == EXIT_OK)
+		fprintf(stderr, "ezpz: succeeded after %s\n", d);
+	else if (status == EXIT_SIGBASE + SIGINT)
+		fprintf(stderr, "ezpz: interrupted (exit %d) after %s\n", status, d);
+	else if (status > EXIT_SIGBASE && status < EXIT_SIGBASE + NSIG)
+		fprintf(stderr, "ezpz: stopped by signal %d (exit %d) after %s\n",
+		    status - EXIT_SIGBASE, status, d);
+	else
+		fprintf(stderr, "ezpz: failed with exit %d after %s\n", status, d);
+}
+
+/* The launch line as `set -x` shows one: quoted for bash, ready to paste. */
+static void
+print_line(FILE *fp, const struct plan *p)
+{
+	for (size_t i = 0; i < p->argv.n; i++) {
+		char *q = shell_quote(SHELL_BASH, p->argv.v[i]);
+		fprintf(fp, "%s%s", i ? " " : "", q);
+		free(q);
+	}
+	fputc('\n', fp);
 }
 
 /*
@@ -335,7 +523,7 @@ banner_line(const char *lead, const char *s)
 static void
 banner(const struct launch_args *a, const struct plan *p, const struct job *job)
 {
-	char ts[32], *jobid = term_safe(job->jobid ? job->jobid : "no job");
+	char *jobid = term_safe(job->jobid ? job->jobid : "no job");
 	char *machine = term_safe(job->machine), *lead = xasprintf("ezpz %s: ", a->name);
 	fprintf(stderr, "ezpz %s: %s%s (%s) on %s: %zu host%s x %d GPU%s (%s)\n", a->name,
 	    job->jobid ? "job " : "", jobid, sched_name(job->sched),
@@ -359,11 +547,13 @@ banner(const struct launch_args *a, const struct plan *p, const struct job *job)
 		fprintf(stderr, "%snote: ", lead);
 		banner_line("", p->notes.v[i]);
 	}
-	stamp(ts, sizeof ts);
-	fprintf(stderr, "----[\xf0\x9f\x8d\x8b ezpz.launch][started][%s]----\nExecuting:\n", ts);
-	for (size_t i = 0; i < p->argv.n; i++)
-		banner_line(i ? "  " : "", p->argv.v[i]);
 	free(lead);
+	if (a->dry_run)
+		return;   /* the line goes to stdout: nothing starts */
+	/* bash quoting writes every byte outside printable ASCII as \xNN
+	 * inside $'...': nothing in it can drive the terminal */
+	fputs("+ ", stderr);
+	print_line(stderr, p);
 }
 
 static void
@@ -375,12 +565,7 @@ print_dry_run(const struct launch_args *a, const struct plan *p, const struct jo
 		free(s);
 		return;
 	}
-	for (size_t i = 0; i < p->argv.n; i++) {
-		char *q = shell_quote(SHELL_BASH, p->argv.v[i]);
-		printf("%s%s", i ? " " : "", q);
-		free(q);
-	}
-	printf("\n");
+	print_line(stdout, p);
 }
 
 static char **
@@ -842,10 +1027,11 @@ launch_execute(struct launch_args *a)
 	struct strvec env = STRVEC_INIT;
 	struct failover f;
 	struct hostset orig;
-	char *err = NULL, *self = path_self(), *agent, ts[32];
+	char *err = NULL, *self = path_self(), *agent;
 	double t0;
 	int status;
 
+	load_env_files(a);
 	if (a->auto_retry && a->retries > 0)
 		die_usage("%s: --auto-retry and --retries %d: pick one (--retries runs again on the "
 		    "same hosts; --auto-retry swaps failed hosts for spares)", a->name, a->retries);
@@ -907,12 +1093,8 @@ launch_execute(struct launch_args *a)
 	} else {
 		status = run_attempts(a, &c, &f);
 	}
-	if (!a->dry_run && !a->quiet) {
-		stamp(ts, sizeof ts);
-		fprintf(stderr, "----[\xf0\x9f\x8d\x8b ezpz.launch][stop][%s]----\n"
-		    "Execution finished with %d.\nExecuting finished in %.2f seconds.\n",
-		    ts, status, wall_now() - t0);
-	}
+	if (!a->dry_run && !a->quiet)
+		end_line(status, wall_now() - t0);
 	if (f.tmp_hostfile)
 		unlink(f.tmp_hostfile);
 	free(f.tmp_hostfile);

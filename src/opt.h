@@ -11,7 +11,9 @@
 
 struct opt {
 	int id;              /* returned by opt_next; 0 ends a table */
-	const char *names;   /* every accepted spelling: "-n|-np|--np|--nproc" */
+	const char *names;   /* every accepted spelling: "-n|-np|--np|--nproc"; those
+	                        after an empty one ("-n|--np||--nprocs") are other
+	                        tools' spellings, accepted, left out of --help */
 	const char *arg;     /* metavar for an option with a value, else NULL;
 	                        "[SHELL]" (in brackets) makes the value optional */
 	const char *values;  /* completion: "@file", "@dir", "@machine",
@@ -56,6 +58,7 @@ struct optstate {
 	const char *word;    /* the option word just returned, as typed */
 	int dashdash;        /* parsing stopped at a "--" (consumed) */
 	const char *cmd;     /* command name, for messages */
+	const struct opt *tab;   /* the table opt_next last read (for suggestions) */
 };
 
 /* Parse argv[1..]: argv[0] is the command's own name. */
@@ -67,13 +70,32 @@ void opt_init(struct optstate *st, const char *cmd, int argc, char **argv);
  * no abbreviations.
  */
 int opt_next(struct optstate *st, const struct opt *tab);
-/* Die with "ezpz: CMD: unknown option 'W'" (exit 2). */
+/* Die with "ezpz: CMD: unknown option 'W'" (exit 2), adding "did you mean
+ * 'X'?" when one of the table's spellings is close (opt_suggest). */
 void opt_unknown(const struct optstate *st);
+/*
+ * The spelling in tab closest to word (its "=value" ignored), or NULL when
+ * none is close: the same name with other dashes or '_' for '-', a typo
+ * (edit distance 1, or 2 in names of 8 letters or more), or the start of
+ * a longer name (3 letters or more: --time for --timeout).  Common flags
+ * of the launchers themselves (-genv, --host, --mca) are never close.
+ */
+const char *opt_suggest(const struct opt *tab, const char *word);
+/* The same rule over a NULL-ended list of plain words (command names). */
+const char *word_suggest(const char *const *words, const char *word);
 /* Parse st->arg as an integer in [min, max] or die naming the option. */
 long opt_long(const struct optstate *st, long min, long max);
 
-/* Print "  -n, --np N    help" lines for a table. */
+/* Print "  -n, --np N    help" lines for a table, wrapped (help_width). */
 void opt_print_help(FILE *fp, const struct opt *tab);
+/* Columns for help on fp: the terminal's width, or 80 when fp is not one. */
+int help_width(FILE *fp);
+/*
+ * Print text from column col (already printed), wrapping at width between
+ * words, continuation lines indented by indent; a blank line ("\n\n")
+ * starts a paragraph, a single newline is a space.  Ends the line.
+ */
+void help_wrap(FILE *fp, const char *text, int col, int indent, int width);
 /* Is spelling one of names ("-a|--all")? */
 int opt_names_has(const char *names, const char *spelling, size_t len);
 

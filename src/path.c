@@ -63,6 +63,16 @@ path_datadir(char *const *envp)
 	return path_sibling(envp, "EZPZ_DATADIR", "share/ezpz", EZPZ_DATADIR);
 }
 
+#ifndef EZPZ_MANDIR
+#define EZPZ_MANDIR "/usr/local/share/man"
+#endif
+
+char *
+path_mandir(char *const *envp)
+{
+	return path_sibling(envp, "EZPZ_MANDIR", "share/man", EZPZ_MANDIR);
+}
+
 char *
 path_libexecdir(char *const *envp)
 {

@@ -13,6 +13,8 @@ char *path_self(void);
 char *path_datadir(char *const *envp);
 /* libexec/ezpz: $EZPZ_LIBEXECDIR, else <bindir>/../libexec/ezpz; malloc'd. */
 char *path_libexecdir(char *const *envp);
+/* share/man: $EZPZ_MANDIR, else <bindir>/../share/man, else MANPREFIX. */
+char *path_mandir(char *const *envp);
 /* name on the PATH of envp, as a malloc'd path, or NULL.  Names with a
  * slash are checked as given. */
 char *path_which(char *const *envp, const char *name);

@@ -409,6 +409,42 @@ stale_rank_vars(struct plan *p, char *const *envp)
 			strvec_push(&p->unset, vars[i]);
 }
 
+const char *const plan_forward_prefixes[] = {
+	"NCCL_", "TORCH_", "TORCHINDUCTOR_", "PYTORCH_", "CUDA_", "CUDNN_", "NVIDIA_", "HF_",
+	"HUGGINGFACE_", "TRANSFORMERS_", "WANDB_", "PYTHON", "OMP_", "KMP_", "MKL_", "UCX_",
+	"FI_", "CCL_", "ZE_", "ONEAPI_", "SYCL_", "HIP_", "HSA_", "ROCR_", "MIOPEN_", "RCCL_",
+	"TRITON_", "XLA_", "JAX_", "TF_", NULL
+};
+
+static int
+forwarded_prefix(const char *kv)
+{
+	for (size_t i = 0; plan_forward_prefixes[i]; i++)
+		if (startswith(kv, plan_forward_prefixes[i]))
+			return 1;
+	return 0;
+}
+
+/* The caller's variables the ranks everywhere need: by prefix, and those
+ * named by -x KEY and .ezpz_env (when set). */
+static void
+forward_callers(struct plan *p, char *const *envp, const struct launch_opts *o)
+{
+	for (size_t i = 0; envp && envp[i]; i++) {
+		size_t n = strcspn(envp[i], "=");
+		char *k;
+		if (envp[i][n] != '=' || !forwarded_prefix(envp[i]))
+			continue;
+		k = xstrndup(envp[i], n);
+		if (strvec_find(&p->forward, k) < 0 && strvec_find(&p->unset, k) < 0)
+			strvec_push(&p->forward, k);
+		free(k);
+	}
+	for (size_t i = 0; i < o->forward.n; i++)
+		if (env_get(envp, o->forward.v[i]) && strvec_find(&p->forward, o->forward.v[i]) < 0)
+			strvec_push(&p->forward, o->forward.v[i]);
+}
+
 /*
  * Open MPI reaches the other hosts of a PBS job with its tm launcher when it
  * has one; without (Debian's has none) with its rsh agent, ssh by default,
@@ -464,6 +500,7 @@ plan_env(struct plan *p, const struct job *job, char *const *envp, const struct 
 	for (size_t i = 0; i < NITEMS(carried); i++)
 		if (env_get(envp, carried[i]) && strvec_find(&p->forward, carried[i]) < 0)
 			strvec_push(&p->forward, carried[i]);
+	forward_callers(p, envp, o);
 	plan_rsh_agent(p, job, envp, o);   /* for mpirun itself: not forwarded */
 }
 

@@ -15,7 +15,8 @@ struct launch_opts {
 	int np, ppn, nhosts;          /* -1 when not given */
 	const char *cpu_bind;         /* --cpu-bind, else NULL */
 	const char *gpu_bind;         /* --gpu-bind for rankenv: NULL, "none", "per-rank" */
-	struct strvec env;            /* -x KEY=VALUE, in order */
+	struct strvec env;            /* -x KEY=VALUE, in order (after .ezpz_env's) */
+	struct strvec forward;        /* -x KEY, .ezpz_env's KEY: forward the caller's value */
 	struct strvec passthrough;    /* launcher flags ezpz does not know */
 	struct strvec command;        /* the user's command */
 	int rankenv;                  /* put 'ezpz rankenv' in front of the command */
@@ -61,6 +62,14 @@ struct plan {
 	struct strvec forward;        /* variable names a launcher must be told to forward */
 	struct strvec notes;          /* things the banner should say */
 };
+
+/*
+ * Prefixes of the caller's variables that reach ranks on other hosts under
+ * launchers that forward by name (Open MPI's -x): what NCCL, PyTorch,
+ * Hugging Face, W&B, CUDA, oneAPI, ROCm and OpenMP read.  NULL-ended; the
+ * list is in ezpz-launch(1), ENVIRONMENT.
+ */
+extern const char *const plan_forward_prefixes[];
 
 /* Parse a --cpu-bind / CPU_BIND value ("--cpu-bind=" prefix allowed). */
 int cpu_bind_parse(const char *s, struct cpu_bind *b, char **err);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "strvec.h"
 #include "util.h"
 
 void
@@ -372,4 +373,15 @@ write_all(int fd, const char *s, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+enum colour ezpz_colour = COLOUR_AUTO;
+
+int
+colour_on(int fd, char *const *envp)
+{
+	const char *term = env_get(envp, "TERM");
+	if (ezpz_colour != COLOUR_AUTO)
+		return ezpz_colour == COLOUR_ALWAYS;
+	return isatty(fd) && env_nonempty(envp, "NO_COLOR") == NULL && !(term && streq(term, "dumb"));
 }

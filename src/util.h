@@ -85,4 +85,11 @@ char *read_fd(int fd, size_t max, size_t *len, const char **why);
 /* Write all n bytes, retrying short writes and EINTR; 0, or -1 with errno. */
 int write_all(int fd, const char *s, size_t n);
 
+/* --color=auto|always|never (ezpz.c sets it before running a command). */
+enum colour { COLOUR_AUTO, COLOUR_ALWAYS, COLOUR_NEVER };
+extern enum colour ezpz_colour;
+/* Colour on fd: always/never as asked; auto: fd is a terminal, NO_COLOR is
+ * unset or empty and TERM is not "dumb" (envp: the environment). */
+int colour_on(int fd, char *const *envp);
+
 #endif

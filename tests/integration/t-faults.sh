@@ -123,7 +123,7 @@ t_run env PATH="$T_TMP/wrap:$PATH" "$EZPZ" launch --hostfile "$T_TMP/hosts" -n 4
 	sh -c "echo ran # $MARK"
 t_eq "hostfile gone before the launcher read it: the launcher's failure, exit 1" 1 "$RC"
 t_match "... the launcher names the file" "unable to open the hostfile" "$ERR"
-t_match "... and ezpz's trailer the status" "^Execution finished with 1\.$" "$ERR"
+t_match "... and ezpz's trailer the status" "^ezpz: failed with exit 1 after [0-9.]+s$" "$ERR"
 t_eq "... no rank ran" "" "$OUT"
 
 # ---- ranks that fail while the others run on -----------------------------------

@@ -26,7 +26,7 @@ t_eq "EZPZ_RUN_COMMAND reaches the ranks" 4 "$(timeout 60 "$EZPZ" launch -q -n 4
 # Exit statuses come back.
 t_run timeout 60 "$EZPZ" launch -n 3 -- sh -c '[ "$RANK" = 1 ] && exit 3; sleep 1; exit 0'
 t_eq "a rank exiting 3: exit 3" 3 "$RC"
-t_match "... and the trailer says so" "^Execution finished with 3\.$" "$ERR"
+t_match "... and the trailer says so" "^ezpz: failed with exit 3 after [0-9.]+s$" "$ERR"
 t_run timeout 60 "$EZPZ" launch -q -n 2 -- sh -c '[ "$RANK" = 1 ] && kill -SEGV $$; sleep 1'
 t_eq "a rank killed by SIGSEGV: 128+11" 139 "$RC"
 

@@ -19,7 +19,11 @@ t_match "no command: usage on stderr" '^usage: ezpz ' "$ERR"
 
 t_run "$EZPZ" lanch
 t_eq "unknown command: exit 2" 2 "$RC"
-t_eq "unknown command: one line on stderr" "ezpz: unknown command 'lanch' (see 'ezpz help')" "$ERR"
+t_eq "unknown command: one line on stderr, with the close one" "ezpz: unknown command 'lanch'; did you mean 'launch'? (see 'ezpz help')" "$ERR"
+t_run "$EZPZ" frobnicate
+t_eq "unknown command far from all: no suggestion" "ezpz: unknown command 'frobnicate' (see 'ezpz help')" "$ERR"
+t_run "$EZPZ" doctr
+t_match "command typo (a letter missing): did you mean" "did you mean 'doctor'\?" "$ERR"
 t_eq "unknown command: nothing on stdout" "" "$OUT"
 
 for c in launch info rankenv hostlist help; do

@@ -54,6 +54,49 @@ t_match "a -- inside the command is the command's" "$AURORA_BIND python3 a.py --
 run_env aurora-pbs launch -q --no-rankenv --time 5 python3 a.py
 t_match "no abbreviations: --time is not --timeout" "--time 5 python3 a.py$" "$(argv)"
 
+# --- typos are usage errors; launcher flags pass; -L/--launcher-args --------------
+for typo in "--dryrun:--dry-run" "--dry:--dry-run" "--nprocs-per-node:--nproc-per-node" \
+	"-dry-run:--dry-run" "--retires:--retries" "--Verbose:--verbose" "--no_rankenv:--no-rankenv"; do
+	run_env aurora-pbs launch "${typo%%:*}" 2 true
+	t_eq "typo ${typo%%:*}: usage error, nothing runs" "2:no" "$RC:$([ -e "$STUB_LOG" ] && echo yes || echo no)"
+	t_match "typo ${typo%%:*}: did you mean ${typo#*:}" "^ezpz: launch: unknown option '${typo%%:*}'; did you mean '${typo#*:}'\?" "$ERR"
+done
+run_env aurora-pbs test --dryrun
+t_match "ezpz test: typo: did you mean" "did you mean '--dry-run'" "$ERR"
+for flag in --tag-output -genv --host --report-bindings -mca --map-by; do
+	run_env aurora-pbs launch -q --no-rankenv "$flag" -- true
+	t_match "launcher flag $flag still passes through" " $flag true$" "$(argv)"
+done
+run_env aurora-pbs launch -q --no-rankenv -L --dryrun -L 'a b' --launcher-args ' --mca  btl tcp ' true
+t_match "-L and --launcher-args hand words to the launcher" "$AURORA_BIND --dryrun a b --mca btl tcp true$" "$(argv)"
+t_eq "-L keeps a word whole" "a b" "$(sed -n '/^--dryrun$/{n;p}' "$STUB_LOG")"
+t_run "$EZPZ" lanch
+t_eq "command typo: exit 2" 2 "$RC"
+t_match "command typo: did you mean" "^ezpz: unknown command 'lanch'; did you mean 'launch'\?" "$ERR"
+t_run "$EZPZ" info --jsn
+t_match "other commands' option typos: did you mean" "did you mean '--json'\?" "$ERR"
+
+# --- other tools' spellings: same meaning, or refused saying what to use ----------
+for sp in "--nproc-per-node 2" "--nproc_per_node 2" "--num_gpus 2" "-ppn 2"; do
+	run_env aurora-pbs launch -q --no-rankenv $sp -nh 2 true
+	t_match "$sp: ranks per host" "--np=4 --ppn=2 " "$(argv)"
+done
+for sp in "--nnodes 1" "--num_nodes 1" "--nhosts 1" "--nnode 1" "--nhost 1"; do
+	run_env aurora-pbs launch -q --no-rankenv $sp true
+	t_match "$sp: hosts" "--np=12 --ppn=12 " "$(argv)"
+done
+for sp in "--world_size 4" "--nprocs 4" "--nproc 4" "--n 4"; do
+	run_env aurora-pbs launch -q --no-rankenv $sp true
+	t_match "$sp: ranks" "--np=4 " "$(argv)"
+done
+for sp in "--node-rank:NODE_RANK" "--node_rank:NODE_RANK" "--master-addr:MASTER_ADDR=HOST" \
+	"--master_port:MASTER_PORT=PORT" "--rdzv-endpoint:rendezvous" "--max-restarts:--retries" \
+	"--standalone:alone" "--print-source:--version"; do
+	run_env aurora-pbs launch "${sp%%:*}" 1 true
+	t_eq "${sp%%:*}: refused (exit 2), nothing runs" "2:no" "$RC:$([ -e "$STUB_LOG" ] && echo yes || echo no)"
+	t_match "${sp%%:*}: says what to use" "^ezpz: launch: ${sp%%:*} is not an ezpz option: .*${sp#*:}" "$ERR"
+done
+
 # -m and -c use the active environment's python
 mkdir -p "$T_TMP/venv/bin" && ln -s /usr/bin/true "$T_TMP/venv/bin/python3"
 XVARS="VIRTUAL_ENV=$T_TMP/venv" run_env aurora-pbs launch -q --no-rankenv -m ezpz.examples.test --iters 3
@@ -79,13 +122,14 @@ STUB_ENV=""
 # --- exit codes ----------------------------------------------------------------
 STUB_EXIT=3 run_env aurora-pbs launch hostname
 t_eq "the launcher's status comes back" 3 "$RC"
-t_match "failover scripts' trailer" "^Execution finished with 3\.$" "$ERR"
+t_match "one end line: status and duration" "^ezpz: failed with exit 3 after [0-9.]+s$" "$ERR"
+t_eq "... and only one" 1 "$(grep -c '^ezpz: .* after ' <<<"$ERR")"
 STUB_EXIT=0 run_env aurora-pbs launch hostname
-t_match "banner: the exact command, one token per line" "^Executing:
-mpiexec
-  --envall
-  --line-buffer" "$ERR"
-t_match "banner: started line" "^----\[🍋 ezpz.launch\]\[started\]\[[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}\]----$" "$ERR"
+t_match "banner: the launch line, set -x style" "^\+ mpiexec --envall --line-buffer --np=24 " "$ERR"
+t_eq "banner: the launch line once" 1 "$(grep -c 'mpiexec --envall' <<<"$ERR")"
+t_match "end line on success" "^ezpz: succeeded after [0-9.]+s$" "$ERR"
+run_env aurora-pbs launch -c 'print("a b")'
+t_match "banner: -c code with spaces is quoted" " -c 'print\(\"a b\"\)'$" "$ERR"
 mkdir -p "$T_TMP/empty"
 t_run env -i PATH="$T_TMP/empty" HOME="$T_TMP" EZPZ_LAUNCHER=pals EZPZ_HOSTNAME=x4105c0s4b0n0 \
 	EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" "$EZPZ" launch -q --no-rankenv hostname
@@ -112,8 +156,13 @@ run_env aurora-pbs launch -n 100 -nh 1 hostname
 t_eq "more ranks than GPUs: exit 2" 2 "$RC"
 run_env aurora-pbs launch --json hostname
 t_eq "--json without --dry-run: exit 2" 2 "$RC"
-run_env aurora-pbs launch -x NOEQUALS hostname
-t_eq "-x without =: exit 2" 2 "$RC"
+run_env aurora-pbs launch -x 'NOT A NAME' hostname
+t_eq "-x with no variable name: exit 2" 2 "$RC"
+t_match "... says what it takes" "expected KEY=VALUE or KEY" "$ERR"
+XVARS="NCCL_DEBUG=INFO HF_HOME=/hf MINE=1 OMPI_MCA_x=1 PMIX_X=1" run_env polaris-pbs launch -q --dry-run --no-rankenv --launcher openmpi -x MINE -x UNSET_HERE hostname
+t_match "Open MPI on 2 hosts: -x for the caller's NCCL_ and HF_ variables" " -x NCCL_DEBUG .*-x HF_HOME | -x HF_HOME .*-x NCCL_DEBUG " "$OUT"
+t_match "... and for -x KEY" " -x MINE " "$OUT"
+t_nomatch "... not for an unset -x KEY, Open MPI's or PMIx's own, or ezpz's settings" "UNSET_HERE|OMPI_MCA_x|PMIX_X|EZPZ_HOSTNAME|EZPZ_TOPOLOGY" "$OUT"
 run_env aurora-pbs launch --gpu-bind sometimes hostname
 t_eq "--gpu-bind bad value: exit 2" 2 "$RC"
 
@@ -121,11 +170,16 @@ t_eq "--gpu-bind bad value: exit 2" 2 "$RC"
 run_env aurora-pbs launch --dry-run -- python3 'my script.py' "it's"
 t_eq "dry-run: exit 0" 0 "$RC"
 t_eq "dry-run: nothing ran" "no" "$([ -e "$STUB_LOG" ] && echo yes || echo no)"
+t_nomatch "dry-run: no started banner, no end line" "^\+ |started|after [0-9]" "$ERR"
 t_eq "dry-run: one quoted, copy-pastable line" "mpiexec --envall --line-buffer --np=24 --ppn=12 --hostfile=$NF_AURORA $AURORA_BIND $EZPZ rankenv -- python3 'my script.py' 'it'\\''s'" "$OUT"
 # The banner shows the words, never the terminal controls in them.
-run_env aurora-pbs launch --dry-run -- printf $'a\e]0;title\a\nb\tc\r\x7f\xc2\x9b2J\xc3\xa9'
-t_eq "banner: control characters escaped" '  printf
-  a\e]0;title\x07\nb\tc\x0d\x7f\x9b2J'$'\xc3\xa9' "$(printf '%s\n' "$ERR" | tail -n 2)"
+run_env aurora-pbs launch -- printf $'a\e]0;title\a\nb\tc\r\x7f\xc2\x9b2J\xc3\xa9'
+line=$(grep '^+ ' <<<"$ERR")
+t_eq "banner: control characters written as bash escapes" \
+	'printf $'"'"'a\x1b]0;title\x07\nb\tc\r\x7f\xc2\x9b2J\xc3\xa9'"'" "${line##* -- }"
+line=$(grep '^+ ' <<<"$ERR")
+t_eq "banner: the launch line's word reads back as the argument" "$(printf 'a\e]0;title\a\nb\tc\r\x7f\xc2\x9b2J\xc3\xa9' | od -An -tx1)" \
+	"$(eval "set -- ${line#+ }"; printf '%s' "${!#}" | od -An -tx1)"
 t_eq "banner: no control byte reaches the terminal" 0 \
 	"$(printf '%s' "$ERR" | tr -d '\n' | LC_ALL=C grep -c $'[\x01-\x1f\x7f]\\|\xc2[\x80-\x9f]')"
 run_env aurora-pbs launch --dry-run --json -- python3 x.py

@@ -55,6 +55,9 @@ done < "$T_TMP/commands"
 # ezpz's own options are parsed in src/ezpz.c, not from a table: check
 # that they work, then hold the pages to them.
 printf '%s\t\t\t\n' '-V|--version' '-h|--help' > "$tabs/(global)"
+printf '%s\t%s\t\t\n' '--color' 'WHEN' >> "$tabs/(global)"
+t_run "$EZPZ" --color=never help
+t_eq "global option --color: exit 0" 0 "$RC"
 for o in -V --version -h --help; do
 	t_run "$EZPZ" "$o"
 	t_eq "global option $o: exit 0" 0 "$RC"
@@ -75,7 +78,15 @@ for name in os.listdir(tabdir):
     for line in open(os.path.join(tabdir, name)):
         f = line.rstrip("\n").split("\t")
         if f[0]:
-            rows.append((f[0].split("|"), f[1] if len(f) > 1 else ""))
+            # "-n|--np||--nprocs": the spellings after the empty one are other
+            # tools', documented in the body of the item that names the first
+            # ("Also spelled .Fl -nprocs"), or in .It when the row has no other.
+            shown, _, hidden = f[0].partition("||")
+            shown = [n for n in shown.split("|") if n]
+            hidden = [n for n in hidden.split("|") if n]
+            if not shown:
+                shown, hidden = hidden, []
+            rows.append((shown, f[1] if len(f) > 1 else "", hidden))
     tables[name] = rows
 
 def parse_item(words):
@@ -93,19 +104,44 @@ def parse_item(words):
     return names, arg
 
 docs = {}      # cmd -> spelling -> [(where, arg)]
+xrefs = {}     # page -> the ezpz pages it names (.Xr ezpz... N)
+synopsis = {}  # page -> the words of its SYNOPSIS
+body = {}      # (cmd, first spelling of an item) -> flags its text names
 for page in sorted(glob.glob(os.path.join(mandir, "*.[1-9]"))):
     base = os.path.basename(page)
-    pending, stack = None, []
+    pending, stack, item, sec = None, [], None, None
+    xrefs[base] = set()
+    synopsis[base] = []
     for n, line in enumerate(open(page), 1):
+        m = re.match(r'\.Xr (ezpz[a-z-]*) ([1-9])', line)
+        if m:
+            xrefs[base].add(f"{m.group(1)}.{m.group(2)}")
+        if line.startswith(".Sh"):
+            sec = line.split(None, 1)[1].strip()
+        elif sec == "SYNOPSIS":
+            synopsis[base] += line.split()
         m = re.match(r'\.\\" ezpz-options: (.*)', line)
         if m:
             pending = m.group(1).split()
             continue
+        if item and not line.startswith(".It") and not line.startswith(".El"):
+            words = line.split()
+            fl = False   # inside an Fl list: ".Fl -nhost , -nhosts"
+            for w in words:
+                if w in ("Fl", ".Fl"):
+                    fl = True
+                elif fl and w != ",":
+                    if not w.startswith("-") or not re.match(r"^[-\w]+$", w):
+                        fl = False
+                        continue
+                    for cmd in item[0]:
+                        body.setdefault((cmd, item[1]), set()).add("-" + w)
         if line.startswith(".Bl"):
             stack.append(pending)
             pending = None
         elif line.startswith(".El"):
             stack.pop()
+            item = None
         elif line.startswith(".It Fl"):
             tag = stack[-1] if stack else None
             where = f"{base}:{n}"
@@ -113,6 +149,7 @@ for page in sorted(glob.glob(os.path.join(mandir, "*.[1-9]"))):
                 problem("untagged", f"{where}: option list without an 'ezpz-options:' tag")
                 continue
             names, arg = parse_item(line.split()[1:])
+            item = (tag, names[0]) if names else None
             for cmd in tag:
                 for s in names:
                     docs.setdefault(cmd, {}).setdefault(s, []).append((where, arg))
@@ -120,7 +157,12 @@ for page in sorted(glob.glob(os.path.join(mandir, "*.[1-9]"))):
 for cmd, rows in sorted(tables.items()):
     documented = docs.get(cmd, {})
     spellings = set()
-    for names, arg in rows:
+    for names, arg, hidden in rows:
+        for s in hidden:
+            spellings.add(s)
+            if s not in body.get((cmd, names[0]), set()):
+                problem("missing", f"{cmd}: option {s} (another tool's spelling of {names[0]}) "
+                        "is not named in the text of its item")
         for s in names:
             spellings.add(s)
             if s not in documented:
@@ -137,6 +179,27 @@ for cmd, rows in sorted(tables.items()):
                     + ", ".join(p for p, _ in places))
 for cmd in sorted(set(docs) - set(tables)):
     problem("extra", f"a list is tagged for '{cmd}', which is not a command")
+
+# A page per command (help, version and the hidden __complete live in
+# ezpz.1), naming the command in its SYNOPSIS, and every option of the
+# command documented in that page or in one it names with .Xr (the job
+# options in ezpz(1), the launch options ezpz-test(1) shares).
+in_main = {"help", "version"}
+for cmd in sorted({l.strip() for l in open(cmdfile) if l.strip()} - in_main):
+    page = f"ezpz-{cmd}.1"
+    if page not in xrefs:
+        problem("pages", f"'{cmd}' has no page {page}")
+        continue
+    if ["Cm", cmd] != synopsis[page][1:3] and cmd not in synopsis[page]:
+        problem("pages", f"{page}: SYNOPSIS does not name '{cmd}'")
+    reach = {page} | xrefs[page]
+    for s, places in sorted(docs.get(cmd, {}).items()):
+        if not any(w.split(":")[0] in reach for w, _ in places):
+            problem("pages", f"{page}: option {s} of '{cmd}' is documented in "
+                    f"{places[0][0]}, which the page does not name")
+for page in sorted(p for p in xrefs if p.startswith("ezpz-") and p.endswith(".1")):
+    if page[5:-2] not in {l.strip() for l in open(cmdfile)}:
+        problem("pages", f"{page}: no command '{page[5:-2]}'")
 
 # ezpz.1 COMMANDS: one entry per command of the table
 want = {l.strip() for l in open(cmdfile) if l.strip()}
@@ -167,7 +230,7 @@ print("\n".join(problems))
 EOF
 python3 "$T_TMP/check.py" "$MAN" "$tabs" "$T_TMP/commands" > "$T_TMP/problems" ||
 	t_bail "the man-page check crashed"
-for kind in untagged missing extra twice metavar commands; do
+for kind in untagged missing extra twice metavar commands pages; do
 	case $kind in
 	untagged) what="every option list is tagged with its commands" ;;
 	missing) what="every option of every table is documented" ;;
@@ -175,6 +238,7 @@ for kind in untagged missing extra twice metavar commands; do
 	twice) what="each option is documented in exactly one place" ;;
 	metavar) what="documented metavars match the tables" ;;
 	commands) what="ezpz.1 COMMANDS has one entry per command" ;;
+	pages) what="every command has its page, holding or naming all its options" ;;
 	esac
 	t_eq "$what" "" "$(sed -n "s/^$kind\t//p" "$T_TMP/problems")"
 done

@@ -102,9 +102,9 @@ t_run sub "$T_TMP/empty" --dry-run --scheduler slurm --env "setup env.sh" -- hos
 t_match "--env FILE: sourced by its absolute path" "^source '$WD/setup env.sh'$" "$OUT"
 rm -f "setup env.sh"
 t_run sub "$S/bin-slurm" --help
-t_match "--env FILE: --help says a file is sourced" "--env LINE .*'source /abs/FILE'" "$OUT"
-t_match "--env FILE: ezpz(1) says a file is sourced" '^\.Ql source Ar /abs/FILE$' \
-	"$(sed -n '/^\.It Fl -env Ar LINE$/,/^\.It /p' "$EZPZ_TOP/man/ezpz.1")"
+t_match "--env FILE: --help says a file is sourced" "--env LINE .*'source /abs/FILE'" "$(printf '%s\n' "$OUT" | tr -s ' \n' ' ')"
+t_match "--env FILE: ezpz-submit(1) says a file is sourced" '^\.Ql source Ar /abs/FILE$' \
+	"$(sed -n '/^\.It Fl -env Ar LINE$/,/^\.It /p' "$EZPZ_TOP/man/ezpz-submit.1")"
 
 # ---- the scheduler from the job, the profile, PATH ---------------------------------------
 t_run ezpz_clean PATH="$T_TMP/empty" PBS_JOBID=9.pbs01 "$EZPZ" submit --dry-run -- hostname
