@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../opt.h"
+#include "../chart.h"
 #include "../strvec.h"
 #include "worker.h"
 
@@ -24,7 +25,8 @@ extern char **environ;
 
 enum {
 	O_INJECT = 1, O_LAYERS, O_BATCH, O_ITERS, O_WARMUP, O_LOG_FREQ, O_LR, O_SEED,
-	O_MAX_BYTES, O_NONBLOCKING, O_TIMEOUT, O_CKPT_DIR, O_KEEP, O_JSON
+	O_MAX_BYTES, O_NONBLOCKING, O_TIMEOUT, O_CKPT_DIR, O_KEEP, O_JSON, O_SHORT, O_CHARTS,
+	O_PLOT
 };
 
 /* --inject comes first so that --help can leave it out (opts + 1). */
@@ -44,6 +46,9 @@ static const struct opt opts[] = {
 	{ O_CKPT_DIR, "--checkpoint-dir", "DIR", "@dir", "where rank 0 writes the checkpoint ($TMPDIR)" },
 	{ O_KEEP, "--keep-checkpoint", NULL, NULL, "do not remove the checkpoint file" },
 	{ O_JSON, "--json", "FILE", "@file", "write every result as JSON (rank 0)" },
+	{ O_SHORT, "--short", NULL, NULL, "only the verdict, the summary, the charts and warnings" },
+	{ O_CHARTS, "--charts", "STYLE", "unicode|ascii|none", "draw the loss and bandwidth charts (none)" },
+	{ O_PLOT, "--plot", "FILE.svg", "@file", "write both charts as one SVG (rank 0)" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
@@ -274,6 +279,12 @@ parse_options(struct options *o, int argc, char **argv)
 		case O_CKPT_DIR: o->ckpt_dir = st.arg; break;
 		case O_KEEP: o->keep_ckpt = 1; break;
 		case O_JSON: o->json = st.arg; break;
+		case O_SHORT: o->brief = 1; break;
+		case O_CHARTS:
+			if ((o->charts = chart_style_parse(st.arg)) < 0)
+				usage_error("option '--charts': '%s' is not unicode, ascii or none", st.arg);
+			break;
+		case O_PLOT: o->plot = st.arg; break;
 		}
 	}
 	if (st.ind < argc)
@@ -336,6 +347,8 @@ verdict(const struct ctx *c, struct results *r)
 			    r->checks[i].message ? r->checks[i].message : "failed");
 	if (c->opt->json && report_json(c, r, c->opt->json) < 0)
 		return EXIT_FAIL;
+	if (c->opt->plot && report_svg(c, r, c->opt->plot) < 0)
+		return EXIT_FAIL;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		wmsg("stdout: write error");
 		return EXIT_FAIL;
@@ -353,6 +366,7 @@ results_free(struct results *r)
 	free(r->warnings);
 	free(r->place);
 	free(r->log);
+	free(r->loss);
 	free(r->ckpt_path);
 	free(r->ckpt_bad);
 	free(r->coll);
