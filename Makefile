@@ -106,6 +106,13 @@ check: all $(UNIT) $(TOOLS)
 bench: all
 	EZPZ_BUILD=$(O) tests/bench/run
 
+# The chaos test at length (make check runs a short form of it):
+# SOAK_RUNS launches with random faults, SOAK_SEED to replay one.
+SOAK_RUNS = 500
+soak: all $(UNIT) $(TOOLS)
+	EZPZ_BUILD=$(O) SANITIZE=$(SANITIZE) SOAK_RUNS=$(SOAK_RUNS) SOAK_SEED=$(SOAK_SEED) \
+	    TESTS=integration/t-soak tests/run
+
 fuzz:
 	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)
 
@@ -155,4 +162,4 @@ clean:
 
 -include $(OBJ:.o=.d) $(O)/obj/ezpz.d $(WORKER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
-.PHONY: all share check bench fuzz install uninstall dist clean
+.PHONY: all share check bench soak fuzz install uninstall dist clean

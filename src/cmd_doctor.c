@@ -21,6 +21,7 @@
 #include "ezpz.h"
 #include "jobio.h"
 #include "json.h"
+#include "launch.h"
 #include "path.h"
 #include "pmix.h"
 #include "setupenv.h"
@@ -51,6 +52,7 @@ struct gather {
 	char *hostfile_err;
 	char *mpi_lib;
 	char *launcher_out, *ldconfig_out, *module_out, *python_out, *torch_out;
+	char *pbs_rsh_agent;
 	char *python_version;
 	struct pycheck py;
 	struct modsys modsys;
@@ -132,6 +134,7 @@ gather_launcher(struct gather *g)
 		return;
 	argv[0] = j->launcher_path;
 	g->launcher_out = probe(g, argv, DOC_PROBE_TIMEOUT_MS, &g->f.launcher_version);
+	g->f.pbs_rsh_agent = g->pbs_rsh_agent = launch_pbs_rsh_agent(j, g->envp);
 }
 
 /* The first MPI library file in dir, as a malloc'd path. */
@@ -326,6 +329,7 @@ gather_free(struct gather *g)
 	free(g->hostfile_err);
 	free(g->mpi_lib);
 	free(g->launcher_out);
+	free(g->pbs_rsh_agent);
 	free(g->ldconfig_out);
 	free(g->module_out);
 	free(g->python_out);

@@ -31,6 +31,7 @@
 #include "ezpz.h"
 #include "jobio.h"
 #include "kill.h"
+#include "launch.h"
 #include "path.h"
 #include "shell.h"
 #include "util.h"
@@ -42,7 +43,9 @@ extern const struct ezpz_cmd cmd_kill;
 #define KILL_WAIT_S 2            /* for SIGKILL to take effect */
 #define POLL_MS 20
 
-enum { O_SIGNAL = 1, O_DRY_RUN, O_GRACE, O_ALL_NODES, O_JOB };
+#define LAUNCH_EXIT_S 5           /* for ezpz launch to finish once its launcher is gone */
+
+enum { O_SIGNAL = 1, O_DRY_RUN, O_GRACE, O_ALL_NODES, O_JOB, O_ANY };
 
 static const struct opt kill_opts_table[] = {
 	{ O_SIGNAL, "-s|--signal", "SIG", "TERM|KILL|INT|HUP|QUIT|USR1|USR2",
@@ -56,6 +59,9 @@ static const struct opt kill_opts_table[] = {
 	{ O_JOB, "--job", "JOBID", NULL,
 	  "not processes of other batch jobs (their PBS_JOBID, SLURM_JOB_ID... differ; "
 	  "123.pbs01 is job 123)" },
+	{ O_ANY, "--any-process", NULL, NULL,
+	  "PATTERN may match processes no ezpz launch started (asks first at a terminal; "
+	  "this host only)" },
 	JOBOPT_ENTRIES,
 	{ 0 }
 };
@@ -315,15 +321,20 @@ alive(const struct target *x)
 
 /* ---- signalling ---- */
 
+enum { SEND_ALL, SEND_RUN, SEND_LAUNCH };
+
 /* The `ezpz launch` processes first: interrupted before their launcher
- * dies, they do not start it again. */
+ * dies, they do not start it again.  SEND_RUN: all but them; SEND_LAUNCH:
+ * only them. */
 static void
-send_all(struct targets *t, int sig)
+send_all(struct targets *t, int sig, int which)
 {
 	for (int launch = 1; launch >= 0; launch--)
 		for (size_t i = 0; i < t->n; i++) {
 			struct target *x = &t->v[i];
 			if (x->gone || x->err || x->launch != launch)
+				continue;
+			if ((which == SEND_RUN && launch) || (which == SEND_LAUNCH && !launch))
 				continue;
 			if (sig == SIGKILL)
 				x->escalated = 1;
@@ -384,23 +395,74 @@ static void
 report_none(const char *host, const struct kill_match *m)
 {
 	char *job = m->jobid ? xasprintf(" of job %s", m->jobid) : xstrdup("");
-	if (m->pattern)
+	if (m->pattern && m->any)
 		printf("%s: nothing to kill: no process%s has '%s' in its command line\n", host, job,
 		    m->pattern);
+	else if (m->pattern)
+		printf("%s: nothing to kill: no process%s with %s in its environment (ezpz launch "
+		    "sets it) has '%s' in its command line\n", host, job, KILL_MARKER_VAR, m->pattern);
 	else
 		printf("%s: nothing to kill: no process%s has %s in its environment (ezpz launch "
 		    "sets it)\n", host, job, KILL_MARKER_VAR);
 	free(job);
 }
 
+static void
+free_targets(struct targets *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		target_free(&t->v[i]);
+	free(t->v);
+}
+
+/*
+ * After the grace: SIGKILL the launchers and ranks, but give an `ezpz
+ * launch` the time to see its launcher die and finish (it sweeps, then
+ * exits 128+N): killed outright while it shuts down, it would exit 137 and
+ * could leave what it had not yet swept.  Only one that is still there
+ * LAUNCH_EXIT_S later gets SIGKILL.
+ */
+static void
+escalate(struct targets *t)
+{
+	int launch = 0;
+
+	send_all(t, SIGKILL, SEND_RUN);
+	for (size_t i = 0; i < t->n; i++)
+		launch |= t->v[i].launch && !t->v[i].gone && !t->v[i].err;
+	if (launch && wait_gone(t, LAUNCH_EXIT_S) > 0)
+		send_all(t, SIGKILL, SEND_LAUNCH);
+}
+
+/* --any-process at a terminal: show the matches and ask; elsewhere (a
+ * script) the option is the answer. */
+static int
+confirmed(const struct targets *t, const char *host, const struct kill_opts *o)
+{
+	struct kill_opts dry = *o;
+	char line[64];
+
+	if (!isatty(0) || !isatty(2))
+		return 1;
+	dry.dry_run = 1;
+	report(t, host, &dry, 0);
+	fflush(stdout);
+	fprintf(stderr, "ezpz kill: --any-process: signal %s %zu process%s, not all started by "
+	    "ezpz launch? [y/N] ", t->n == 1 ? "this" : "these", t->n, t->n == 1 ? "" : "es");
+	if (fgets(line, sizeof line, stdin) == NULL)
+		return 0;
+	line[strcspn(line, "\n")] = '\0';
+	return streq(line, "y") || streq(line, "Y") || streq(line, "yes");
+}
+
 static int
 kill_here(struct kill_opts *o, const char *jobid)
 {
-	struct kill_match m = { o->pattern, jobid, NULL, 0, (long)getuid() };
+	struct kill_match m = { o->pattern, jobid, NULL, 0, (long)getuid(), o->any };
 	struct targets t = { NULL, 0, 0 };
 	char *host = this_hostname(environ);
 	size_t left = 0, failed = 0;
-	int waited = kill_signal_ends(o->sig) || o->grace >= 0;
+	int waited = kill_signal_ends(o->sig) || o->grace >= 0, stopped = 0;
 	long *skip;
 
 	ancestors(&skip, &m.nskip);
@@ -408,24 +470,31 @@ kill_here(struct kill_opts *o, const char *jobid)
 	scan(&t, &m);
 	if (t.n == 0)
 		report_none(host, &m);
-	if (t.n > 0 && !o->dry_run) {
+	if (t.n > 0 && !o->dry_run && o->any && !confirmed(&t, host, o)) {
+		stopped = 1;
+	} else if (t.n > 0 && !o->dry_run) {
 		if (o->grace < 0)
 			o->grace = KILL_DEFAULT_GRACE;
-		send_all(&t, o->sig);
-		if (waited && o->sig != SIGKILL && (left = wait_gone(&t, o->grace)) > 0)
-			send_all(&t, SIGKILL);
+		send_all(&t, o->sig, SEND_ALL);
+		if (waited && o->sig != SIGKILL && wait_gone(&t, o->grace) > 0)
+			escalate(&t);
 		if (waited)
 			left = wait_gone(&t, KILL_WAIT_S);
 	}
-	report(&t, host, o, waited);
-	for (size_t i = 0; i < t.n; i++) {
-		failed += t.v[i].err != 0;
-		target_free(&t.v[i]);
+	if (stopped) {
+		error("kill: not confirmed; nothing was signalled");
+		free_targets(&t);
+		free(skip);
+		free(host);
+		return EXIT_FAIL;
 	}
+	report(&t, host, o, waited);
+	for (size_t i = 0; i < t.n; i++)
+		failed += t.v[i].err != 0;
 	if (failed + left > 0)
 		error("kill: %s: %zu of %zu process%s not stopped (see above)", host, failed + left,
 		    t.n, t.n == 1 ? "" : "es");
-	free(t.v);
+	free_targets(&t);
 	free(skip);
 	free(host);
 	return failed + left > 0 ? EXIT_FAIL : EXIT_OK;
@@ -434,11 +503,17 @@ kill_here(struct kill_opts *o, const char *jobid)
 /* ---- every host ---- */
 
 static char **
-helper_env(struct strvec *env)
+helper_env(struct strvec *env, const struct job *job)
 {
+	char *agent = job->hosts.n > 1 ? launch_pbs_rsh_agent(job, environ) : NULL;
+
 	strvec_pushv(env, environ);
 	envset_unset(env, KILL_MARKER_VAR);
 	envset_set(env, KILL_HELPER_VAR, "1");
+	/* mpirun reaches the other hosts as 'ezpz launch' does (plan_rsh_agent). */
+	if (agent)
+		envset_set(env, "OMPI_MCA_plm_rsh_agent", agent);
+	free(agent);
 	return strvec_argv(env);
 }
 
@@ -474,7 +549,7 @@ kill_all_nodes(const struct kill_opts *o, const struct job_opts *jo, const char 
 	lead = xasprintf("ezpz kill: %s job %s, %zu host%s:", sched_name(c.job.sched), c.job.jobid,
 	    c.job.hosts.n, c.job.hosts.n == 1 ? "" : "s");
 	print_line(lead, argv.v);
-	ro.envp = helper_env(&env);
+	ro.envp = helper_env(&env, &c.job);
 	/* Quiet for this long means a host hangs: the remote kills wait at most
 	 * grace + KILL_WAIT_S seconds. */
 	ro.idle_timeout = (o->grace >= 0 ? o->grace : KILL_DEFAULT_GRACE) + KILL_WAIT_S + 60;
@@ -497,7 +572,7 @@ kill_all_nodes(const struct kill_opts *o, const struct job_opts *jo, const char 
 static int
 kill_run(int argc, char **argv)
 {
-	struct kill_opts o = { SIGTERM, -1, 0, NULL };
+	struct kill_opts o = { SIGTERM, -1, 0, NULL, 0 };
 	struct job_opts jo = { 0 };
 	const char *topology = NULL, *jobid = NULL;
 	struct optstate st;
@@ -515,7 +590,12 @@ kill_run(int argc, char **argv)
 		case O_GRACE: o.grace = (int)opt_long(&st, 0, 3600); break;
 		case O_DRY_RUN: o.dry_run = 1; break;
 		case O_ALL_NODES: all = 1; break;
-		case O_JOB: jobid = st.arg; break;
+		case O_JOB:
+			if (*st.arg == '\0')
+				die_usage("kill: --job '': give a job id (123, 123.pbs01)");
+			jobid = st.arg;
+			break;
+		case O_ANY: o.any = 1; break;
 		default:
 			if (!jobopt_take(&jo, &topology, opt, st.arg))
 				opt_unknown(&st);
@@ -530,20 +610,28 @@ kill_run(int argc, char **argv)
 		die_usage("kill: empty PATTERN would match every process");
 	if (all && jobid)
 		die_usage("kill: --all-nodes takes the job from the environment; drop --job");
+	if (o.any && !o.pattern)
+		die_usage("kill: --any-process needs a PATTERN");
+	if (o.any && all)
+		die_usage("kill: --any-process works on this host only; drop --all-nodes");
 	return all ? kill_all_nodes(&o, &jo, topology) : kill_here(&o, jobid);
 }
 
 const struct ezpz_cmd cmd_kill = {
 	.name = "kill",
 	.summary = "stop what ezpz launch started here, or on every host of the job",
-	.usage = "[--signal SIG] [--grace SECONDS] [--dry-run] [--all-nodes | --job JOBID] [PATTERN]",
+	.usage = "[--signal SIG] [--grace SECONDS] [--dry-run] [--all-nodes | --job JOBID] [PATTERN]\n"
+	    "[--signal SIG] [--grace SECONDS] [--dry-run] [--job JOBID] --any-process PATTERN",
 	.description = "Signal the processes on this host whose environment has\n"
-	    "EZPZ_RUN_COMMAND (every rank and launcher ezpz launch starts), or with PATTERN\n"
-	    "those whose command line contains it; only your own (root's too), and never\n"
+	    "EZPZ_RUN_COMMAND (every rank and launcher ezpz launch starts), with PATTERN\n"
+	    "only those whose command line contains it, and with --any-process any process\n"
+	    "whose command line contains PATTERN (at a terminal, after asking); only your\n"
+	    "own (root's too), and never\n"
 	    "ezpz kill itself or its parents.  The ezpz launch or ezpz test above a match is\n"
 	    "signalled too, first, so that --retries does not start the launcher again.\n"
-	    "Then wait --grace seconds and SIGKILL survivors.  Exit status 0 when every\n"
-	    "match is gone (or nothing matched), 1 otherwise.",
+	    "Then wait --grace seconds, SIGKILL the survivors, and give an ezpz launch a\n"
+	    "moment more to finish before it is SIGKILLed too.  Exit status 0 when every\n"
+	    "match is gone (or nothing matched), 1 otherwise (also when not confirmed).",
 	.opts = kill_opts_table,
 	.run = kill_run,
 };

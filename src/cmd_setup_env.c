@@ -576,6 +576,7 @@ struct run {
 	enum shell sh;
 	struct jobctx c;
 	char *cwd, *venv, *self;
+	char *workdir;         /* where the default venv goes (venv_workdir) */
 	struct modsys ms;
 	struct setupenv_opts o;
 	struct setupenv_plan p;
@@ -626,6 +627,37 @@ finish_fail(struct run *r, const char *why)
 	return EXIT_FAIL;
 }
 
+static int
+same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && S_ISDIR(sa.st_mode) &&
+	    S_ISDIR(sb.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The directory the default venv goes under: the current one, except in a
+ * PBS job still in $HOME, where PBS starts it (Slurm starts jobs where
+ * sbatch ran): there PBS_O_WORKDIR, where qsub ran, so that the job finds
+ * the venv made there on the login node, not a new one in $HOME.
+ */
+static char *
+venv_workdir(const struct run *r)
+{
+	const char *home = env_nonempty(environ, "HOME");
+	const char *sub = env_nonempty(environ, "PBS_O_WORKDIR");
+	struct stat st;
+	char *real;
+
+	if (r->c.job.sched != SCHED_PBS || home == NULL || sub == NULL || *sub != '/' ||
+	    !same_dir(r->cwd, home) || same_dir(sub, r->cwd) || stat(sub, &st) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return xstrdup(r->cwd);
+	say("setup-env: the job started in $HOME (%s): the default venv goes under "
+	    "PBS_O_WORKDIR %s, where qsub ran", r->cwd, sub);
+	return (real = realpath(sub, NULL)) != NULL ? real : xstrdup(sub);
+}
+
 static void
 run_init(struct run *r, int argc, char **argv)
 {
@@ -645,11 +677,12 @@ run_init(struct run *r, int argc, char **argv)
 	if ((r->cwd = getcwd(NULL, 0)) == NULL)
 		die_errno("setup-env: cannot find the working directory (for the venv path)");
 	r->self = path_self();
+	r->workdir = venv_workdir(r);
 	modsys_detect(environ, file_exists, &r->ms);
 	if (r->a.venv)
 		r->venv = setupenv_abspath(r->cwd, r->a.venv);
 	r->o = (struct setupenv_opts){
-		.profile = r->c.job.profile, .machine = r->c.job.machine, .workdir = r->cwd,
+		.profile = r->c.job.profile, .machine = r->c.job.machine, .workdir = r->workdir,
 		.modules = r->a.modules.v, .nmodules = r->a.modules.n, .venv = r->venv,
 		.no_modules = r->a.no_modules, .no_venv = r->a.no_venv,
 		.without_pip = r->a.without_pip, .modsys = &r->ms,
@@ -669,6 +702,7 @@ run_free(struct run *r)
 		pycheck_free(&r->pc);
 	jobctx_free(&r->c);
 	free(r->cwd);
+	free(r->workdir);
 	free(r->venv);
 	free(r->self);
 }

@@ -33,7 +33,7 @@ extern const struct ezpz_cmd cmd_submit;
 
 enum {
 	O_NODES = 1, O_TIME, O_QUEUE, O_ACCOUNT, O_FILESYSTEMS, O_JOB_NAME, O_SCHEDULER,
-	O_ENV, O_NO_LAUNCH, O_DRY_RUN, O_OUTPUT, O_TEMPLATE
+	O_ENV, O_NO_LAUNCH, O_DRY_RUN, O_OUTPUT, O_TEMPLATE, O_RESOURCE
 };
 
 static const struct opt submit_opts_table[] = {
@@ -42,7 +42,11 @@ static const struct opt submit_opts_table[] = {
 	{ O_QUEUE, "-q|--queue", "QUEUE", NULL, "PBS queue or Slurm partition (default: the scheduler's)" },
 	{ O_ACCOUNT, "-A|--account", "ACCOUNT", NULL,
 	  "account to charge (else $PBS_ACCOUNT or $SLURM_ACCOUNT, else $PROJECT)" },
-	{ O_FILESYSTEMS, "--filesystems", "FS[,FS...]", NULL, "PBS filesystems (default home)" },
+	{ O_FILESYSTEMS, "--filesystems", "FS[,FS...]", NULL,
+	  "PBS filesystems (default: the machine profile's submit.filesystems, else none)" },
+	{ O_RESOURCE, "-l|--resource", "RES=VALUE", NULL,
+	  "a PBS resource, e.g. place=scatter, or select=2:ncpus=8:mpiprocs=4 instead of -N "
+	  "(repeatable)" },
 	{ O_JOB_NAME, "--job-name", "NAME", NULL, "job name (default: from -m MODULE or the command)" },
 	{ O_SCHEDULER, "--scheduler", "NAME", "pbs|slurm",
 	  "pbs or slurm (else the job's, the profile's, or qsub/sbatch on PATH)" },
@@ -61,6 +65,10 @@ struct submit_args {
 	struct submit_opts so;
 	const char *scheduler, *env, *output, *template;
 	char *sched_how;       /* where the scheduler choice came from */
+	struct strvec resources;   /* -l RES=VALUE but select */
+	char *prof_name;       /* the machine profile's name, and its submit: keys */
+	char *prof_filesystems;
+	int account_required;
 	int dry_run, env_given;
 	char **words;          /* command words, or the script */
 	size_t nwords;
@@ -80,6 +88,21 @@ check_value(const char *what, const char *v)
 	}
 }
 
+/* -l RES=VALUE: select= becomes the select spec, anything else a resource. */
+static void
+take_resource(struct submit_args *a, const char *v)
+{
+	const char *eq = strchr(v, '=');
+
+	check_value("-l", v);
+	if (eq == NULL || eq == v || eq[1] == '\0')
+		die_usage("submit: -l '%s': expected RESOURCE=VALUE (e.g. -l place=scatter)", v);
+	if (startswith(v, "select="))
+		a->so.select = eq + 1;
+	else
+		strvec_push(&a->resources, v);
+}
+
 static void
 take(struct submit_args *a, int o, struct optstate *st)
 {
@@ -96,6 +119,7 @@ take(struct submit_args *a, int o, struct optstate *st)
 	case O_DRY_RUN: a->dry_run = 1; break;
 	case O_OUTPUT: a->output = st->arg; break;
 	case O_TEMPLATE: a->template = st->arg; break;
+	case O_RESOURCE: take_resource(a, st->arg); break;
 	default: die("submit: option table and parser disagree on '%s'", st->word);
 	}
 }
@@ -123,6 +147,9 @@ parse(struct submit_args *a, int argc, char **argv)
 			opt_unknown(&st);
 		take(a, o, &st);
 	}
+	if (a->so.select && a->so.nodes > 0)
+		die_usage("submit: -N %d and -l select=%s both give the nodes; use one",
+		    a->so.nodes, a->so.select);
 	a->words = argv + st.ind;
 	a->nwords = (size_t)(argc - st.ind);
 	if (a->nwords == 0)
@@ -175,14 +202,26 @@ choose_sched(struct submit_args *a, char *const *envp)
 	char *qsub = path_which(envp, "qsub"), *sbatch = path_which(envp, "sbatch");
 	char *err = NULL;
 
-	/* Profiles only matter when nothing closer decides. */
-	if (a->scheduler == NULL && env_nonempty(envp, "PBS_JOBID") == NULL &&
-	    env_nonempty(envp, "SLURM_JOB_ID") == NULL && env_nonempty(envp, "SLURM_JOBID") == NULL)
-		prof = machine_profile(&ps, envp);
-	if (submit_choose_sched(a->scheduler, envp, prof, qsub != NULL, sbatch != NULL,
+	/* The profile's scheduler only matters when nothing closer decides;
+	 * its submit: keys (the site's directives) always do. */
+	prof = machine_profile(&ps, envp);
+	if (submit_choose_sched(a->scheduler, envp, a->scheduler == NULL &&
+	    env_nonempty(envp, "PBS_JOBID") == NULL && env_nonempty(envp, "SLURM_JOB_ID") == NULL &&
+	    env_nonempty(envp, "SLURM_JOBID") == NULL ? prof : NULL, qsub != NULL, sbatch != NULL,
 	    &a->so.sched, &a->sched_how, &err) < 0) {
 		error("submit: %s", err);
 		exit(EXIT_USAGE);
+	}
+	if (a->so.sched != SCHED_PBS && (a->so.select || a->resources.n > 0))
+		die_usage("submit: -l %s is a PBS resource; this job goes to %s (scheduler from %s)",
+		    a->so.select ? "select=..." : a->resources.v[0], sched_name(a->so.sched),
+		    a->sched_how);
+	a->so.resources = a->resources.v;
+	a->so.nresources = a->resources.n;
+	if (prof) {
+		a->prof_name = xstrdup(prof->name);
+		a->prof_filesystems = prof->submit_filesystems ? xstrdup(prof->submit_filesystems) : NULL;
+		a->account_required = prof->submit_account_required;
 	}
 	free(qsub);
 	free(sbatch);
@@ -272,17 +311,64 @@ write_unique(const char *text)
 	die("submit: cannot find an unused name for the job script in the working directory");
 }
 
-/* -o FILE: a temporary file renamed over FILE, so FILE is never partial. */
+static const char *
+file_kind(mode_t m)
+{
+	return S_ISLNK(m) ? "a symbolic link" : S_ISDIR(m) ? "a directory" :
+	    S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	    S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* rename, but never over something: EEXIST if to exists. */
+static int
+rename_new(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* a file system without RENAME_NOREPLACE: link fails with EEXIST too */
+	if (link(from, to) < 0)
+		return -1;
+	return unlink(from);
+}
+
+/*
+ * -o FILE: a temporary file next to FILE, then put in its place, so FILE is
+ * never partial.  Only a regular file is replaced (lstat: a symlink is not
+ * followed, nor replaced); a new FILE is linked in, which fails rather than
+ * replace anything that appeared meanwhile.  A device, a FIFO or a
+ * directory at FILE is refused: renaming over /dev/full would replace the
+ * device itself.
+ */
 static void
 write_output(const char *path, const char *text)
 {
-	char *tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	struct stat sb;
+	char *tmp;
+	int exists, r;
+
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode))
+			die("submit: -o '%s': %s; give a regular file or a new name", path,
+			    file_kind(sb.st_mode));
+		exists = 1;
+	} else if (errno == ENOENT) {
+		exists = 0;
+	} else {
+		die_errno("submit: -o '%s'", path);
+	}
+	tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
 	if (write_new(tmp, text) < 0)
 		die_errno("submit: cannot write '%s'", tmp);
-	if (rename(tmp, path) < 0) {
+	r = exists ? rename(tmp, path) : rename_new(tmp, path);
+	if (r < 0) {
 		int e = errno;
 		unlink(tmp);
 		errno = e;
+		if (!exists && e == EEXIST)
+			die("submit: -o '%s': appeared while the script was written; not replaced",
+			    path);
 		die_errno("submit: cannot rename '%s' to '%s'", tmp, path);
 	}
 	free(tmp);
@@ -374,6 +460,13 @@ generate(struct submit_args *a, const char *self, const char *cwd)
 	a->so.account = submit_account(a->so.sched, a->so.account, environ, &from);
 	if (a->so.account && !streq(from, "--account"))
 		check_value(from, a->so.account);
+	if (a->so.account == NULL && a->account_required)
+		die_usage("submit: machine '%s' needs an account to charge the job to: pass "
+		    "-A/--account, or set %s or PROJECT", a->prof_name,
+		    a->so.sched == SCHED_PBS ? "PBS_ACCOUNT" : "SLURM_ACCOUNT");
+	/* Site-only directives come from the machine profile alone. */
+	if (a->so.filesystems == NULL && a->so.sched == SCHED_PBS)
+		a->so.filesystems = a->prof_filesystems;
 	tmpl = load_template(a, environ, &name);
 	if (submit_render(tmpl, name, &a->so, &text, &err) < 0)
 		die("submit: %s", err);
@@ -440,6 +533,9 @@ submit_run(int argc, char **argv)
 	choose_sched(&a, environ);
 	status = a.script_mode ? run_script_mode(&a) : run_command_mode(&a);
 	free(a.sched_how);
+	free(a.prof_name);
+	free(a.prof_filesystems);
+	strvec_clear(&a.resources);
 	return status;
 }
 

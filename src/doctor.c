@@ -401,6 +401,38 @@ launcher_missing(struct doc_check *c, const struct job *j, const struct doc_fact
 	return 1;
 }
 
+/*
+ * Open MPI on several hosts of a PBS job: how mpirun reaches the others
+ * (plan_rsh_agent).  Returns 1 when c says it all.
+ */
+static int
+pbs_reach(struct doc_check *c, const struct job *j, const struct doc_facts *f, const char *ver)
+{
+	const char *own = env_nonempty(f->envp, "OMPI_MCA_plm_rsh_agent");
+	const char *how = j->src.launcher.kind == SRC_PROBE ? "probing PATH" : j->src.launcher.text;
+
+	if (j->sched != SCHED_PBS || j->launcher != LAUNCHER_OPENMPI || j->hosts.n < 2)
+		return 0;
+	if (own == NULL)
+		own = env_nonempty(f->envp, "OMPI_MCA_orte_rsh_agent");
+	if (own)
+		ok(c, "openmpi at %s (%s), chosen by %s; reaches the other hosts with your rsh agent "
+		    "'%s' (OMPI_MCA_plm_rsh_agent), unless it has PBS's tm launcher", j->launcher_path,
+		    *ver ? ver : "no version", how, own);
+	else if (f->pbs_rsh_agent)
+		ok(c, "openmpi at %s (%s), chosen by %s; reaches the other hosts through pbs_tmrsh: "
+		    "ezpz launch sets OMPI_MCA_plm_rsh_agent=%s (unused if Open MPI has PBS's tm "
+		    "launcher)", j->launcher_path, *ver ? ver : "no version", how, f->pbs_rsh_agent);
+	else
+		set(c, DOC_WARN, xasprintf("openmpi at %s (%s): without PBS's tm launcher it starts "
+		    "ranks on the other hosts with ssh, and pbs_tmrsh (or ezpz's agent ompi-pbs-rsh) "
+		    "is not there to do it as tasks of the job", j->launcher_path,
+		    *ver ? ver : "no version"), xstrdup("put PBS's bin directory on PATH (or set "
+		    "PBS_EXEC), or set OMPI_MCA_plm_rsh_agent to an agent that reaches the job's "
+		    "hosts"));
+	return 1;
+}
+
 static void
 check_launcher(struct doc_check *c, const struct doc_facts *f)
 {
@@ -425,7 +457,7 @@ check_launcher(struct doc_check *c, const struct doc_facts *f)
 		    j->src.launcher.text, launcher_name(j->launcher), j->launcher_path,
 		    launcher_name(seen), ver), xasprintf("load the MPI the profile expects, or pass "
 		    "--launcher %s (or set EZPZ_LAUNCHER)", launcher_name(seen)));
-	} else {
+	} else if (!pbs_reach(c, j, f, ver)) {
 		ok(c, "%s at %s (%s), chosen by %s; passes the environment with %s",
 		    launcher_name(j->launcher), j->launcher_path, *ver ? ver : "no version",
 		    j->src.launcher.kind == SRC_PROBE ? "probing PATH" : j->src.launcher.text,
@@ -743,9 +775,10 @@ check_memlock(struct doc_check *c, const struct doc_facts *f)
 	if (matters)
 		set(c, DOC_WARN, xasprintf("locked memory is limited to %s (ulimit -l %lld): RDMA "
 		    "networks (InfiniBand, Slingshot) pin buffers there, and large jobs fail to "
-		    "register memory", h, f->memlock / KiB), xstrdup("'ulimit -l unlimited' in the "
+		    "register memory", h, f->memlock / KiB), xasprintf("'ulimit -l unlimited' in the "
 		    "job script if the hard limit allows; else ask the admins (limits.conf, "
-		    "slurmd's LimitMEMLOCK)"));
+		    "%s)", j && j->sched == SCHED_PBS ? "the limits pbs_mom starts with: its service "
+		    "unit's LimitMEMLOCK" : "slurmd's LimitMEMLOCK"));
 	else
 		ok(c, "locked memory is limited to %s: fine without an RDMA network", h);
 	free(h);

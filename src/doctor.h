@@ -65,6 +65,9 @@ struct doc_facts {
 
 	/* The launcher's --version output (job->launcher_path). */
 	struct doc_probe launcher_version;
+	/* In a PBS job with Open MPI: the rsh agent ezpz gives mpirun
+	 * (launch_pbs_rsh_agent), or NULL. */
+	const char *pbs_rsh_agent;
 
 	/* MPI library: one found in LD_LIBRARY_PATH or next to the launcher
 	 * (and where), else what `ldconfig -p` lists. */

@@ -12,6 +12,7 @@
  * it) and ezpz takes it back afterwards.  Signals are turned into bytes on a
  * self-pipe and handled in one poll loop: no work in signal handlers.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -33,6 +34,8 @@
 
 #define CAPTURE_MAX (1 << 20)           /* a probe's --version text */
 #define CAPTURE_GROUP_MAX (64 << 20)    /* setup-env: step output and env -0 */
+#define LAUNCHER_LAST_S 2               /* from SIGKILL to its ranks to SIGKILL to it */
+#define SWEEP_KILL_S 5                  /* SIGKILL is not instant (D state, a huge core) */
 
 static int sigpipe_fd[2] = { -1, -1 };
 static int terminating(int sig);
@@ -50,15 +53,23 @@ on_signal(int sig)
 	errno = e;
 }
 
+static void
+sigpipe_open(void)
+{
+	if (sigpipe_fd[0] < 0 && pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK) < 0)
+		die_errno("cannot create a pipe");
+}
+
 void
 exec_signals_init(void)
 {
+	static int done;
 	struct sigaction sa;
 
-	if (sigpipe_fd[0] >= 0)
+	if (done)
 		return;
-	if (pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK) < 0)
-		die_errno("cannot create a pipe");
+	done = 1;
+	sigpipe_open();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -131,7 +142,7 @@ status_of(int wstatus)
 /* ------------------------------------------------------------------ */
 /* exec_capture                                                        */
 
-/* A group capture (setup-env's bash) forwards Ctrl-C to the whole group. */
+/* An interrupted capture ends the child's whole group, then ezpz. */
 static void NORETURN
 capture_interrupted(pid_t pid, int sig)
 {
@@ -147,18 +158,27 @@ capture_interrupted(pid_t pid, int sig)
 	die_status(EXIT_SIGBASE + sig, "interrupted by signal %d; stopped what was running", sig);
 }
 
+/* The child leads a process group of its own, so that a timeout or an
+ * interrupt ends what it started too (an mpiexec script's sleep). */
 static pid_t
-capture_start(const char *path, char *const *argv, char *const *envp, int group, int fd[2])
+capture_start(const char *path, char *const *argv, char *const *envp, int fd[2])
 {
-	pid_t pid = fork();
+	sigset_t all, old;
+	pid_t pid;
 	int devnull;
 
-	if (pid != 0)
+	/* no signal may reach our handler in the child before the reset */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if ((pid = fork()) != 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = e;
 		return pid;
+	}
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	child_reset_signals();
-	if (group)
-		setpgid(0, 0);
+	setpgid(0, 0);
 	dup2(devnull, 0);
 	dup2(fd[1], 1);
 	dup2(fd[1], 2);
@@ -167,16 +187,55 @@ capture_start(const char *path, char *const *argv, char *const *envp, int group,
 }
 
 /*
- * group: the child leads a process group, and a timeout or Ctrl-C ends all
- * of it.  Output past cap is dropped for good and *truncated set (a hole in
- * the middle would be worse than a short read).  Reading stops soon after
- * the child exits even if something it started in the background still
- * holds the pipe.
+ * While a capture runs, SIGINT, SIGTERM and SIGHUP to ezpz end the child's
+ * whole group (it is not in our terminal's foreground group, so Ctrl-C
+ * reaches only us), then ezpz exits 128+N; SIGCHLD ends the wait for
+ * output soon after the child exits.  Handlers already ours
+ * (exec_signals_init) and signals our caller ignores are left alone; the
+ * others are put back afterwards.
+ */
+static const int capture_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD /* wakes the poll */ };
+
+static void
+capture_signals(struct sigaction *saved, int *installed)
+{
+	struct sigaction sa;
+
+	sigpipe_open();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < NITEMS(capture_sigs); i++) {
+		installed[i] = 0;
+		if (sigaction(capture_sigs[i], NULL, &saved[i]) < 0 ||
+		    saved[i].sa_handler == SIG_IGN || saved[i].sa_handler == on_signal)
+			continue;
+		installed[i] = sigaction(capture_sigs[i], &sa, NULL) == 0;
+	}
+}
+
+static void
+capture_signals_restore(const struct sigaction *saved, const int *installed)
+{
+	for (size_t i = 0; i < NITEMS(capture_sigs); i++)
+		if (installed[i])
+			sigaction(capture_sigs[i], &saved[i], NULL);
+}
+
+/*
+ * The child leads a process group, and a timeout or a SIGINT/SIGTERM/SIGHUP
+ * ends all of it.  Output past cap is dropped for good and *truncated set
+ * (a hole in the middle would be worse than a short read).  Reading stops
+ * soon after the child exits even if something it started in the
+ * background still holds the pipe.
  */
 static int
-capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t cap,
+capture(char *const *argv, char *const *envp, int timeout_ms, size_t cap,
     char **out, size_t *outlen, int *truncated)
 {
+	struct sigaction saved[NITEMS(capture_sigs)];
+	int installed[NITEMS(capture_sigs)];
 	int fd[2], wstatus = 0, exited = 0;
 	size_t len = 0, alloc = 0;
 	char *buf = NULL, *path;
@@ -189,20 +248,19 @@ capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t 
 		errno = ENOENT;
 		return -1;
 	}
-	if (group)
-		exec_signals_init();
-	if (pipe2(fd, O_CLOEXEC) < 0 || (pid = capture_start(path, argv, envp, group, fd)) < 0) {
+	capture_signals(saved, installed);
+	if (pipe2(fd, O_CLOEXEC) < 0 || (pid = capture_start(path, argv, envp, fd)) < 0) {
 		int e = errno;
+		capture_signals_restore(saved, installed);
 		free(path);
 		errno = e;
 		return -1;
 	}
-	if (group)
-		setpgid(pid, pid);   /* also here: a timeout may come before the child's */
+	setpgid(pid, pid);   /* also here: a timeout may come before the child's */
 	free(path);
 	close(fd[1]);
 	for (;;) {
-		struct pollfd p[2] = { { fd[0], POLLIN, 0 }, { group ? sigpipe_fd[0] : -1, POLLIN, 0 } };
+		struct pollfd p[2] = { { fd[0], POLLIN, 0 }, { sigpipe_fd[0], POLLIN, 0 } };
 		double t = mono_now();
 		ssize_t r;
 		int ms;
@@ -213,7 +271,7 @@ capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t 
 		ms = (int)(((exited ? drain_until : deadline) - t) * 1000);
 		if (ms <= 0 || poll(p, 2, ms) == 0) {
 			if (!exited)
-				kill(group ? -pid : pid, SIGKILL);
+				kill(-pid, SIGKILL);
 			break;
 		}
 		if (p[1].revents & POLLIN) {
@@ -239,6 +297,7 @@ capture(char *const *argv, char *const *envp, int timeout_ms, int group, size_t 
 	if (!exited)
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;
+	capture_signals_restore(saved, installed);
 	buf = xgrow(buf, &alloc, len + 1, 1);
 	buf[len] = '\0';
 	*out = buf;
@@ -251,14 +310,14 @@ int
 exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
 {
 	int truncated;
-	return capture(argv, envp, timeout_ms, 0, CAPTURE_MAX, out, NULL, &truncated);
+	return capture(argv, envp, timeout_ms, CAPTURE_MAX, out, NULL, &truncated);
 }
 
 int
 exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
     size_t *len, int *truncated)
 {
-	return capture(argv, envp, timeout_ms, 1, CAPTURE_GROUP_MAX, out, len, truncated);
+	return capture(argv, envp, timeout_ms, CAPTURE_GROUP_MAX, out, len, truncated);
 }
 
 /* ------------------------------------------------------------------ */
@@ -281,7 +340,10 @@ struct runner {
 	double last_output;
 	double term_at;            /* when to follow a SIGINT/SIGHUP with SIGTERM; 0: no */
 	double kill_at;            /* when to SIGKILL the group; 0: not scheduled */
+	int escalated;             /* SIGKILL sent: 1 to what the launcher started, 2 to it too */
 };
+
+static int survivors(struct runner *r, int sig, int spare_launcher);
 
 static const char *
 sig_name(int sig)
@@ -445,10 +507,23 @@ run_watchdog(struct runner *r)
 		group_signal(r, SIGTERM);
 		r->term_at = -1;   /* once */
 	}
-	if (r->kill_at && t >= r->kill_at) {
-		warn("launcher did not exit %d s after %s; sending SIGKILL to its process group",
+	/* What the launcher started goes first: once its ranks are gone, a
+	 * launcher that was only slow can still exit by itself and clean up
+	 * (Open MPI's session directory in TMPDIR); LAUNCHER_LAST_S later it
+	 * is killed too. */
+	if (r->kill_at && t >= r->kill_at && r->escalated == 0) {
+		warn("launcher did not exit %d s after %s; sending SIGKILL to what it started",
 		    r->o->grace, r->res->timed_out ? "SIGTERM" : sig_name(r->res->signal));
-		group_signal(r, SIGKILL);
+		survivors(r, SIGKILL, 1);
+		r->escalated = 1;
+		r->kill_at = t + LAUNCHER_LAST_S;
+		return;
+	}
+	if (r->kill_at && t >= r->kill_at && r->escalated == 1) {
+		warn("launcher still running %d s after its processes were killed; sending SIGKILL",
+		    LAUNCHER_LAST_S);
+		survivors(r, SIGKILL, 0);
+		r->escalated = 2;
 		r->kill_at = t + 3600;   /* once */
 		return;
 	}
@@ -516,60 +591,152 @@ reap_orphans(void)
 }
 
 /*
- * Our living children: orphans of the launcher reparented to us (ranks of a
- * killed mpirun sit in process groups of their own).  Linux lists them in
- * /proc/self/task/<tid>/children; elsewhere there are none to find.
+ * Everything the run started that still lives on this host is below us:
+ * we are a child subreaper, so a process whose parent dies (a rank whose
+ * mpirun was killed, a rank's child whose rank was) is reparented to us,
+ * not to init, whatever process group or session it moved to.  Linux lists
+ * each thread's children in /proc/PID/task/TID/children; elsewhere there is
+ * only the launcher's process group to signal.
  */
-static size_t
-own_children(pid_t *v, size_t max)
+struct pidset {
+	pid_t *v;
+	size_t n, alloc;
+};
+
+#define TREE_MAX 65536           /* processes signalled in one pass */
+
+static void
+proc_children(struct pidset *s, pid_t pid)
 {
-	char path[64], *text, *p, *end;
-	size_t n = 0;
-	snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
-	if ((text = read_file(path, NULL)) == NULL)
-		return 0;
-	for (p = text; n < max; p = end) {
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		v[n++] = (pid_t)pid;
+	char path[96], text[8192];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof path, "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && s->n < TREE_MAX) {
+		ssize_t n;
+		char *p, *end;
+		int fd;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/task/%.20s/children", (long)pid, e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, text, sizeof text - 1);   /* one read: the kernel's snapshot */
+		close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		for (p = text; s->n < TREE_MAX; p = end) {
+			long c = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			s->v = xgrow(s->v, &s->alloc, s->n + 1, sizeof *s->v);
+			s->v[s->n++] = (pid_t)c;
+		}
 	}
-	free(text);
-	return n;
+	closedir(d);
 }
 
-static int
-survivors(struct runner *r, int sig)
+/* Our descendants, parents before their children. */
+static void
+descendants(struct pidset *s)
 {
-	pid_t kids[4096];
-	size_t n;
-	int alive = kill(-r->pgid, 0) == 0;
-	if (sig && alive)
-		kill(-r->pgid, sig);
-	n = own_children(kids, NITEMS(kids));
-	for (size_t i = 0; i < n; i++)
-		if (kill(kids[i], sig) == 0)
-			alive = 1;
-	return alive;
+	s->n = 0;
+	proc_children(s, getpid());
+	for (size_t i = 0; i < s->n; i++)
+		proc_children(s, s->v[i]);
 }
 
+/* A zombie is dead already: only its parent's wait is missing. */
+static int
+zombie(pid_t pid)
+{
+	char path[64], text[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 1;
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	p = strrchr(text, ')');
+	return p == NULL || p[1] == '\0' || p[2] == 'Z' || p[2] == 'X';
+}
+
+/*
+ * Send sig (0: only look) to the launcher's group and to every living
+ * descendant, and to the process group of each that leads one (a rank
+ * Open MPI put in a group of its own, with what it forked); returns
+ * whether anything lives.
+ */
+static int
+survivors(struct runner *r, int sig, int spare_launcher)
+{
+	struct pidset s = { NULL, 0, 0 };
+	int alive = 0;
+
+	if (sig && !spare_launcher)
+		kill(-r->pgid, sig);
+	descendants(&s);
+	for (size_t i = 0; i < s.n; i++) {
+		if (zombie(s.v[i]))
+			continue;
+		alive = 1;
+		if (sig == 0 || (spare_launcher && (s.v[i] == r->pid || s.v[i] == r->pgid)))
+			continue;
+		if (getpgid(s.v[i]) == s.v[i] && s.v[i] != r->pgid)
+			kill(-s.v[i], sig);
+		kill(s.v[i], sig);
+	}
+	free(s.v);
+	return alive || kill(-r->pgid, 0) == 0;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * After the launcher exits: SIGTERM to what is left, SIGKILL after the
+ * grace (at once when the launcher was already escalated to SIGKILL: the
+ * grace has passed), then SIGKILL again until nothing is left, because a
+ * process killed in one pass may leave children that only then become
+ * ours.  Nothing the run started outlives ezpz, except what left this host
+ * or escaped to another user.
+ */
 static void
 run_sweep(struct runner *r)
 {
 	double until = mono_now() + r->o->grace;
+	int rounds = 0;
+
 	reap_orphans();   /* zombies still count for kill(-pgid, 0) */
-	if (!survivors(r, SIGTERM))
+	if (!r->escalated) {
+		if (!survivors(r, SIGTERM, 0))
+			return;
+		while (mono_now() < until && survivors(r, 0, 0)) {
+			pause_ms(50);
+			reap_orphans();
+		}
+	}
+	if (!survivors(r, 0, 0))
 		return;
-	while (mono_now() < until && survivors(r, 0)) {
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+	warn("processes the launcher started outlived it; sending SIGKILL");
+	until = mono_now() + SWEEP_KILL_S;
+	while (survivors(r, SIGKILL, 0) && mono_now() < until) {
+		pause_ms(rounds++ < 10 ? 5 : 50);
 		reap_orphans();
 	}
-	if (survivors(r, 0)) {
-		warn("processes the launcher started outlived it; sending SIGKILL");
-		survivors(r, SIGKILL);
-		reap_orphans();
-	}
+	reap_orphans();
+	if (survivors(r, 0, 0))
+		warn("processes the launcher started are still running %d s after SIGKILL",
+		    SWEEP_KILL_S);
 }
 
 static int

@@ -11,15 +11,15 @@
 
 /*
  * Run argv (PATH of envp searched), stdin from /dev/null, stdout and stderr
- * into *out (at most 1 MiB kept), killed after timeout_ms.  Returns its exit
- * status (128+N if killed by signal N), or -1 with errno if it could not be
- * started.
+ * into *out (at most 1 MiB kept).  It leads a process group of its own:
+ * after timeout_ms the whole group is SIGKILLed, and a SIGINT, SIGTERM or
+ * SIGHUP to ezpz meanwhile ends the group, then ezpz (128+N).  Returns its
+ * exit status (128+N if killed by signal N), or -1 with errno if it could
+ * not be started.
  */
 int exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out);
 /*
- * The same for a child that starts its own children (setup-env's bash):
- * it leads a process group, and the timeout kills the whole group, as does
- * a SIGINT, SIGTERM or SIGHUP to ezpz (which then exits 128+N).  *len is
+ * The same for a child with much output (setup-env's bash).  *len is
  * the length of *out, which may hold NUL bytes (env -0); *truncated is set
  * when output past 64 MiB was dropped (then *out is only its start).
  */

@@ -9,7 +9,9 @@
  * in its own command line), and other users' processes (a pattern such as
  * "python" would reach them, and root's ezpz kill would signal them).
  * With a job id, only that job's processes: on a shared node, another
- * job's ranks carry the marker too.
+ * job's ranks carry the marker too.  A pattern narrows the marked
+ * processes; only --any-process lets it reach processes without the
+ * marker.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -122,9 +124,11 @@ kill_matches(const struct kproc *p, const struct kill_match *m)
 {
 	if (!eligible(p, m))
 		return 0;
-	if (m->pattern)
-		return strstr(p->cmdline, m->pattern) != NULL;
-	return kproc_env(p, KILL_MARKER_VAR) != NULL;
+	if (m->pattern && strstr(p->cmdline, m->pattern) == NULL)
+		return 0;
+	/* A pattern such as "sh" would reach the user's shells and daemons
+	 * (root's: the system's); only --any-process goes beyond the run. */
+	return (m->pattern && m->any) || kproc_env(p, KILL_MARKER_VAR) != NULL;
 }
 
 int

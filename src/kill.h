@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kill.h: `ezpz kill` as data: which processes match (the marker
- * EZPZ_RUN_COMMAND that `ezpz launch` puts in every rank's environment, or
- * a substring of the command line; only the user's own), which parent
+ * EZPZ_RUN_COMMAND that `ezpz launch` puts in every rank's environment,
+ * and a substring of the command line if given; any process with
+ * --any-process; only the user's own), which parent
  * (`ezpz launch`, `ezpz test`) is signalled with them, the signals it may
  * send, how a process is shown, and the launch line that runs it on every
  * host of a job.  Pure: cmd_kill.c reads /proc and sends the signals.
@@ -33,11 +34,12 @@ struct kproc {
 };
 
 struct kill_match {
-	const char *pattern;         /* substring of the command line; NULL: the marker */
+	const char *pattern;         /* substring of the command line too; NULL: any */
 	const char *jobid;           /* only processes of this job; NULL: any */
 	const long *skip;            /* never matched: ezpz kill itself and its ancestors */
 	size_t nskip;
 	long uid;                    /* only this user's processes (getuid(), root too) */
+	int any;                     /* with a pattern: unmarked processes too (--any-process) */
 };
 
 /* TERM, KILL, INT, HUP, QUIT, USR1, USR2 (any case, "SIG" prefix allowed);
@@ -50,7 +52,8 @@ int kill_signal_ends(int sig);
 
 /* The value of KEY in p's environment, or NULL. */
 const char *kproc_env(const struct kproc *p, const char *key);
-/* Is p one to signal? */
+/* Is p one to signal?  It has the marker (only `ezpz launch` puts it there),
+ * unless m->any, and its command line has m->pattern if given. */
 int kill_matches(const struct kproc *p, const struct kill_match *m);
 /*
  * Is p, the parent of a match, to be signalled too (and first)?  When it
@@ -82,6 +85,7 @@ struct kill_opts {
 	int grace;                   /* -1: not given */
 	int dry_run;
 	const char *pattern;
+	int any;                     /* --any-process (this host only) */
 };
 
 /*

@@ -99,6 +99,33 @@ launch_python(char *const *envp)
 	return xstrdup("python3");
 }
 
+char *
+launch_pbs_rsh_agent(const struct job *job, char *const *envp)
+{
+	const char *exec = env_nonempty(envp, "PBS_EXEC");
+	char *dir, *agent, *tmrsh;
+
+	if (job->sched != SCHED_PBS || job->launcher != LAUNCHER_OPENMPI ||
+	    env_get(envp, "OMPI_MCA_plm_rsh_agent") || env_get(envp, "OMPI_MCA_orte_rsh_agent"))
+		return NULL;
+	if ((tmrsh = path_which(envp, "pbs_tmrsh")) == NULL) {
+		tmrsh = xasprintf("%s/bin/pbs_tmrsh", exec ? exec : "/opt/pbs");
+		if (access(tmrsh, X_OK) < 0) {
+			free(tmrsh);
+			return NULL;
+		}
+	}
+	free(tmrsh);
+	dir = path_datadir(envp);
+	agent = xasprintf("%s/ompi-pbs-rsh", dir);
+	free(dir);
+	if (access(agent, X_OK) < 0) {
+		free(agent);
+		return NULL;
+	}
+	return agent;
+}
+
 static int
 later_dashdash(int argc, char **argv, int from)
 {
@@ -241,14 +268,52 @@ stamp(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d-%H%M%S", localtime(&t));
 }
 
+/*
+ * s for the terminal: control characters (C0, DEL, and C1 as UTF-8 encodes
+ * them) as \n, \t, \e or \xNN, and a backslash doubled, so an argument
+ * cannot move the cursor, retitle the window or hide itself; malloc'd.
+ */
+static char *
+term_safe(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = xmalloc(4 * n + 1), *o = out;
+
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\n' || *c == '\t' || *c == 0x1b) {
+			*o++ = '\\';
+			*o++ = *c == '\n' ? 'n' : *c == '\t' ? 't' : 'e';
+		} else if (*c < 0x20 || *c == 0x7f || (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)) {
+			unsigned v = *c == 0xc2 ? *++c : *c;
+			o += sprintf(o, "\\x%02x", v);
+		} else {
+			*o++ = (char)*c;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* fprintf(stderr, "%s%s\n", lead, term_safe(s)) */
+static void
+banner_line(const char *lead, const char *s)
+{
+	char *t = term_safe(s);
+	fprintf(stderr, "%s%s\n", lead, t);
+	free(t);
+}
+
 static void
 banner(const struct launch_args *a, const struct plan *p, const struct job *job)
 {
-	char ts[32];
+	char ts[32], *jobid = term_safe(job->jobid ? job->jobid : "no job");
+	char *machine = term_safe(job->machine), *lead = xasprintf("ezpz %s: ", a->name);
 	fprintf(stderr, "ezpz %s: %s%s (%s) on %s: %zu host%s x %d GPU%s (%s)\n", a->name,
-	    job->jobid ? "job " : "", job->jobid ? job->jobid : "no job", sched_name(job->sched),
-	    job->machine, job->hosts.n, job->hosts.n == 1 ? "" : "s", job->ngpu_per_host,
+	    job->jobid ? "job " : "", jobid, sched_name(job->sched),
+	    machine, job->hosts.n, job->hosts.n == 1 ? "" : "s", job->ngpu_per_host,
 	    job->ngpu_per_host == 1 ? "" : "s", vendor_name(job->gpu_vendor));
+	free(jobid);
+	free(machine);
 	fprintf(stderr, "ezpz %s: %d rank%s: %d host%s x %d per host; launcher %s; cpu binding %s%s%s%s\n",
 	    a->name, p->np, p->np == 1 ? "" : "s", p->nhosts, p->nhosts == 1 ? "" : "s", p->ppn,
 	    launcher_name(p->launcher), p->cpu_bind ? p->cpu_bind : "launcher default",
@@ -256,15 +321,20 @@ banner(const struct launch_args *a, const struct plan *p, const struct job *job)
 	if (a->verbose) {
 		fprintf(stderr, "ezpz %s: sources: hosts %s; gpus %s; launcher %s\n", a->name,
 		    job->src.hosts.text, job->src.ngpu_per_host.text, job->src.launcher.text);
-		for (size_t i = 0; i < p->env.n; i++)
-			fprintf(stderr, "ezpz %s: env %s\n", a->name, p->env.v[i]);
+		for (size_t i = 0; i < p->env.n; i++) {
+			fprintf(stderr, "%senv ", lead);
+			banner_line("", p->env.v[i]);
+		}
 	}
-	for (size_t i = 0; i < p->notes.n; i++)
-		fprintf(stderr, "ezpz %s: note: %s\n", a->name, p->notes.v[i]);
+	for (size_t i = 0; i < p->notes.n; i++) {
+		fprintf(stderr, "%snote: ", lead);
+		banner_line("", p->notes.v[i]);
+	}
 	stamp(ts, sizeof ts);
 	fprintf(stderr, "----[\xf0\x9f\x8d\x8b ezpz.launch][started][%s]----\nExecuting:\n", ts);
 	for (size_t i = 0; i < p->argv.n; i++)
-		fprintf(stderr, "%s%s\n", i ? "  " : "", p->argv.v[i]);
+		banner_line(i ? "  " : "", p->argv.v[i]);
+	free(lead);
 }
 
 static void
@@ -345,7 +415,7 @@ launch_execute(struct launch_args *a)
 	struct jobctx c;
 	struct plan p;
 	struct strvec env = STRVEC_INIT;
-	char *err = NULL, *self = path_self(), ts[32];
+	char *err = NULL, *self = path_self(), *agent, ts[32];
 	double t0;
 	int status;
 
@@ -358,6 +428,7 @@ launch_execute(struct launch_args *a)
 	if (env_get(environ, "MASTER_PORT") == NULL)
 		a->lo.local_port = free_port();
 	a->lo.ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	a->lo.pbs_rsh_agent = agent = launch_pbs_rsh_agent(&c.job, environ);
 	if (plan_build(&p, &c.job, environ, &c.io, &a->lo, &err) < 0) {
 		if (c.job.launcher == LAUNCHER_NONE)
 			die_status(EXIT_NOTFOUND, "%s: %s", a->name, err);
@@ -382,5 +453,7 @@ launch_execute(struct launch_args *a)
 	plan_free(&p);
 	jobctx_free(&c);
 	free(self);
+	free(agent);
+	a->lo.pbs_rsh_agent = NULL;
 	return status;
 }

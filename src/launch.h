@@ -46,4 +46,13 @@ int launch_execute(struct launch_args *a);
  * else python3 on PATH; malloc'd. */
 char *launch_python(char *const *envp);
 
+/*
+ * In a PBS job whose launcher is Open MPI, unless the user chose an rsh
+ * agent (OMPI_MCA_plm_rsh_agent): the agent ezpz ships
+ * (DATADIR/ompi-pbs-rsh), when it and pbs_tmrsh (PATH, else
+ * ${PBS_EXEC:-/opt/pbs}/bin) are there; else, and elsewhere, NULL.
+ * malloc'd.  See plan_rsh_agent.
+ */
+char *launch_pbs_rsh_agent(const struct job *job, char *const *envp);
+
 #endif

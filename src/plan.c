@@ -409,6 +409,26 @@ stale_rank_vars(struct plan *p, char *const *envp)
 			strvec_push(&p->unset, vars[i]);
 }
 
+/*
+ * Open MPI reaches the other hosts of a PBS job with its tm launcher when it
+ * has one; without (Debian's has none) with its rsh agent, ssh by default,
+ * which PBS nodes need not allow and whose processes PBS does not know of
+ * (qdel would leave them behind).  The agent ezpz ships starts them with
+ * pbs_tmrsh, as tasks of the job.  An Open MPI with tm never calls it; an
+ * agent the user chose wins.
+ */
+static void
+plan_rsh_agent(struct plan *p, const struct job *job, char *const *envp, const struct launch_opts *o)
+{
+	if (p->launcher != LAUNCHER_OPENMPI || job->sched != SCHED_PBS || p->nhosts < 2 ||
+	    o->pbs_rsh_agent == NULL || env_get(envp, "OMPI_MCA_plm_rsh_agent") ||
+	    env_get(envp, "OMPI_MCA_orte_rsh_agent"))
+		return;
+	envset_set(&p->env, "OMPI_MCA_plm_rsh_agent", o->pbs_rsh_agent);
+	strvec_pushf(&p->notes, "Open MPI reaches the other hosts through pbs_tmrsh "
+	    "(OMPI_MCA_plm_rsh_agent=%s; unused if Open MPI has PBS's tm launcher)", o->pbs_rsh_agent);
+}
+
 static void
 plan_env(struct plan *p, const struct job *job, char *const *envp, const struct launch_opts *o)
 {
@@ -444,6 +464,7 @@ plan_env(struct plan *p, const struct job *job, char *const *envp, const struct 
 	for (size_t i = 0; i < NITEMS(carried); i++)
 		if (env_get(envp, carried[i]) && strvec_find(&p->forward, carried[i]) < 0)
 			strvec_push(&p->forward, carried[i]);
+	plan_rsh_agent(p, job, envp, o);   /* for mpirun itself: not forwarded */
 }
 
 /* --------------------------------------------------------------------- */

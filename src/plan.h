@@ -24,6 +24,8 @@ struct launch_opts {
 	int local_port;               /* a free port on this host (the edge finds it) */
 	int ncpus;                    /* CPUs online here (the edge counts them); 0 unknown */
 	double launch_time;           /* seconds since the epoch, for EZPZ_LAUNCH_TIME */
+	const char *pbs_rsh_agent;    /* Open MPI's rsh agent in a PBS job (the edge
+	                               * finds it: launch_pbs_rsh_agent), or NULL */
 };
 
 enum bind_kind {

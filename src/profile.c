@@ -487,6 +487,31 @@ want_enum(struct pctx *cx, const char *path, const struct node *v, int (*parse)(
 	return r;
 }
 
+static const char *account_i(int i)
+{
+	static const char *const names[] = { "optional", "required" };
+	return i >= 0 && i < (int)NITEMS(names) ? names[i] : NULL;
+}
+
+static int
+account_p(const char *s)
+{
+	for (int i = 0; account_i(i); i++)
+		if (streq(s, account_i(i)))
+			return i;
+	return -1;
+}
+
+static void
+f_account(struct pctx *cx, const struct field *f, const char *path, const struct node *k,
+    const struct node *v, void *base)
+{
+	int r = want_enum(cx, path, v, account_p, account_i);
+	(void)k;
+	if (r >= 0)
+		*AT(base, f, int) = r;
+}
+
 static int sched_p(const char *s) { return (int)sched_parse(s); }
 static int launcher_p(const char *s) { return (int)launcher_parse(s); }
 static int vendor_p(const char *s) { return (int)vendor_parse(s); }
@@ -807,6 +832,12 @@ static const struct field python_fields[] = {
 	{ NULL }
 };
 
+static const struct field submit_fields[] = {
+	{ "filesystems", f_text, .off = OFF(submit_filesystems) },
+	{ "account", f_account, .off = OFF(submit_account_required) },
+	{ NULL }
+};
+
 static const struct field top_fields[] = {
 	{ "name", f_name, .off = OFF(name), .slot = L_NAME },
 	{ "description", f_text, .off = OFF(description) },
@@ -821,6 +852,7 @@ static const struct field top_fields[] = {
 	{ "launcher_args", f_args, .off = OFF(launcher_args) },
 	{ "modules", f_section, .sub = modules_fields },
 	{ "python", f_section, .sub = python_fields },
+	{ "submit", f_section, .sub = submit_fields },
 	{ "env", f_env, .off = OFF(env) },
 	{ NULL }
 };
@@ -864,7 +896,7 @@ edit_distance(const char *a, const char *b)
 static const struct { const char *name; const struct field *tab; } sections[] = {
 	{ "", top_fields }, { "gpu", gpu_fields }, { "cpu", cpu_fields },
 	{ "network", network_fields }, { "modules", modules_fields },
-	{ "python", python_fields }, { "match", match_fields },
+	{ "python", python_fields }, { "submit", submit_fields }, { "match", match_fields },
 };
 
 /*
@@ -1026,6 +1058,7 @@ profile_free(struct profile *p)
 	strvec_clear(&p->module_unload);
 	strvec_clear(&p->module_load);
 	free(p->conda_env);
+	free(p->submit_filesystems);
 	free(p->python_prefix);
 	strvec_clear(&p->env);
 	memset(p, 0, sizeof *p);

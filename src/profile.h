@@ -47,6 +47,9 @@ struct profile {
 	char *python_prefix;     /* a Python prefix whose bin/ goes first on PATH */
 
 	struct strvec env;       /* "KEY=VALUE" runtime defaults (user's value wins) */
+
+	char *submit_filesystems;      /* ezpz submit: -l filesystems= (ALCF), or NULL */
+	int submit_account_required;   /* ezpz submit: a job needs an account */
 };
 
 struct profiles {

@@ -19,9 +19,10 @@
  * that fails the job when setup-env fails and ezpz's own absolute path. */
 static const char pbs_template[] =
 	"#!/bin/bash --login\n"
-	"#PBS -l select={{nodes}}\n"
+	"#PBS -l select={{select}}\n"
 	"#PBS -l walltime={{time}}\n"
 	"#PBS -l filesystems={{filesystems}}\n"
+	"#PBS -l {{resources}}\n"
 	"#PBS -A {{account}}\n"
 	"#PBS -k doe\n"
 	"#PBS -j oe\n"
@@ -217,8 +218,8 @@ submit_choose_sched(const char *opt, char *const *envp, const struct profile *pr
 /* ---- rendering ---------------------------------------------------------- */
 
 struct values {
-	const char *key[12];
-	char *val[12];
+	const char *key[16];
+	char *val[16];
 	size_t n;
 };
 
@@ -243,6 +244,18 @@ quoted_words(char *const *w, size_t n)
 }
 
 static char *
+joined(char *const *w, size_t n, const char *sep)
+{
+	char *s = xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char *t = xasprintf("%s%s%s", s, i ? sep : "", w[i]);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static char *
 colons(const char *s)
 {
 	char *r = xstrdup(s);
@@ -258,10 +271,12 @@ values_fill(struct values *v, const struct submit_opts *o)
 	char *cmd = quoted_words(o->command, o->ncommand), *self = shell_quote(SHELL_BASH, o->self);
 
 	put(v, "nodes", xasprintf("%d", o->nodes > 0 ? o->nodes : 1));
+	put(v, "select", o->select ? xstrdup(o->select) : xasprintf("%d", o->nodes > 0 ? o->nodes : 1));
+	put(v, "resources", joined(o->resources, o->nresources, ","));
 	put(v, "time", xstrdup(o->time ? o->time : SUBMIT_DEFAULT_TIME));
 	put(v, "queue", xstrdup(o->queue ? o->queue : ""));
 	put(v, "account", xstrdup(o->account ? o->account : ""));
-	put(v, "filesystems", colons(o->filesystems ? o->filesystems : SUBMIT_DEFAULT_FILESYSTEMS));
+	put(v, "filesystems", colons(o->filesystems ? o->filesystems : ""));
 	put(v, "job_name", o->job_name ? xstrdup(o->job_name) :
 	    submit_job_name(o->command, o->ncommand));
 	put(v, "scheduler", xstrdup(sched_name(o->sched)));
@@ -314,9 +329,9 @@ render_line(const char *line, size_t len, const struct values *v, struct buf *b,
 		close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
 		if (close == NULL || (val = value_of(v, open + 2, (size_t)(close - open - 2))) == NULL) {
 			int w = close ? (int)(close - open + 2) : (int)(end - open);
-			*err = xasprintf("template '%s': line %d: %s '%.*s' (known: nodes, time, queue, "
-			    "account, filesystems, job_name, scheduler, workdir, env_setup, ezpz, "
-			    "command, run)", name, lineno, close ? "unknown placeholder" :
+			*err = xasprintf("template '%s': line %d: %s '%.*s' (known: nodes, select, time, "
+			    "queue, account, filesystems, resources, job_name, scheduler, workdir, "
+			    "env_setup, ezpz, command, run)", name, lineno, close ? "unknown placeholder" :
 			    "unclosed placeholder", w, open);
 			free(out.s);
 			return -1;
@@ -371,7 +386,10 @@ submit_render(const char *tmpl, const char *name, const struct submit_opts *o,
 static void
 pbs_options(const struct submit_opts *o, struct strvec *a)
 {
-	if (o->nodes > 0) {
+	if (o->select) {
+		strvec_push(a, "-l");
+		strvec_pushf(a, "select=%s", o->select);
+	} else if (o->nodes > 0) {
 		strvec_push(a, "-l");
 		strvec_pushf(a, "select=%d", o->nodes);
 	}
@@ -384,6 +402,10 @@ pbs_options(const struct submit_opts *o, struct strvec *a)
 		strvec_push(a, "-l");
 		strvec_pushf(a, "filesystems=%s", fs);
 		free(fs);
+	}
+	for (size_t i = 0; i < o->nresources; i++) {
+		strvec_push(a, "-l");
+		strvec_push(a, o->resources[i]);
 	}
 	if (o->queue) {
 		strvec_push(a, "-q");

@@ -7,11 +7,14 @@
  * TEMPLATES.  A template is a bash script with placeholders {{name}}:
  *
  *   {{nodes}}        -N/--nodes (default 1)
+ *   {{select}}       the PBS select spec: -l select=SPEC, else {{nodes}}
+ *   {{resources}}    the other -l RES=VALUE, joined by ',' (PBS; default none)
  *   {{time}}         -t/--time (default 01:00:00)
  *   {{queue}}        -q/--queue (PBS queue, Slurm partition; default none)
  *   {{account}}      -A/--account, else PBS_ACCOUNT (PBS) or SLURM_ACCOUNT
  *                    (Slurm), else PROJECT; default none
- *   {{filesystems}}  --filesystems, ',' written as ':' (PBS; default home)
+ *   {{filesystems}}  --filesystems, else the profile's submit.filesystems,
+ *                    ',' written as ':' (PBS; default none)
  *   {{job_name}}     --job-name, else from the command (see submit_job_name)
  *   {{scheduler}}    pbs or slurm
  *   {{workdir}}      the directory ezpz submit ran in, shell-quoted
@@ -40,12 +43,14 @@
 #include "types.h"
 
 #define SUBMIT_DEFAULT_TIME "01:00:00"
-#define SUBMIT_DEFAULT_FILESYSTEMS "home"
 #define SUBMIT_JOB_NAME_MAX 64
 
 struct submit_opts {
 	enum sched sched;            /* SCHED_PBS or SCHED_SLURM */
 	int nodes;                   /* 0: not given */
+	const char *select;          /* -l select=SPEC's SPEC; NULL: not given */
+	char *const *resources;      /* the other -l RES=VALUE (PBS) */
+	size_t nresources;
 	const char *time;            /* NULL: not given */
 	const char *queue;
 	const char *account;

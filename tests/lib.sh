@@ -25,6 +25,8 @@ export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe-1}
 # The real-part helpers in tests/integration.
 export EZPZ_TEST_SLURM_CLUSTER=$EZPZ_TOP/tests/integration/slurm-cluster.sh
 export EZPZ_TEST_RSH_AGENT=$EZPZ_TOP/tests/integration/ompi-rsh-shim.sh
+export EZPZ_TEST_PBS_CLUSTER=$EZPZ_TOP/tests/integration/pbs-cluster.sh
+export EZPZ_TEST_PBS_SHARED=${EZPZ_PBS_SHARED:-$EZPZ_TOP/../shared/pbs}
 
 # Tests crash ranks on purpose (SIGSEGV): no core files in the tree.
 ulimit -c 0
@@ -206,6 +208,95 @@ need_slurm() {
 	fi
 }
 
+# need_pbs [NODES]: the PBS cluster that tests/run starts (EZPZ_TEST_PBS=1:
+# tests/integration/pbs-cluster.sh, nodes pbsn1..pbsnN in namespaces), with
+# at least NODES nodes.  Run alone, a test uses a cluster started by hand.
+# Sets PBS_JOBS: a directory every user (pbsuser too) can write, for job
+# scripts and their output.
+need_pbs() {
+	local want=${1:-2} have
+	case ${EZPZ_TEST_PBS:-} in
+	1) ;;
+	failed) t_bail "the PBS cluster failed to start (see the pbs-cluster log in $EZPZ_BUILD/tests/logs)" ;;
+	0) t_skip "no PBS cluster: ${EZPZ_TEST_PBS_WHY:-not started}" ;;
+	*)
+		need_root
+		"$EZPZ_TEST_PBS_CLUSTER" status >/dev/null 2>&1 ||
+			t_skip "no PBS cluster running (start one: $EZPZ_TEST_PBS_CLUSTER start)"
+		export EZPZ_TEST_PBS=1 ;;
+	esac
+	have=$(cat /run/pbs-netns/nodes 2>/dev/null || echo 0)
+	[ "$have" -ge "$want" ] || t_skip "needs $want PBS nodes, the cluster has $have"
+	PBS_NODES=$have
+	chmod 755 "$T_TMP"
+	PBS_JOBS=$T_TMP/pbs
+	mkdir -p "$PBS_JOBS" && chmod 1777 "$PBS_JOBS"
+}
+
+# pbs_on I CMD...: CMD on node pbsnI (its network and UTS namespace, its PBS
+# configuration, PBS's commands on PATH), bounded like t_timeout.
+pbs_on() {
+	local i=$1
+	shift
+	t_timeout "${T_PBS_TIMEOUT:-180}" "$EZPZ_TEST_PBS_CLUSTER" node "$i" "$@"
+}
+
+# pbs_job_env: the -v list a test job needs: ezpz's path, the sanitizers'
+# settings (the ezpz under test may be built with them), and root's
+# permission for Open MPI.  Nothing else of the test's environment goes in:
+# jobs start from PBS's own, as a user's do.
+pbs_job_env() {
+	local v="EZPZ=$EZPZ,OMPI_ALLOW_RUN_AS_ROOT=1,OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+	[ -z "${ASAN_OPTIONS:-}" ] || v+=",ASAN_OPTIONS=$ASAN_OPTIONS"
+	[ -z "${UBSAN_OPTIONS:-}" ] || v+=",UBSAN_OPTIONS=$UBSAN_OPTIONS"
+	echo "$v"
+}
+
+# pbs_job NAME [qsub options...] SCRIPT: submit SCRIPT from pbsn1 with
+# qsub -W block=true, output (stdout and stderr) to $PBS_JOBS/NAME.out;
+# RC is the job's exit status, OUT its output.  The submitting shell runs
+# in $PBS_JOBS (PBS_O_WORKDIR).  T_PBS_USER=NAME submits as that user.
+pbs_job() {
+	local name=$1 out i
+	shift
+	out=$PBS_JOBS/$name.out
+	rm -f "$out"
+	if [ -n "${T_PBS_USER:-}" ]; then
+		(cd "$PBS_JOBS" && pbs_on 1 runuser -u "$T_PBS_USER" -- qsub -W block=true -N "$name" \
+			-j oe -o "$out" -v "$(pbs_job_env)" "$@") >"$T_TMP/qsub.out" 2>&1
+	else
+		(cd "$PBS_JOBS" && pbs_on 1 qsub -W block=true -N "$name" -j oe -o "$out" \
+			-v "$(pbs_job_env)" "$@") >"$T_TMP/qsub.out" 2>&1
+	fi
+	RC=$?
+	# The MoM copies the output back as the job ends: give it a moment.
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$out" ] && break
+		sleep 0.1
+	done
+	OUT=$(cat "$out" 2>/dev/null)
+	ERR=$(cat "$T_TMP/qsub.out")
+}
+
+# pbs_user_ezpz: make EZPZ runnable by pbsuser: a copy of the build tree
+# where the checkout is private (CI clones into root's home).
+pbs_user_ezpz() {
+	if ! runuser -u pbsuser -- test -x "$EZPZ"; then
+		mkdir -p "$PBS_JOBS/prefix"
+		cp -r "$EZPZ_BUILD/bin" "$EZPZ_BUILD/share" "$EZPZ_BUILD/libexec" "$PBS_JOBS/prefix/"
+		EZPZ=$PBS_JOBS/prefix/bin/ezpz
+	fi
+}
+
+# pbs_script NAME <<EOF ... : the bash job script $PBS_JOBS/NAME.sh, made
+# executable; prints its path.
+pbs_script() {
+	local f=$PBS_JOBS/$1.sh
+	{ echo '#!/bin/bash'; cat; } >"$f"
+	chmod 755 "$f"
+	echo "$f"
+}
+
 # ---- building small programs --------------------------------------------------
 
 # t_cc NAME [flags...] < SOURCE: compile C from stdin into $T_TMP/NAME with
@@ -257,4 +348,37 @@ t_hostfile() {
 	local h
 	for h in "$@"; do echo "${h%%:*} slots=${h##*:}"; done >"$T_TMP/hostfile"
 	echo "$T_TMP/hostfile"
+}
+
+# ---- processes a test started ---------------------------------------------------
+
+# t_tagged TAG: the pids (one a line) of living processes whose environment
+# has EZPZ_T_TAG=TAG: a test exports a unique tag to what it runs and can
+# then find everything that came of it, wherever it was reparented.
+t_tagged() {
+	# one grep over every environment (a zombie's reads as empty)
+	grep -lzx -- "EZPZ_T_TAG=$1" /proc/[0-9]*/environ 2>/dev/null |
+		sed -e 's|^/proc/||' -e 's|/environ$||' | grep -vx -e "$$" -e "$BASHPID"
+}
+
+# t_tagged_gone TAG: wait up to 5 s for no process to carry TAG (a killed
+# process takes a moment to go); prints what is left, with its command line.
+t_tagged_gone() {
+	local i pids pid
+	for ((i = 0; i < 50; i++)); do
+		pids=$(t_tagged "$1")
+		[ -z "$pids" ] && return 0
+		sleep 0.1
+	done
+	for pid in $pids; do
+		printf '%s: %s\n' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+	done
+	return 1
+}
+
+# t_tagged_kill TAG: SIGKILL what carries TAG (after a check saw leftovers,
+# so that one failure does not leave processes for the next test).
+t_tagged_kill() {
+	local pid
+	for pid in $(t_tagged "$1"); do kill -KILL "$pid" 2>/dev/null; done
 }

@@ -140,6 +140,29 @@ t_eq "a rank dies of SIGSEGV, the others run on: exit 128+11" 139 "$RC"
 sleep 1
 t_eq "failed ranks: no rank or launcher left" "" "$(leftovers)"
 
+# ---- what the ranks start ---------------------------------------------------------
+
+# A rank's child that ignores SIGTERM, in the rank's process group (Open MPI
+# gives each rank one of its own): a SIGTERM to ezpz must still leave
+# nothing of the run alive, however its parents die.
+tag=faults-orphan-$$
+EZPZ_T_TAG=$tag "$EZPZ" launch -q -n 2 --grace 2 -- bash -c \
+	"trap '' TERM INT HUP; sleep 1000 & wait; wait; sleep 1000" >/dev/null 2>"$T_TMP/err" &
+pid=$!
+for _ in $(seq 100); do [ "$(pgrep -c -x sleep -P "$(t_tagged "$tag" | paste -sd, -)")" -ge 2 ] && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+t_eq "a rank's child that ignores SIGTERM, SIGTERM to ezpz: exit 143" 143 "$?"
+if left=$(t_tagged_gone "$tag"); then t_pass "... and nothing of the run is left"
+else t_fail "... and nothing of the run is left"; echo "$left" | sed 's/^/  /'; t_tagged_kill "$tag"; fi
+
+# The same child, left behind by a rank that exits normally.
+EZPZ_T_TAG=$tag t_timeout 60 "$EZPZ" launch -q -n 2 --grace 1 -- bash -c \
+	"trap '' TERM; (sleep 1000 <&- >&- 2>&-) & echo started" >"$T_TMP/out" 2>"$T_TMP/err"
+t_eq "a rank's child left behind after a normal end: exit 0" 0 "$?"
+if left=$(t_tagged_gone "$tag"); then t_pass "... and it does not outlive the run"
+else t_fail "... and it does not outlive the run"; echo "$left" | sed 's/^/  /'; t_tagged_kill "$tag"; fi
+
 # ---- --log ------------------------------------------------------------------------
 
 t_run "$EZPZ" launch -q --log "$T_TMP/no/such/dir/run.log" -n 2 -- sh -c "echo ran # $MARK"

@@ -91,6 +91,23 @@ rc=$?
 t_eq "--retries: ezpz launch exits 128+SIGTERM" 143 "$rc"
 t_nomatch "--retries: no retry" "retrying" "$(cat "$T_TMP/retry.out")"
 
+# A launcher slower to stop than kill's --grace (here: it ignores SIGTERM):
+# kill SIGKILLs it, and ezpz launch, signalled first, must still end as
+# interrupted by SIGTERM (143) after its own cleanup, not be SIGKILLed (137)
+# while it shuts down.
+mkdir -p "$T_TMP/slow"
+printf '#!/bin/bash\ntrap "" TERM\nsleep 60 & wait; wait\n' >"$T_TMP/slow/mpiexec"
+chmod +x "$T_TMP/slow/mpiexec"
+PATH="$T_TMP/slow:$PATH" t_timeout 120 "$EZPZ" launch --launcher mpich --grace 30 -n 1 -- true \
+	>"$T_TMP/slow.out" 2>&1 &
+launch=$!
+wait_for 1 '^sleep 60$' || t_bail "the slow launcher did not start: $(cat "$T_TMP/slow.out")"
+t_run "$EZPZ" kill --grace 1
+t_match "slow launcher: SIGKILL after the grace" "^$HOST: killed [0-9]+ \(SIGTERM, then SIGKILL after 1 s\): /bin/bash $T_TMP/slow/mpiexec" "$OUT"
+t_match "slow launcher: ezpz launch ended by itself" "^$HOST: killed [0-9]+ \(SIGTERM\): $EZPZ launch --launcher mpich" "$OUT"
+wait "$launch"
+t_eq "slow launcher: ezpz launch exits 128+SIGTERM, not 137" 143 "$?"
+
 t_run "$EZPZ" kill
 t_eq "nothing left: exit 0" 0 "$RC"
 t_eq "nothing left: says so" "$HOST: nothing to kill: no process has EZPZ_RUN_COMMAND in its environment (ezpz launch sets it)" "$OUT"
@@ -102,15 +119,32 @@ sleep 302 & p3=$!
 wait_for 3 '^sleep 30[12]$'
 t_run "$EZPZ" kill
 t_eq "no pattern: processes without the marker are left alone" "0 3" "$RC $(count '^sleep 30[12]$')"
-t_run "$EZPZ" kill 'sleep 301'
-t_eq "pattern: exit 0" 0 "$RC"
-t_eq "pattern: both matches killed" "$HOST: killed $p1 (SIGTERM): sleep 301
+t_run "$EZPZ" kill 'sleep 30'
+t_eq "pattern: only processes ezpz launch started (marked), so none of these" \
+	"0:$HOST: nothing to kill: no process with EZPZ_RUN_COMMAND in its environment (ezpz launch sets it) has 'sleep 30' in its command line:3" \
+	"$RC:$OUT:$(count '^sleep 30[12]$')"
+env EZPZ_RUN_COMMAND=x sleep 308 & m1=$!
+wait_for 1 '^sleep 308$'
+t_run "$EZPZ" kill 'sleep 30'
+t_eq "pattern: a marked process matches" "0:$HOST: killed $m1 (SIGTERM): sleep 308:3" "$RC:$OUT:$(count '^sleep 30[12]$')"
+wait "$m1" 2>/dev/null
+t_run "$EZPZ" kill --any-process 'sleep 301' </dev/null
+t_eq "--any-process, no terminal: exit 0" 0 "$RC"
+t_eq "--any-process: both matches killed" "$HOST: killed $p1 (SIGTERM): sleep 301
 $HOST: killed $p2 (SIGTERM): sleep 301" "$OUT"
-t_eq "pattern: a substring, not more" "0 1" "$(count '^sleep 301$') $(count '^sleep 302$')"
-t_run "$EZPZ" kill 'sleep 3019'
-t_eq "pattern without a match" "0:$HOST: nothing to kill: no process has 'sleep 3019' in its command line" "$RC:$OUT"
+t_eq "--any-process: a substring, not more" "0 1" "$(count '^sleep 301$') $(count '^sleep 302$')"
+t_run "$EZPZ" kill --any-process 'sleep 3019'
+t_eq "--any-process without a match" "0:$HOST: nothing to kill: no process has 'sleep 3019' in its command line" "$RC:$OUT"
+# At a terminal it shows what it would signal and asks.
+t_run script -qec "\"$EZPZ\" kill --any-process 'sleep 302'; echo rc=\$?" /dev/null <<<n
+t_match "--any-process at a terminal: lists the matches" "would send SIGTERM to $p3: sleep 302" "$OUT"
+t_match "--any-process at a terminal: asks" "signal this 1 process, not all started by ezpz launch\\? \\[y/N\\]" "$OUT"
+t_match "--any-process at a terminal, not confirmed: exit 1" "rc=1" "$OUT"
+t_eq "--any-process at a terminal, not confirmed: nothing signalled" 1 "$(count '^sleep 302$')"
 kill "$p3"
 wait "$p1" "$p2" "$p3" 2>/dev/null
+t_run "$EZPZ" kill --any-process
+t_eq "--any-process without PATTERN: exit 2" "2:ezpz: kill: --any-process needs a PATTERN" "$RC:$ERR"
 
 # ---- only this user's processes ----------------------------------------------------------------
 if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
@@ -122,8 +156,8 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	if ! wait_for 1 '^sleep 304$' || ! wait_for 1 '^sleep 305$'; then
 		t_bail "cannot run processes as nobody"
 	fi
-	t_run "$EZPZ" kill 'sleep 30'
-	t_eq "another user's: a pattern does not reach it" \
+	t_run "$EZPZ" kill --any-process 'sleep 30' </dev/null
+	t_eq "another user's: a pattern does not reach it, even with --any-process" \
 		"0:$HOST: nothing to kill: no process has 'sleep 30' in its command line" "$RC:$OUT"
 	t_run "$EZPZ" kill
 	t_eq "another user's: nor the marker (root's ezpz kill either)" \
@@ -189,6 +223,8 @@ t_run "$EZPZ" kill a b
 t_eq "two patterns: exit 2" 2 "$RC"
 t_run "$EZPZ" kill ''
 t_eq "empty pattern: exit 2" "2:ezpz: kill: empty PATTERN would match every process" "$RC:$ERR"
+t_run "$EZPZ" kill --job ''
+t_eq "--job '': exit 2" "2:ezpz: kill: --job '': give a job id (123, 123.pbs01)" "$RC:$ERR"
 t_run "$EZPZ" kill --all-nodes
 t_eq "--all-nodes outside a job: exit 1" 1 "$RC"
 t_match "--all-nodes outside a job: says what to do" "^ezpz: kill: --all-nodes: this shell is in no batch job .*; run it inside the job" "$ERR"

@@ -99,4 +99,16 @@ t_run env -i PATH="$FIX/bin" HOME="$T_TMP" EZPZ_HOSTNAME=mylaptop EZPZ_CONFIG_DI
 	EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" "$EZPZ" info
 t_eq "bad profile: exit 1" 1 "$RC"
 t_match "bad profile: FILE:LINE" "^ezpz: $T_TMP/conf/conf.yaml:5: unknown key 'gpu.per_hots'" "$ERR"
+# A launcher probe that hangs (mpiexec --version that runs something
+# slow) is stopped after its timeout together with what it started: the
+# probe runs in a process group of its own, and the timeout ends the group.
+mkdir -p "$T_TMP/hang"
+printf '#!/bin/sh\nsleep 1000\n' >"$T_TMP/hang/mpiexec"
+chmod +x "$T_TMP/hang/mpiexec"
+tag=info-probe-$$
+t_run env -i PATH="$T_TMP/hang:/usr/bin:/bin" HOME="$T_TMP" EZPZ_HOSTNAME=h EZPZ_T_TAG=$tag \
+	EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" "$EZPZ" info
+t_eq "hanging mpiexec probe: info still answers" 0 "$RC"
+if left=$(t_tagged_gone "$tag"); then t_pass "hanging mpiexec probe: nothing it started is left"
+else t_fail "hanging mpiexec probe: nothing it started is left"; echo "$left" | sed 's/^/  /'; t_tagged_kill "$tag"; fi
 t_done

@@ -122,6 +122,12 @@ run_env aurora-pbs launch --dry-run -- python3 'my script.py' "it's"
 t_eq "dry-run: exit 0" 0 "$RC"
 t_eq "dry-run: nothing ran" "no" "$([ -e "$STUB_LOG" ] && echo yes || echo no)"
 t_eq "dry-run: one quoted, copy-pastable line" "mpiexec --envall --line-buffer --np=24 --ppn=12 --hostfile=$NF_AURORA $AURORA_BIND $EZPZ rankenv -- python3 'my script.py' 'it'\\''s'" "$OUT"
+# The banner shows the words, never the terminal controls in them.
+run_env aurora-pbs launch --dry-run -- printf $'a\e]0;title\a\nb\tc\r\x7f\xc2\x9b2J\xc3\xa9'
+t_eq "banner: control characters escaped" '  printf
+  a\e]0;title\x07\nb\tc\x0d\x7f\x9b2J'$'\xc3\xa9' "$(printf '%s\n' "$ERR" | tail -n 2)"
+t_eq "banner: no control byte reaches the terminal" 0 \
+	"$(printf '%s' "$ERR" | tr -d '\n' | LC_ALL=C grep -c $'[\x01-\x1f\x7f]\\|\xc2[\x80-\x9f]')"
 run_env aurora-pbs launch --dry-run --json -- python3 x.py
 t_eq "dry-run --json: exit 0" 0 "$RC"
 t_eq "dry-run --json: no banner" "" "$ERR"

@@ -63,8 +63,33 @@ module load frameworks/2025.2.0
 ./train.sh" "$(norm "$OUT")"
 
 t_run sub "$T_TMP/empty" --dry-run --scheduler PBS -- python3 train.py
-t_match "pbs: -A omitted without an account" "^#PBS -l filesystems=home
-#PBS -k doe" "$OUT"
+t_nomatch "pbs: -A omitted without an account" "^#PBS -A" "$OUT"
+t_nomatch "pbs: no filesystems directive (ALCF's) on a generic PBS" "filesystems" "$OUT"
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -l place=scatter -l mem=4gb -q workq \
+	-l select=2:ncpus=1:mpiprocs=2 -- hostname
+t_eq "pbs -l: the directives in order" "#PBS -l select=2:ncpus=1:mpiprocs=2|#PBS -l walltime=01:00:00|#PBS -l place=scatter,mem=4gb|#PBS -k doe|#PBS -j oe|#PBS -q workq|#PBS -N hostname" \
+	"$(grep '^#PBS' <<<"$OUT" | paste -sd'|')"
+printf '#!/bin/sh\nhostname\n' >"$T_TMP/job.sh"
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -l place=scatter -l select=2:mpiprocs=2 "$T_TMP/job.sh"
+t_eq "pbs -l, script mode: on qsub's command line" "qsub -l select=2:mpiprocs=2 -l place=scatter $T_TMP/job.sh" "$OUT"
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -N 2 -l select=2:ncpus=4 -- hostname
+t_eq "-N and -l select=: usage error" "2 ezpz: submit: -N 2 and -l select=2:ncpus=4 both give the nodes; use one" "$RC $ERR"
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -l place -- hostname
+t_eq "-l without '=': usage error" "2 ezpz: submit: -l 'place': expected RESOURCE=VALUE (e.g. -l place=scatter)" "$RC $ERR"
+t_run sub "$T_TMP/empty" --dry-run --scheduler slurm -l place=scatter -- hostname
+t_eq "-l for Slurm: usage error" "2 ezpz: submit: -l place=scatter is a PBS resource; this job goes to slurm (scheduler from --scheduler)" "$RC $ERR"
+
+# ---- the site's directives come from its machine profile ---------------------------
+t_run ezpz_clean EZPZ_MACHINE=aurora PBS_ACCOUNT=proj PATH="$T_TMP/empty" "$EZPZ" submit --dry-run -- hostname
+t_eq "aurora: scheduler from the profile" 0 "$RC"
+t_eq "aurora: filesystems and account from the profile" "#PBS -l filesystems=home:flare|#PBS -A proj" \
+	"$(grep -E '^#PBS -(l filesystems|A)' <<<"$OUT" | paste -sd'|')"
+t_run ezpz_clean EZPZ_MACHINE=polaris PATH="$T_TMP/empty" "$EZPZ" submit --dry-run --filesystems home,grand -A p -- hostname
+t_eq "polaris: --filesystems wins over the profile's" "#PBS -l filesystems=home:grand" "$(grep 'filesystems' <<<"$OUT")"
+t_run ezpz_clean EZPZ_MACHINE=aurora PATH="$T_TMP/empty" "$EZPZ" submit --dry-run -- hostname
+t_eq "aurora without an account: usage error, nothing printed" \
+	"2 ezpz: submit: machine 'aurora' needs an account to charge the job to: pass -A/--account, or set PBS_ACCOUNT or PROJECT|" \
+	"$RC $ERR|$OUT"
 t_run ezpz_clean PATH="$T_TMP/empty" PBS_ACCOUNT=fallback_proj PROJECT=other "$EZPZ" submit --dry-run \
 	--scheduler pbs -- python3 train.py
 t_match "pbs: account from PBS_ACCOUNT" "^#PBS -A fallback_proj$" "$OUT"
@@ -105,6 +130,28 @@ t_eq "-o: nothing submitted" "no" "$([ -e "$SUBMIT_RECORD.argv" ] && echo yes ||
 t_eq "-o: no temporary left" "job.sbatch" "$(ls)"
 rm -f job.sbatch
 
+# -o replaces only a regular file: renaming over a device (as root: -o
+# /dev/full), a symlink or a FIFO would replace the thing itself.
+echo old >job.sbatch
+t_run sub "$S/bin-slurm" -o job.sbatch -- python3 -c 'print(1)'
+t_eq "-o over a regular file: replaced" "0:$dry" "$RC:$(cat job.sbatch)"
+echo target >target.txt
+ln -s target.txt link.sh
+mkfifo fifo.sh
+mkdir dir.sh
+odd=("link.sh:a symbolic link" "fifo.sh:a FIFO" "dir.sh:a directory")
+if [ "$(id -u)" = 0 ] && mknod dev.sh c 1 3 2>/dev/null; then odd+=("dev.sh:a character device"); fi
+for x in "${odd[@]}"; do
+	f=${x%%:*}
+	t_run sub "$S/bin-slurm" -o "$f" -- hostname
+	t_eq "-o $f (${x#*:}): refused, exit 1" "1:ezpz: submit: -o '$f': ${x#*:}; give a regular file or a new name" "$RC:$ERR"
+done
+t_eq "-o: symlink and its target untouched" "target.txt:target" "$(readlink link.sh):$(cat target.txt)"
+t_eq "-o: the FIFO is still a FIFO" "fifo" "$(stat -c %F fifo.sh)"
+[ ! -e dev.sh ] || t_eq "-o: the device is still a device" "character special file" "$(stat -c %F dev.sh)"
+t_eq "-o refused: no temporary left" "" "$(ls | grep tmp)"
+rm -rf job.sbatch target.txt link.sh fifo.sh dir.sh dev.sh
+
 # ---- a submission ------------------------------------------------------------------------------
 t_run sub "$S/bin-slurm" -N 2 -- python3 -c 'print(1)'
 t_eq "submit: exit 0" 0 "$RC"
@@ -136,6 +183,24 @@ t_eq "missing qsub: exit 127" 127 "$RC"
 t_eq "missing qsub: message" "ezpz: submit: qsub: not found on PATH; submit from a PBS login node, or \
 load the module that provides it" "$ERR"
 t_eq "missing qsub: no script left behind" "" "$(scripts)"
+
+# A hanging sbatch: a SIGTERM to ezpz submit ends sbatch and what it
+# started (it runs in a process group of its own, as for the timeout).
+mkdir -p "$T_TMP/bin-hang"
+printf '#!/bin/sh\nsleep 1000\n' >"$T_TMP/bin-hang/sbatch"
+chmod +x "$T_TMP/bin-hang/sbatch"
+tag=submit-hang-$$
+env -i HOME="$T_TMP" EZPZ_HOSTNAME=testhost EZPZ_T_TAG=$tag PATH="$T_TMP/bin-hang:/usr/bin:/bin" \
+	"$EZPZ" submit -- hostname >/dev/null 2>"$T_TMP/hang.err" &
+pid=$!
+for ((i = 0; i < 100; i++)); do pgrep -f -P "$(t_tagged "$tag" | paste -sd, -)" '^sleep 1000' \
+	>/dev/null 2>&1 && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+t_eq "hanging sbatch, SIGTERM: exit 143" 143 "$?"
+if left=$(t_tagged_gone "$tag"); then t_pass "hanging sbatch, SIGTERM: sbatch and its sleep are gone"
+else t_fail "hanging sbatch, SIGTERM: sbatch and its sleep are gone"; echo "$left" | sed 's/^/  /'; t_tagged_kill "$tag"; fi
+rm -f .ezpz-submit-*
 
 chmod 0555 "$WD"
 t_run sub "$S/bin-slurm" -- hostname

@@ -634,3 +634,33 @@ Test(doctor, json_view)
 	doc_report_free(&r);
 	fx_free(&x);
 }
+
+/* Open MPI across the hosts of a PBS job: doctor says how mpirun reaches
+ * the other hosts (ezpz's pbs_tmrsh agent, the user's, or neither: a
+ * warning); and the memlock remedy names PBS's MoM, not slurmd. */
+Test(doctor, pbs_openmpi_reaches_the_hosts)
+{
+	char *nf = fixture("tests/fixtures/job/aurora-2n.nodefile");
+	char *nfv = xasprintf("PBS_NODEFILE=%s", nf);
+	char *env[] = { "PATH=/usr/bin", "PBS_JOBID=777.pbs", nfv, "EZPZ_MACHINE=generic", NULL, NULL };
+	struct fx x;
+
+	fx_init(&x, env, "x4105c0s4b0n0", ompi_cmds, "synthetic-nogpu.xml");
+	x.f.pbs_rsh_agent = "/usr/share/ezpz/ompi-pbs-rsh";
+	expect_check(&x, "launcher", DOC_OK, "reaches the other hosts through pbs_tmrsh: ezpz launch "
+	    "sets OMPI_MCA_plm_rsh_agent=/usr/share/ezpz/ompi-pbs-rsh");
+	x.f.pbs_rsh_agent = NULL;
+	expect_check(&x, "launcher", DOC_WARN, "without PBS's tm launcher it starts ranks on the "
+	    "other hosts with ssh");
+	x.f.memlock = 8 << 20;
+	expect_check(&x, "memlock", DOC_WARN, "locked memory is limited to 8 MiB");
+	cr_expect(strstr(x.c.remedy, "pbs_mom") != NULL, "%s", x.c.remedy);
+	fx_free(&x);
+
+	env[4] = "OMPI_MCA_plm_rsh_agent=ssh";
+	fx_init(&x, env, "x4105c0s4b0n0", ompi_cmds, "synthetic-nogpu.xml");
+	expect_check(&x, "launcher", DOC_OK, "reaches the other hosts with your rsh agent 'ssh'");
+	fx_free(&x);
+	free(nfv);
+	free(nf);
+}

@@ -92,7 +92,14 @@ Test(kill, marker_pattern_and_skips)
 	cr_expect(!kill_matches(&kthread, &marker));
 	cr_expect(!kill_matches(&other_user, &marker), "unreadable environment: no marker");
 	cr_expect(kill_matches(&rank, &pat));
-	cr_expect(kill_matches(&plain, &pat), "a pattern needs no marker");
+	cr_expect(!kill_matches(&plain, &pat), "a pattern narrows the marked processes");
+	pat.any = 1;
+	cr_expect(kill_matches(&plain, &pat), "--any-process: a pattern needs no marker");
+	cr_expect(!kill_matches(&other_user, &pat), "--any-process: still only the user's");
+	cr_expect(!kill_matches(&self, &pat), "--any-process: never itself");
+	marker.any = 1;
+	cr_expect(!kill_matches(&plain, &marker), "--any-process without a pattern: the marker");
+	marker.any = pat.any = 0;
 	cr_expect(!kill_matches(&other_user, &pat), "another user's process, even with a pattern");
 	cr_expect(!kill_matches(&other_marked, &marker), "root's marked process is not user 1000's");
 	cr_expect(!kill_matches(&other_marked, &pat));

@@ -544,3 +544,44 @@ Test(plan, malformed_list_binding_is_a_usage_error)
 		pl_free(&x);
 	}
 }
+
+/* An Open MPI launch in a PBS job reaches the other hosts through the rsh
+ * agent the edge found (pbs_tmrsh), unless the user chose one; not on one
+ * host, not under another launcher. */
+static const char *
+env_of(const struct plan *p, const char *name)
+{
+	return env_get(p->env.v, name);
+}
+
+Test(plan, pbs_openmpi_gets_the_pbs_rsh_agent)
+{
+	static const struct { const char *extra, *launcher; int nh; const char *want; } cases[] = {
+		{ NULL, "EZPZ_LAUNCHER=openmpi", -1, "/x/share/ezpz/ompi-pbs-rsh" },
+		{ "OMPI_MCA_plm_rsh_agent=ssh", "EZPZ_LAUNCHER=openmpi", -1, NULL },
+		{ "OMPI_MCA_orte_rsh_agent=rsh", "EZPZ_LAUNCHER=openmpi", -1, NULL },
+		{ NULL, "EZPZ_LAUNCHER=openmpi", 1, NULL },
+		{ NULL, "EZPZ_LAUNCHER=mpich", -1, NULL },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		struct pl x = { 0 };
+		char **env;
+		lo_init(&x.lo);
+		x.lo.pbs_rsh_agent = "/x/share/ezpz/ompi-pbs-rsh";
+		x.lo.nhosts = cases[i].nh;
+		env = pbs_env("tests/fixtures/job/aurora-2n.nodefile", cases[i].launcher, "EZPZ_MACHINE=generic");
+		env[4] = (char *)cases[i].extra;
+		env[5] = NULL;
+		plan(&x, env, "cpunode", "synthetic-nogpu.xml");
+		cr_assert_eq(x.rc, 0, "case %zu: %s", i, x.err);
+		if (cases[i].want) {
+			cr_expect_str_eq(env_of(&x.p, "OMPI_MCA_plm_rsh_agent"), cases[i].want, "case %zu", i);
+			cr_expect(x.p.notes.n > 0 && strstr(x.p.notes.v[x.p.notes.n - 1], "pbs_tmrsh"),
+			    "case %zu: the banner says so", i);
+			cr_expect(strstr(x.argv, "-x OMPI_MCA_plm_rsh_agent") == NULL, "case %zu: %s", i, x.argv);
+		} else {
+			cr_expect_null(env_of(&x.p, "OMPI_MCA_plm_rsh_agent"), "case %zu", i);
+		}
+		pl_free(&x);
+	}
+}

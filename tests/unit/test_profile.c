@@ -682,3 +682,32 @@ Test(profile, load_is_fast)
 	if (strstr(getenv("LD_PRELOAD") ? getenv("LD_PRELOAD") : "", "vgpreload") == NULL)
 		cr_expect_lt(ms, 10.0, "loading the built-in profiles took %.3f ms", ms);
 }
+
+/* submit: the site's own directives: ALCF's filesystems and a required
+ * account live in its profiles, nowhere else; a bad value is an error. */
+Test(profile, submit_site_directives)
+{
+	struct profiles ps = PROFILES_INIT;
+	struct profile p;
+	const struct profile *a;
+	char *errs;
+
+	load_builtins(&ps);
+	a = profiles_find(&ps, "aurora");
+	cr_assert_not_null(a);
+	cr_expect_str_eq(a->submit_filesystems, "home:flare");
+	cr_expect_eq(a->submit_account_required, 1);
+	a = profiles_find(&ps, "polaris");
+	cr_assert_not_null(a);
+	cr_expect_str_eq(a->submit_filesystems, "home:eagle");
+	a = profiles_find(&ps, "generic");
+	cr_assert_not_null(a);
+	cr_expect_null(a->submit_filesystems);
+	cr_expect_eq(a->submit_account_required, 0);
+	profiles_free(&ps);
+
+	cr_assert_eq(parse_text("name: t\nsubmit: { account: maybe }\n", "t.yaml", &p, &errs), 1);
+	cr_expect_str_eq(errs, "t.yaml:2: submit.account: unknown value 'maybe' (expected optional "
+	    "or required)\n");
+	free(errs);
+}

@@ -417,3 +417,32 @@ Test(submit, directive_values)
 	cr_expect_str_eq(err, "--queue: empty value");
 	free(err);
 }
+
+/* A generic PBS has no 'filesystems' resource (qsub refuses the job):
+ * none unless given; -l select=SPEC replaces the node count, the other -l
+ * resources share one directive and go on qsub's command line as given. */
+Test(submit, pbs_generic_site_and_resources)
+{
+	char *cmd[] = { "hostname", NULL };
+	char *res[] = { "place=scatter", "mem=4gb", NULL };
+	struct submit_opts o = opts(SCHED_PBS, cmd, 1);
+	struct strvec a = STRVEC_INIT;
+	char *s;
+
+	s = render(&o);
+	cr_expect_null(strstr(s, "filesystems"), "no filesystems by default: %s", s);
+	cr_expect(strstr(s, "#PBS -l select=1\n#PBS -l walltime=01:00:00\n#PBS -k doe\n"), "%s", s);
+	free(s);
+	o.select = "2:ncpus=4:mpiprocs=4";
+	o.resources = res;
+	o.nresources = 2;
+	s = render(&o);
+	cr_expect(strstr(s, "#PBS -l select=2:ncpus=4:mpiprocs=4\n#PBS -l walltime=01:00:00\n"
+	    "#PBS -l place=scatter,mem=4gb\n#PBS -k doe\n"), "%s", s);
+	free(s);
+	submit_argv(&o, "job.sh", 1, &a);
+	s = joined(&a);
+	cr_expect_str_eq(s, "qsub -l select=2:ncpus=4:mpiprocs=4 -l place=scatter -l mem=4gb job.sh");
+	free(s);
+	strvec_clear(&a);
+}
