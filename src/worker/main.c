@@ -356,6 +356,19 @@ verdict(const struct ctx *c, struct results *r)
 	return r->pass ? EXIT_OK : EXIT_FAIL;
 }
 
+/*
+ * The short view prints nothing until the verdict, so rank 0 names each
+ * phase as it starts, on one line of stderr: a person sees it is alive, and
+ * a silence watchdog ('ezpz test --timeout') hears from it.
+ */
+static void
+progress(const struct ctx *c, const char *what)
+{
+	if (c->rank != 0 || !c->opt->brief)
+		return;
+	(void)!write(STDERR_FILENO, what, strlen(what));
+}
+
 static void
 results_free(struct results *r)
 {
@@ -419,14 +432,19 @@ main(int argc, char **argv)
 	setup_ctx(&c, &opt);
 	mpi_library(&res);
 
+	progress(&c, WORKER ": checking placement");
 	placement_run(&c, &res, ready);
+	progress(&c, ", training");
 	train_run(&c, &res, &model);
 	if (c.rank == 0)
 		res.first_step_s -= origin;
+	progress(&c, ", checkpoint");
 	ckpt_run(&c, &res, &model);
 	mlp_free(&model);
+	progress(&c, ", collectives");
 	bench_run(&c, &res);
 	res.t_total = MPI_Wtime() - t0;
+	progress(&c, "\n");
 
 	status = c.rank == 0 ? verdict(&c, &res) : 0;
 	guard_bcast(&c, &status, 1, MPI_INT, c.ctl, "verdict");   /* every rank exits alike */
