@@ -46,7 +46,7 @@ extern const struct ezpz_cmd cmd_setup_env;
 
 enum {
 	O_SHELL = 1, O_JSON, O_DRY_RUN, O_QUIET, O_MODULE, O_NO_MODULES, O_VENV, O_NO_VENV,
-	O_WITHOUT_PIP, O_ALLOW_SYSTEM
+	O_WITHOUT_PIP, O_ALLOW_SYSTEM, O_MODULE_USE
 };
 
 static const struct opt se_opts[] = {
@@ -58,6 +58,8 @@ static const struct opt se_opts[] = {
 	{ O_QUIET, "-q|--quiet", NULL, NULL, "no progress lines on stderr (errors still)" },
 	{ O_MODULE, "--module", "NAME", NULL,
 	  "also load module NAME (or NAME/VERSION) after the profile's; repeatable" },
+	{ O_MODULE_USE, "--module-use", "DIR", "@dir",
+	  "also 'module use DIR' after the profile's, before any load; repeatable" },
 	{ O_NO_MODULES, "--no-modules", NULL, NULL, "load no modules, not even the profile's" },
 	{ O_VENV, "--venv", "DIR", "@dir",
 	  "activate the venv in DIR, created when missing (default: see above)" },
@@ -74,6 +76,7 @@ struct args {
 	struct job_opts jo;
 	const char *topology, *shell, *venv;
 	struct strvec modules;
+	struct strvec module_use;   /* --module-use DIR */
 	int json, dry_run, quiet, no_modules, no_venv, without_pip, allow_system;
 };
 
@@ -116,6 +119,7 @@ static void
 parse_args(struct args *a, int argc, char **argv)
 {
 	struct optstate st;
+	char *cwd;
 	int o;
 
 	opt_init(&st, "setup-env", argc, argv);
@@ -130,6 +134,16 @@ parse_args(struct args *a, int argc, char **argv)
 			if (*st.arg == '\0')
 				die_usage("setup-env: --module: empty module name");
 			strvec_push(&a->modules, st.arg);
+			break;
+		case O_MODULE_USE:
+			if (*st.arg == '\0')
+				die_usage("setup-env: --module-use: empty directory");
+			if (st.arg[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL) {
+				strvec_push(&a->module_use, st.arg);
+			} else {   /* MODULEPATH keeps it: it must not depend on the cwd */
+				strvec_pushf(&a->module_use, "%s/%s", cwd, st.arg);
+				free(cwd);
+			}
 			break;
 		case O_NO_MODULES: a->no_modules = 1; break;
 		case O_VENV:
@@ -151,6 +165,9 @@ parse_args(struct args *a, int argc, char **argv)
 	if (a->no_modules && a->modules.n)
 		die_usage("setup-env: --no-modules and --module %s contradict each other; drop one",
 		    a->modules.v[0]);
+	if (a->no_modules && a->module_use.n)
+		die_usage("setup-env: --no-modules and --module-use %s contradict each other; drop one",
+		    a->module_use.v[0]);
 	if (a->no_venv && a->venv)
 		die_usage("setup-env: --no-venv and --venv %s contradict each other; drop one", a->venv);
 }
@@ -683,7 +700,8 @@ run_init(struct run *r, int argc, char **argv)
 		r->venv = setupenv_abspath(r->cwd, r->a.venv);
 	r->o = (struct setupenv_opts){
 		.profile = r->c.job.profile, .machine = r->c.job.machine, .workdir = r->workdir,
-		.modules = r->a.modules.v, .nmodules = r->a.modules.n, .venv = r->venv,
+		.modules = r->a.modules.v, .nmodules = r->a.modules.n,
+		.module_use = r->a.module_use.v, .nmodule_use = r->a.module_use.n, .venv = r->venv,
 		.no_modules = r->a.no_modules, .no_venv = r->a.no_venv,
 		.without_pip = r->a.without_pip, .modsys = &r->ms,
 	};
@@ -698,6 +716,7 @@ run_free(struct run *r)
 	envdiff_free(&r->d);
 	strvec_clear(&r->env);
 	strvec_clear(&r->a.modules);
+	strvec_clear(&r->a.module_use);
 	if (r->checked)
 		pycheck_free(&r->pc);
 	jobctx_free(&r->c);
