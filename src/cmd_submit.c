@@ -357,32 +357,16 @@ write_new(const char *path, const char *text)
 
 /*
  * Where job scripts are written: $XDG_STATE_HOME/ezpz/submit, else
- * ~/.local/state/ezpz/submit (the XDG base directories), made 0700 as
- * needed.  Not the working directory: a failed submission left its script
- * among the user's files there.
+ * ~/.local/state/ezpz/submit.  Not the working directory: a failed
+ * submission left its script among the user's files there.
  */
 static char *
 state_dir(char *const *envp)
 {
-	const char *xdg = env_nonempty(envp, "XDG_STATE_HOME"), *home = env_nonempty(envp, "HOME");
-	char *dir;
-
-	if (xdg && xdg[0] == '/')
-		dir = xasprintf("%s/ezpz/submit", xdg);
-	else if (home && home[0] == '/')
-		dir = xasprintf("%s/.local/state/ezpz/submit", home);
-	else
-		die("submit: neither XDG_STATE_HOME nor HOME is an absolute path: nowhere to keep the "
-		    "job script (set one, or write it with -o FILE)");
-	for (char *p = strchr(dir + 1, '/'); ; p = strchr(p + 1, '/')) {
-		if (p)
-			*p = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			die_errno("submit: cannot create the job script directory '%s'", dir);
-		if (p == NULL)
-			break;
-		*p = '/';
-	}
+	char *err = NULL, *dir = path_state_dir(envp, "submit", &err);
+	if (dir == NULL)
+		die("submit: nowhere to keep the job script: %s (set one, or write it with -o FILE)",
+		    err);
 	return dir;
 }
 
