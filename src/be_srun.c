@@ -3,7 +3,9 @@
  * be_srun.c: Slurm's srun, inside the allocation: srun -u -N NH -n N
  * --ntasks-per-node=P.  GPU flags only when Slurm itself allocated the GPUs
  * (asking for GRES a job does not have fails the step); no hostfile (the
- * allocation is the host list) unless the user gave one.
+ * allocation is the host list) unless the user gave one.  From a shell
+ * without the job's variables (a job found by squeue), --jobid names the
+ * allocation the step joins.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "bind.h"
 #include "buf.h"
 #include "hostlist.h"
+#include "jobfind.h"
 #include "plan.h"
 #include "strvec.h"
 #include "util.h"
@@ -76,9 +79,14 @@ srun_build(struct plan *p, const struct job *job)
 
 	strvec_push(a, "srun");
 	strvec_push(a, "-u");
+	if (job->found)
+		strvec_pushf(a, "--jobid=%s", job->found->id);
 	strvec_pushf(a, "-N%d", p->nhosts);
 	strvec_pushf(a, "-n%d", p->np);
 	strvec_pushf(a, "--ntasks-per-node=%d", p->ppn);
+	/* Slurm's MpiDefault=none cannot start Open MPI ranks (srunmpi.c). */
+	if (job->srun_mpi)
+		strvec_pushf(a, "--mpi=%s", job->srun_mpi);
 	if (p->gpu_flags)
 		strvec_pushf(a, "--gpus-per-node=%d", job->ngpu_per_host);
 	if (p->hostfile) {

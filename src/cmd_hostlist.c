@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ezpz.h"
 #include "hostlist.h"
@@ -33,27 +34,31 @@ no_options(const char *cmd, int argc, char **argv)
 
 /*
  * fn on each line of stdin, without its line end (LF or CRLF); EXIT_FAIL
- * when any call failed, after all lines.
+ * when any call failed, after all lines.  Stdin may be a pipe, so it is
+ * bounded by size (READ_MAX_STDIN) rather than refused when not a file.
  */
 static int
 each_stdin_line(int (*fn)(const char *line, void *ctx), void *ctx)
 {
-	char *line = NULL;
-	size_t alloc = 0;
-	ssize_t len;
+	const char *why;
+	size_t len;
+	char *text = read_fd(STDIN_FILENO, READ_MAX_STDIN, &len, &why), *line, *end;
 	int status = EXIT_OK;
 
-	while ((len = getline(&line, &alloc, stdin)) >= 0) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
+	if (text == NULL)
+		die("hostlist: standard input: %s", why);
+	for (line = text; line < text + len; line = end + 1) {
+		size_t n;
+		if ((end = memchr(line, '\n', (size_t)(text + len - line))) == NULL)
+			end = text + len;
+		n = (size_t)(end - line);
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		line[n] = '\0';
 		if (fn(line, ctx) != EXIT_OK)
 			status = EXIT_FAIL;
 	}
-	if (ferror(stdin))
-		die_errno("hostlist: reading standard input");
-	free(line);
+	free(text);
 	return status;
 }
 

@@ -90,7 +90,7 @@ read_stat(long pid, long *ppid, char *state, unsigned long long *start)
 	int n = 0;
 
 	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	if ((text = read_file(path, NULL)) == NULL)
+	if ((text = read_file(path, READ_MAX_PROC, NULL, NULL)) == NULL)
 		return -1;
 	/* "PID (comm) S PPID ...": comm may hold spaces and ')'. */
 	if ((p = strrchr(text, ')')) == NULL || p[1] != ' ' || p[2] == '\0') {
@@ -121,7 +121,7 @@ read_argv(long pid, size_t *len)
 	char path[64], *s;
 
 	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-	if ((s = read_file(path, len)) == NULL)
+	if ((s = read_file(path, READ_MAX_PROC, len, NULL)) == NULL)
 		return NULL;
 	while (*len > 0 && s[*len - 1] == '\0')
 		(*len)--;
@@ -150,7 +150,7 @@ read_uid(long pid)
 	long uid;
 
 	snprintf(path, sizeof path, "/proc/%ld/status", pid);
-	if ((text = read_file(path, NULL)) == NULL)
+	if ((text = read_file(path, READ_MAX_PROC, NULL, NULL)) == NULL)
 		return -1;
 	uid = kill_status_uid(text);
 	free(text);
@@ -191,7 +191,7 @@ load(long pid, long uid, struct target *x)
 	x->launch = kill_is_launch(argv, len, same_exe(pid));
 	x->p.cmdline = join_argv(argv, len);
 	snprintf(path, sizeof path, "/proc/%ld/environ", pid);
-	x->p.env = read_file(path, &x->p.envlen);
+	x->p.env = read_file(path, READ_MAX_PROC, &x->p.envlen, NULL);
 	return 0;
 }
 
@@ -542,10 +542,17 @@ kill_all_nodes(const struct kill_opts *o, const struct job_opts *jo, const char 
 	jobctx_detect(&c, jo);
 	if (c.job.sched == SCHED_LOCAL || c.job.jobid == NULL)
 		die("kill: --all-nodes: this shell is in no batch job (no PBS_JOBID, SLURM_JOB_ID, "
-		    "FLUX_JOB_ID or LSB_JOBID); run it inside the job, or run 'ezpz kill' on each host");
+		    "FLUX_JOB_ID or LSB_JOBID%s%s); run it inside the job, or run 'ezpz kill' on each "
+		    "host", c.job.find_note ? "; " : "", c.job.find_note ? c.job.find_note : "");
 	if (kill_remote_argv(c.job.launcher, (int)c.job.hosts.n, c.job.hostfile, self, c.job.jobid,
 	    o, &argv, &err) < 0)
 		die_status(EXIT_NOTFOUND, "kill: --all-nodes: %s", err);
+	/* A job found by squeue (no SLURM_JOB_ID here): name the allocation. */
+	if (c.job.found && c.job.launcher == LAUNCHER_SRUN) {
+		char *id = xasprintf("--jobid=%s", c.job.jobid);
+		strvec_insert(&argv, 1, id);
+		free(id);
+	}
 	lead = xasprintf("ezpz kill: %s job %s, %zu host%s:", sched_name(c.job.sched), c.job.jobid,
 	    c.job.hosts.n, c.job.hosts.n == 1 ? "" : "s");
 	print_line(lead, argv.v);

@@ -17,6 +17,7 @@
 #include "jobio.h"
 #include "pmix.h"
 #include "rank.h"
+#include "hostcache.h"
 #include "topo.h"
 #include "util.h"
 
@@ -69,11 +70,24 @@ need_topo(struct rankenv *re)
 {
 	char *err = NULL;
 	const char *xml = re->topology ? re->topology : env_nonempty(environ, "EZPZ_TOPOLOGY");
-	if (!re->have_topo) {
-		if (topo_load(&re->topo, xml, &err) < 0)
-			die("rankenv: %s", err);
-		re->have_topo = 1;
+	struct hostcache hc;
+
+	if (re->have_topo)
+		return &re->topo;
+	/* Every rank of a node asks: this host's facts come from the cache
+	 * (one hwloc load per node and boot, not per rank). */
+	if (xml == NULL) {
+		hostcache_open(&hc, environ, 0);
+		if (hostcache_take_topo(&hc, &re->topo) < 0) {
+			if (topo_load(&re->topo, NULL, &err) < 0)
+				die("rankenv: %s", err);
+			hostcache_put_topo(&hc, &re->topo);
+		}
+		hostcache_free(&hc);
+	} else if (topo_load(&re->topo, xml, &err) < 0) {
+		die("rankenv: %s", err);
 	}
+	re->have_topo = 1;
 	return &re->topo;
 }
 
@@ -123,11 +137,14 @@ first_host(void)
 	if (list && hostlist_expand(list, &hosts, &err) == 0 && hosts.n)
 		h = xstrdup(hosts.v[0]);
 	if (h == NULL && nodefile) {
-		char *text = read_file(nodefile, NULL);
+		const char *why;
+		char *text = read_file(nodefile, READ_MAX_HOSTFILE, NULL, &why);
 		if (text) {
 			char *t = strtrim(text);
 			h = xstrndup(t, strcspn(t, " \t\r\n"));
 			free(text);
+		} else if (errno != ENOENT) {
+			die("rankenv: PBS_NODEFILE '%s': %s", nodefile, why);
 		}
 	}
 	strvec_clear(&hosts);

@@ -222,6 +222,18 @@ parse(struct submit_args *a, int argc, char **argv)
 		    a->template ? "--template" : "-o", a->words[0]);
 }
 
+/* -t: only once the scheduler is known (PBS and Slurm take different forms). */
+static void
+check_time(const struct submit_args *a)
+{
+	char *err = NULL;
+	if (a->so.time && submit_walltime(a->so.time, a->so.sched, &err) < 0) {
+		error("submit: %s", err);
+		free(err);
+		exit(EXIT_USAGE);
+	}
+}
+
 /* ---- choosing ---- */
 
 static const struct profile *
@@ -302,10 +314,11 @@ load_template(const struct submit_args *a, char *const *envp, char **name)
 	const char *sched = sched_name(a->so.sched);
 	struct strvec dirs = STRVEC_INIT;
 	char *datadir, *text = NULL;
+	const char *why;
 
 	if (a->template) {
-		if ((text = read_file(a->template, NULL)) == NULL)
-			die_errno("submit: template '%s'", a->template);
+		if ((text = read_file(a->template, READ_MAX_TEMPLATE, NULL, &why)) == NULL)
+			die("submit: template '%s': %s", a->template, why);
 		*name = xstrdup(a->template);
 		return text;
 	}
@@ -313,10 +326,10 @@ load_template(const struct submit_args *a, char *const *envp, char **name)
 	profile_dirs(datadir, envp, &dirs);   /* a later directory's template wins */
 	for (size_t i = dirs.n; i-- > 0 && text == NULL; ) {
 		char *p = xasprintf("%s/templates/%s.sh", dirs.v[i], sched);
-		if ((text = read_file(p, NULL)) != NULL)
+		if ((text = read_file(p, READ_MAX_TEMPLATE, NULL, &why)) != NULL)
 			*name = p;
 		else if (errno != ENOENT && errno != ENOTDIR)
-			die_errno("submit: template '%s'", p);
+			die("submit: template '%s': %s", p, why);
 		else
 			free(p);
 	}
@@ -612,6 +625,7 @@ submit_run(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	parse(&a, argc, argv);
 	choose_sched(&a, environ);
+	check_time(&a);
 	status = a.script_mode ? run_script_mode(&a) : run_command_mode(&a);
 	free(a.sched_how);
 	free(a.prof_name);

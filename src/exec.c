@@ -36,6 +36,7 @@
 #define CAPTURE_GROUP_MAX (64 << 20)    /* setup-env: step output and env -0 */
 #define LAUNCHER_LAST_S 2               /* from SIGKILL to its ranks to SIGKILL to it */
 #define SWEEP_KILL_S 5                  /* SIGKILL is not instant (D state, a huge core) */
+#define CAPTURE_QUERY_MAX (64 << 20)    /* qstat -f of a user's jobs */
 
 static int sigpipe_fd[2] = { -1, -1 };
 static int terminating(int sig);
@@ -161,7 +162,7 @@ capture_interrupted(pid_t pid, int sig)
 /* The child leads a process group of its own, so that a timeout or an
  * interrupt ends what it started too (an mpiexec script's sleep). */
 static pid_t
-capture_start(const char *path, char *const *argv, char *const *envp, int fd[2])
+capture_start(const char *path, char *const *argv, char *const *envp, int out, int err)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -180,11 +181,63 @@ capture_start(const char *path, char *const *argv, char *const *envp, int fd[2])
 	child_reset_signals();
 	setpgid(0, 0);
 	dup2(devnull, 0);
-	dup2(fd[1], 1);
-	dup2(fd[1], 2);
+	dup2(out, 1);
+	dup2(err, 2);
 	execve(path, argv, envp);
 	_exit(EXIT_NOTFOUND);
 }
+
+/* One stream of the child's: what was read, up to cap bytes. */
+struct sink {
+	int fd;                 /* our read end, -1 once closed */
+	char *buf;
+	size_t len, alloc, cap;
+	int truncated;          /* output past cap was dropped */
+};
+
+/* Read what is there; 0 at end of file (the fd is then closed). */
+static int
+sink_read(struct sink *s)
+{
+	ssize_t r;
+	s->buf = xgrow(s->buf, &s->alloc, s->len + 4097, 1);
+	r = read(s->fd, s->buf + s->len, 4096);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (r <= 0) {
+		close(s->fd);
+		s->fd = -1;
+		return 0;
+	}
+	if (!s->truncated && s->len + (size_t)r <= s->cap)
+		s->len += (size_t)r;
+	else
+		s->truncated = 1;
+	return 1;
+}
+
+static char *
+sink_take(struct sink *s, size_t *len)
+{
+	s->buf = xgrow(s->buf, &s->alloc, s->len + 1, 1);
+	s->buf[s->len] = '\0';
+	if (len)
+		*len = s->len;
+	return s->buf;
+}
+
+struct capture_req {
+	int timeout_ms;
+	size_t cap;             /* most bytes of stdout kept */
+	int split;              /* stderr apart, into err (else with stdout) */
+};
+
+struct capture_res {
+	char *out, *err;        /* NUL-terminated; err only when split */
+	size_t len;             /* of out, which may hold NUL bytes */
+	int truncated;          /* stdout past cap was dropped */
+	int timed_out;          /* the timeout killed it */
+};
 
 /*
  * While a capture runs, SIGINT, SIGTERM and SIGHUP to ezpz end the child's
@@ -225,31 +278,31 @@ capture_signals_restore(const struct sigaction *saved, const int *installed)
 
 /*
  * The child leads a process group, and a timeout or a SIGINT/SIGTERM/SIGHUP
- * ends all of it.  Output past cap is dropped for good and *truncated set
+ * ends all of it.  Output past cap is dropped for good and truncated set
  * (a hole in the middle would be worse than a short read).  Reading stops
  * soon after the child exits even if something it started in the
- * background still holds the pipe.
+ * background still holds a pipe; a child that closed its pipes but goes on
+ * running is still killed at the timeout.
  */
 static int
-capture(char *const *argv, char *const *envp, int timeout_ms, size_t cap,
-    char **out, size_t *outlen, int *truncated)
+capture(char *const *argv, char *const *envp, const struct capture_req *q, struct capture_res *res)
 {
 	struct sigaction saved[NITEMS(capture_sigs)];
 	int installed[NITEMS(capture_sigs)];
-	int fd[2], wstatus = 0, exited = 0;
-	size_t len = 0, alloc = 0;
-	char *buf = NULL, *path;
-	double deadline = mono_now() + timeout_ms / 1000.0, drain_until = 0;
+	struct sink s[2] = { { -1, NULL, 0, 0, q->cap, 0 }, { -1, NULL, 0, 0, 64 << 10, 0 } };
+	int fd[2], efd[2] = { -1, -1 }, wstatus = 0, exited = 0;
+	double deadline = mono_now() + q->timeout_ms / 1000.0, drain_until = 0;
+	char *path;
 	pid_t pid;
 
-	*out = NULL;
-	*truncated = 0;
+	memset(res, 0, sizeof *res);
 	if ((path = path_which(envp, argv[0])) == NULL) {
 		errno = ENOENT;
 		return -1;
 	}
 	capture_signals(saved, installed);
-	if (pipe2(fd, O_CLOEXEC) < 0 || (pid = capture_start(path, argv, envp, fd)) < 0) {
+	if (pipe2(fd, O_CLOEXEC) < 0 || (q->split && pipe2(efd, O_CLOEXEC) < 0) ||
+	    (pid = capture_start(path, argv, envp, fd[1], q->split ? efd[1] : fd[1])) < 0) {
 		int e = errno;
 		capture_signals_restore(saved, installed);
 		free(path);
@@ -259,65 +312,92 @@ capture(char *const *argv, char *const *envp, int timeout_ms, size_t cap,
 	setpgid(pid, pid);   /* also here: a timeout may come before the child's */
 	free(path);
 	close(fd[1]);
+	s[0].fd = fd[0];
+	if (q->split) {
+		close(efd[1]);
+		s[1].fd = efd[0];
+	}
 	for (;;) {
-		struct pollfd p[2] = { { fd[0], POLLIN, 0 }, { sigpipe_fd[0], POLLIN, 0 } };
+		struct pollfd p[3] = { { s[0].fd, POLLIN, 0 }, { s[1].fd, POLLIN, 0 },
+			{ sigpipe_fd[0], POLLIN, 0 } };
 		double t = mono_now();
-		ssize_t r;
 		int ms;
 		if (!exited && waitpid(pid, &wstatus, WNOHANG) == pid) {
 			exited = 1;
 			drain_until = t + 0.2;
 		}
+		if (exited && s[0].fd < 0 && s[1].fd < 0)
+			break;
 		ms = (int)(((exited ? drain_until : deadline) - t) * 1000);
-		if (ms <= 0 || poll(p, 2, ms) == 0) {
-			if (!exited)
+		/* Both pipes closed: only the exit is left to wait for (SIGCHLD
+		 * wakes poll, unless our caller ignores it). */
+		if (s[0].fd < 0 && s[1].fd < 0 && ms > 20)
+			ms = 20;
+		if (ms <= 0 || (poll(p, 3, ms) == 0 && mono_now() >= (exited ? drain_until : deadline))) {
+			if (!exited) {
 				kill(-pid, SIGKILL);
+				res->timed_out = 1;
+			}
 			break;
 		}
-		if (p[1].revents & POLLIN) {
+		if (p[2].revents & POLLIN) {
 			unsigned char sig;
 			while (read(sigpipe_fd[0], &sig, 1) == 1)
 				if (terminating(sig))
 					capture_interrupted(pid, sig);
 		}
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		buf = xgrow(buf, &alloc, len + 4097, 1);
-		r = read(fd[0], buf + len, 4096);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (!*truncated && len + (size_t)r <= cap)
-			len += (size_t)r;
-		else
-			*truncated = 1;
+		for (int i = 0; i < 2; i++)
+			if (s[i].fd >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				sink_read(&s[i]);
 	}
-	close(fd[0]);
+	for (int i = 0; i < 2; i++)
+		if (s[i].fd >= 0)
+			close(s[i].fd);
 	if (!exited)
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;
 	capture_signals_restore(saved, installed);
-	buf = xgrow(buf, &alloc, len + 1, 1);
-	buf[len] = '\0';
-	*out = buf;
-	if (outlen)
-		*outlen = len;
+	res->out = sink_take(&s[0], &res->len);
+	res->truncated = s[0].truncated;
+	if (q->split)
+		res->err = sink_take(&s[1], NULL);
 	return status_of(wstatus);
 }
 
 int
 exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
 {
-	int truncated;
-	return capture(argv, envp, timeout_ms, CAPTURE_MAX, out, NULL, &truncated);
+	struct capture_req q = { timeout_ms, CAPTURE_MAX, 0 };
+	struct capture_res res;
+	int r = capture(argv, envp, &q, &res);
+	*out = res.out;
+	return r;
 }
 
 int
 exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
     size_t *len, int *truncated)
 {
-	return capture(argv, envp, timeout_ms, CAPTURE_GROUP_MAX, out, len, truncated);
+	struct capture_req q = { timeout_ms, CAPTURE_GROUP_MAX, 0 };
+	struct capture_res res;
+	int r = capture(argv, envp, &q, &res);
+	*out = res.out;
+	*len = res.len;
+	*truncated = res.truncated;
+	return r;
+}
+
+int
+exec_capture_query(char *const *argv, char *const *envp, int timeout_ms, char **out,
+    char **err, int *timed_out)
+{
+	struct capture_req q = { timeout_ms, CAPTURE_QUERY_MAX, 1 };
+	struct capture_res res;
+	int r = capture(argv, envp, &q, &res);
+	*out = res.out;
+	*err = res.err;
+	*timed_out = res.timed_out;
+	return r;
 }
 
 /* ------------------------------------------------------------------ */

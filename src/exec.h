@@ -25,6 +25,14 @@ int exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **ou
  */
 int exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
     size_t *len, int *truncated);
+/*
+ * A question to a scheduler (qstat, squeue): as exec_capture_group, but
+ * stderr kept apart in *err (its first 64 KiB), so that a message cannot
+ * break the JSON or table on stdout, and *timed_out set when the timeout
+ * ended it (the status is then 128+9).
+ */
+int exec_capture_query(char *const *argv, char *const *envp, int timeout_ms, char **out,
+    char **err, int *timed_out);
 
 struct run_opts {
 	char *const *envp;   /* the child's whole environment */

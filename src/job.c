@@ -3,7 +3,9 @@
  * job.c: put the job together.  The order of evidence for each fact is the
  * contract documented in ezpz(1) and reported in `ezpz info --json` sources:
  *
- *   scheduler   EZPZ_SCHEDULER, else the highest-confidence scheduler vtable
+ *   scheduler   EZPZ_SCHEDULER, else the highest-confidence scheduler vtable,
+ *               else the user's running job on this host that qstat or
+ *               squeue names (jobfind.c: a shell without the job's variables)
  *   hosts       --hostfile, HOSTFILE, else the scheduler's (nodefile, nodelist)
  *   machine     --machine, EZPZ_MACHINE, else the matching profile, else generic
  *   GPUs/host   NGPU_PER_HOST, Slurm's GPU variables, the profile, hwloc
@@ -21,6 +23,7 @@
 #include "hostfile.h"
 #include "hostlist.h"
 #include "job.h"
+#include "jobfind.h"
 #include "launcher.h"
 #include "util.h"
 
@@ -87,10 +90,17 @@ sched_choose(struct job *job, char *const *envp, char **err)
 			evidence = ev;
 		}
 	}
-	if (evidence)
+	if (best == &sched_local && job->found) {
+		best = job->found->sched == SCHED_PBS ? &sched_pbs : &sched_slurm;
+		src_set(&job->src.scheduler, SRC_OTHER, "%s", best == &sched_pbs ? "qstat" : "squeue");
+		src_set_detail(&job->src.scheduler, "%s", job->found->source);
+	} else if (evidence) {
 		src_set(&job->src.scheduler, SRC_ENV, "%s", evidence);
-	else
+	} else if (job->find_note) {
+		src_set(&job->src.scheduler, SRC_OTHER, "no job found; %s", job->find_note);
+	} else {
 		src_set(&job->src.scheduler, SRC_OTHER, "no job found");
+	}
 	return best;
 }
 
@@ -136,7 +146,7 @@ static int
 hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
     const struct job_io *io, char **err)
 {
-	const char *path = o->hostfile, *howname = "--hostfile";
+	const char *path = o->hostfile, *howname = "--hostfile", *why;
 	enum src_kind how = SRC_OPTION;
 	char *text;
 	int r;
@@ -147,8 +157,8 @@ hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
 	}
 	if (path == NULL)
 		return 0;
-	if ((text = io->read(io->ctx, path, NULL)) == NULL) {
-		*err = xasprintf("hostfile '%s' (from %s): %s", path, howname, strerror(errno));
+	if ((text = io->read(io->ctx, path, READ_MAX_HOSTFILE, NULL, &why)) == NULL) {
+		*err = xasprintf("hostfile '%s' (from %s): %s", path, howname, why);
 		return -1;
 	}
 	r = job_hosts_from_text(job, text, path, err);
@@ -177,6 +187,46 @@ slurm_gpu_count(const char *v, long *n)
 	return parse_long(buf, 0, 1 << 20, n, &why);
 }
 
+/*
+ * SLURM_JOB_GPUS, "0,1,2,3" (ranges "0-3" too): how many GPUs it names, or
+ * -1 with *why set.  An empty item or a word is an error: counting commas
+ * made '0,1,,,,' six GPUs and 'junk' one.
+ */
+static long
+slurm_gpu_list_count(const char *v, const char **why)
+{
+	long n = 0;
+
+	for (const char *p = v;; p++) {
+		char *end;
+		unsigned long a, b;
+		if (*p < '0' || *p > '9') {
+			*why = *p == ',' || *p == '\0' ? "an empty item" : "not a GPU index";
+			return -1;
+		}
+		a = b = strtoul(p, &end, 10);
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9' || (b = strtoul(p, &end, 10)) < a) {
+				*why = "a bad range";
+				return -1;
+			}
+		}
+		if (a > (1 << 20) || b - a >= (unsigned long)(1 << 20) - (unsigned long)n) {
+			*why = "too many GPUs";
+			return -1;
+		}
+		n += (long)(b - a + 1);
+		if (*end == '\0')
+			return n;
+		if (*end != ',') {
+			*why = "not a GPU index";
+			return -1;
+		}
+		p = end;
+	}
+}
+
 static int
 gpus_from_env(struct job *job, char *const *envp, char **err)
 {
@@ -196,18 +246,37 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 	}
 	if (job->sched != SCHED_SLURM)
 		return 0;
+	if (job->found && job->found->ngpu_per_host >= 0) {
+		job->ngpu_per_host = job->found->ngpu_per_host;
+		src_set(&job->src.ngpu_per_host, SRC_OTHER, "squeue");
+		return 1;
+	}
 	for (size_t i = 0; i < NITEMS(slurm_vars); i++) {
-		if ((v = env_nonempty(envp, slurm_vars[i])) != NULL && slurm_gpu_count(v, &n) == 0) {
+		if ((v = env_nonempty(envp, slurm_vars[i])) == NULL)
+			continue;
+		if (slurm_gpu_count(v, &n) == 0) {
 			job->ngpu_per_host = (int)n;
 			src_set(&job->src.ngpu_per_host, SRC_ENV, "%s", slurm_vars[i]);
 			return 1;
 		}
+		/* Slurm itself sets SLURM_GPUS_ON_NODE, a count; SLURM_GPUS_PER_NODE
+		 * is the request (--gpus-per-node), whose forms vary: the next
+		 * source can still count the GPUs. */
+		if (i == 0) {
+			*err = xasprintf("SLURM_GPUS_ON_NODE='%s': not a number of GPUs (unset it, or "
+			    "set NGPU_PER_HOST)", v);
+			return -1;
+		}
+		strvec_pushf(&job->warnings, "%s='%s': no GPU count in it (want N or TYPE:N); "
+		    "ignored", slurm_vars[i], v);
 	}
 	if ((v = env_nonempty(envp, "SLURM_JOB_GPUS")) != NULL) {
-		int k = 1;
-		for (const char *p = v; *p; p++)
-			k += *p == ',';
-		job->ngpu_per_host = k;
+		if ((n = slurm_gpu_list_count(v, &why)) < 0) {
+			*err = xasprintf("SLURM_JOB_GPUS='%s': %s (want GPU indices such as 0,1,2,3; "
+			    "unset it, or set NGPU_PER_HOST)", v, why);
+			return -1;
+		}
+		job->ngpu_per_host = (int)n;
 		src_set(&job->src.ngpu_per_host, SRC_ENV, "SLURM_JOB_GPUS");
 		return 1;
 	}
@@ -270,7 +339,16 @@ job_free(struct job *job)
 	hostset_free(&job->hosts);
 	free(job->hostfile);
 	free(job->launcher_path);
+	free(job->launcher_note);
+	free(job->srun_mpi);
+	free(job->srun_mpi_why);
 	free(job->stale_note);
+	free(job->find_note);
+	if (job->found) {
+		found_job_free(job->found);
+		free(job->found);
+	}
+	strvec_clear(&job->warnings);
 	src_free(&s->scheduler); src_free(&s->jobid); src_free(&s->machine); src_free(&s->hosts);
 	src_free(&s->hostfile); src_free(&s->ngpu_per_host); src_free(&s->gpu_vendor);
 	src_free(&s->launcher);
@@ -297,6 +375,13 @@ native_jobid(char *const *envp)
 	return xstrdup("");
 }
 
+/* The id as job->jobid holds it: PBS's up to the first '.'. */
+static char *
+found_short_id(const struct found_job *f)
+{
+	return f->sched == SCHED_PBS ? xstrndup(f->id, strcspn(f->id, ".")) : xstrdup(f->id);
+}
+
 /*
  * 'ezpz setup-env' exports facts (NGPU_PER_HOST, HOSTFILE, EZPZ_SCHEDULER,
  * ...) that are also inputs, with EZPZ_JOBID naming the job they describe.
@@ -314,6 +399,10 @@ env_without_stale(struct job *job, char *const *envp, struct strvec *keep)
 	if (exported == NULL)
 		return (char **)envp;
 	native = native_jobid(envp);
+	if (*native == '\0' && job->found) {
+		free(native);
+		native = found_short_id(job->found);
+	}
 	if (strcmp(native, exported) == 0) {
 		free(native);
 		return (char **)envp;
@@ -334,6 +423,69 @@ env_without_stale(struct job *job, char *const *envp, struct strvec *keep)
 	return strvec_argv(keep);
 }
 
+static int
+same_id(const char *a, const char *b)
+{
+	size_t n = strcspn(a, ".");
+	return strcspn(b, ".") == n && strncmp(a, b, n) == 0;
+}
+
+/*
+ * A shell with none of the job's variables (ssh to a node of the job, an
+ * editor's remote shell, a login shell): ask the scheduler whether this
+ * user has a running job on this host.  EZPZ_SCHEDULER=local (or flux,
+ * lsf) means not to ask; pbs or slurm, to ask only that one.
+ */
+static int
+job_find(struct job *job, char *const *envp, const char *hostname, const struct job_opts *o,
+    const struct job_io *io, char **err)
+{
+	const char *forced = env_nonempty(envp, "EZPZ_SCHEDULER");
+	const char *want = o->job, *how = "option:--job";
+	char *native = native_jobid(envp);
+	enum sched s = SCHED_UNSET;
+	struct jobfind jf;
+	int r;
+
+	if (*native) {
+		r = o->job && !same_id(o->job, native) ? -2 : 0;
+		if (r < 0)
+			*err = xasprintf("--job %s: this shell is in job %s (its scheduler's variables say "
+			    "so)", o->job, native);
+		free(native);
+		return r;
+	}
+	free(native);
+	if (want == NULL && (want = env_nonempty(envp, "EZPZ_JOBID")) != NULL)
+		how = "env:EZPZ_JOBID";
+	if (forced && (s = sched_parse(forced)) != SCHED_PBS && s != SCHED_SLURM) {
+		if (o->job) {
+			*err = xasprintf("--job %s: EZPZ_SCHEDULER=%s does not look for jobs", o->job,
+			    forced);
+			return -2;
+		}
+		return 0;
+	}
+	if ((r = jobfind_run(&jf, s, hostname, want, how, io, err)) < 0)
+		return r;
+	if (jf.job == NULL && o->job) {
+		*err = xasprintf("--job %s: not a running job of yours on %s (%s)", o->job, hostname,
+		    jf.note ? jf.note : "no qstat or squeue on PATH to ask");
+		jobfind_free(&jf);
+		return -2;
+	}
+	job->found = jf.job;
+	job->find_note = jf.note;
+	job->find_failed = jf.failed;
+	if (jf.job) {
+		src_set(&job->src.jobid, SRC_OTHER, "%s", jf.job->sched == SCHED_PBS ? "qstat" : "squeue");
+		if (jf.how)
+			src_set_detail(&job->src.jobid, "chosen by %s", strchr(jf.how, ':') + 1);
+	}
+	free(jf.how);
+	return 0;
+}
+
 int
 job_detect(struct job *job, char *const *envp_in, const char *hostname,
     const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err)
@@ -343,6 +495,10 @@ job_detect(struct job *job, char *const *envp_in, const char *hostname,
 	int r;
 
 	memset(job, 0, sizeof *job);
+	if ((r = job_find(job, envp_in, hostname, o, io, err)) < 0) {
+		job_free(job);
+		return r;
+	}
 	envp = env_without_stale(job, envp_in, &keep);
 	r = job_detect_env(job, envp, hostname, ps, o, io, err);
 	strvec_clear(&keep);

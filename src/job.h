@@ -14,14 +14,27 @@
 #include "hostfile.h"
 #include "profile.h"
 #include "source.h"
+#include "strvec.h"
 #include "topo.h"
 #include "types.h"
+
+/* What a scheduler said when asked (job_io's query). */
+struct query_answer {
+	int status;                /* exit status, or QUERY_NOT_RUN, QUERY_TIMEOUT */
+	char *out;                 /* stdout (NULL when not run) */
+	char *err;                 /* stderr, or why it could not run */
+	int timeout_s;             /* the time it was given */
+	int age_s;                 /* from the cache: seconds since it was asked; else -1 */
+};
+#define QUERY_NOT_RUN (-1)
+#define QUERY_TIMEOUT (-2)
 
 /* The edge: everything detection may need from the outside world. */
 struct job_io {
 	void *ctx;
-	/* Whole file, NUL-terminated; NULL with errno set on failure. */
-	char *(*read)(void *ctx, const char *path, size_t *len);
+	/* Whole regular file of at most max bytes, NUL-terminated; NULL on
+	 * failure with *why set, as read_file() in util.h. */
+	char *(*read)(void *ctx, const char *path, size_t max, size_t *len, const char **why);
 	/* Run argv (no shell); stdout+stderr in *out. Exit status, or -1 if
 	 * it could not be started. */
 	int (*run)(void *ctx, char *const *argv, char **out);
@@ -29,12 +42,24 @@ struct job_io {
 	char *(*which)(void *ctx, const char *name);
 	/* This host's topology, loaded at most once; NULL with *err set. */
 	const struct topo *(*topo)(void *ctx, char **err);
+	/*
+	 * Ask the scheduler (qstat, squeue): argv in a process group of its
+	 * own, bounded in time, the whole group killed at the end; answered
+	 * from a short-lived per-user cache when the same question was asked
+	 * moments ago.  NULL: asking is not possible here (then no job is
+	 * looked for).  The caller frees a->out and a->err.
+	 */
+	void (*query)(void *ctx, char *const *argv, struct query_answer *a);
+	/* The login name of the user ezpz runs as; malloc'd, or NULL. */
+	char *(*user)(void *ctx);
 };
 
 struct job_opts {
 	const char *hostfile;    /* --hostfile */
 	const char *machine;     /* --machine */
 	const char *launcher;    /* --launcher */
+	int no_cache;            /* --no-cache */
+	const char *job;         /* --job: which of the user's jobs on this host */
 };
 
 /* Where each fact came from ({SRC_ENV, "PBS_JOBID"}, {SRC_HWLOC, ""}, ...). */
@@ -56,8 +81,19 @@ struct job {
 	int gpu_tiles;             /* tiles per GPU from the profile; 0 when none */
 	enum launcher launcher;    /* LAUNCHER_NONE when none was found */
 	char *launcher_path;       /* where it was found on PATH, or NULL */
+	int launcher_exact;        /* run launcher_path itself (found under another name, or
+	                            * given as a path), not the flavour's program on PATH */
+	char *launcher_note;       /* a launcher skipped or overridden, and why; or NULL */
+	char *srun_mpi;            /* srun: the --mpi value to add, or NULL (srun's own choice) */
+	char *srun_mpi_why;        /* srun: why, one line; or NULL */
 	char *stale_note;          /* why exported facts were ignored, or NULL */
+	struct strvec warnings;    /* input detection ignored, one line each ("VAR='x': ...") */
 	int cpus_per_host;         /* CPUs the allocation gives each host (Slurm); 0 unknown */
+	/* Found by asking the scheduler (no job variables here): the job as it
+	 * described it; NULL otherwise.  See jobfind.h. */
+	struct found_job *found;
+	char *find_note;           /* no job found although asked: why; else NULL */
+	int find_failed;           /* ... because a scheduler did not answer */
 	struct job_sources src;
 };
 

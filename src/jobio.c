@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * jobio.c: the I/O edge of job detection: reading files, running probes
- * (bounded in time), loading hwloc at most once and only when a fact needs
- * it, and loading the machine profiles.
+ * (bounded in time), asking the scheduler for the user's jobs (bounded,
+ * remembered for the process and cached for a few seconds in qcache.c),
+ * loading hwloc at most once and only when a fact needs it, and loading the
+ * machine profiles.
  */
+#include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,24 +16,74 @@
 
 #include "backend.h"
 #include "exec.h"
+#include "hostcache.h"
 #include "jobio.h"
 #include "path.h"
+#include "qcache.h"
 #include "util.h"
 
 #define PROBE_TIMEOUT_MS 10000
+/* Asking qstat or squeue: how long it may take, and how long its answer is
+ * reused (the Python ezpz caches qstat for 30 s too). */
+#define QUERY_TIMEOUT_S 10
+#define QUERY_TIMEOUT_MAX_S 600
+#define QUERY_CACHE_S 30
+#define QUERY_CACHE_MAX_S 3600
+/* The variables that choose which scheduler server a command asks. */
+static const char *const query_env[] = { "SLURM_CONF", "SLURM_CLUSTERS", "PBS_CONF_FILE",
+	"PBS_SERVER", "PBS_DEFAULT" };
 
 static char *
-io_read(void *ctx, const char *path, size_t *len)
+io_read(void *ctx, const char *path, size_t max, size_t *len, const char **why)
 {
 	(void)ctx;
-	return read_file(path, len);
+	return read_file(path, max, len, why);
 }
 
+static struct hostcache *
+cache(struct jobctx *c)
+{
+	if (!c->cache_open) {
+		hostcache_open(&c->cache, c->envp, c->no_cache);
+		c->cache_open = 1;
+	}
+	return &c->cache;
+}
+
+/* `/path/mpiexec --version` is answered from the cache while that file is the same. */
 static int
 io_run(void *ctx, char *const *argv, char **out)
 {
 	struct jobctx *c = ctx;
-	return exec_capture(argv, c->envp, PROBE_TIMEOUT_MS, out);
+	int probe = argv[0] && argv[0][0] == '/' && argv[1] && streq(argv[1], "--version") &&
+	    argv[2] == NULL;
+	const char *kept = probe ? hostcache_probe(cache(c), argv[0]) : NULL;
+	int r;
+
+	if (kept) {
+		*out = xstrdup(kept);
+		return 0;
+	}
+	r = exec_capture(argv, c->envp, PROBE_TIMEOUT_MS, out);
+	if (probe && r == 0 && *out)
+		hostcache_put_probe(cache(c), argv[0], *out);
+	return r;
+}
+
+/* This host's topology: from the cache, else from hwloc (then cached). */
+static int
+host_topo(struct jobctx *c)
+{
+	struct hostcache *hc = cache(c);
+	if (hostcache_take_topo(hc, &c->topo) == 0) {
+		c->topo.origin = xasprintf("cache:%s", hc->file);
+		return 0;
+	}
+	if (topo_load(&c->topo, NULL, &c->topo_err) < 0)
+		return -1;
+	hostcache_put_topo(hc, &c->topo);
+	c->topo.origin = xasprintf("hwloc; cache %s", hc->state);
+	return 0;
 }
 
 static char *
@@ -45,13 +99,144 @@ io_topo(void *ctx, char **err)
 	struct jobctx *c = ctx;
 	if (c->topo_state == 0) {
 		const char *xml = c->topology ? c->topology : env_nonempty(c->envp, "EZPZ_TOPOLOGY");
-		c->topo_state = topo_load(&c->topo, xml, &c->topo_err) == 0 ? 1 : -1;
+		if (xml)
+			c->topo_state = topo_load(&c->topo, xml, &c->topo_err) == 0 ? 1 : -1;
+		else
+			c->topo_state = host_topo(c) == 0 ? 1 : -1;
 	}
 	if (c->topo_state < 0) {
 		*err = xstrdup(c->topo_err);
 		return NULL;
 	}
 	return &c->topo;
+}
+
+/* What identifies a question: the command's path, its words, its server. */
+static char *
+query_key(struct jobctx *c, const char *path, char *const *argv)
+{
+	char *key = xstrdup(path), *k;
+	for (size_t i = 1; argv[i]; i++) {
+		k = xasprintf("%s\n%s", key, argv[i]);
+		free(key);
+		key = k;
+	}
+	for (size_t i = 0; i < NITEMS(query_env); i++) {
+		const char *v = env_get(c->envp, query_env[i]);
+		k = xasprintf("%s\n%s%s%s", key, query_env[i], v ? "=" : "", v ? v : "");
+		free(key);
+		key = k;
+	}
+	return key;
+}
+
+static void
+answer_copy(struct query_answer *to, const struct query_answer *from)
+{
+	*to = *from;
+	to->out = from->out ? xstrdup(from->out) : NULL;
+	to->err = from->err ? xstrdup(from->err) : NULL;
+}
+
+static void
+memo_add(struct jobctx *c, char *key, const struct query_answer *a)
+{
+	struct query_memo *m;
+	c->memo = xgrow(c->memo, &c->memo_alloc, c->nmemo + 1, sizeof *c->memo);
+	m = &c->memo[c->nmemo++];
+	m->key = key;
+	answer_copy(&m->a, a);
+}
+
+/* Asked already in this process (doctor detects the job twice)? */
+static int
+memo_find(struct jobctx *c, const char *key, struct query_answer *a)
+{
+	for (size_t i = 0; i < c->nmemo; i++)
+		if (streq(c->memo[i].key, key)) {
+			answer_copy(a, &c->memo[i].a);
+			return 1;
+		}
+	return 0;
+}
+
+static void
+io_query(void *ctx, char *const *argv, struct query_answer *a)
+{
+	struct jobctx *c = ctx;
+	char *path, *key, *dir = NULL;
+	int timed_out = 0;
+
+	memset(a, 0, sizeof *a);
+	a->age_s = -1;
+	a->timeout_s = c->query_timeout_s;
+	if (c->knob_err) {
+		a->status = QUERY_NOT_RUN;
+		a->err = xstrdup(c->knob_err);
+		return;
+	}
+	if ((path = path_which(c->envp, argv[0])) == NULL) {
+		a->status = QUERY_NOT_RUN;
+		a->err = xstrdup("not found on PATH");
+		return;
+	}
+	key = query_key(c, path, argv);
+	free(path);
+	if (memo_find(c, key, a)) {
+		free(key);
+		return;
+	}
+	if (c->query_cache_s > 0 && (dir = qcache_dir(c->envp)) != NULL &&
+	    qcache_load(dir, key, c->query_cache_s, a)) {
+		memo_add(c, key, a);
+		free(dir);
+		return;
+	}
+	a->status = exec_capture_query(argv, c->envp, c->query_timeout_s * 1000, &a->out, &a->err,
+	    &timed_out);
+	if (a->status < 0) {
+		a->status = QUERY_NOT_RUN;
+		a->err = xstrdup(strerror(errno));
+	} else if (timed_out) {
+		a->status = QUERY_TIMEOUT;
+	}
+	if (dir)
+		qcache_store(dir, key, a);
+	memo_add(c, key, a);
+	free(dir);
+}
+
+/* The login name of the real user; its number when it has no name (a
+ * container without a passwd entry: squeue takes numbers too). */
+static char *
+io_user(void *ctx)
+{
+	struct passwd *pw = getpwuid(getuid());
+	(void)ctx;
+	if (pw && pw->pw_name && *pw->pw_name)
+		return xstrdup(pw->pw_name);
+	return xasprintf("%lu", (unsigned long)getuid());
+}
+
+/* EZPZ_JOBFIND_TIMEOUT and EZPZ_JOBFIND_CACHE, in seconds. */
+static void
+query_knobs(struct jobctx *c)
+{
+	static const struct { const char *name; long def, min, max; } k[] = {
+		{ "EZPZ_JOBFIND_TIMEOUT", QUERY_TIMEOUT_S, 1, QUERY_TIMEOUT_MAX_S },
+		{ "EZPZ_JOBFIND_CACHE", QUERY_CACHE_S, 0, QUERY_CACHE_MAX_S },
+	};
+	int *to[] = { &c->query_timeout_s, &c->query_cache_s };
+	for (size_t i = 0; i < NITEMS(k); i++) {
+		const char *v = env_nonempty(c->envp, k[i].name), *why;
+		long n = k[i].def;
+		if (v && parse_long(v, k[i].min, k[i].max, &n, &why) < 0 && c->knob_err == NULL) {
+			c->knob_err = xasprintf("%s='%s': %s (give seconds, %ld to %ld)", k[i].name, v,
+			    why, k[i].min, k[i].max);
+			n = k[i].def;
+		}
+		*to[i] = (int)n;
+	}
 }
 
 char *
@@ -75,7 +260,8 @@ jobctx_open(struct jobctx *c, char **envp, const char *topology)
 	memset(c, 0, sizeof *c);
 	c->envp = envp;
 	c->topology = topology;
-	c->io = (struct job_io){ c, io_read, io_run, io_which, io_topo };
+	c->io = (struct job_io){ c, io_read, io_run, io_which, io_topo, io_query, io_user };
+	query_knobs(c);
 	datadir = path_datadir(envp);
 	profiles_load_default(&c->profiles, datadir, envp, &c->profile_errs);
 	free(datadir);
@@ -98,11 +284,18 @@ void
 jobctx_detect(struct jobctx *c, const struct job_opts *o)
 {
 	char *err = NULL, *host = this_hostname(c->envp);
-	int r = job_detect(&c->job, c->envp, host, &c->profiles, o, &c->io, &err);
+	int r;
+	c->no_cache = o->no_cache;
+
+	if (c->knob_err)
+		die("%s", c->knob_err);
+	r = job_detect(&c->job, c->envp, host, &c->profiles, o, &c->io, &err);
 	if (r == -2)
 		die_usage("%s", err);
 	if (r < 0)
 		die("%s", err);
+	for (size_t i = 0; i < c->job.warnings.n; i++)
+		warn("%s", c->job.warnings.v[i]);
 	free(host);
 }
 
@@ -123,8 +316,17 @@ jobctx_free(struct jobctx *c)
 	if (c->topo_state == 1)
 		topo_free(&c->topo);
 	free(c->topo_err);
+	if (c->cache_open)
+		hostcache_free(&c->cache);
 	profiles_free(&c->profiles);
 	strvec_clear(&c->profile_errs);
+	for (size_t i = 0; i < c->nmemo; i++) {
+		free(c->memo[i].key);
+		free(c->memo[i].a.out);
+		free(c->memo[i].a.err);
+	}
+	free(c->memo);
+	free(c->knob_err);
 }
 
 int
@@ -134,13 +336,19 @@ jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg)
 	case JOBOPT_HOSTFILE: o->hostfile = arg; return 1;
 	case JOBOPT_MACHINE: o->machine = arg; return 1;
 	case JOBOPT_LAUNCHER:
-		if (backend_by_name(arg) == NULL) {
+		if (backend_by_name(arg) == NULL && strchr(arg, '/') == NULL) {
 			char *names = backend_names(", ", " or ");
 			die_usage("--launcher '%s': unknown flavour (use %s)", arg, names);
 		}
 		o->launcher = arg;
 		return 1;
 	case JOBOPT_TOPOLOGY: *topology = arg; return 1;
+	case JOBOPT_NO_CACHE: o->no_cache = 1; return 1;
+	case JOBOPT_JOB:
+		if (*arg == '\0' || strpbrk(arg, " \t\n/"))
+			die_usage("--job '%s': not a job id", arg);
+		o->job = arg;
+		return 1;
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "bind.h"
 #include "doctor.h"
+#include "jobfind.h"
 #include "json.h"
 #include "plan.h"
 #include "setupenv.h"
@@ -187,6 +188,7 @@ topo_json(const struct topo *t)
 	cJSON_AddNumberToObject(o, "packages", t->npackages);
 	cJSON_AddNumberToObject(o, "cores", (double)t->ncores);
 	cJSON_AddNumberToObject(o, "pus", t->npus);
+	cJSON_AddNumberToObject(o, "numa", t->nnuma);
 	cJSON_AddItemToObject(o, "gpu_backend", str_or_null(t->backend));
 	for (size_t i = 0; i < t->ngpus; i++) {
 		const struct topo_gpu *g = &t->gpus[i];
@@ -215,8 +217,13 @@ json_job(const struct job *job, const struct topo *t)
 {
 	cJSON *o = cJSON_CreateObject();
 	add_job(o, job);
-	if (t)
+	if (t) {
+		/* where this host's facts came from: the cache, or hwloc and what the cache did */
+		char *from = t->origin ? xstrdup(t->origin) : xasprintf("hwloc: %s", t->source);
+		add_str(cJSON_GetObjectItemCaseSensitive(o, "sources"), "this_host", from);
+		free(from);
 		cJSON_AddItemToObject(o, "this_host", topo_json(t));
+	}
 	return finish(o);
 }
 
@@ -330,4 +337,47 @@ json_setup_env(const struct setupenv_report *r)
 	if (r->script)
 		add_str(o, "script", r->script);
 	return finish(o);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static char *
+member_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) && v->valuestring ? xstrdup(v->valuestring) : NULL;
+}
+
+int
+json_qstat_jobs(const char *text, struct qstat_jobs *q, char **err)
+{
+	cJSON *root = cJSON_Parse(text);
+	const cJSON *jobs, *j;
+
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		*err = xstrdup("its output is not a JSON object");
+		return -1;
+	}
+	/* No "Jobs" at all: none of the jobs asked for exists any more. */
+	jobs = cJSON_GetObjectItemCaseSensitive(root, "Jobs");
+	if (jobs && !cJSON_IsObject(jobs)) {
+		cJSON_Delete(root);
+		*err = xstrdup("its \"Jobs\" is not an object");
+		return -1;
+	}
+	cJSON_ArrayForEach(j, jobs) {
+		struct qstat_job *x;
+		if (!cJSON_IsObject(j) || j->string == NULL)
+			continue;
+		q->v = xgrow(q->v, &q->alloc, q->n + 1, sizeof *q->v);
+		x = &q->v[q->n++];
+		x->id = xstrdup(j->string);
+		x->owner = member_str(j, "Job_Owner");
+		x->state = member_str(j, "job_state");
+		x->exec_host = member_str(j, "exec_host");
+		x->select = member_str(cJSON_GetObjectItemCaseSensitive(j, "Resource_List"), "select");
+	}
+	cJSON_Delete(root);
+	return 0;
 }

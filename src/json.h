@@ -13,6 +13,7 @@
 struct plan;
 struct doc_report;
 struct setupenv_report;
+struct qstat_jobs;
 
 /* `ezpz info --json`: the job, plus this host's hardware when t is given. */
 char *json_job(const struct job *job, const struct topo *t);
@@ -28,6 +29,13 @@ char *json_doctor(const struct doc_report *r);
  * "output"}], "module_system", "python", "launch"} (+ "script" in a dry run).
  */
 char *json_setup_env(const struct setupenv_report *r);
+
+/*
+ * Read `qstat -f -F json` (PBS): each job's id, Job_Owner, job_state,
+ * exec_host and Resource_List.select (NULL when absent) into q.  Returns 0,
+ * or -1 with *err malloc'd when text is not that JSON.
+ */
+int json_qstat_jobs(const char *text, struct qstat_jobs *q, char **err);
 
 /* s with each invalid UTF-8 sequence replaced by U+FFFD (what every string
  * in these documents goes through); malloc'd. */

@@ -61,6 +61,7 @@ const struct opt launch_opts_table[] = {
 	{ O_QUIET, "-q|--quiet", NULL, NULL, "no banner" },
 	{ O_VERBOSE, "-v|--verbose", NULL, NULL, "more detail: sources, environment, per-rank lines" },
 	JOBOPT_ENTRIES,
+	JOBOPT_JOB_ENTRY,
 	{ 0 }
 };
 
@@ -423,6 +424,8 @@ launch_execute(struct launch_args *a)
 	jobctx_detect(&c, &a->jo);
 	if (c.job.stale_note)
 		warn("%s", c.job.stale_note);
+	if (c.job.launcher_note)
+		warn("launcher: %s", c.job.launcher_note);
 	a->lo.self = self;
 	a->lo.launch_time = wall_now();
 	if (env_get(environ, "MASTER_PORT") == NULL)

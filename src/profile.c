@@ -693,9 +693,51 @@ valid_env_name(const char *s)
 	    '\0';
 }
 
-/* The key string of map->kid[i], or NULL after reporting a bad or repeated key. */
+struct keyref {
+	const char *s;
+	size_t i;
+};
+
+static int
+keyref_cmp(const void *a, const void *b)
+{
+	const struct keyref *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * For each key of map (kid[2j]), the kid index of the first key with the
+ * same text, or SIZE_MAX when it is the first: one sort, so that a map of
+ * 200,000 keys is not compared pair by pair.  Free the result.
+ */
+static size_t *
+map_firsts(const struct node *map)
+{
+	size_t npairs = map->n / 2, nref = 0;
+	size_t *first = xcalloc(npairs ? npairs : 1, sizeof *first);
+	struct keyref *ref = xcalloc(npairs ? npairs : 1, sizeof *ref);
+
+	for (size_t j = 0; j < npairs; j++) {
+		first[j] = SIZE_MAX;
+		if (map->kid[2 * j]->type == N_SCALAR)
+			ref[nref++] = (struct keyref){ map->kid[2 * j]->s, 2 * j };
+	}
+	qsort(ref, nref, sizeof *ref, keyref_cmp);
+	for (size_t a = 0, b; a < nref; a = b)
+		for (b = a + 1; b < nref && strcmp(ref[a].s, ref[b].s) == 0; b++)
+			first[ref[b].i / 2] = ref[a].i;
+	free(ref);
+	return first;
+}
+
+/*
+ * The key string of map->kid[i], or NULL after reporting a bad or repeated
+ * key; first is from map_firsts(map).
+ */
 static const char *
-map_key(struct pctx *cx, const char *prefix, const struct node *map, size_t i)
+map_key(struct pctx *cx, const char *prefix, const struct node *map, const size_t *first,
+    size_t i)
 {
 	const struct node *k = map->kid[i];
 	const char *dot = *prefix ? "." : "";
@@ -706,12 +748,10 @@ map_key(struct pctx *cx, const char *prefix, const struct node *map, size_t i)
 		    k->type == N_NULL ? "empty" : type_name(k));
 		return NULL;
 	}
-	for (size_t j = 0; j < i; j += 2) {
-		if (map->kid[j]->type == N_SCALAR && strcmp(map->kid[j]->s, k->s) == 0) {
-			err_at(cx, k->line, "duplicate key '%s%s%s' (first on line %d)", prefix, dot,
-			    k->s, map->kid[j]->line);
-			return NULL;
-		}
+	if (first[i / 2] != SIZE_MAX) {
+		err_at(cx, k->line, "duplicate key '%s%s%s' (first on line %d)", prefix, dot,
+		    k->s, map->kid[first[i / 2]]->line);
+		return NULL;
 	}
 	return k->s;
 }
@@ -727,8 +767,9 @@ envmap(struct pctx *cx, const char *path, const struct node *v, struct strvec *o
 		err_at(cx, v->line, "%s: expected a mapping, got %s", path, type_name(v));
 		return;
 	}
+	size_t *first = map_firsts(v);
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
-		const char *name = map_key(cx, path, v, i), *val;
+		const char *name = map_key(cx, path, v, first, i), *val;
 		char *sub;
 		if (name == NULL)
 			continue;
@@ -744,6 +785,7 @@ envmap(struct pctx *cx, const char *path, const struct node *v, struct strvec *o
 			strvec_pushf(out, "%s=%s", name, val);
 		free(sub);
 	}
+	free(first);
 }
 
 static void
@@ -956,8 +998,9 @@ static void
 walk_map(struct pctx *cx, const struct field *tab, const char *prefix, const struct node *map,
     void *base)
 {
+	size_t *first = map_firsts(map);
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
-		const char *key = map_key(cx, prefix, map, i);
+		const char *key = map_key(cx, prefix, map, first, i);
 		const struct field *f;
 		char *path;
 		if (key == NULL)
@@ -979,6 +1022,7 @@ walk_map(struct pctx *cx, const struct field *tab, const char *prefix, const str
 		}
 		free(path);
 	}
+	free(first);
 }
 
 /* ---- cross-checks between keys ---- */
@@ -1214,10 +1258,11 @@ profiles_load_dir(struct profiles *ps, const char *dir, struct strvec *errs)
 	for (size_t i = 0; i < names.n; i++) {
 		char *path = xasprintf("%s/%s", dir, names.v[i]);
 		size_t len;
-		char *text = read_file(path, &len);
+		const char *why;
+		char *text = read_file(path, READ_MAX_PROFILE, &len, &why);
 		struct profile p;
 		if (text == NULL) {
-			strvec_pushf(errs, "%s: cannot read: %s", path, strerror(errno));
+			strvec_pushf(errs, "%s: cannot read: %s", path, why);
 			nerr++;
 		} else {
 			int n = profile_parse(text, len, path, &p, errs);

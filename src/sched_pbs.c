@@ -2,15 +2,19 @@
 /*
  * sched_pbs.c: PBS Pro / OpenPBS jobs (ALCF Aurora, Polaris, Sunspot).
  * Hosts come from $PBS_NODEFILE, else the job's file in the PBS spool
- * ($PBS_HOME, default /var/spool/pbs, aux/<PBS_JOBID>), and only as a last
- * resort from qstat: compute nodes often lack qstat, and a missing qstat
- * must never break a job whose nodefile is right there.
+ * ($PBS_HOME, else PBS_HOME in pbs.conf, default /var/spool/pbs;
+ * aux/<PBS_JOBID>), and only as a last resort from qstat: compute nodes
+ * often lack qstat, and a missing qstat must never break a job whose
+ * nodefile is right there.  A job found by asking qstat (no PBS_JOBID in
+ * this shell, see jobfind.c) reads the same spool file, else the hosts
+ * qstat named.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "job.h"
+#include "jobfind.h"
 #include "util.h"
 
 static int
@@ -27,10 +31,11 @@ static int
 pbs_hosts_from_file(struct job *job, const struct job_io *io, const char *path,
     enum src_kind how, const char *howname, struct strvec *tried, char **err)
 {
-	char *text = io->read(io->ctx, path, NULL);
+	const char *why;
+	char *text = io->read(io->ctx, path, READ_MAX_HOSTFILE, NULL, &why);
 	if (text == NULL) {
 		char *h = src_format(how, howname, NULL);
-		strvec_pushf(tried, "%s '%s': %s", h, path, strerror(errno));
+		strvec_pushf(tried, "%s '%s': %s", h, path, why);
 		free(h);
 		return 0;
 	}
@@ -81,25 +86,57 @@ pbs_hosts_from_qstat(struct job *job, const char *out)
 	return job->hosts.n > 0;
 }
 
+/*
+ * PBS_HOME: the variable, else the PBS_HOME line of pbs.conf (PBS_CONF_FILE,
+ * default /etc/pbs.conf: a shell outside the job has only that), else
+ * PBS's default.
+ */
+static char *
+pbs_home(char *const *envp, const struct job_io *io)
+{
+	const char *home = env_nonempty(envp, "PBS_HOME");
+	const char *conf = env_nonempty(envp, "PBS_CONF_FILE");
+	char *text, *line, *save = NULL, *found = NULL;
+	const char *why;
+
+	if (home)
+		return xstrdup(home);
+	if ((text = io->read(io->ctx, conf ? conf : "/etc/pbs.conf", READ_MAX_PROFILE, NULL, &why)) != NULL) {
+		for (line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save))
+			if (startswith(strtrim(line), "PBS_HOME=") && *strtrim(line + 9))
+				found = xstrdup(strtrim(line + 9));
+		free(text);
+	}
+	return found ? found : xstrdup("/var/spool/pbs");
+}
+
 static int
 pbs_read(struct job *job, char *const *envp, const struct job_io *io, char **err)
 {
-	const char *id = env_nonempty(envp, "PBS_JOBID");
+	const char *env_id = env_nonempty(envp, "PBS_JOBID");
+	const char *id = env_id ? env_id : job->found ? job->found->id : NULL;
 	const char *nodefile = env_nonempty(envp, "PBS_NODEFILE");
-	const char *home = env_nonempty(envp, "PBS_HOME");
 	struct strvec tried = STRVEC_INIT;
 	int r = 0;
 
 	if (id) {
 		job->jobid = xstrndup(id, strcspn(id, "."));
-		src_set(&job->src.jobid, SRC_ENV, "PBS_JOBID");
+		if (env_id)
+			src_set(&job->src.jobid, SRC_ENV, "PBS_JOBID");
 	}
 	if (nodefile)
 		r = pbs_hosts_from_file(job, io, nodefile, SRC_ENV, "PBS_NODEFILE", &tried, err);
 	if (r == 0 && id) {
-		char *aux = xasprintf("%s/aux/%s", home ? home : "/var/spool/pbs", id);
+		char *home = pbs_home(envp, io), *aux = xasprintf("%s/aux/%s", home, id);
 		r = pbs_hosts_from_file(job, io, aux, SRC_OTHER, "pbs spool", &tried, err);
 		free(aux);
+		free(home);
+	}
+	if (r == 0 && !env_id && job->found) {
+		for (size_t i = 0; i < job->found->hosts.n; i++)
+			hostset_add(&job->hosts, job->found->hosts.v[i].name, job->found->hosts.v[i].slots);
+		src_set(&job->src.hosts, SRC_OTHER, "qstat");
+		r = 1;
 	}
 	if (r == 0 && id) {
 		char *qstat = io->which(io->ctx, "qstat"), *out = NULL;
@@ -121,8 +158,9 @@ pbs_read(struct job *job, char *const *envp, const struct job_io *io, char **err
 			free(list);
 			list = l;
 		}
-		*err = xasprintf("pbs job %s: cannot find its hosts (%s); set PBS_NODEFILE or pass "
-		    "--hostfile", id ? id : "(no PBS_JOBID)", *list ? list : "PBS_NODEFILE is not set");
+		*err = xasprintf("pbs job %s: cannot find its hosts (%s%s%s); set PBS_NODEFILE or pass "
+		    "--hostfile", id ? id : "(no PBS_JOBID)", *list ? list : "PBS_NODEFILE is not set",
+		    job->find_note ? "; " : "", job->find_note ? job->find_note : "");
 		free(list);
 		r = -1;
 	}

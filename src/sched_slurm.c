@@ -3,7 +3,9 @@
  * sched_slurm.c: Slurm jobs (NERSC Perlmutter, OLCF Frontier, any cluster).
  * Hosts come from the job's node list (SLURM_JOB_NODELIST, not the step's),
  * expanded by our own hostlist module; slots from SLURM_TASKS_PER_NODE
- * when it describes the same number of nodes.
+ * when it describes the same number of nodes.  A job found by asking squeue
+ * (no SLURM_JOB_ID in this shell, see jobfind.c) takes all of these from
+ * what squeue said.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "hostfile.h"
 #include "hostlist.h"
 #include "job.h"
+#include "jobfind.h"
 #include "util.h"
 
 static int
@@ -27,41 +30,55 @@ slurm_detect(char *const *envp, const char **evidence)
 	return 0;
 }
 
-static void
-slurm_slots(struct job *job, char *const *envp)
+/*
+ * A "2(x3),1" variable: the counts, or -1 with *err naming it.  A value that
+ * does not parse is an error (ignoring it would plan the ranks or the
+ * binding from a guess); one for a different number of nodes is not: a
+ * step's SLURM_TASKS_PER_NODE describes the step, not the job.
+ */
+static long
+slurm_counts(char *const *envp, const char *var, int **out, char **err)
 {
-	const char *tpn = env_nonempty(envp, "SLURM_TASKS_PER_NODE");
-	int *v = NULL;
-	char *err = NULL;
+	const char *v = env_nonempty(envp, var);
+	char *why = NULL;
 	long n;
 
-	if (tpn == NULL)
-		return;
-	n = tasks_per_node_parse(tpn, &v, (long)job->hosts.n, &err);
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if ((n = tasks_per_node_parse(v, out, HOSTLIST_MAX_HOSTS, &why)) < 0) {
+		*err = xasprintf("%s='%s': %s (want counts such as 2(x3),1)", var, v, why);
+		free(why);
+		return -1;
+	}
+	return n;
+}
+
+static int
+slurm_slots(struct job *job, char *const *envp, char **err)
+{
+	int *v;
+	long n = slurm_counts(envp, "SLURM_TASKS_PER_NODE", &v, err);
+
 	if (n == (long)job->hosts.n)
 		for (size_t i = 0; i < job->hosts.n; i++)
 			job->hosts.v[i].slots = v[i];
 	free(v);
-	free(err);
+	return n < 0 ? -1 : 0;
 }
 
-/* SLURM_JOB_CPUS_PER_NODE ("4(x2),2"): the fewest CPUs any host has. */
-static void
-slurm_cpus(struct job *job, char *const *envp)
+/* SLURM_JOB_CPUS_PER_NODE ("4(x2),2"): the fewest CPUs any of the job's hosts has. */
+static int
+slurm_cpus(struct job *job, char *const *envp, char **err)
 {
-	const char *v = env_nonempty(envp, "SLURM_JOB_CPUS_PER_NODE");
-	int *c = NULL;
-	char *err = NULL;
-	long n;
+	int *c;
+	long n = slurm_counts(envp, "SLURM_JOB_CPUS_PER_NODE", &c, err);
 
-	if (v == NULL)
-		return;
-	n = tasks_per_node_parse(v, &c, (long)job->hosts.n, &err);
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < n && i < (long)job->hosts.n; i++)
 		if (job->cpus_per_host == 0 || c[i] < job->cpus_per_host)
 			job->cpus_per_host = c[i];
 	free(c);
-	free(err);
+	return n < 0 ? -1 : 0;
 }
 
 static int
@@ -74,6 +91,15 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 	char *why = NULL;
 
 	(void)io;
+	if (job->found && !env_nonempty(envp, "SLURM_JOB_ID") && !env_nonempty(envp, "SLURM_JOBID")) {
+		const struct found_job *f = job->found;
+		job->jobid = xstrdup(f->id);
+		for (size_t i = 0; i < f->hosts.n; i++)
+			hostset_add(&job->hosts, f->hosts.v[i].name, f->hosts.v[i].slots);
+		job->cpus_per_host = f->cpus_per_host;
+		src_set(&job->src.hosts, SRC_OTHER, "squeue");
+		return 0;
+	}
 	for (size_t i = 0; i < NITEMS(idvars) && job->jobid == NULL; i++) {
 		const char *v = env_nonempty(envp, idvars[i]);
 		if (v) {
@@ -86,7 +112,8 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 			var = listvars[i];
 	if (list == NULL) {
 		*err = xasprintf("slurm job %s: neither SLURM_JOB_NODELIST nor SLURM_NODELIST is set "
-		    "(are you inside the allocation?)", job->jobid ? job->jobid : "?");
+		    "(are you inside the allocation?%s%s)", job->jobid ? job->jobid : "?",
+		    job->find_note ? " " : "", job->find_note ? job->find_note : "");
 		return -1;
 	}
 	if (hostlist_expand(list, &hosts, &why) < 0) {
@@ -94,11 +121,17 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 		free(why);
 		return -1;
 	}
+	if (hosts.n == 0) {
+		/* ',' would otherwise become "this host", while '' is an error */
+		*err = xasprintf("%s='%s': names no hosts", var, list);
+		strvec_clear(&hosts);
+		return -1;
+	}
 	for (size_t i = 0; i < hosts.n; i++)
 		hostset_add(&job->hosts, hosts.v[i], 1);
 	strvec_clear(&hosts);
-	slurm_slots(job, envp);
-	slurm_cpus(job, envp);
+	if (slurm_slots(job, envp, err) < 0 || slurm_cpus(job, envp, err) < 0)
+		return -1;
 	src_set(&job->src.hosts, SRC_ENV, "%s", var);
 	return 0;
 }

@@ -182,7 +182,8 @@ static const char script_head[] =
 	"\tbuiltin exit $((ezpz_n < 200 ? 10 + ezpz_n : 210))\n"
 	"}\n"
 	"# All or nothing on disk too: a venv this run began making goes away\n"
-	"# when any step fails (a full disk leaves pyvenv.cfg without python3).\n"
+	"# when any step fails (a full disk leaves pyvenv.cfg without python3)\n"
+	"# or a signal stops it, and its marker with it (see script_venv).\n"
 	"ezpz_new_venv=\n"
 	"ezpz_undo() {\n"
 	"\tif [ -n \"$ezpz_new_venv\" ]; then\n"
@@ -191,6 +192,8 @@ static const char script_head[] =
 	"\t\telse\n"
 	"\t\t\trm -rf -- \"$ezpz_new_venv\" 2>/dev/null\n"
 	"\t\tfi\n"
+	"\t\trm -f -- \"$ezpz_mark\" 2>/dev/null\n"
+	"\t\tezpz_new_venv=\n"
 	"\tfi\n"
 	"}\n"
 	"# PATH without DIR, every copy; an empty entry (the cwd) is kept.\n"
@@ -358,6 +361,44 @@ script_venv_default(struct buf *b, const struct setupenv_opts *o)
 	free(vdir);
 }
 
+/*
+ * A venv cannot be made elsewhere and renamed into place: bin/activate and
+ * pip's scripts hold its absolute path.  So it is made in place, beside a
+ * marker, .NAME.ezpz-creating ("ezpz-setup-env HOST PID STARTTIME
+ * EXISTED"), that goes only once the venv works.  SIGINT, SIGTERM and SIGHUP
+ * (ezpz forwards them to this bash's group) remove both; after a SIGKILL
+ * (or the timeout) the marker stays, and a later run that finds it with its
+ * owner gone removes the half-made venv before making it again.  An owner on
+ * another host cannot be asked: its marker counts as left over after an
+ * hour, longer than making any venv takes.
+ */
+static const char script_venv_marker[] =
+	"ezpz_mark=${ezpz_v%/*}/.${ezpz_v##*/}.ezpz-creating\n"
+	"ezpz_left=\n"
+	"{ builtin read -r ezpz_host </proc/sys/kernel/hostname; } 2>/dev/null || ezpz_host=$HOSTNAME\n"
+	"ezpz_started() {   # PID's start time (field 22 of /proc/PID/stat); a zombie has none\n"
+	"\tlocal s f\n"
+	"\t{ builtin read -r s <\"/proc/$1/stat\"; } 2>/dev/null || return 1\n"
+	"\tbuiltin read -r -a f <<<\"${s##*) }\"\n"
+	"\t[ \"${f[0]}\" != Z ] && [ \"${f[0]}\" != X ] && builtin printf '%s' \"${f[19]}\"\n"
+	"}\n"
+	"if [ -e \"$ezpz_mark\" ] && [ \"${VIRTUAL_ENV:-}\" != \"$ezpz_v\" ]; then\n"
+	"\tezpz_tag= ezpz_mh= ezpz_mp= ezpz_ms= ezpz_me=\n"
+	"\t[ -r \"$ezpz_mark\" ] || ezpz_fail 1 \"cannot read the marker $ezpz_mark\"\n"
+	"\tbuiltin read -r ezpz_tag ezpz_mh ezpz_mp ezpz_ms ezpz_me <\"$ezpz_mark\"\n"
+	"\tif [ \"$ezpz_tag\" = ezpz-setup-env ] && [ \"$ezpz_mh\" = \"$ezpz_host\" ]; then\n"
+	"\t\t[ \"$(ezpz_started \"$ezpz_mp\")\" != \"$ezpz_ms\" ] ||\n"
+	"\t\t\tezpz_fail 1 \"another ezpz setup-env (pid $ezpz_mp) is making this venv now; wait for it\"\n"
+	"\telif [ \"$ezpz_tag\" = ezpz-setup-env ] && [ -n \"$(find \"$ezpz_mark\" -mmin -60 2>/dev/null)\" ]; then\n"
+	"\t\tezpz_fail 1 \"an ezpz setup-env on $ezpz_mh (pid $ezpz_mp) began making this venv less than an hour ago; wait for it, or remove $ezpz_mark if it is no longer running\"\n"
+	"\tfi\n"
+	"\tif [ \"$ezpz_me\" = 1 ]; then find \"$ezpz_v\" -mindepth 1 -delete\n"
+	"\telse rm -rf -- \"$ezpz_v\"; fi ||\n"
+	"\t\tezpz_fail 1 \"cannot remove the half-made venv an interrupted run left (marker $ezpz_mark)\"\n"
+	"\trm -f -- \"$ezpz_mark\" || ezpz_fail 1 \"cannot remove $ezpz_mark\"\n"
+	"\tezpz_left=\"removed the half-made venv an interrupted run left; \"\n"
+	"fi\n";
+
 static void
 script_venv(struct buf *b, const struct step *s, const struct setupenv_opts *o)
 {
@@ -365,6 +406,7 @@ script_venv(struct buf *b, const struct step *s, const struct setupenv_opts *o)
 		sb_assign(b, "ezpz_v", s->arg);
 	else
 		script_venv_default(b, o);
+	buf_adds(b, script_venv_marker);
 	buf_adds(b,
 	    "if [ \"${VIRTUAL_ENV:-}\" = \"$ezpz_v\" ]; then\n"
 	    "\t[ -x \"$ezpz_v/bin/python3\" ] ||\n"
@@ -389,14 +431,20 @@ script_venv(struct buf *b, const struct step *s, const struct setupenv_opts *o)
 	    "\t\tmkdir -p -- \"${ezpz_parent:-/}\" || ezpz_fail $? \"cannot create ${ezpz_parent:-/}\"\n"
 	    "\t\tezpz_new_venv_existed=0\n"
 	    "\t\t[ -d \"$ezpz_v\" ] && ezpz_new_venv_existed=1\n"
+	    "\t\t(set -C; builtin printf 'ezpz-setup-env %s %s %s %s\\n' \"$ezpz_host\" \"$$\" \\\n"
+	    "\t\t    \"$(ezpz_started $$)\" \"$ezpz_new_venv_existed\" >\"$ezpz_mark\") ||\n"
+	    "\t\t\tezpz_fail 1 \"cannot create the marker $ezpz_mark\"\n"
 	    "\t\tezpz_new_venv=$ezpz_v\n"
+	    "\t\tbuiltin trap 'ezpz_undo; builtin exit 130' INT\n"
+	    "\t\tbuiltin trap 'ezpz_undo; builtin exit 143' TERM\n"
+	    "\t\tbuiltin trap 'ezpz_undo; builtin exit 129' HUP\n"
 	    "\t\tif ezpz_uv=$(builtin command -v uv); then\n"
-	    "\t\t\tezpz_m \"note $ezpz_n created with uv venv --python $ezpz_py --system-site-packages\"\n"
+	    "\t\t\tezpz_m \"note $ezpz_n ${ezpz_left}created with uv venv --python $ezpz_py --system-site-packages\"\n"
 	    "\t\t\t\"$ezpz_uv\" venv --python \"$ezpz_py\" --system-site-packages \"$ezpz_v\" ||\n"
 	    "\t\t\t\tezpz_fail $? \"uv venv failed\"\n"
 	    "\t\telse\n");
 	buf_addf(b,
-	    "\t\t\tezpz_m \"note $ezpz_n created with $ezpz_py -m venv --system-site-packages%s\"\n"
+	    "\t\t\tezpz_m \"note $ezpz_n ${ezpz_left}created with $ezpz_py -m venv --system-site-packages%s\"\n"
 	    "\t\t\t\"$ezpz_py\" -m venv --system-site-packages%s \"$ezpz_v\" ||\n"
 	    "\t\t\t\tezpz_fail $? \"$ezpz_py -m venv failed\"\n",
 	    o->without_pip ? " --without-pip" : "", o->without_pip ? " --without-pip" : "");
@@ -412,7 +460,11 @@ script_venv(struct buf *b, const struct step *s, const struct setupenv_opts *o)
 	    "\tezpz_fail 1 \"python3 is '$ezpz_w' after activating, not ${VIRTUAL_ENV:-<no VIRTUAL_ENV>}/bin/python3\"\n"
 	    "[ -x \"$ezpz_w\" ] && \"$ezpz_w\" -c '' ||\n"
 	    "\tezpz_fail 1 \"the venv's python3 does not run (a disk that filled up while creating it?)\"\n"
-	    "ezpz_new_venv=   # complete: kept from here on, and reused next time\n");
+	    "if [ -n \"$ezpz_new_venv\" ]; then   # complete: kept from here on, and reused next time\n"
+	    "\trm -f -- \"$ezpz_mark\" || ezpz_fail 1 \"cannot remove $ezpz_mark\"\n"
+	    "\tezpz_new_venv=\n"
+	    "\tbuiltin trap - INT TERM HUP\n"
+	    "fi\n");
 	/* Intel's GPU stacks load libraries a pip wheel brings (oneCCL, the
 	 * SYCL runtime) by name: the venv's copies must win over the modules'. */
 	if (o->profile && o->profile->venv_lib_first)

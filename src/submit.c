@@ -498,6 +498,71 @@ submit_parse_jobid(enum sched s, const char *out)
 	return xstrndup(last, len);
 }
 
+/* Digits at *p (at most max) into *out; -1 when none or too many. */
+static int
+time_field(const char **p, int max, long *out)
+{
+	long v = 0;
+	int n = 0;
+	for (; **p >= '0' && **p <= '9'; (*p)++, n++) {
+		if (n == max)
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	*out = v;
+	return n ? 0 : -1;
+}
+
+long long
+submit_walltime(const char *v, enum sched s, char **err)
+{
+	static const char forms[] = "want HH:MM:SS; Slurm also takes MINUTES, MINUTES:SS, "
+	    "DAYS-HH, DAYS-HH:MM or DAYS-HH:MM:SS";
+	const char *p = v;
+	long days = -1, f[3];
+	int k = 0;
+
+	if (strchr(v, '-')) {
+		if (time_field(&p, SUBMIT_TIME_DIGITS, &days) < 0 || *p++ != '-')
+			goto bad;
+	}
+	for (;;) {
+		/* the first number may be large; those after a ':' have two digits */
+		if (k == 3 || time_field(&p, k ? 2 : SUBMIT_TIME_DIGITS, &f[k]) < 0)
+			goto bad;
+		k++;
+		if (*p == '\0')
+			break;
+		if (*p++ != ':')
+			goto bad;
+	}
+	if (s != SCHED_SLURM && (days >= 0 || k != 3)) {
+		*err = xasprintf("--time '%s': PBS takes HH:MM:SS%s", v, days < 0 && k == 1 ?
+		    " (a plain number is seconds to PBS, minutes to Slurm)" : "");
+		return -1;
+	}
+	if (days >= 0) {
+		/* DAYS-HH[:MM[:SS]] */
+		if (f[0] >= 24 || (k > 1 && f[1] >= 60) || (k > 2 && f[2] >= 60)) {
+			*err = xasprintf("--time '%s': hours must be below 24 after DAYS-, minutes and "
+			    "seconds below 60", v);
+			return -1;
+		}
+		return ((days * 24 + f[0]) * 60 + (k > 1 ? f[1] : 0)) * 60LL + (k > 2 ? f[2] : 0);
+	}
+	if ((k == 3 && (f[1] >= 60 || f[2] >= 60)) || (k == 2 && f[1] >= 60)) {
+		*err = xasprintf("--time '%s': minutes and seconds must be below 60 (%s)", v, forms);
+		return -1;
+	}
+	if (k == 3)
+		return (f[0] * 60LL + f[1]) * 60 + f[2];
+	return f[0] * 60LL + (k == 2 ? f[1] : 0);   /* MINUTES[:SS] */
+bad:
+	*err = xasprintf("--time '%s': not a walltime (%s; the first number at most %d digits, "
+	    "those after ':' at most 2)", v, forms, SUBMIT_TIME_DIGITS);
+	return -1;
+}
+
 int
 submit_check_value(const char *what, const char *v, char **err)
 {

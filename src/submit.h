@@ -127,4 +127,15 @@ char *submit_parse_jobid(enum sched s, const char *out);
  * returns 0, or -1 with *err naming what. */
 int submit_check_value(const char *what, const char *v, char **err);
 
+/*
+ * A walltime (-t) for scheduler s, in seconds; -1 with *err (which quotes
+ * v) when it is not one.  Both take HH:MM:SS (MM and SS below 60); Slurm
+ * also MINUTES, MINUTES:SS, DAYS-HH, DAYS-HH:MM and DAYS-HH:MM:SS (HH below
+ * 24), as sbatch(1) documents.  A plain number is refused for PBS, which
+ * would read it as seconds where Slurm reads minutes.  The first number
+ * has at most SUBMIT_TIME_DIGITS digits, those after a ':' at most 2.
+ */
+#define SUBMIT_TIME_DIGITS 6
+long long submit_walltime(const char *v, enum sched s, char **err);
+
 #endif

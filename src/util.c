@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -265,36 +266,88 @@ strtrim(char *s)
 	return s;
 }
 
-char *
-read_file(const char *path, size_t *lenp)
+/* "larger than 64 MiB": the limit in the unit people wrote it in. */
+static const char *
+too_large(size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	static char why[48];
+	if (max >= 1024 * 1024 && max % (1024 * 1024) == 0)
+		snprintf(why, sizeof why, "larger than %zu MiB", max / (1024 * 1024));
+	else if (max >= 1024 && max % 1024 == 0)
+		snprintf(why, sizeof why, "larger than %zu KiB", max / 1024);
+	else
+		snprintf(why, sizeof why, "larger than %zu bytes", max);
+	return why;
+}
+
+char *
+read_fd(int fd, size_t max, size_t *lenp, const char **why)
+{
 	size_t len = 0, alloc = 0;
 	char *buf = NULL;
 
-	if (fd < 0)
-		return NULL;
 	for (;;) {
 		ssize_t r;
-		buf = xgrow(buf, &alloc, len + 4096 + 1, 1);
-		r = read(fd, buf + len, alloc - len - 1);
+		/* Room for one byte past max, so a file of exactly max bytes passes. */
+		size_t want = len + 65536 < max + 1 ? 65536 : max + 1 - len;
+		buf = xgrow(buf, &alloc, len + want + 1, 1);
+		r = read(fd, buf + len, want);
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r < 0) {
 			int e = errno;
-			if (e == EINTR)
-				continue;
 			free(buf);
-			close(fd);
+			if (why)
+				*why = strerror(e);
 			errno = e;
 			return NULL;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
+		if (len > max) {
+			free(buf);
+			if (why)
+				*why = too_large(max);
+			errno = EFBIG;
+			return NULL;
+		}
 	}
-	close(fd);
 	buf[len] = '\0';
 	if (lenp)
 		*lenp = len;
+	return buf;
+}
+
+char *
+read_file(const char *path, size_t max, size_t *lenp, const char **why)
+{
+	/* O_NONBLOCK: opening a FIFO with no writer must not wait for one. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e;
+	struct stat st;
+	char *buf;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (why)
+			*why = strerror(e);
+		errno = e;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > max) {
+		close(fd);
+		if (why)
+			*why = S_ISREG(st.st_mode) ? too_large(max) :
+			    S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file";
+		errno = S_ISREG(st.st_mode) ? EFBIG : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return NULL;
+	}
+	buf = read_fd(fd, max, lenp, why);
+	e = errno;
+	close(fd);
+	errno = e;
 	return buf;
 }
 

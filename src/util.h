@@ -61,8 +61,27 @@ char *strtrim(char *s);
 /* Seconds on the monotonic clock (for deadlines, never wall time). */
 double mono_now(void);
 
-/* Read a whole file; NULL with errno set on failure. *len may be NULL. */
-char *read_file(const char *path, size_t *len);
+/*
+ * Size limits on what ezpz reads, documented in ezpz(1) FILES.  Every read is
+ * bounded, so a PBS_NODEFILE=/dev/zero cannot exhaust memory.
+ */
+#define READ_MAX_HOSTFILE (64u << 20)   /* hostfiles, PBS_NODEFILE */
+#define READ_MAX_PROFILE (16u << 20)    /* machine profiles (YAML) */
+#define READ_MAX_TEMPLATE (1u << 20)    /* submit templates */
+#define READ_MAX_STDIN (64u << 20)      /* hostlist expand's standard input */
+#define READ_MAX_PROC (16u << 20)       /* files under /proc */
+#define READ_MAX_TOPOLOGY (64u << 20)   /* hwloc XML (--topology, EZPZ_TOPOLOGY) */
+
+/*
+ * Read a whole regular file of at most max bytes, NUL-terminated; *len may
+ * be NULL.  A FIFO, device or directory is refused without blocking.  NULL on
+ * failure, with errno set and *why (if why is not NULL) a reason to print
+ * after the file's name: strerror(errno), "not a regular file" or
+ * "larger than 64 MiB" (static; valid until the next call).
+ */
+char *read_file(const char *path, size_t max, size_t *len, const char **why);
+/* Read fd to its end, at most max bytes (pipes too); as read_file. */
+char *read_fd(int fd, size_t max, size_t *len, const char **why);
 /* Write all n bytes, retrying short writes and EINTR; 0, or -1 with errno. */
 int write_all(int fd, const char *s, size_t n);
 

@@ -20,7 +20,7 @@ FZ = $(O)/fuzz
 FUZZ_CC = clang
 # make fuzz FUZZ_SECONDS= (empty, from the top Makefile) means the default.
 override FUZZ_SECONDS := $(or $(FUZZ_SECONDS),60)
-FUZZ_TARGETS = hostlist hostfile tasks_per_node profile job shell
+FUZZ_TARGETS = hostlist hostfile tasks_per_node profile job shell walltime
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
@@ -38,7 +38,8 @@ OBJS_tasks_per_node = $(OBJS_hostfile)
 OBJS_backends = backend be_pals be_mpich be_openmpi be_srun bind hostlist
 OBJS_profile = profile types shell $(OBJS_backends) $(OBJS_base)
 OBJS_shell = shell $(OBJS_base)
-OBJS_job = job sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher \
+OBJS_walltime = submit $(OBJS_job)
+OBJS_job = job jobfind sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher srunmpi \
 	hostfile profile types plan source $(OBJS_backends) \
 	shell json topo doctor setupenv modsys envdiff pycheck path $(OBJS_base)
 

@@ -127,13 +127,28 @@ joined(const struct strvec *lines, size_t *len)
 	return s;
 }
 
+/* As read_file: at most max bytes, and *why set on every failure. */
 static char *
-w_read(void *ctx, const char *path, size_t *len)
+w_read(void *ctx, const char *path, size_t max, size_t *len, const char **why)
 {
 	struct world *w = ctx;
-	for (size_t i = 0; i < w->nfiles; i++)
-		if (strcmp(w->files[i].path, path) == 0)
-			return joined(&w->files[i].text, len);
+	for (size_t i = 0; i < w->nfiles; i++) {
+		size_t n;
+		char *s;
+		if (strcmp(w->files[i].path, path) != 0)
+			continue;
+		s = joined(&w->files[i].text, &n);
+		if (n > max) {
+			free(s);
+			*why = "larger than the limit";
+			errno = EFBIG;
+			return NULL;
+		}
+		if (len)
+			*len = n;
+		return s;
+	}
+	*why = strerror(ENOENT);
 	errno = ENOENT;
 	return NULL;
 }

@@ -29,7 +29,7 @@ main(int argc, char **argv)
 	mode = argv[1][0];
 	if (shell_parse(argv[2], &sh) < 0)
 		die_usage("unknown shell '%s'", argv[2]);
-	if ((data = read_file(argv[3], &len)) == NULL)
+	if ((data = read_file(argv[3], READ_MAX_HOSTFILE, &len, NULL)) == NULL)
 		die_errno("%s", argv[3]);
 	if (mode == 'w')
 		fputs("printf '%s\\0'", stdout);

@@ -306,6 +306,12 @@ t_run sub "$S/bin-slurm" python3 train.py
 t_eq "a command without '--'" "2:ezpz: submit: 'python3' is not a job script; to submit a command, put it after '--': ezpz submit [OPTIONS] -- python3 ..." "$RC:$ERR"
 t_run sub "$S/bin-slurm" --scheduler lsf -- hostname
 t_eq "bad --scheduler" "2:ezpz: submit: --scheduler 'lsf': use pbs or slurm" "$RC:$ERR"
+t_run sub "$S/bin-slurm" --dry-run -t 99:99:99 -- hostname
+t_eq "walltime out of range: a usage error" "2:ezpz: submit: --time '99:99:99': minutes and seconds must be below 60 (want HH:MM:SS; Slurm also takes MINUTES, MINUTES:SS, DAYS-HH, DAYS-HH:MM or DAYS-HH:MM:SS)" "$RC:$ERR"
+t_run sub "$S/bin-slurm" --dry-run --scheduler pbs -t 10 job.sh
+t_eq "walltime: a plain number is refused for PBS (seconds there, minutes to Slurm)" "2:ezpz: submit: --time '10': PBS takes HH:MM:SS (a plain number is seconds to PBS, minutes to Slurm)" "$RC:$ERR"
+t_run sub "$S/bin-slurm" --dry-run -t 1-12:00 -- hostname
+t_match "walltime: Slurm's DAYS-HH:MM goes to sbatch as given" "^#SBATCH --time=1-12:00$" "$OUT"
 t_run sub "$S/bin-slurm" -t '1 hour' -- hostname
 t_eq "blank in a directive value" "2:ezpz: submit: --time '1 hour': blanks and control characters are not allowed (the value goes into a #PBS/#SBATCH line)" "$RC:$ERR"
 t_run sub "$S/bin-slurm" -N 0 -- hostname

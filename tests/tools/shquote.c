@@ -29,7 +29,7 @@ main(int argc, char **argv)
 		die_usage("usage: shquote [-u] SHELL FILE [NAME...]");
 	if (shell_parse(argv[1], &sh) < 0)
 		die_usage("unknown shell '%s'", argv[1]);
-	if ((data = read_file(argv[2], &len)) == NULL)
+	if ((data = read_file(argv[2], READ_MAX_HOSTFILE, &len, NULL)) == NULL)
 		die_errno("%s", argv[2]);
 	for (char *v = data; v < data + len; v += strlen(v) + 1, i++) {
 		name = 3 + i < (size_t)argc ? xstrdup(argv[3 + i]) : xasprintf("V%zu", i);

@@ -14,10 +14,10 @@ fixture(const char *rel)
 }
 
 static char *
-f_read(void *ctx, const char *path, size_t *len)
+f_read(void *ctx, const char *path, size_t max, size_t *len, const char **why)
 {
 	(void)ctx;
-	return read_file(path, len);
+	return read_file(path, max, len, why);
 }
 
 static const struct fake_cmd *
@@ -78,7 +78,7 @@ fakeio_init(struct fakeio *f, const struct fake_cmd *cmds, const char *topo_xml)
 	memset(f, 0, sizeof *f);
 	f->cmds = cmds;
 	f->topo_xml = topo_xml;
-	f->io = (struct job_io){ f, f_read, f_run, f_which, f_topo };
+	f->io = (struct job_io){ f, f_read, f_run, f_which, f_topo, NULL, NULL };
 }
 
 void

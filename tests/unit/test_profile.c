@@ -513,7 +513,7 @@ Test(profile, bad_profiles_exact_errors)
 		char *full = repo_path(path);
 		char *label = xasprintf("bad/%s", bad[i].file);
 		size_t len;
-		char *text = read_file(full, &len);
+		char *text = read_file(full, READ_MAX_PROFILE, &len, NULL);
 		struct strvec errs = STRVEC_INIT;
 		struct profile p;
 		char *got = xstrdup(""), *t;
@@ -681,6 +681,43 @@ Test(profile, load_is_fast)
 	/* valgrind (its preload in LD_PRELOAD) is some 150 times slower */
 	if (strstr(getenv("LD_PRELOAD") ? getenv("LD_PRELOAD") : "", "vgpreload") == NULL)
 		cr_expect_lt(ms, 10.0, "loading the built-in profiles took %.3f ms", ms);
+}
+
+/*
+ * Duplicate keys found by sorting (not pair by pair) are still reported at
+ * the later key's line with the first one's, in file order, in an env map
+ * of 20,000 keys and in a section; a key repeated three times names the
+ * first both times, and keys that are prefixes of others are not mistaken
+ * for repeats.
+ */
+Test(profile, duplicate_keys_in_a_large_map)
+{
+	enum { N = 20000 };
+	struct profile p;
+	char *errs, *text = xstrdup("name: t\nenv:\n"), *t;
+	size_t len = strlen(text), alloc = len + 1;
+
+	for (int i = 0; i < N; i++) {
+		/* line 3 + i; V_<i> in a scrambled order, V_17 again at the end */
+		char line[64];
+		int n = snprintf(line, sizeof line, "  V_%d: \"%d\"\n", (i * 7919) % N, i);
+		text = xgrow(text, &alloc, len + (size_t)n + 1, 1);
+		memcpy(text + len, line, (size_t)n + 1);
+		len += (size_t)n;
+	}
+	t = xasprintf("%s  V_1: x\n  V_17: a\n  V_17: b\n  V_1000: y\n"
+	    "gpu:\n  per_host: 4\n  vendor: nvidia\n  per_host: 8\n", text);
+	free(text);
+	/* (i * 7919) % N is 17 at i = 543 (line 546), 1 at i = 17679, 1000 at i = 19000 */
+	cr_assert_eq(parse_text(t, "t.yaml", &p, &errs), 5, "%s", errs);
+	cr_expect_str_eq(errs,
+	    "t.yaml:20003: duplicate key 'env.V_1' (first on line 17682)\n"
+	    "t.yaml:20004: duplicate key 'env.V_17' (first on line 546)\n"
+	    "t.yaml:20005: duplicate key 'env.V_17' (first on line 546)\n"
+	    "t.yaml:20006: duplicate key 'env.V_1000' (first on line 19003)\n"
+	    "t.yaml:20010: duplicate key 'gpu.per_host' (first on line 20008)\n");
+	free(errs);
+	free(t);
 }
 
 /* submit: the site's own directives: ALCF's filesystems and a required

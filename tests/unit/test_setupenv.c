@@ -408,7 +408,7 @@ fake_run(struct fake *f, char **mods, size_t n, const char *loaded)
 	}
 	f->err = NULL;
 	f->rc = setupenv_transcript(&f->p, "0123abcd", out, len, status, &f->env, &f->err);
-	f->log = read_file(logf, NULL);
+	f->log = read_file(logf, READ_MAX_HOSTFILE, NULL, NULL);
 	free(out);
 	free(script);
 	free(logvar);

@@ -424,6 +424,42 @@ Test(submit, directive_values)
 	free(err);
 }
 
+/*
+ * -t: HH:MM:SS for both schedulers, minutes and seconds below 60 (99:99:99
+ * was accepted); Slurm's other forms (sbatch(1)) only for Slurm; a plain
+ * number is refused for PBS, which would read it as seconds.
+ */
+Test(submit, walltime)
+{
+	static const struct { const char *v; long long pbs, slurm; } cases[] = {
+		{ "01:00:00", 3600, 3600 }, { "1:5:0", 3900, 3900 }, { "100:00:00", 360000, 360000 },
+		{ "00:00:59", 59, 59 }, { "999999:59:59", 3599999999LL, 3599999999LL },
+		{ "10", -1, 600 }, { "10:30", -1, 630 }, { "90:00", -1, 5400 },
+		{ "2-12", -1, 216000 }, { "1-00:30", -1, 88200 }, { "1-23:59:59", -1, 172799 },
+		{ "99:99:99", -1, -1 }, { "01:60:00", -1, -1 }, { "01:00:60", -1, -1 },
+		{ "10:60", -1, -1 }, { "2-24", -1, -1 }, { "1-00:60", -1, -1 }, { "1-0:0:60", -1, -1 },
+		{ "", -1, -1 }, { "x", -1, -1 }, { "1:00:00:00", -1, -1 }, { ":00:00", -1, -1 },
+		{ "01::00", -1, -1 }, { "01:00:", -1, -1 }, { "-5", -1, -1 }, { "1--2", -1, -1 },
+		{ "1-", -1, -1 }, { "1-2-3", -1, -1 }, { "1000000:00:00", -1, -1 }, { "01:000:00", -1, -1 },
+		{ "+1:00:00", -1, -1 }, { " 1:00:00", -1, -1 }, { "1:00:00 ", -1, -1 },
+		{ "UNLIMITED", -1, -1 },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		char *err = NULL;
+		long long got = submit_walltime(cases[i].v, SCHED_PBS, &err);
+		cr_expect_eq(got, cases[i].pbs, "pbs '%s': %lld", cases[i].v, got);
+		if (got < 0)
+			cr_expect(err && strstr(err, cases[i].v), "pbs '%s': %s", cases[i].v, err);
+		free(err);
+		err = NULL;
+		got = submit_walltime(cases[i].v, SCHED_SLURM, &err);
+		cr_expect_eq(got, cases[i].slurm, "slurm '%s': %lld", cases[i].v, got);
+		if (got < 0)
+			cr_expect(err && strstr(err, cases[i].v), "slurm '%s': %s", cases[i].v, err);
+		free(err);
+	}
+}
+
 /* A generic PBS has no 'filesystems' resource (qsub refuses the job):
  * none unless given; -l select=SPEC replaces the node count, the other -l
  * resources share one directive and go on qsub's command line as given. */

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for util.c, strvec.c and opt.c. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "opt.h"
 #include "strvec.h"
@@ -33,6 +39,99 @@ Test(util, strtrim)
 	cr_expect_str_eq(strtrim(a), "host1");
 	char b[] = "";
 	cr_expect_str_eq(strtrim(b), "");
+}
+
+static char *
+tmpfile_of(const char *name, const char *text, size_t len)
+{
+	char *dir = xstrdup("/tmp/ezpz-unit.XXXXXX"), *path;
+	FILE *f;
+	cr_assert_not_null(mkdtemp(dir));
+	path = xasprintf("%s/%s", dir, name);
+	free(dir);
+	if (text) {
+		cr_assert_not_null(f = fopen(path, "w"));
+		cr_assert_eq(fwrite(text, 1, len, f), len);
+		cr_assert_eq(fclose(f), 0);
+	}
+	return path;
+}
+
+static void
+tmp_remove(char *path)
+{
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	free(path);
+}
+
+/* A file of exactly max bytes is read; one byte more is refused, by name of the limit. */
+Test(util, read_file_limit)
+{
+	char *path = tmpfile_of("f", "abcd", 4), *text;
+	const char *why = NULL;
+	size_t len = 0;
+
+	cr_assert_not_null(text = read_file(path, 4, &len, &why));
+	cr_expect_str_eq(text, "abcd");
+	cr_expect_eq(len, 4);
+	free(text);
+	cr_expect_null(read_file(path, 3, &len, &why));
+	cr_expect_str_eq(why, "larger than 3 bytes");
+	cr_expect_eq(errno, EFBIG);
+	tmp_remove(path);
+	path = tmpfile_of("big", NULL, 0);
+	{
+		int fd = open(path, O_WRONLY | O_CREAT, 0600);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(ftruncate(fd, READ_MAX_HOSTFILE + 1), 0);   /* sparse: nothing written */
+		close(fd);
+	}
+	cr_expect_null(read_file(path, READ_MAX_HOSTFILE, NULL, &why));
+	cr_expect_str_eq(why, "larger than 64 MiB");
+	tmp_remove(path);
+}
+
+/* /dev/zero and /dev/urandom never end; a FIFO with no writer would block. */
+Test(util, read_file_refuses_what_is_not_a_file, .timeout = 10)
+{
+	char *fifo = tmpfile_of("fifo", NULL, 0);
+	const char *why = NULL;
+
+	cr_expect_null(read_file("/dev/zero", READ_MAX_HOSTFILE, NULL, &why));
+	cr_expect_str_eq(why, "not a regular file");
+	cr_expect_null(read_file("/dev/urandom", READ_MAX_HOSTFILE, NULL, &why));
+	cr_expect_str_eq(why, "not a regular file");
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_expect_null(read_file(fifo, READ_MAX_HOSTFILE, NULL, &why));
+	cr_expect_str_eq(why, "not a regular file");
+	tmp_remove(fifo);
+	cr_expect_null(read_file("/", READ_MAX_HOSTFILE, NULL, &why));
+	cr_expect_str_eq(why, strerror(EISDIR));
+	cr_expect_null(read_file("/nonexistent/x", READ_MAX_HOSTFILE, NULL, &why));
+	cr_expect_eq(errno, ENOENT);
+	cr_expect_str_eq(why, strerror(ENOENT));
+}
+
+/* A pipe is read, but only up to the limit. */
+Test(util, read_fd_bounds_a_pipe, .timeout = 10)
+{
+	int fd = open("/dev/zero", O_RDONLY);
+	const char *why = NULL;
+	size_t len = 0;
+	char *text;
+
+	cr_assert_geq(fd, 0);
+	cr_expect_null(read_fd(fd, 1 << 20, &len, &why));
+	cr_expect_str_eq(why, "larger than 1 MiB");
+	close(fd);
+	fd = open("/dev/null", O_RDONLY);
+	cr_assert_not_null(text = read_fd(fd, 1 << 20, &len, &why));
+	cr_expect_eq(len, 0);
+	cr_expect_str_eq(text, "");
+	free(text);
+	close(fd);
 }
 
 Test(strvec, push_insert_pop)
