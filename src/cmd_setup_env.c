@@ -571,7 +571,7 @@ undo_run(const struct args *a)
 	if (path == NULL)
 		die("setup-env: --undo: nothing to undo in this shell (%s is unset: "
 		    "eval \"$(ezpz setup-env)\" sets it)", UNDO_VAR);
-	if ((text = read_file(path, &len)) == NULL)
+	if ((text = read_file(path, READ_MAX_HOSTFILE, &len, NULL)) == NULL)
 		die_errno("setup-env: --undo: the record '%s'", path);
 	if (len == 0 || text[len - 1] != '\0')
 		die("setup-env: --undo: the record '%s' is cut short", path);
