@@ -54,8 +54,17 @@ MACHINES = $(wildcard src/machines/*.yaml)
 SCRIPTS = $(wildcard src/share/*)
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
+# The Lmod modulefile, installed with PREFIX filled in (it also finds its
+# prefix from where it lies, so a moved tree still works).
+MODULEFILE = contrib/modulefiles/ezpz/0.1.0.lua
+MODULEDIR = $(DATADIR)/modulefiles/ezpz
 
-all: $(BIN) $(WORKER) $(YEET_WORKER) share
+# NO_WORKER=1 builds and installs ezpz without its MPI programs, the test
+# and yeet workers (no MPI needed; 'ezpz test' then says the worker is missing).
+NO_WORKER =
+ALL_WORKER = $(if $(NO_WORKER),,$(WORKER) $(YEET_WORKER))
+
+all: $(BIN) $(ALL_WORKER) share
 
 $(O)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -140,8 +149,8 @@ fuzz:
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/ezpz $(DESTDIR)$(DATADIR)/ezpz/machines
 	cp -f $(BIN) $(DESTDIR)$(BINDIR)/ezpz
-	cp -f $(WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker
-	cp -f $(YEET_WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-yeet-worker
+	$(if $(NO_WORKER),,cp -f $(WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker)
+	$(if $(NO_WORKER),,cp -f $(YEET_WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-yeet-worker)
 	for f in $(MACHINES); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/machines/; done
 	for f in $(SCRIPTS); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/; done
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
@@ -152,6 +161,11 @@ install: all
 	cp -f completions/zsh/_ezpz $(DESTDIR)$(ZSHCOMPDIR)/_ezpz
 	cp -f completions/fish/ezpz.fish $(DESTDIR)$(FISHCOMPDIR)/ezpz.fish
 	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/ezpz $(DESTDIR)$(ZSHCOMPDIR)/_ezpz $(DESTDIR)$(FISHCOMPDIR)/ezpz.fish
+	mkdir -p $(DESTDIR)$(MODULEDIR)
+	sed 's|^local prefix = .*|local prefix = "$(subst |,\\|,$(subst &,\\&,$(PREFIX)))"|' $(MODULEFILE) \
+		>$(DESTDIR)$(MODULEDIR)/$(VERSION).lua.tmp
+	chmod 644 $(DESTDIR)$(MODULEDIR)/$(VERSION).lua.tmp
+	mv -f $(DESTDIR)$(MODULEDIR)/$(VERSION).lua.tmp $(DESTDIR)$(MODULEDIR)/$(VERSION).lua
 
 # Removes what install copied, then ezpz's own directories when empty; shared
 # ones (bin, man1, the completion directories) stay.
@@ -163,7 +177,8 @@ uninstall:
 	for f in $(MAN1); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${f##*/}; done
 	for f in $(MAN5); do rm -f $(DESTDIR)$(MANPREFIX)/man5/$${f##*/}; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/ezpz $(DESTDIR)$(ZSHCOMPDIR)/_ezpz $(DESTDIR)$(FISHCOMPDIR)/ezpz.fish
-	for d in $(DESTDIR)$(DATADIR)/ezpz/machines $(DESTDIR)$(DATADIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz; do \
+	rm -f $(DESTDIR)$(MODULEDIR)/$(VERSION).lua
+	for d in $(DESTDIR)$(MODULEDIR) $(DESTDIR)$(DATADIR)/modulefiles $(DESTDIR)$(DATADIR)/ezpz/machines $(DESTDIR)$(DATADIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz; do \
 		if [ -d $$d ]; then rmdir $$d 2>/dev/null || echo "uninstall: kept $$d (not empty)"; fi; \
 	done
 

@@ -18,6 +18,7 @@ openmpi-bin libopenmpi-dev libcriterion-dev
 slurmctld slurmd slurm-client munge
 lmod zsh fish dash bash-completion shellcheck
 python3 python3-venv groff-base mandoc man-db procps util-linux iproute2 bc
+libxml2-utils chromium
 clang libclang-rt-14-dev valgrind"
 
 missing=""

@@ -18,6 +18,7 @@
  * empty output returns 0 and a `set -e` job script would go on.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "exec.h"
 #include "ezpz.h"
 #include "jobio.h"
@@ -43,10 +45,11 @@ extern const struct ezpz_cmd cmd_setup_env;
  * while; this only stops a hang. */
 #define SETUPENV_TIMEOUT_MS (10 * 60 * 1000)
 #define OUTPUT_MAX_LINES 40
+#define UNDO_VAR "__EZPZ_UNDO"   /* the record of the last setup-env in this shell */
 
 enum {
 	O_SHELL = 1, O_JSON, O_DRY_RUN, O_QUIET, O_MODULE, O_NO_MODULES, O_VENV, O_NO_VENV,
-	O_WITHOUT_PIP, O_ALLOW_SYSTEM
+	O_WITHOUT_PIP, O_ALLOW_SYSTEM, O_MODULE_USE, O_UNDO
 };
 
 static const struct opt se_opts[] = {
@@ -58,12 +61,16 @@ static const struct opt se_opts[] = {
 	{ O_QUIET, "-q|--quiet", NULL, NULL, "no progress lines on stderr (errors still)" },
 	{ O_MODULE, "--module", "NAME", NULL,
 	  "also load module NAME (or NAME/VERSION) after the profile's; repeatable" },
+	{ O_MODULE_USE, "--module-use", "DIR", "@dir",
+	  "also 'module use DIR' after the profile's, before any load; repeatable" },
 	{ O_NO_MODULES, "--no-modules", NULL, NULL, "load no modules, not even the profile's" },
 	{ O_VENV, "--venv", "DIR", "@dir",
 	  "activate the venv in DIR, created when missing (default: see above)" },
 	{ O_NO_VENV, "--no-venv", NULL, NULL, "no venv: use the profile's Python as it is" },
 	{ O_WITHOUT_PIP, "--without-pip", NULL, NULL,
 	  "create the venv without pip (python3 -m venv --without-pip; faster)" },
+	{ O_UNDO, "--undo", NULL, NULL,
+	  "print code that puts back what the last setup-env in this shell changed" },
 	{ O_ALLOW_SYSTEM, "--allow-system-python", NULL, NULL,
 	  "accept the system python3 (/usr/bin, /bin, /usr/local/bin) with no environment" },
 	JOBOPT_ENTRIES,
@@ -75,7 +82,9 @@ struct args {
 	struct job_opts jo;
 	const char *topology, *shell, *venv;
 	struct strvec modules;
-	int json, dry_run, quiet, no_modules, no_venv, without_pip, allow_system;
+	struct strvec module_use;   /* --module-use DIR */
+	int json, dry_run, quiet, no_modules, no_venv, without_pip, allow_system, undo;
+	int nopts;                  /* options given, for --undo's check */
 };
 
 /* ---- the failure guard ---- */
@@ -117,10 +126,12 @@ static void
 parse_args(struct args *a, int argc, char **argv)
 {
 	struct optstate st;
+	char *cwd;
 	int o;
 
 	opt_init(&st, "setup-env", argc, argv);
 	while ((o = opt_next(&st, se_opts)) != OPT_DONE) {
+		a->nopts += o != O_UNDO && o != O_SHELL && o != O_QUIET;
 		switch (o) {
 		case OPT_HELP: guard.armed = 0; cmd_help_exit(&cmd_setup_env); break;
 		case O_SHELL: a->shell = st.arg; break;
@@ -132,6 +143,16 @@ parse_args(struct args *a, int argc, char **argv)
 				die_usage("setup-env: --module: empty module name");
 			strvec_push(&a->modules, st.arg);
 			break;
+		case O_MODULE_USE:
+			if (*st.arg == '\0')
+				die_usage("setup-env: --module-use: empty directory");
+			if (st.arg[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL) {
+				strvec_push(&a->module_use, st.arg);
+			} else {   /* MODULEPATH keeps it: it must not depend on the cwd */
+				strvec_pushf(&a->module_use, "%s/%s", cwd, st.arg);
+				free(cwd);
+			}
+			break;
 		case O_NO_MODULES: a->no_modules = 1; break;
 		case O_VENV:
 			if (*st.arg == '\0')
@@ -141,6 +162,7 @@ parse_args(struct args *a, int argc, char **argv)
 		case O_NO_VENV: a->no_venv = 1; break;
 		case O_WITHOUT_PIP: a->without_pip = 1; break;
 		case O_ALLOW_SYSTEM: a->allow_system = 1; break;
+		case O_UNDO: a->undo = 1; break;
 		default:
 			if (!jobopt_take(&a->jo, &a->topology, o, st.arg))
 				opt_unknown(&st);
@@ -152,6 +174,9 @@ parse_args(struct args *a, int argc, char **argv)
 	if (a->no_modules && a->modules.n)
 		die_usage("setup-env: --no-modules and --module %s contradict each other; drop one",
 		    a->modules.v[0]);
+	if (a->no_modules && a->module_use.n)
+		die_usage("setup-env: --no-modules and --module-use %s contradict each other; drop one",
+		    a->module_use.v[0]);
 	if (a->no_venv && a->venv)
 		die_usage("setup-env: --no-venv and --venv %s contradict each other; drop one", a->venv);
 }
@@ -465,8 +490,131 @@ launch_function(enum shell sh, const char *self)
 	return r;
 }
 
+/* ---- undo ---- */
+
+/*
+ * The undo record: for each variable the printed code changes, and for
+ * UNDO_VAR itself (so that undoing twice goes back two setup-envs), its
+ * value now ("KEY=VALUE") or that it is unset ("KEY"), NUL-separated, in
+ * a file of the state directory.  The module system's state (Lmod's
+ * _ModuleTable, LOADEDMODULES, MODULEPATH) and the venv's (VIRTUAL_ENV,
+ * PATH) are variables too, so this puts modules and venv back as well.
+ */
 static void
-print_code(enum shell sh, const struct envdiff *d, const char *self)
+undo_add(struct buf *b, const char *key)
+{
+	const char *v = env_get(environ, key);
+	buf_adds(b, key);
+	if (v) {
+		buf_addc(b, '=');
+		buf_adds(b, v);
+	}
+	buf_addc(b, '\0');
+}
+
+static char *
+save_undo(const struct envdiff *d)
+{
+	char *err = NULL, *dir = path_state_dir(environ, "setup-env", &err), *path;
+	struct buf b = BUF_INIT;
+	int fd, bad;
+
+	if (dir == NULL) {
+		warn("setup-env: no undo for this one: %s", err);
+		free(err);
+		return NULL;
+	}
+	undo_add(&b, UNDO_VAR);
+	for (size_t i = 0; i < d->set.n; i++) {
+		const char *v;
+		char *k = env_split(d->set.v[i], &v);
+		undo_add(&b, k);
+		free(k);
+	}
+	for (size_t i = 0; i < d->unset.n; i++)
+		undo_add(&b, d->unset.v[i]);
+	path = xasprintf("%s/undo-%ld-%ld.env0", dir, (long)time(NULL), (long)getpid());
+	free(dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	bad = fd < 0 || write_all(fd, b.s, b.len) < 0;
+	bad |= fd >= 0 && close(fd) < 0;
+	free(b.s);
+	if (bad) {
+		warn("setup-env: no undo for this one: cannot write '%s': %s", path, strerror(errno));
+		unlink(path);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static char *
+unset_launch(enum shell sh)
+{
+	return xstrdup(sh == SHELL_FISH ? "functions -e launch;\n" :
+	    "unset -f launch 2>/dev/null || true;\n");
+}
+
+/* --undo: the code that puts back what UNDO_VAR's record holds. */
+static int
+undo_run(const struct args *a)
+{
+	enum shell sh = shell_choose("setup-env", a->shell, environ);
+	const char *path = env_nonempty(environ, UNDO_VAR);
+	size_t len = 0, nset = 0, nunset = 0;
+	struct strvec lines = STRVEC_INIT;
+	char *text;
+	int last = 0;
+
+	if (a->nopts)
+		die_usage("setup-env: --undo takes only --shell and -q");
+	if (path == NULL)
+		die("setup-env: --undo: nothing to undo in this shell (%s is unset: "
+		    "eval \"$(ezpz setup-env)\" sets it)", UNDO_VAR);
+	if ((text = read_file(path, READ_MAX_HOSTFILE, &len, NULL)) == NULL)
+		die_errno("setup-env: --undo: the record '%s'", path);
+	if (len == 0 || text[len - 1] != '\0')
+		die("setup-env: --undo: the record '%s' is cut short", path);
+	for (const char *q = text; q < text + len; q += strlen(q) + 1) {
+		const char *v = strchr(q, '='), *now;
+		char *k = v ? xstrndup(q, (size_t)(v - q)) : xstrdup(q), *l = NULL;
+		if (!shell_valid_name(k)) {
+			free(k);
+			continue;
+		}
+		now = env_get(environ, k);
+		if (v && (now == NULL || !streq(now, v + 1)))
+			l = shell_export(sh, k, v + 1), nset++;
+		else if (!v && now)
+			l = shell_unset(sh, k), nunset++;
+		if (!v && streq(k, UNDO_VAR))
+			last = 1;   /* back to before any setup-env: no launch either */
+		if (l)
+			strvec_push(&lines, l);
+		free(l);
+		free(k);
+	}
+	free(text);
+	if (last) {
+		char *l = unset_launch(sh);
+		strvec_push(&lines, l);
+		free(l);
+	}
+	fputs(block_open(sh), stdout);
+	for (size_t i = 0; i < lines.n; i++)
+		fputs(lines.v[i], stdout);
+	fputs(block_close(sh), stdout);
+	strvec_clear(&lines);
+	if (!a->quiet)
+		fprintf(stderr, "ezpz: setup-env: undo: %zu variable%s put back, %zu unset (%s)\n",
+		    nset, nset == 1 ? "" : "s", nunset, path);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die("setup-env: --undo: cannot write the code");
+	return EXIT_OK;
+}
+
+static void
+print_code(enum shell sh, const struct envdiff *d, const char *self, const char *undo)
 {
 	struct strvec lines = STRVEC_INIT;
 	char *f;
@@ -485,6 +633,11 @@ print_code(enum shell sh, const struct envdiff *d, const char *self)
 			strvec_push(&lines, l);
 		free(l);
 		free(k);
+	}
+	if (undo) {
+		char *l = shell_export(sh, UNDO_VAR, undo);
+		strvec_push(&lines, l);
+		free(l);
 	}
 	f = launch_function(sh, self);
 	strvec_push(&lines, f);
@@ -686,7 +839,8 @@ run_init(struct run *r, int argc, char **argv)
 		r->venv = setupenv_abspath(r->cwd, r->a.venv);
 	r->o = (struct setupenv_opts){
 		.profile = r->c.job.profile, .machine = r->c.job.machine, .workdir = r->workdir,
-		.modules = r->a.modules.v, .nmodules = r->a.modules.n, .venv = r->venv,
+		.modules = r->a.modules.v, .nmodules = r->a.modules.n,
+		.module_use = r->a.module_use.v, .nmodule_use = r->a.module_use.n, .venv = r->venv,
 		.no_modules = r->a.no_modules, .no_venv = r->a.no_venv,
 		.without_pip = r->a.without_pip, .modsys = &r->ms,
 	};
@@ -701,6 +855,7 @@ run_free(struct run *r)
 	envdiff_free(&r->d);
 	strvec_clear(&r->env);
 	strvec_clear(&r->a.modules);
+	strvec_clear(&r->a.module_use);
 	if (r->checked)
 		pycheck_free(&r->pc);
 	jobctx_free(&r->c);
@@ -779,6 +934,15 @@ setup_env_run(int argc, char **argv)
 	char *err = NULL;
 	int status = EXIT_OK;
 
+	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+		if (streq(argv[i], "--undo")) {
+			struct args a = { 0 };
+			parse_args(&a, argc, argv);
+			status = undo_run(&a);
+			strvec_clear(&a.modules);
+			strvec_clear(&a.module_use);
+			return status;
+		}
 	guard.armed = 1;
 	atexit(guard_fail);
 	run_init(&r, argc, argv);
@@ -823,7 +987,10 @@ setup_env_run(int argc, char **argv)
 		free(s);
 		guard.done = 1;
 	} else {
-		print_code(r.sh, &r.d, r.self);
+		/* a setup-env that changes nothing keeps the record of the one before */
+		char *undo = r.d.set.n + r.d.unset.n ? save_undo(&r.d) : NULL;
+		print_code(r.sh, &r.d, r.self, undo);
+		free(undo);
 	}
 out:
 	free(err);

@@ -33,7 +33,8 @@ extern const struct ezpz_cmd cmd_submit;
 
 enum {
 	O_NODES = 1, O_TIME, O_QUEUE, O_ACCOUNT, O_FILESYSTEMS, O_JOB_NAME, O_SCHEDULER,
-	O_ENV, O_NO_LAUNCH, O_DRY_RUN, O_OUTPUT, O_TEMPLATE, O_RESOURCE
+	O_ENV, O_NO_LAUNCH, O_DRY_RUN, O_OUTPUT, O_TEMPLATE, O_RESOURCE, O_QOS, O_CONSTRAINT,
+	O_GPUS_PER_NODE, O_MACHINE, O_SCHED_ARGS
 };
 
 static const struct opt submit_opts_table[] = {
@@ -48,6 +49,13 @@ static const struct opt submit_opts_table[] = {
 	  "a PBS resource, e.g. place=scatter, or select=2:ncpus=8:mpiprocs=4 instead of -N "
 	  "(repeatable)" },
 	{ O_JOB_NAME, "--job-name", "NAME", NULL, "job name (default: from -m MODULE or the command)" },
+	{ O_QOS, "--qos", "QOS", NULL, "Slurm quality of service (e.g. debug, regular)" },
+	{ O_CONSTRAINT, "-C|--constraint", "FEATURES", NULL, "Slurm node features (e.g. gpu)" },
+	{ O_GPUS_PER_NODE, "--gpus-per-node", "N", NULL, "Slurm GPUs per node" },
+	{ O_MACHINE, "--machine", "NAME", NULL,
+	  "the machine profile to use (else $EZPZ_MACHINE, else the one matching this host)" },
+	{ O_SCHED_ARGS, "--sched-args", "ARGS...", NULL,
+	  "pass every word up to the next '--' to qsub or sbatch as it is" },
 	{ O_SCHEDULER, "--scheduler", "NAME", "pbs|slurm",
 	  "pbs or slurm (else the job's, the profile's, or qsub/sbatch on PATH)" },
 	{ O_ENV, "--env", "LINE", NULL,
@@ -63,7 +71,8 @@ static const struct opt submit_opts_table[] = {
 
 struct submit_args {
 	struct submit_opts so;
-	const char *scheduler, *env, *output, *template;
+	const char *scheduler, *env, *output, *template, *machine;
+	struct strvec sched_args;  /* --sched-args ... -- */
 	char *sched_how;       /* where the scheduler choice came from */
 	struct strvec resources;   /* -l RES=VALUE but select */
 	char *prof_name;       /* the machine profile's name, and its submit: keys */
@@ -120,6 +129,13 @@ take(struct submit_args *a, int o, struct optstate *st)
 	case O_OUTPUT: a->output = st->arg; break;
 	case O_TEMPLATE: a->template = st->arg; break;
 	case O_RESOURCE: take_resource(a, st->arg); break;
+	case O_QOS: check_value("--qos", a->so.qos = st->arg); break;
+	case O_CONSTRAINT: check_value("--constraint", a->so.constraint = st->arg); break;
+	case O_GPUS_PER_NODE:
+		opt_long(st, 1, 1024);
+		a->so.gpus_per_node = st->arg;
+		break;
+	case O_MACHINE: check_value("--machine", a->machine = st->arg); break;
 	default: die("submit: option table and parser disagree on '%s'", st->word);
 	}
 }
@@ -132,13 +148,52 @@ no_command(void)
 	    "  ezpz submit -N 4 job.sh");
 }
 
+/*
+ * --sched-args ARG... --: the words up to the next "--" go to qsub or
+ * sbatch unchanged (any option ezpz does not have).  They leave argv here,
+ * before the option parser sees them; *after is where the words after
+ * that "--" start in the new argv (the command, or a script), else -1.
+ */
+static int
+cut_sched_args(struct submit_args *a, int *argc, char **argv, int *after)
+{
+	int i, j, n = *argc;
+
+	*after = -1;
+	for (i = 1; i < n && !streq(argv[i], "--"); i++)
+		if (streq(argv[i], "--sched-args"))
+			break;
+	if (i == n || !streq(argv[i], "--sched-args"))
+		return 0;
+	for (j = i + 1; j < n && !streq(argv[j], "--"); j++)
+		strvec_push(&a->sched_args, argv[j]);
+	if (j == n)
+		die_usage("submit: --sched-args: its words end at '--' (ezpz submit [OPTIONS] "
+		    "--sched-args ARG... -- [--] COMMAND)");
+	if (a->sched_args.n == 0)
+		die_usage("submit: --sched-args: no words before '--'");
+	memmove(argv + i, argv + j + 1, (size_t)(n - j) * sizeof *argv);   /* with argv[n] */
+	*argc = n - (j + 1 - i);
+	*after = i;
+	return 1;
+}
+
 static void
 parse(struct submit_args *a, int argc, char **argv)
 {
 	struct optstate st;
 	struct stat sb;
-	int o;
+	int o, after;
 
+	/* the words after "--sched-args ... --" are more options, the command,
+	 * or a script */
+	if (cut_sched_args(a, &argc, argv, &after) && after < argc &&
+	    argv[after][0] != '-' && !(argc - after == 1 && stat(argv[after], &sb) == 0 &&
+	    S_ISREG(sb.st_mode))) {
+		memmove(argv + after + 1, argv + after, (size_t)(argc - after + 1) * sizeof *argv);
+		argv[after] = "--";
+		argc++;
+	}
 	opt_init(&st, "submit", argc, argv);
 	while ((o = opt_next(&st, submit_opts_table)) != OPT_DONE) {
 		if (o == OPT_HELP)
@@ -182,12 +237,12 @@ check_time(const struct submit_args *a)
 /* ---- choosing ---- */
 
 static const struct profile *
-machine_profile(struct profiles *ps, char *const *envp)
+machine_profile(struct profiles *ps, char *const *envp, const char *machine)
 {
 	struct strvec errs = STRVEC_INIT;
 	char *datadir = path_datadir(envp), *host;
 	const struct profile *p;
-	const char *forced = env_nonempty(envp, "EZPZ_MACHINE");
+	const char *forced = machine ? machine : env_nonempty(envp, "EZPZ_MACHINE");
 
 	if (profiles_load_default(ps, datadir, envp, &errs) > 0) {
 		for (size_t i = 0; i < errs.n; i++)
@@ -198,8 +253,12 @@ machine_profile(struct profiles *ps, char *const *envp)
 	}
 	free(datadir);
 	strvec_clear(&errs);
-	if (forced)
-		return profiles_find(ps, forced);
+	if (forced) {
+		if ((p = profiles_find(ps, forced)) == NULL && machine)
+			die_usage("submit: --machine '%s': no such machine profile (see 'ezpz info' "
+			    "and ezpz-machines(5))", machine);
+		return p;
+	}
 	host = this_hostname(envp);
 	p = profiles_match(ps, host, envp);
 	free(host);
@@ -216,7 +275,7 @@ choose_sched(struct submit_args *a, char *const *envp)
 
 	/* The profile's scheduler only matters when nothing closer decides;
 	 * its submit: keys (the site's directives) always do. */
-	prof = machine_profile(&ps, envp);
+	prof = machine_profile(&ps, envp, a->machine);
 	if (submit_choose_sched(a->scheduler, envp, a->scheduler == NULL &&
 	    env_nonempty(envp, "PBS_JOBID") == NULL && env_nonempty(envp, "SLURM_JOB_ID") == NULL &&
 	    env_nonempty(envp, "SLURM_JOBID") == NULL ? prof : NULL, qsub != NULL, sbatch != NULL,
@@ -228,8 +287,14 @@ choose_sched(struct submit_args *a, char *const *envp)
 		die_usage("submit: -l %s is a PBS resource; this job goes to %s (scheduler from %s)",
 		    a->so.select ? "select=..." : a->resources.v[0], sched_name(a->so.sched),
 		    a->sched_how);
+	if (a->so.sched != SCHED_SLURM && (a->so.qos || a->so.constraint || a->so.gpus_per_node))
+		die_usage("submit: %s is a Slurm option; this job goes to %s (scheduler from %s)",
+		    a->so.qos ? "--qos" : a->so.constraint ? "--constraint" : "--gpus-per-node",
+		    sched_name(a->so.sched), a->sched_how);
 	a->so.resources = a->resources.v;
 	a->so.nresources = a->resources.n;
+	a->so.sched_args = a->sched_args.v;
+	a->so.nsched_args = a->sched_args.n;
 	if (prof) {
 		a->prof_name = xstrdup(prof->name);
 		a->prof_filesystems = prof->submit_filesystems ? xstrdup(prof->submit_filesystems) : NULL;
@@ -303,25 +368,41 @@ write_new(const char *path, const char *text)
 	return 0;
 }
 
-/* .ezpz-submit-YYYYmmdd-HHMMSS-PID[-N].sh in the working directory. */
+/*
+ * Where job scripts are written: $XDG_STATE_HOME/ezpz/submit, else
+ * ~/.local/state/ezpz/submit.  Not the working directory: a failed
+ * submission left its script among the user's files there.
+ */
+static char *
+state_dir(char *const *envp)
+{
+	char *err = NULL, *dir = path_state_dir(envp, "submit", &err);
+	if (dir == NULL)
+		die("submit: nowhere to keep the job script: %s (set one, or write it with -o FILE)",
+		    err);
+	return dir;
+}
+
+/* STATE/ezpz-submit-YYYYmmdd-HHMMSS-PID[-N].sh */
 static char *
 write_unique(const char *text)
 {
-	char ts[32];
+	char ts[32], *dir = state_dir(environ);
 	time_t t = time(NULL);
 
 	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", localtime(&t));
 	for (int i = 0; i < SCRIPT_NAME_TRIES; i++) {
-		char *p = i ? xasprintf(".ezpz-submit-%s-%ld-%d.sh", ts, (long)getpid(), i) :
-		    xasprintf(".ezpz-submit-%s-%ld.sh", ts, (long)getpid());
-		if (write_new(p, text) == 0)
+		char *p = i ? xasprintf("%s/ezpz-submit-%s-%ld-%d.sh", dir, ts, (long)getpid(), i) :
+		    xasprintf("%s/ezpz-submit-%s-%ld.sh", dir, ts, (long)getpid());
+		if (write_new(p, text) == 0) {
+			free(dir);
 			return p;
+		}
 		if (errno != EEXIST)
-			die_errno("submit: cannot write the job script '%s' in the working directory",
-			    p);
+			die_errno("submit: cannot write the job script '%s'", p);
 		free(p);
 	}
-	die("submit: cannot find an unused name for the job script in the working directory");
+	die("submit: cannot find an unused name for the job script in '%s'", dir);
 }
 
 static const char *
@@ -550,17 +631,23 @@ submit_run(int argc, char **argv)
 	free(a.prof_name);
 	free(a.prof_filesystems);
 	strvec_clear(&a.resources);
+	strvec_clear(&a.sched_args);
 	return status;
 }
 
 const struct ezpz_cmd cmd_submit = {
 	.name = "submit",
 	.summary = "write a PBS or Slurm job script for a command and submit it",
-	.usage = "[OPTIONS] -- COMMAND [ARGS...]\n[OPTIONS] SCRIPT",
+	.usage = "[OPTIONS] [--sched-args ARG... --] -- COMMAND [ARGS...]\n"
+	    "[OPTIONS] [--sched-args ARG... --] SCRIPT",
 	.description = "With a command: make a job script (set up the environment, then run the\n"
-	    "command through 'ezpz launch'), write it to .ezpz-submit-TIME-PID.sh here, submit\n"
-	    "it with qsub or sbatch, and print the job id.  With SCRIPT: submit it, passing\n"
-	    "the options given to qsub or sbatch.  Templates and placeholders: ezpz(1).",
+	    "command through 'ezpz launch'), write it to\n"
+	    "$XDG_STATE_HOME/ezpz/submit/ezpz-submit-TIME-PID.sh (~/.local/state when unset),\n"
+	    "submit it with qsub or sbatch, and print the job id; the script stays there, and\n"
+	    "a failure names it.  With SCRIPT: submit it, passing the options given to qsub\n"
+	    "or sbatch.  Scheduler options ezpz does not have go between --sched-args and\n"
+	    "'--': ezpz submit -N 2 --sched-args --exclusive --mem=0 -- -- python3 train.py\n"
+	    "Templates and placeholders: ezpz(1).",
 	.opts = submit_opts_table,
 	.run = submit_run,
 };

@@ -7,10 +7,13 @@
  * `ezpz launch`, so it tests what a real job will use.  --torch runs the
  * PyTorch DDP check shipped in share/ezpz instead.
  */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "exec.h"
 #include "launch.h"
 #include "path.h"
@@ -54,49 +57,88 @@ need_torch(const char *python)
  * them less -m and -c; the parser takes -m and -c too, to say where they
  * belong.
  */
-enum { O_TORCH = 2001 };
-#define TORCH_ROW { O_TORCH, "--torch", NULL, NULL, \
-	"run the PyTorch DDP check instead of the MPI worker" }
+enum { O_TORCH = 2001, O_PLOT };
+#define TEST_ROWS { O_TORCH, "--torch", NULL, NULL, \
+	"run the PyTorch DDP check instead of the MPI worker" }, \
+	{ O_PLOT, "--plot", "FILE.svg", "@file", \
+	"also write the loss and bandwidth charts as one SVG file" }
 
 static const struct opt test_opts[] = {
 	OPT_INCLUDE_TABLE(launch_opts_table, "-m|-c"),
-	TORCH_ROW,
+	TEST_ROWS,
 	{ 0 }
 };
 
 static const struct opt test_parse_opts[] = {
 	OPT_INCLUDE_TABLE(launch_opts_table, NULL),
-	TORCH_ROW,
+	TEST_ROWS,
 	{ 0 }
+};
+
+struct test_own {
+	int torch;
+	const char *plot;
 };
 
 static int
 take_test_opt(struct launch_args *a, int id, const char *arg)
 {
-	(void)arg;
-	if (id != O_TORCH)
+	struct test_own *own = a->own;
+	if (id == O_TORCH)
+		own->torch = 1;
+	else if (id == O_PLOT)
+		own->plot = arg;
+	else
 		return 0;
-	*(int *)a->own = 1;
 	return 1;
+}
+
+/*
+ * The worker's view: short unless -v, charts in the characters this
+ * terminal can show (the ranks' stdout is a pipe, so ezpz decides), and
+ * the SVG at an absolute path, since ranks may start elsewhere.
+ */
+static void
+worker_view(struct strvec *cmd, int verbose, const char *plot)
+{
+	enum chart_style st;
+	char *cwd;
+
+	setlocale(LC_CTYPE, "");
+	st = chart_style_for(environ, nl_langinfo(CODESET));
+	if (!verbose)
+		strvec_push(cmd, "--short");
+	strvec_push(cmd, "--charts");
+	strvec_push(cmd, st == CHART_UNICODE ? "unicode" : "ascii");
+	if (plot == NULL)
+		return;
+	strvec_push(cmd, "--plot");
+	if (plot[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL) {
+		strvec_push(cmd, plot);
+		return;
+	}
+	strvec_pushf(cmd, "%s/%s", cwd, plot);
+	free(cwd);
 }
 
 static int
 test_main(int argc, char **argv)
 {
 	struct launch_args a;
-	int dashdash, first, torch = 0, status;
+	struct test_own own = { 0, NULL };
+	int dashdash, first, status;
 	char *prog;
 
 	launch_args_init(&a, "test");
 	a.opts = test_parse_opts;
 	a.take_own = take_test_opt;
-	a.own = &torch;
+	a.own = &own;
 	first = launch_parse(&a, &cmd_test, argc, argv, 0, &dashdash);
 	if (a.lo.command.n > 0)
 		die_usage("test: -m and -c are for 'ezpz launch'; test options go after '--'");
 	if (first < argc && !dashdash)
 		die_usage("test: unexpected argument '%s' (test options go after '--')", argv[first]);
-	if (torch) {
+	if (own.torch) {
 		char *py = launch_python(environ);
 		prog = own_file(path_datadir(environ), TORCH_CHECK, "test --torch: the DDP check");
 		need_torch(py);
@@ -106,6 +148,10 @@ test_main(int argc, char **argv)
 		prog = own_file(path_libexecdir(environ), WORKER, "test: the test worker");
 	}
 	strvec_push(&a.lo.command, prog);
+	if (own.plot && own.torch)
+		die_usage("test: --plot is for the MPI worker, not --torch");
+	if (!own.torch)
+		worker_view(&a.lo.command, a.verbose, own.plot);
 	strvec_pushn(&a.lo.command, argv + first, (size_t)(argc - first));
 	free(prog);
 	if (a.json && !a.dry_run)
@@ -120,12 +166,21 @@ const struct ezpz_cmd cmd_test = {
 	.summary = "distributed smoke test: placement, training, checkpoint, collectives",
 	.usage = "[LAUNCH OPTIONS] [--torch] [-- TEST OPTIONS]",
 	.description =
-	    "Launch the MPI test worker on every GPU of the job (2 ranks on a laptop) with\n"
-	    "the same detection, flags, banner and exit codes as 'ezpz launch'.  It checks\n"
-	    "rank placement, trains a small MLP autoencoder data-parallel (the loss must\n"
-	    "fall), checkpoints it the way the talk says to, measures allreduce, broadcast\n"
-	    "and allgather, and exits 0 only if every check passed.  Test options (after\n"
-	    "'--') are the worker's: see 'ezpz test -- --help' and ezpz-test(1).",
+	    "Is this allocation ready for distributed training?  Launch the MPI test\n"
+	    "worker on every GPU of the job (2 ranks on a laptop) with the same detection,\n"
+	    "flags and exit codes as 'ezpz launch', and check what the talk \"Training\n"
+	    "Foundation Models on Supercomputers\" (ALCF) says goes wrong first:\n"
+	    "  placement    every rank on the host, local rank and GPU it should have\n"
+	    "  training     a small MLP trained data-parallel: same data per rank? the\n"
+	    "               loss must fall (step time split into forward dtf, backward\n"
+	    "               dtb and gradient allreduce dtc)\n"
+	    "  checkpoint   rank 0 writes it, reads it back, every rank gets the same\n"
+	    "  collectives  allreduce, broadcast, allgather: right results, bus bandwidth\n"
+	    "               by message size (as nccl-tests count it)\n"
+	    "Exit 0 only if every check passed.  The default view is the verdict, a\n"
+	    "summary and charts; -v adds every table with a legend; --plot FILE.svg\n"
+	    "writes the charts for a browser.  Test options (after '--') are the\n"
+	    "worker's: see 'ezpz test -- --help' and ezpz-test(1).",
 	.opts = test_opts,
 	.run = test_main,
 };

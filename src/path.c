@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* path.c: locating ezpz's own files and executables on PATH. */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,4 +105,33 @@ path_which(char *const *envp, const char *name)
 			return NULL;
 		p += len + 1;
 	}
+}
+
+char *
+path_state_dir(char *const *envp, const char *sub, char **err)
+{
+	const char *xdg = env_nonempty(envp, "XDG_STATE_HOME"), *home = env_nonempty(envp, "HOME");
+	char *dir;
+
+	if (xdg && xdg[0] == '/')
+		dir = xasprintf("%s/ezpz/%s", xdg, sub);
+	else if (home && home[0] == '/')
+		dir = xasprintf("%s/.local/state/ezpz/%s", home, sub);
+	else {
+		*err = xstrdup("neither XDG_STATE_HOME nor HOME is an absolute path");
+		return NULL;
+	}
+	for (char *p = strchr(dir + 1, '/'); ; p = strchr(p + 1, '/')) {
+		if (p)
+			*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			*err = xasprintf("cannot create '%s': %s", dir, strerror(errno));
+			free(dir);
+			return NULL;
+		}
+		if (p == NULL)
+			break;
+		*p = '/';
+	}
+	return dir;
 }

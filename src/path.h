@@ -18,5 +18,8 @@ char *path_mandir(char *const *envp);
 /* name on the PATH of envp, as a malloc'd path, or NULL.  Names with a
  * slash are checked as given. */
 char *path_which(char *const *envp, const char *name);
+/* $XDG_STATE_HOME/ezpz/SUB, else ~/.local/state/ezpz/SUB, created 0700 as
+ * needed; NULL with *err when neither is absolute or mkdir fails. */
+char *path_state_dir(char *const *envp, const char *sub, char **err);
 
 #endif

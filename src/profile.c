@@ -513,6 +513,31 @@ f_account(struct pctx *cx, const struct field *f, const char *path, const struct
 		*AT(base, f, int) = r;
 }
 
+static const char *bool_i(int i)
+{
+	static const char *const names[] = { "false", "true" };
+	return i >= 0 && i < (int)NITEMS(names) ? names[i] : NULL;
+}
+
+static int
+bool_p(const char *s)
+{
+	for (int i = 0; bool_i(i); i++)
+		if (streq(s, bool_i(i)))
+			return i;
+	return -1;
+}
+
+static void
+f_bool(struct pctx *cx, const struct field *f, const char *path, const struct node *k,
+    const struct node *v, void *base)
+{
+	int r = want_enum(cx, path, v, bool_p, bool_i);
+	(void)k;
+	if (r >= 0)
+		*AT(base, f, int) = r;
+}
+
 static int sched_p(const char *s) { return (int)sched_parse(s); }
 static int launcher_p(const char *s) { return (int)launcher_parse(s); }
 static int vendor_p(const char *s) { return (int)vendor_parse(s); }
@@ -902,6 +927,7 @@ static const struct field modules_fields[] = {
 static const struct field python_fields[] = {
 	{ "conda_env", f_text, .off = OFF(conda_env) },
 	{ "prefix", f_prefix, .off = OFF(python_prefix) },
+	{ "venv_lib_first", f_bool, .off = OFF(venv_lib_first) },
 	{ NULL }
 };
 

@@ -51,6 +51,7 @@ struct profile {
 
 	char *submit_filesystems;      /* ezpz submit: -l filesystems= (ALCF), or NULL */
 	int submit_account_required;   /* ezpz submit: a job needs an account */
+	int venv_lib_first;      /* setup-env: the venv's lib first on LD_LIBRARY_PATH */
 };
 
 struct profiles {

@@ -107,7 +107,7 @@ plan_modules(struct setupenv_plan *p, const struct setupenv_opts *o, const char 
 	size_t nprof = pr ? pr->module_use.n + pr->module_unload.n + pr->module_load.n : 0;
 	struct step *s;
 
-	if (o->no_modules || nprof + o->nmodules == 0)
+	if (o->no_modules || nprof + o->nmodules + o->nmodule_use == 0)
 		return;
 	s = plan_add(p, STEP_MODINIT, o->modsys ? o->modsys->init : NULL,
 	    o->modsys && o->modsys->why ? o->modsys->why : "detected");
@@ -122,6 +122,11 @@ plan_modules(struct setupenv_plan *p, const struct setupenv_opts *o, const char 
 	for (size_t i = 0; pr && i < pr->module_use.n; i++) {
 		char *d = strip_slashes(pr->module_use.v[i]);
 		plan_add(p, STEP_MODULE_USE, d, from);
+		free(d);
+	}
+	for (size_t i = 0; i < o->nmodule_use; i++) {
+		char *d = strip_slashes(o->module_use[i]);
+		plan_add(p, STEP_MODULE_USE, d, "--module-use");
 		free(d);
 	}
 	for (size_t i = 0; pr && i < pr->module_unload.n; i++)
@@ -460,6 +465,11 @@ script_venv(struct buf *b, const struct step *s, const struct setupenv_opts *o)
 	    "\tezpz_new_venv=\n"
 	    "\tbuiltin trap - INT TERM HUP\n"
 	    "fi\n");
+	/* Intel's GPU stacks load libraries a pip wheel brings (oneCCL, the
+	 * SYCL runtime) by name: the venv's copies must win over the modules'. */
+	if (o->profile && o->profile->venv_lib_first)
+		buf_adds(b, "export LD_LIBRARY_PATH=\"$VIRTUAL_ENV/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\"\n"
+		    "ezpz_m \"note $ezpz_n $VIRTUAL_ENV/lib first on LD_LIBRARY_PATH (profile)\"\n");
 }
 
 char *

@@ -50,6 +50,8 @@ struct setupenv_opts {
 	const char *workdir;            /* absolute */
 	char *const *modules;           /* --module, in order */
 	size_t nmodules;
+	char *const *module_use;        /* --module-use, in order */
+	size_t nmodule_use;
 	const char *venv;               /* --venv, absolute; NULL: the default */
 	int no_modules, no_venv, without_pip;
 	const struct modsys *modsys;

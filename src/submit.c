@@ -37,13 +37,20 @@ static const char pbs_template[] =
 	"\n"
 	"{{run}}\n";
 
+/* Not a login shell, as contrib/slurm/generic.sbatch explains: sbatch
+ * passes the submitting shell's environment (PATH with ezpz on it, a loaded
+ * 'module ezpz'), and a login shell's profile could reset it.  PBS starts
+ * jobs with a fresh environment, so its template is one. */
 static const char slurm_template[] =
-	"#!/bin/bash --login\n"
+	"#!/bin/bash\n"
 	"#SBATCH --nodes={{nodes}}\n"
 	"#SBATCH --time={{time}}\n"
 	"#SBATCH --account={{account}}\n"
 	"#SBATCH --partition={{queue}}\n"
 	"#SBATCH --job-name={{job_name}}\n"
+	"#SBATCH --qos={{qos}}\n"
+	"#SBATCH --constraint={{constraint}}\n"
+	"#SBATCH --gpus-per-node={{gpus_per_node}}\n"
 	"\n"
 	"set -eo pipefail\n"
 	"cd {{workdir}}\n"
@@ -218,8 +225,8 @@ submit_choose_sched(const char *opt, char *const *envp, const struct profile *pr
 /* ---- rendering ---------------------------------------------------------- */
 
 struct values {
-	const char *key[16];
-	char *val[16];
+	const char *key[24];
+	char *val[24];
 	size_t n;
 };
 
@@ -279,6 +286,9 @@ values_fill(struct values *v, const struct submit_opts *o)
 	put(v, "filesystems", colons(o->filesystems ? o->filesystems : ""));
 	put(v, "job_name", o->job_name ? xstrdup(o->job_name) :
 	    submit_job_name(o->command, o->ncommand));
+	put(v, "qos", xstrdup(o->qos ? o->qos : ""));
+	put(v, "constraint", xstrdup(o->constraint ? o->constraint : ""));
+	put(v, "gpus_per_node", xstrdup(o->gpus_per_node ? o->gpus_per_node : ""));
 	put(v, "scheduler", xstrdup(sched_name(o->sched)));
 	put(v, "workdir", shell_quote(SHELL_BASH, o->workdir));
 	put(v, "env_setup", xstrdup(o->env_setup ? o->env_setup : ""));
@@ -330,8 +340,8 @@ render_line(const char *line, size_t len, const struct values *v, struct buf *b,
 		if (close == NULL || (val = value_of(v, open + 2, (size_t)(close - open - 2))) == NULL) {
 			int w = close ? (int)(close - open + 2) : (int)(end - open);
 			*err = xasprintf("template '%s': line %d: %s '%.*s' (known: nodes, select, time, "
-			    "queue, account, filesystems, resources, job_name, scheduler, workdir, "
-			    "env_setup, ezpz, command, run)", name, lineno, close ? "unknown placeholder" :
+			    "queue, account, filesystems, resources, job_name, qos, constraint, "
+			    "gpus_per_node, scheduler, workdir, env_setup, ezpz, command, run)", name, lineno, close ? "unknown placeholder" :
 			    "unclosed placeholder", w, open);
 			free(out.s);
 			return -1;
@@ -434,6 +444,12 @@ slurm_options(const struct submit_opts *o, struct strvec *a)
 		strvec_pushf(a, "--account=%s", o->account);
 	if (o->job_name)
 		strvec_pushf(a, "--job-name=%s", o->job_name);
+	if (o->qos)
+		strvec_pushf(a, "--qos=%s", o->qos);
+	if (o->constraint)
+		strvec_pushf(a, "--constraint=%s", o->constraint);
+	if (o->gpus_per_node)
+		strvec_pushf(a, "--gpus-per-node=%s", o->gpus_per_node);
 }
 
 void
@@ -444,6 +460,8 @@ submit_argv(const struct submit_opts *o, const char *script, int with_options, s
 		pbs_options(o, argv);
 	else if (with_options)
 		slurm_options(o, argv);
+	/* the user's own, last: on the command line they win over directives */
+	strvec_pushn(argv, o->sched_args, o->nsched_args);
 	strvec_push(argv, script);
 }
 

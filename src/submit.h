@@ -56,6 +56,11 @@ struct submit_opts {
 	const char *account;
 	const char *filesystems;     /* NULL: not given */
 	const char *job_name;        /* NULL: not given */
+	const char *qos;             /* Slurm --qos; NULL: not given */
+	const char *constraint;      /* Slurm -C/--constraint */
+	const char *gpus_per_node;   /* Slurm --gpus-per-node */
+	char *const *sched_args;     /* after --sched-args: to qsub/sbatch as they are */
+	size_t nsched_args;
 	const char *env_setup;       /* NULL or "": no setup line */
 	int no_launch;
 	const char *self;            /* ezpz's absolute path */

@@ -182,9 +182,11 @@ inject_divergence(const struct ctx *c, struct mlp *m)
 }
 
 static void
-print_result(const struct results *r, const char *err)
+print_result(const struct ctx *c, const struct results *r, const char *err)
 {
 	const struct check *k = &r->checks[r->nchecks - 1];
+	if (c->opt->brief)
+		return;
 	printf("\n-- checkpoint: %s (%.2f MB, %s)\n", r->ckpt_path, (double)r->ckpt_bytes / 1e6,
 	    r->ckpt_kept ? "kept" : "removed");
 	if (err == NULL)
@@ -230,7 +232,7 @@ ckpt_run(struct ctx *c, struct results *r, struct mlp *m)
 	}
 	r->t_ckpt = MPI_Wtime() - t0;
 	if (c->rank == 0)
-		print_result(r, err);
+		print_result(c, r, err);
 	free(err);
 	free(all);
 	free(img);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../opt.h"
+#include "../chart.h"
 #include "../strvec.h"
 #include "worker.h"
 
@@ -24,7 +25,8 @@ extern char **environ;
 
 enum {
 	O_INJECT = 1, O_LAYERS, O_BATCH, O_ITERS, O_WARMUP, O_LOG_FREQ, O_LR, O_SEED,
-	O_MAX_BYTES, O_NONBLOCKING, O_TIMEOUT, O_CKPT_DIR, O_KEEP, O_JSON, O_MPI_LIBRARY
+	O_MAX_BYTES, O_NONBLOCKING, O_TIMEOUT, O_CKPT_DIR, O_KEEP, O_JSON, O_SHORT, O_CHARTS,
+	O_PLOT, O_MPI_LIBRARY
 };
 
 /* --inject comes first so that --help can leave it out (opts + 1). */
@@ -44,6 +46,9 @@ static const struct opt opts[] = {
 	{ O_CKPT_DIR, "--checkpoint-dir", "DIR", "@dir", "where rank 0 writes the checkpoint ($TMPDIR)" },
 	{ O_KEEP, "--keep-checkpoint", NULL, NULL, "do not remove the checkpoint file" },
 	{ O_JSON, "--json", "FILE", "@file", "write every result as JSON (rank 0)" },
+	{ O_SHORT, "--short", NULL, NULL, "only the verdict, the summary, the charts and warnings" },
+	{ O_CHARTS, "--charts", "STYLE", "unicode|ascii|none", "draw the loss and bandwidth charts (none)" },
+	{ O_PLOT, "--plot", "FILE.svg", "@file", "write both charts as one SVG (rank 0)" },
 	{ O_MPI_LIBRARY, "--mpi-library", NULL, NULL, "print the MPI library it runs with and how it "
 	    "was built, then exit (no MPI_Init)" },
 	{ 0, NULL, NULL, NULL, NULL }
@@ -277,6 +282,12 @@ parse_options(struct options *o, int argc, char **argv)
 		case O_CKPT_DIR: o->ckpt_dir = st.arg; break;
 		case O_KEEP: o->keep_ckpt = 1; break;
 		case O_JSON: o->json = st.arg; break;
+		case O_SHORT: o->brief = 1; break;
+		case O_CHARTS:
+			if ((o->charts = chart_style_parse(st.arg)) < 0)
+				usage_error("option '--charts': '%s' is not unicode, ascii or none", st.arg);
+			break;
+		case O_PLOT: o->plot = st.arg; break;
 		case O_MPI_LIBRARY: print_mpi_library();
 		}
 	}
@@ -387,11 +398,26 @@ verdict(const struct ctx *c, struct results *r)
 			    r->checks[i].message ? r->checks[i].message : "failed");
 	if (c->opt->json && report_json(c, r, c->opt->json) < 0)
 		return EXIT_FAIL;
+	if (c->opt->plot && report_svg(c, r, c->opt->plot) < 0)
+		return EXIT_FAIL;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		wmsg("stdout: write error");
 		return EXIT_FAIL;
 	}
 	return r->pass ? EXIT_OK : EXIT_FAIL;
+}
+
+/*
+ * The short view prints nothing until the verdict, so rank 0 names each
+ * phase as it starts, on one line of stderr: a person sees it is alive, and
+ * a silence watchdog ('ezpz test --timeout') hears from it.
+ */
+static void
+progress(const struct ctx *c, const char *what)
+{
+	if (c->rank != 0 || !c->opt->brief)
+		return;
+	(void)!write(STDERR_FILENO, what, strlen(what));
 }
 
 static void
@@ -404,6 +430,7 @@ results_free(struct results *r)
 	free(r->warnings);
 	free(r->place);
 	free(r->log);
+	free(r->loss);
 	free(r->ckpt_path);
 	free(r->ckpt_bad);
 	free(r->coll);
@@ -458,14 +485,19 @@ main(int argc, char **argv)
 	setup_ctx(&c, &opt);
 	mpi_library(&res);
 
+	progress(&c, WORKER ": checking placement");
 	placement_run(&c, &res, ready);
+	progress(&c, ", training");
 	train_run(&c, &res, &model);
 	if (c.rank == 0)
 		res.first_step_s -= origin;
+	progress(&c, ", checkpoint");
 	ckpt_run(&c, &res, &model);
 	mlp_free(&model);
+	progress(&c, ", collectives");
 	bench_run(&c, &res);
 	res.t_total = MPI_Wtime() - t0;
+	progress(&c, "\n");
 
 	status = c.rank == 0 ? verdict(&c, &res) : 0;
 	guard_bcast(&c, &status, 1, MPI_INT, c.ctl, "verdict");   /* every rank exits alike */

@@ -216,9 +216,11 @@ check_all(const struct ctx *c, struct results *r)
 	if (r->min_per_host != r->max_per_host)
 		add_warning(r, "uneven: hosts have %d to %d ranks", r->min_per_host, r->max_per_host);
 
-	print_table(rec, idx, n, n > COMPACT_RANKS);
-	for (size_t i = 0; i < r->nwarnings; i++)
-		printf("warning: %s\n", r->warnings[i]);
+	if (!c->opt->brief) {
+		print_table(rec, idx, n, n > COMPACT_RANKS);
+		for (size_t i = 0; i < r->nwarnings; i++)
+			printf("warning: %s\n", r->warnings[i]);
+	}
 	if (bad)
 		add_check(r, "placement", 0, "%s%s", why, bad > 1 ? " (and more)" : "");
 	else
@@ -247,6 +249,10 @@ placement_run(struct ctx *c, struct results *r, double ready_s)
 	for (int i = 0; i < c->size; i++)
 		if (r->place[i].ready_s > r->mpi_ready_s)
 			r->mpi_ready_s = r->place[i].ready_s;
+	if (c->opt->brief) {
+		check_all(c, r);
+		return;
+	}
 	printf(WORKER ": %d rank%s, %s; MPI ready %.3f s after %s (slowest rank)\n", c->size,
 	    c->size == 1 ? "" : "s", r->mpi_library, r->mpi_ready_s,
 	    r->ready_from_launch ? "launch" : "process start");

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../buf.h"
+#include "../chart.h"
 #include "worker.h"
 
 static const struct coll_row *
@@ -22,12 +24,124 @@ largest(const struct results *r, const char *name)
 	return best;
 }
 
+/* The allreduce row of the highest bus bandwidth. */
+static const struct coll_row *
+peak(const struct results *r, const char *name)
+{
+	const struct coll_row *best = NULL;
+	for (size_t i = 0; i < r->ncoll; i++)
+		if (streq(r->coll[i].name, name) && (!best || r->coll[i].busbw > best->busbw))
+			best = &r->coll[i];
+	return best;
+}
+
+/* The largest size measured often enough to trust (STABLE_REPS). */
+static const struct coll_row *
+largest_stable(const struct results *r, const char *name)
+{
+	const struct coll_row *best = NULL;
+	for (size_t i = 0; i < r->ncoll; i++)
+		if (streq(r->coll[i].name, name) && r->coll[i].reps >= STABLE_REPS &&
+		    (!best || r->coll[i].bytes > best->bytes))
+			best = &r->coll[i];
+	return best;
+}
+
+static void
+print_legend(void)
+{
+	printf("\n-- legend\n"
+	    "dt     one training step, wall time on rank 0 (seconds)\n"
+	    "dtf    forward pass: the model's output and the loss on this rank's batch\n"
+	    "dtb    backward pass and the Adam update (the talk's \"backward\")\n"
+	    "dtc    communication: the gradient allreduce across all ranks\n"
+	    "reps   timed repetitions at that size; time_us is their median, slowest rank\n"
+	    "algbw  bytes / time, in GB/s (10^9 bytes per second)\n"
+	    "busbw  algbw scaled to what each link carries, as nccl-tests: allreduce x 2(n-1)/n,\n"
+	    "       allgather x (n-1)/n, broadcast x 1; comparable with the hardware's bandwidth\n");
+}
+
+/* Loss per step, then bus bandwidth by size for each collective. */
+static void
+print_charts(const struct ctx *c, const struct results *r)
+{
+	static const char *const names[] = { "allreduce", "broadcast", "allgather" };
+	enum chart_style st = (enum chart_style)c->opt->charts;
+	struct buf b = BUF_INIT;
+	char *text;
+
+	if (st == CHART_NONE)
+		return;
+	buf_addc(&b, '\n');
+	if (r->loss)
+		chart_line(&b, "loss per training step (rank 0)", r->loss, (size_t)c->opt->iters, 60, 8, st);
+	for (size_t k = 0; k < NITEMS(names); k++) {
+		size_t bytes[64], n = 0;
+		double bw[64];
+		char title[96];
+		for (size_t i = 0; i < r->ncoll && n < NITEMS(bytes); i++)
+			if (streq(r->coll[i].name, names[k])) {
+				bytes[n] = r->coll[i].bytes;
+				bw[n++] = r->coll[i].busbw;
+			}
+		if (n == 0)
+			continue;
+		snprintf(title, sizeof title, "\n%s bus bandwidth (GB/s) by message size", names[k]);
+		chart_bars(&b, title, bytes, bw, n, 4, st);
+	}
+	text = buf_detach(&b);
+	fputs(text, stdout);
+	free(text);
+}
+
+/* The short view: the verdict, what a person wants to know, warnings. */
+static void
+print_short(const struct ctx *c, const struct results *r)
+{
+	const struct coll_row *pk = peak(r, "allreduce"), *big = largest_stable(r, "allreduce");
+	char t1[32], t2[32], t3[32], t4[32], sz[32];
+
+	if (r->pass)
+		printf("PASS: every check passed (");
+	else
+		printf("FAIL: check failed (");
+	for (size_t i = 0, n = 0; i < r->nchecks; i++)
+		if (r->pass || !r->checks[i].ok)
+			printf("%s%s", n++ ? ", " : "", r->checks[i].name);
+	printf(")\n%-16s %d on %d host%s (%d to %d per host), %s\n", "ranks", c->size, r->nhosts,
+	    r->nhosts == 1 ? "" : "s", r->min_per_host, r->max_per_host, r->mpi_library);
+	printf("%-16s %s median of %ld steps (forward %s, backward %s, allreduce %s)\n",
+	    "step time", fmt_seconds(r->step_med, t1, sizeof t1), c->opt->iters - c->opt->warmup,
+	    fmt_seconds(r->dtf_med, t2, sizeof t2), fmt_seconds(r->dtb_med, t3, sizeof t3),
+	    fmt_seconds(r->dtc_med, t4, sizeof t4));
+	printf("%-16s %.4g first step, %.4g last\n", "loss", r->loss_first, r->loss_last);
+	if (pk)
+		printf("%-16s %.3g GB/s bus bandwidth at %s\n", "allreduce peak", pk->busbw,
+		    fmt_bytes(pk->bytes, sz, sizeof sz));
+	if (big)
+		printf("%-16s %.3g GB/s at %s (median of %ld)\n", "allreduce large", big->busbw,
+		    fmt_bytes(big->bytes, sz, sizeof sz), big->reps);
+	printf("%-16s %s after %s\n", "MPI ready", fmt_seconds(r->mpi_ready_s, t1, sizeof t1),
+	    r->ready_from_launch ? "launch" : "process start");
+	print_charts(c, r);
+	if (r->nwarnings)
+		printf("\n");
+	for (size_t i = 0; i < r->nwarnings; i++)
+		printf("warning: %s\n", r->warnings[i]);
+}
+
 void
 report_summary(const struct ctx *c, const struct results *r)
 {
 	const struct coll_row *ar = largest(r, "allreduce");
 	const char *from = r->ready_from_launch ? "launch" : "process start";
 
+	if (c->opt->brief) {
+		print_short(c, r);
+		return;
+	}
+	print_legend();
+	print_charts(c, r);
 	printf("\n-- summary\n");
 	printf("%-16s %d on %d host%s (%d to %d per host)\n", "ranks", c->size, r->nhosts,
 	    r->nhosts == 1 ? "" : "s", r->min_per_host, r->max_per_host);
@@ -232,30 +346,95 @@ json_all(const struct ctx *c, const struct results *r)
 	return j;
 }
 
+/* The whole of text to path, or a message naming the option and -1. */
+static int
+write_text(const char *path, const char *text, const char *opt)
+{
+	FILE *fp = fopen(path, "w");
+	int bad;
+
+	if (fp == NULL) {
+		wmsg("%s '%s': %s", opt, path, strerror(errno));
+		return -1;
+	}
+	bad = fputs(text, fp) < 0;
+	bad |= fclose(fp) != 0;
+	if (bad) {
+		wmsg("%s '%s': write error", opt, path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 report_json(const struct ctx *c, const struct results *r, const char *path)
 {
 	cJSON *j = json_all(c, r);
 	char *text = cJSON_Print(j);
-	FILE *fp;
-	int bad;
+	struct buf b = BUF_INIT;
+	int rc;
 
 	cJSON_Delete(j);
 	if (text == NULL) {
 		wmsg("--json: out of memory");
 		return -1;
 	}
-	if ((fp = fopen(path, "w")) == NULL) {
-		wmsg("--json '%s': %s", path, strerror(errno));
-		free(text);
-		return -1;
-	}
-	bad = fputs(text, fp) < 0 || fputc('\n', fp) == EOF;
-	bad |= fclose(fp) != 0;
+	buf_adds(&b, text);
+	buf_addc(&b, '\n');
 	free(text);
-	if (bad) {
-		wmsg("--json '%s': write error", path);
-		return -1;
+	text = buf_detach(&b);
+	rc = write_text(path, text, "--json");
+	free(text);
+	return rc;
+}
+
+/* "ezpz test: 4 ranks on 2 hosts (x1, x2): PASS" */
+static char *
+svg_title(const struct ctx *c, const struct results *r)
+{
+	struct buf b = BUF_INIT;
+	size_t shown = 0;
+
+	buf_addf(&b, "ezpz test: %d rank%s on %d host%s (", c->size, c->size == 1 ? "" : "s",
+	    r->nhosts, r->nhosts == 1 ? "" : "s");
+	for (int i = 0; i < c->size && shown < 4; i++) {
+		int seen = 0;
+		for (int j = 0; j < i; j++)
+			seen |= streq(r->place[j].host, r->place[i].host);
+		if (!seen)
+			buf_addf(&b, "%s%s", shown++ ? ", " : "", r->place[i].host);
 	}
-	return 0;
+	buf_addf(&b, "%s): %s", r->nhosts > 4 ? ", ..." : "", r->pass ? "PASS" : "FAIL");
+	return buf_detach(&b);
+}
+
+int
+report_svg(const struct ctx *c, const struct results *r, const char *path)
+{
+	static const char *const names[] = { "allreduce", "broadcast", "allgather" };
+	struct chart_series s[3];
+	size_t *bytes = xcalloc(r->ncoll + 1, sizeof *bytes), ns = 0, at = 0;
+	double *bw = xcalloc(r->ncoll + 1, sizeof *bw);
+	struct buf b = BUF_INIT;
+	char *title = svg_title(c, r), *text;
+	int rc;
+
+	for (size_t k = 0; k < NITEMS(names); k++) {
+		s[ns] = (struct chart_series){ names[k], bytes + at, bw + at, 0 };
+		for (size_t i = 0; i < r->ncoll; i++)
+			if (streq(r->coll[i].name, names[k])) {
+				bytes[at] = r->coll[i].bytes;
+				bw[at++] = r->coll[i].busbw;
+				s[ns].n++;
+			}
+		ns += s[ns].n > 0;
+	}
+	chart_svg(&b, title, r->loss, r->loss ? (size_t)c->opt->iters : 0, s, ns);
+	text = buf_detach(&b);
+	rc = write_text(path, text, "--plot");
+	free(text);
+	free(title);
+	free(bytes);
+	free(bw);
+	return rc;
 }

@@ -98,12 +98,14 @@ allreduce_grads(const struct ctx *c, float *g, size_t n, long step)
 }
 
 static void
-log_step(struct results *r, long iter, double loss, const double *t)
+log_step(struct results *r, int brief, long iter, double loss, const double *t)
 {
 	struct step_log *l;
 	r->log = xreallocarray(r->log, r->nlog + 1, sizeof *r->log);
 	l = &r->log[r->nlog++];
 	*l = (struct step_log){ iter, loss, t[0], t[1], t[2], t[3] };
+	if (brief)
+		return;
 	printf("iter=%ld loss=%.6f dt=%.6f dtf=%.6f dtb=%.6f dtc=%.6f\n", iter, loss, t[0], t[1],
 	    t[2], t[3]);
 	fflush(stdout);
@@ -215,7 +217,8 @@ train_run(struct ctx *c, struct results *r, struct mlp *m)
 	if (c->rank == 0) {
 		loss = xcalloc((size_t)o->iters, sizeof *loss);
 		times = xcalloc((size_t)o->iters, sizeof *times);
-		print_intro(c, m->nparams);
+		if (!o->brief)
+			print_intro(c, m->nparams);
 	}
 	guard_bcast(c, m->params, (int)m->nparams, MPI_FLOAT, c->train,
 	    "training initial parameters");
@@ -228,11 +231,15 @@ train_run(struct ctx *c, struct results *r, struct mlp *m)
 		memcpy(times[step], t, sizeof t);
 		loss[step] = l;
 		if (step % o->log_freq == 0 || step == o->iters - 1)
-			log_step(r, step, l, t);
+			log_step(r, o->brief, step, l, t);
 	}
 	r->t_train = MPI_Wtime() - t0;
 	if (c->rank == 0) {
 		train_stats(r, o, loss, times);
+		r->loss = loss;
+		loss = NULL;
+	}
+	if (c->rank == 0 && !o->brief) {
 		printf("step %.6f s median of %ld (forward %.6f, backward+optimiser %.6f, "
 		    "allreduce %.6f); loss %.6f -> %.6f; phase %.3f s\n", r->step_med,
 		    o->iters - o->warmup, r->dtf_med, r->dtb_med, r->dtc_med, r->loss_first,

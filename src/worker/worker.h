@@ -41,6 +41,9 @@ struct options {
 	int keep_ckpt;
 	int nonblocking;          /* bandwidth phase: non-blocking calls */
 	const char *json;
+	const char *plot;         /* --plot FILE.svg */
+	int brief;                /* --short: verdict, summary, charts, warnings */
+	int charts;               /* enum chart_style */
 	uint64_t seed;
 	enum inject_kind inject;
 	long inject_rank;
@@ -108,6 +111,7 @@ struct results {
 	/* training (rank 0) */
 	size_t nparams;
 	struct step_log *log;     /* the logged steps */
+	double *loss;             /* every step's, iters of them */
 	size_t nlog;
 	double loss_first, loss_last;
 	double loss_head, loss_tail;   /* means of the first and last 10% */
@@ -164,7 +168,13 @@ void ckpt_run(struct ctx *c, struct results *r, struct mlp *m);
 void bench_run(struct ctx *c, struct results *r);
 
 /* report.c (rank 0): the closing summary, and everything as JSON. */
+/* The largest size gets at least this many repetitions, so that the
+ * summary's "at the largest size" figure is a median of enough to be stable
+ * between runs (3 repetitions of 64 MiB ranged from 0.5 to 1.9 GB/s). */
+#define STABLE_REPS 10
+
 void report_summary(const struct ctx *c, const struct results *r);
+int report_svg(const struct ctx *c, const struct results *r, const char *path);
 int report_json(const struct ctx *c, const struct results *r, const char *path);
 
 #endif

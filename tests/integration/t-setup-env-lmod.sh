@@ -61,6 +61,18 @@ print(d["ok"], d["set"]["SE_TCL"], "SE_GOODBYE" in d["unset"], d["module_system"
 t_eq "--json: set, unset, steps, module system, python" \
 	"True tclvalue True Lmod ['module use:ok', 'module load:ok'] VIRTUAL_ENV" "$OUT"
 
+# ---- --module-use DIR: a module tree of the user's, before the loads ----
+mkdir -p "$T/mods2/extra"
+printf 'setenv("SE_EXTRA", "from-mods2")\n' >"$T/mods2/extra/1.0.lua"
+t_run clean bash 'cd "$OUTD" && eval "$("$EZPZ" setup-env --shell bash --module-use ../mods2 --module extra/1.0)" &&
+	echo "SE_EXTRA=$SE_EXTRA" && echo "MODULEPATH=$MODULEPATH"'
+t_eq "--module-use: exit 0" 0 "$RC"
+t_match "--module-use: a module from that tree loads" '^SE_EXTRA=from-mods2$' "$OUT"
+t_match "--module-use: on MODULEPATH, made absolute" "^MODULEPATH=(.*:)?$T/o/\.\./mods2(:.*)?$" "$OUT"
+t_match "--module-use: a step of its own" 'module use .*mods2.*: ok' "$ERR"
+t_run clean bash '"$EZPZ" setup-env --no-modules --module-use /x'
+t_eq "--module-use with --no-modules: usage error" 2 "$RC"
+
 # ---- --dry-run creates nothing ----
 t_run clean bash '"$EZPZ" setup-env --dry-run --venv "$OUTD/dry-venv"; echo "rc=$?"'
 t_match "--dry-run: lists the module load" '^#   [0-9]+\. module load hello/1.0' "$OUT"

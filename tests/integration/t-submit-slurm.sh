@@ -32,11 +32,13 @@ job_end() {
 }
 
 # ---- a command: setup-env, then ezpz launch on 2 nodes ----------------------------
-t_run t_timeout 60 "$EZPZ" submit -N 2 -t 00:05:00 -- hostname
+export XDG_STATE_HOME=$T_TMP/state
+t_run t_timeout 60 "$EZPZ" submit -N 2 -t 00:05:00 --sched-args --comment=ezpz-t -- -- hostname
 t_eq "submit: exit 0" 0 "$RC"
 t_match "submit: prints the job id" '^[0-9]+$' "$OUT"
 id=$OUT
-t_match "submit: says which job and script" "^ezpz submit: submitted slurm job $id \(script \.ezpz-submit-[0-9-]+\.sh\)$" "$ERR"
+t_match "submit: says which job and script" "^ezpz submit: submitted slurm job $id \(script $T_TMP/state/ezpz/submit/ezpz-submit-[0-9-]+\.sh\)$" "$ERR"
+t_match "submit: --sched-args reached sbatch" "Comment=ezpz-t" "$(scontrol show job "$id" 2>&1)"
 t_eq "submit: the job finished with exit 0" "COMPLETED 0:0" "$(job_end "$id")"
 log=$(cat "slurm-$id.out" 2>/dev/null)
 t_eq "submit: hostname ran on both nodes" "n1 n2" "$(grep -E '^n[0-9]+$' <<<"$log" | sort | xargs)"

@@ -46,6 +46,7 @@ want=$( {
 	echo "${BASHCOMPDIR#/}/ezpz"
 	echo "${ZSHCOMPDIR#/}/_ezpz"
 	echo "${FISHCOMPDIR#/}/ezpz.fish"
+	echo "${PREFIX#/}/share/modulefiles/ezpz/0.1.0.lua"
 } | sed 's|^|./|' | sort)
 t_diff "install: exactly the expected files" <(printf '%s\n' "$want") "$(files "$D")"
 for f in completions/bash/ezpz:"$BASHCOMPDIR"/ezpz completions/zsh/_ezpz:"$ZSHCOMPDIR"/_ezpz \
@@ -102,6 +103,33 @@ for p in "$D$MANPREFIX"/man1/ezpz*.1 "$D$MANPREFIX"/man5/ezpz*.5; do
 done
 t_run bash -n "$D$BASHCOMPDIR/ezpz"
 t_eq "installed bash completion parses" 0 "$RC"
+
+# ---- the Lmod modulefile: PREFIX filled in, and 'module load ezpz' works ----------
+MF=$D$PREFIX/share/modulefiles/ezpz/0.1.0.lua
+t_match "install: the modulefile has PREFIX filled in" "^local prefix = \"$PREFIX\"$" "$(cat "$MF")"
+t_eq "install: the modulefile is readable by all" "-rw-r--r--" "$(stat -c %A "$MF")"
+LMOD_INIT=/usr/share/lmod/lmod/init/bash
+if [ -r "$LMOD_INIT" ]; then
+	# From the installed tree (moved under DESTDIR: it finds itself there).
+	t_run env -i HOME="$T_TMP" PATH=/usr/bin:/bin bash --norc -c '. "$1" && module use "$2" &&
+		module load ezpz && command -v ezpz && ezpz --version && echo "EZPZ_ROOT=$EZPZ_ROOT" &&
+		module unload ezpz && echo "after: $(command -v ezpz || echo none)"' \
+		bash "$LMOD_INIT" "$D$PREFIX/share/modulefiles"
+	t_eq "Lmod: module load ezpz: exit 0" 0 "$RC"
+	t_eq "Lmod: ezpz on PATH is the installed one" "$D$PREFIX/bin/ezpz" "$(head -n 1 <<<"$OUT")"
+	t_match "Lmod: ... and runs" "^ezpz 0\.1\.0" "$OUT"
+	t_match "Lmod: EZPZ_ROOT" "^EZPZ_ROOT=$D$PREFIX$" "$OUT"
+	t_match "Lmod: unload takes it away" "^after: none$" "$OUT"
+	# Copied elsewhere (a site's module tree), it uses the PREFIX it was given.
+	mkdir -p "$T_TMP/site/ezpz" && cp "$MF" "$T_TMP/site/ezpz/"
+	t_run env -i HOME="$T_TMP" PATH=/usr/bin:/bin bash --norc -c '. "$1" && module use "$2" &&
+		module load ezpz && echo "EZPZ_ROOT=$EZPZ_ROOT PATH=$PATH"' bash "$LMOD_INIT" "$T_TMP/site"
+	t_match "Lmod: a copied modulefile points at PREFIX" "^EZPZ_ROOT=$PREFIX PATH=$PREFIX/bin:" "$OUT"
+elif [ "${EZPZ_TEST_NO_SKIP:-}" = 1 ]; then
+	t_fail "Lmod is not installed, and EZPZ_TEST_NO_SKIP=1 (apt-get install lmod)"
+else
+	echo "# Lmod is not installed: 'module load ezpz' not tried"
+fi
 
 # ---- uninstall -------------------------------------------------------------------
 t_run mk DESTDIR="$D" PREFIX="$PREFIX" uninstall

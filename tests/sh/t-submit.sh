@@ -20,13 +20,15 @@ sub() {
 	shift
 	ezpz_clean SUBMIT_RECORD="$SUBMIT_RECORD" PATH="$path" "$EZPZ" submit "$@"
 }
-scripts() { find . -maxdepth 1 -name '.ezpz-submit-*' | sort; }
+# job scripts go to the state directory ($HOME is $T_TMP), never here
+ST=$T_TMP/.local/state/ezpz/submit
+scripts() { find . -maxdepth 1 -name '*ezpz-submit-*'; find "$ST" -name 'ezpz-submit-*' 2>/dev/null | sort; }
 norm() { sed -e "s|$EZPZ|@EZPZ@|g" -e "s|$WD|@WD@|g" <<<"$1"; }
 
 # ---- --dry-run: the whole script ---------------------------------------------------
 t_run sub "$S/bin-slurm" --dry-run -N 2 -A proj123 -- python3 -m ezpz.examples.test --epochs 1
 t_eq "dry-run slurm: exit 0" 0 "$RC"
-t_eq "dry-run slurm: the script" "#!/bin/bash --login
+t_eq "dry-run slurm: the script" "#!/bin/bash
 #SBATCH --nodes=2
 #SBATCH --time=01:00:00
 #SBATCH --account=proj123
@@ -157,26 +159,36 @@ t_run sub "$S/bin-slurm" -N 2 -- python3 -c 'print(1)'
 t_eq "submit: exit 0" 0 "$RC"
 t_eq "submit: the job id on stdout" "77" "$OUT"
 f=$(scripts)
-t_match "submit: a script named .ezpz-submit-DATE-TIME-PID.sh" '^\./\.ezpz-submit-[0-9]{8}-[0-9]{6}-[0-9]+\.sh$' "$f"
-t_eq "submit: stderr names job and script" "ezpz submit: submitted slurm job 77 (script ${f#./})" "$ERR"
-t_eq "submit: sbatch got the script's path" "${f#./}" "$(cat "$SUBMIT_RECORD.argv")"
+t_match "submit: a script named STATE/ezpz-submit-DATE-TIME-PID.sh" "^$ST/ezpz-submit-[0-9]{8}-[0-9]{6}-[0-9]+\.sh$" "$f"
+t_eq "submit: the state directory is private" "drwx------" "$(stat -c %A "$ST")"
+t_eq "submit: stderr names job and script" "ezpz submit: submitted slurm job 77 (script $f)" "$ERR"
+t_eq "submit: sbatch got the script's path" "$f" "$(cat "$SUBMIT_RECORD.argv")"
 t_eq "submit: the script was complete when sbatch read it" "$(cat "$f")" "$(cat "$SUBMIT_RECORD.script")"
 t_match "submit: ... and mode 0755 then" '^-rwxr-xr-x ' "$(cat "$SUBMIT_RECORD.ls")"
 t_match "submit: with the options" '^#SBATCH --nodes=2$' "$(cat "$f")"
-rm -f .ezpz-submit-* "$SUBMIT_RECORD".*
+rm -f "$ST"/ezpz-submit-* "$SUBMIT_RECORD".*
 
 t_run sub "$S/bin-pbs" -- hostname
 t_eq "submit pbs (qsub on PATH): qsub's id" "0:4242.pbs01" "$RC:$OUT"
-rm -f .ezpz-submit-*
+rm -f "$ST"/ezpz-submit-*
 
 # ---- failures -----------------------------------------------------------------------------------
 t_run sub "$S/bin-fail" -- hostname
 t_eq "refused: exit 1 (the reference exits 0)" 1 "$RC"
 t_eq "refused: sbatch's own message" "ezpz: submit: sbatch failed (exit 1):
 sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified
-ezpz: submit: the job script is kept in '$(scripts | sed 's|^\./||')'" "$ERR"
+ezpz: submit: the job script is kept in '$(scripts)'" "$ERR"
+t_match "refused: kept in the state directory" "^$ST/ezpz-submit-[0-9-]+\.sh$" "$(scripts)"
+t_eq "refused: nothing left in the working directory" "" "$(find . -maxdepth 1 -name '*ezpz-submit*')"
 t_eq "refused: nothing on stdout" "" "$OUT"
-rm -f .ezpz-submit-*
+rm -f "$ST"/ezpz-submit-*
+t_run sub "$S/bin-fail" -- hostname 2>/dev/null
+t_eq "refused: rc" 1 "$RC"
+XS=$T_TMP/xdg-state
+t_run ezpz_clean SUBMIT_RECORD="$SUBMIT_RECORD" PATH="$S/bin-fail" XDG_STATE_HOME="$XS" "$EZPZ" submit -- hostname
+t_match "XDG_STATE_HOME: the script is kept there" "kept in '$XS/ezpz/submit/ezpz-submit-[0-9-]+\.sh'$" "$ERR"
+rm -rf "$XS"
+rm -f "$ST"/ezpz-submit-*
 
 t_run sub "$T_TMP/empty" --scheduler pbs -- hostname
 t_eq "missing qsub: exit 127" 127 "$RC"
@@ -200,16 +212,16 @@ wait "$pid"
 t_eq "hanging sbatch, SIGTERM: exit 143" 143 "$?"
 if left=$(t_tagged_gone "$tag"); then t_pass "hanging sbatch, SIGTERM: sbatch and its sleep are gone"
 else t_fail "hanging sbatch, SIGTERM: sbatch and its sleep are gone"; echo "$left" | sed 's/^/  /'; t_tagged_kill "$tag"; fi
-rm -f .ezpz-submit-*
+rm -f "$ST"/ezpz-submit-*
 
-chmod 0555 "$WD"
+chmod 0555 "$ST"
 t_run sub "$S/bin-slurm" -- hostname
-chmod 0755 "$WD"
+chmod 0700 "$ST"
 if [ "$(id -u)" != 0 ]; then   # root writes anyway
 	t_eq "read-only directory: exit 1" 1 "$RC"
 	t_match "read-only directory: says why" "cannot write the job script '.*': Permission denied" "$ERR"
 fi
-rm -f .ezpz-submit-*
+rm -f "$ST"/ezpz-submit-*
 
 # ---- hostile arguments reach the job unchanged ---------------------------------------------------
 hostile=("a b" "it's" '"q"' '$HOME' '`id`' '$(id)' $'two\nlines' $'tab\there' 'back\slash' '!x' '*' '' '--' '{{run}}')
@@ -231,6 +243,37 @@ t_eq "script: no generated file" "" "$(scripts)"
 t_run sub "$S/bin-slurm" --env x job.sh
 t_eq "script: --env is for commands" "2:ezpz: submit: --env only applies to a command (after '--'), not to the script 'job.sh'" "$RC:$ERR"
 
+# ---- Slurm options, a machine profile, and the scheduler's own arguments ----
+t_run sub "$S/bin-slurm" --dry-run --qos debug -C gpu --gpus-per-node 4 -A m1_g -- hostname
+t_eq "--qos -C --gpus-per-node: exit 0" 0 "$RC"
+t_match "--qos: a directive" '#SBATCH --qos=debug' "$OUT"
+t_match "-C: a directive" '#SBATCH --constraint=gpu' "$OUT"
+t_match "--gpus-per-node: a directive" '#SBATCH --gpus-per-node=4' "$OUT"
+t_run sub "$S/bin-slurm" --dry-run --gpus-per-node four -- hostname
+t_eq "--gpus-per-node four: usage error" 2 "$RC"
+t_run sub "$S/bin-slurm" --dry-run --qos 'a b' -- hostname
+t_eq "--qos with a blank: usage error" 2 "$RC"
+t_run sub "$S/bin-pbs" --dry-run --qos debug -- hostname
+t_eq "--qos to PBS: usage error" "2:ezpz: submit: --qos is a Slurm option; this job goes to pbs (scheduler from qsub on PATH)" "$RC:$ERR"
+t_run sub "$S/bin-slurm" --dry-run --machine nosuch -- hostname
+t_eq "--machine unknown: usage error" "2:ezpz: submit: --machine 'nosuch': no such machine profile (see 'ezpz info' and ezpz-machines(5))" "$RC:$ERR"
+t_run sub "$S/bin-slurm" --dry-run --machine perlmutter --scheduler slurm -- hostname
+t_eq "--machine perlmutter: exit 0" 0 "$RC"
+t_run sub "$S/bin-slurm" --dry-run -N 2 --sched-args --exclusive --mem=0 -- job.sh
+t_eq "--sched-args (script): sbatch gets them last, as they are" "0:sbatch --nodes=2 --exclusive --mem=0 job.sh" "$RC:$OUT"
+t_run sub "$S/bin-slurm" --sched-args --exclusive -- -N 3 -- hostname
+t_eq "--sched-args (command), then more options: exit 0" 0 "$RC"
+t_eq "... sbatch got them before the script" "--exclusive"$'\n'"$(scripts)" "$(cat "$SUBMIT_RECORD.argv")"
+t_match "... and the options after them count" '#SBATCH --nodes=3' "$(cat "$(scripts)")"
+rm -f "$ST"/ezpz-submit-* "$SUBMIT_RECORD".*
+t_run sub "$S/bin-slurm" --sched-args --exclusive -- hostname -f
+t_eq "--sched-args, then the command without a second '--'" "0:--exclusive"$'\n'"$(scripts)" "$RC:$(cat "$SUBMIT_RECORD.argv")"
+t_match "... the command is the rest" "launch -- hostname -f$" "$(cat "$(scripts)")"
+rm -f "$ST"/ezpz-submit-* "$SUBMIT_RECORD".*
+t_run sub "$S/bin-slurm" --sched-args --exclusive hostname
+t_eq "--sched-args without its '--': usage error" 2 "$RC"
+t_match "... saying where they end" "--sched-args: its words end at '--'" "$ERR"
+
 # ---- templates ------------------------------------------------------------------------------------
 t_run ezpz_clean PATH="$S/bin-slurm" EZPZ_CONFIG_DIR="$S/config" "$EZPZ" submit --dry-run -A a1 --env : -- hostname
 t_eq "site template from EZPZ_CONFIG_DIR/templates/slurm.sh" "#!/bin/bash
@@ -242,10 +285,10 @@ cd '@WD@'
 :
 srun --ntasks-per-node=1 hostname
 @EZPZ@ launch -- hostname" "$(norm "$OUT")"
-printf '#!/bin/bash\n#SBATCH -q {{qos}}\n{{run}}\n' >bad.tmpl
+printf '#!/bin/bash\n#SBATCH -q {{qoss}}\n{{run}}\n' >bad.tmpl
 t_run sub "$S/bin-slurm" --dry-run --template bad.tmpl -- hostname
 t_eq "bad template: exit 1" 1 "$RC"
-t_match "bad template: file, line, placeholder" "^ezpz: submit: template 'bad.tmpl': line 2: unknown placeholder '\{\{qos\}\}'" "$ERR"
+t_match "bad template: file, line, placeholder" "^ezpz: submit: template 'bad.tmpl': line 2: unknown placeholder '\{\{qoss\}\}'" "$ERR"
 t_run sub "$S/bin-slurm" --dry-run --template missing.tmpl -- hostname
 t_eq "missing template" "1:ezpz: submit: template 'missing.tmpl': No such file or directory" "$RC:$ERR"
 # An empty placeholder beside {{run}} (no queue here) must not drop the command.

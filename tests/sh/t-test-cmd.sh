@@ -9,7 +9,7 @@ unset PBS_JOBID SLURM_JOB_ID SLURM_JOBID HOSTFILE NGPU_PER_HOST EZPZ_JOBID
 
 t_run "$EZPZ" test --dry-run -n 2 -- --iters 3
 t_eq "dry-run: exit 0" 0 "$RC"
-t_match "the worker runs behind rankenv with its options" "rankenv -- $WORKER --iters 3\$" "$OUT"
+t_match "the worker runs behind rankenv with its options" "rankenv -- $WORKER --short --charts (unicode|ascii) --iters 3\$" "$OUT"
 t_run "$EZPZ" test --iters 3
 t_eq "a worker option before --: usage error" 2 "$RC"
 t_match "... saying where test options go" "test options go after '--'" "$ERR"

@@ -952,3 +952,47 @@ Test(setupenv_steps, venv_default_name_keep_and_switch)
 	free(pa);
 	free(va);
 }
+
+/* --module-use comes after the profile's 'module use', before any load. */
+Test(setupenv_plan, module_use_option)
+{
+	char *use[] = { "/home/u/mods/" }, *mods[] = { "mine/1" };
+	struct setupenv_opts o = { .machine = "m", .workdir = "/w", .modules = mods, .nmodules = 1,
+		.module_use = use, .nmodule_use = 1, .no_venv = 1, .modsys = &lmod };
+	struct setupenv_plan p;
+
+	setupenv_plan_build(&p, &o);
+	cr_assert_eq(p.n, 3);
+	cr_expect_eq(p.v[1].kind, STEP_MODULE_USE);
+	cr_expect_str_eq(p.v[1].arg, "/home/u/mods", "trailing slashes go");
+	cr_expect_str_eq(p.v[1].from, "--module-use");
+	cr_expect_eq(p.v[2].kind, STEP_MODULE_LOAD);
+	setupenv_plan_free(&p);
+}
+
+/* python.venv_lib_first: the venv's lib goes first on LD_LIBRARY_PATH, only
+ * when the profile asks. */
+Test(setupenv_script, venv_lib_first)
+{
+	static const char *const yaml[] = {
+		"name: testm\npython:\n  venv_lib_first: true\n",
+		"name: testm\n",
+	};
+	for (int i = 0; i < 2; i++) {
+		struct profile pr;
+		struct setupenv_opts o = { .machine = "testm", .workdir = "/w", .modsys = &lmod };
+		struct setupenv_plan p;
+		char *script;
+
+		parse_profile(&pr, yaml[i]);
+		cr_expect_eq(pr.venv_lib_first, i == 0);
+		o.profile = &pr;
+		setupenv_plan_build(&p, &o);
+		script = setupenv_script(&p, "0123abcd");
+		cr_expect_eq(strstr(script, "export LD_LIBRARY_PATH=\"$VIRTUAL_ENV/lib${LD_LIBRARY_PATH:+:"
+		    "$LD_LIBRARY_PATH}\"") != NULL, i == 0, "profile %d", i);
+		free(script);
+		setupenv_plan_free(&p);
+		profile_free(&pr);
+	}
+}

@@ -81,15 +81,21 @@ Test(submit, slurm_script_line_by_line)
 	o.queue = "batch";
 	o.account = "proj123";
 	o.job_name = "my-slurm-job";
+	o.qos = "debug";
+	o.constraint = "gpu&hbm80g";
+	o.gpus_per_node = "4";
 	o.workdir = "/home/u/my proj";
 	s = render(&o);
 	cr_expect_str_eq(s,
-	    "#!/bin/bash --login\n"
+	    "#!/bin/bash\n"
 	    "#SBATCH --nodes=4\n"
 	    "#SBATCH --time=02:00:00\n"
 	    "#SBATCH --account=proj123\n"
 	    "#SBATCH --partition=batch\n"
 	    "#SBATCH --job-name=my-slurm-job\n"
+	    "#SBATCH --qos=debug\n"
+	    "#SBATCH --constraint=gpu&hbm80g\n"
+	    "#SBATCH --gpus-per-node=4\n"
 	    "\n"
 	    "set -eo pipefail\n"
 	    "cd '/home/u/my proj'\n"
