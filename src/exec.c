@@ -933,6 +933,7 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 		return;
 	}
 	close(status_fd[0]);
+	res->pid = r.pid;
 	tty_give(&r, r.pgid);
 	run_loop(&r);
 	tty_give(&r, getpgrp());

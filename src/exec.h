@@ -9,6 +9,8 @@
 #ifndef EZPZ_EXEC_H
 #define EZPZ_EXEC_H
 
+#include <sys/types.h>
+
 /*
  * Run argv (PATH of envp searched), stdin from /dev/null, stdout and stderr
  * into *out (at most 1 MiB kept).  It leads a process group of its own:
@@ -48,6 +50,7 @@ struct run_result {
 	int not_started;     /* exec failed (status is 126 or 127) */
 	int not_found;       /* ... because argv[0] is not on PATH */
 	int log_failed;      /* writing the log failed at some point */
+	pid_t pid;           /* the launcher's pid once it ran (reaped by now), else 0 */
 };
 
 /* Install the forwarding handlers; call once before exec_run/exec_sleep. */

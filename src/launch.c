@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "exec.h"
 #include "jobio.h"
 #include "json.h"
@@ -374,6 +375,16 @@ explain_not_found(const struct plan *p)
 	    launcher_name(p->launcher));
 }
 
+/* What a killed launcher leaves on this host (its backend knows what). */
+static void
+launcher_cleanup(const struct plan *p, const struct run_result *res, char *const *envp)
+{
+	const struct backend *be = backend_for(p->launcher);
+
+	if (be && be->cleanup && res->pid > 0)
+		be->cleanup(res->pid, envp);
+}
+
 static int
 run_with_retries(const struct launch_args *a, const struct plan *p, char **envp)
 {
@@ -385,6 +396,7 @@ run_with_retries(const struct launch_args *a, const struct plan *p, char **envp)
 	for (int attempt = 1;; attempt++) {
 		int backoff, sig;
 		exec_run(p->argv.v, &ro, &res);
+		launcher_cleanup(p, &res, envp);
 		log_failed |= res.log_failed;
 		if (res.not_found)
 			explain_not_found(p);
