@@ -32,18 +32,43 @@ private_dir(const char *dir)
 	    (st.st_mode & 077) == 0;
 }
 
+/*
+ * $XDG_RUNTIME_DIR/ezpz (a per-user tmpfs where there is one), else the
+ * user's cache directory ($XDG_CACHE_HOME/ezpz or ~/.cache/ezpz, where the
+ * host facts are kept too), else ${TMPDIR:-/tmp}/ezpz-UID.  A run's TMPDIR
+ * comes last: a job's TMPDIR is removed with the job, and nothing ezpz keeps
+ * for later should be left among a run's temporary files.
+ */
+static char *
+qcache_base(char *const *envp)
+{
+	const char *run = env_nonempty(envp, "XDG_RUNTIME_DIR");
+	const char *cache = env_nonempty(envp, "XDG_CACHE_HOME");
+	const char *home = env_nonempty(envp, "HOME");
+	const char *tmp = env_nonempty(envp, "TMPDIR");
+	char *dot;
+
+	if (run && run[0] == '/')
+		return xasprintf("%s/ezpz", run);
+	if (cache && cache[0] == '/')
+		return xasprintf("%s/ezpz", cache);
+	if (home && home[0] == '/') {
+		dot = xasprintf("%s/.cache", home);
+		if (mkdir(dot, 0700) == 0 || errno == EEXIST) {
+			free(dot);
+			return xasprintf("%s/.cache/ezpz", home);
+		}
+		free(dot);
+	}
+	return xasprintf("%s/ezpz-%lu", tmp && tmp[0] == '/' ? tmp : "/tmp",
+	    (unsigned long)geteuid());
+}
+
 char *
 qcache_dir(char *const *envp)
 {
-	const char *run = env_nonempty(envp, "XDG_RUNTIME_DIR");
-	const char *tmp = env_nonempty(envp, "TMPDIR");
-	char *dir;
+	char *dir = qcache_base(envp);
 
-	if (run && run[0] == '/')
-		dir = xasprintf("%s/ezpz", run);
-	else
-		dir = xasprintf("%s/ezpz-%lu", tmp && tmp[0] == '/' ? tmp : "/tmp",
-		    (unsigned long)geteuid());
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		free(dir);
 		return NULL;

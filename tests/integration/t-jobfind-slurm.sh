@@ -29,7 +29,7 @@ node_sh() {
 	shift
 	pid=$(cat "$dir/run/slurmd-$node.pid") || t_bail "no slurmd for $node"
 	t_timeout $T nsenter --uts --target "$pid" env -i PATH="${NODE_PATH:-/usr/bin:/bin}" \
-		HOME="$T_TMP" LC_ALL=C.UTF-8 SLURM_CONF="$SLURM_CONF" TMPDIR="${NODE_TMP:-$T_TMP}" \
+		HOME="${NODE_HOME:-$T_TMP}" LC_ALL=C.UTF-8 SLURM_CONF="$SLURM_CONF" TMPDIR="${NODE_TMP:-$T_TMP}" \
 		EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" "$@"
 }
 
@@ -180,20 +180,20 @@ EOF
 chmod +x "$T_TMP/count/squeue"
 mkdir -p "$T_TMP/c"
 for i in 1 2; do
-	NODE_PATH="$T_TMP/count:/usr/bin:/bin" NODE_TMP="$T_TMP/c" t_run node_sh n3 "$EZPZ" info --json
+	NODE_PATH="$T_TMP/count:/usr/bin:/bin" NODE_HOME="$T_TMP/c" t_run node_sh n3 "$EZPZ" info --json
 done
 printf '%s\n' "$OUT" >"$T_TMP/cached.json"
 t_eq "cached: the second info found the job too" "$jid" "$(json "$T_TMP/cached.json" 'd["jobid"]')"
 t_eq "... with one squeue for both" 1 "$(wc -l <"$T_TMP/count.calls")"
-t_eq "... in a private directory" "700 root" "$(stat -c '%a %U' "$T_TMP/c/ezpz-0")"
-t_eq "... one private file" "600" "$(stat -c '%a' "$T_TMP"/c/ezpz-0/q-*)"
-NODE_PATH="$T_TMP/count:/usr/bin:/bin" NODE_TMP="$T_TMP/c" t_run node_sh n3 EZPZ_JOBFIND_CACHE=0 "$EZPZ" info --json
+t_eq "... in a private directory" "700 root" "$(stat -c '%a %U' "$T_TMP/c/.cache/ezpz")"
+t_eq "... one private file" "600" "$(stat -c '%a' "$T_TMP"/c/.cache/ezpz/q-*)"
+NODE_PATH="$T_TMP/count:/usr/bin:/bin" NODE_HOME="$T_TMP/c" t_run node_sh n3 EZPZ_JOBFIND_CACHE=0 "$EZPZ" info --json
 t_eq "EZPZ_JOBFIND_CACHE=0 asks again" 2 "$(wc -l <"$T_TMP/count.calls")"
 # Another user's directory is not used (nor written).
-mkdir -p "$T_TMP/d" && install -d -m 0700 -o nobody "$T_TMP/d/ezpz-0"
-NODE_PATH="$T_TMP/count:/usr/bin:/bin" NODE_TMP="$T_TMP/d" t_run node_sh n3 "$EZPZ" info --json
+mkdir -p "$T_TMP/d/.cache" && install -d -m 0700 -o nobody "$T_TMP/d/.cache/ezpz"
+NODE_PATH="$T_TMP/count:/usr/bin:/bin" NODE_HOME="$T_TMP/d" t_run node_sh n3 "$EZPZ" info --json
 t_eq "a cache directory that is not ours: still found, nothing written" "0 0" \
-	"$RC $(find "$T_TMP/d/ezpz-0" -type f | wc -l)"
+	"$RC $(find "$T_TMP/d/.cache/ezpz" -type f | wc -l)"
 
 # ---- the job ends ------------------------------------------------------------------------
 scancel "$jid"
