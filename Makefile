@@ -14,7 +14,10 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 endif
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS),$(PKGS))) -ldl
+# The library pmix.c opens: its installed path, by its SONAME.
+PMIX_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir pmix)
+PMIX_SONAME := $(or $(shell objdump -p $(PMIX_LIBDIR)/libpmix.so 2>/dev/null | awk '/SONAME/ { print $$2 }'),libpmix.so.2)
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 # A site's MPI: MPI_CFLAGS/MPI_LIBS given on the command line win (make
@@ -33,12 +36,15 @@ EZLDFLAGS = $(SANFLAGS) $(LDFLAGS)
 # worker and profiles the same way in both (see datadir_find in src/path.c).
 BIN = $(O)/bin/ezpz
 WORKER = $(O)/libexec/ezpz/ezpz-test-worker
+YEET_WORKER = $(O)/libexec/ezpz/ezpz-yeet-worker
 SHAREDIR = $(O)/share/ezpz
 
 SRC = $(filter-out src/ezpz.c,$(wildcard src/*.c))
 OBJ = $(SRC:src/%.c=$(O)/obj/%.o)
 WORKER_SRC = $(wildcard src/worker/*.c)
 WORKER_OBJ = $(WORKER_SRC:src/worker/%.c=$(O)/obj/worker/%.o)
+YEET_SRC = $(wildcard src/yeet-worker/*.c)
+YEET_OBJ = $(YEET_SRC:src/yeet-worker/%.c=$(O)/obj/yeet-worker/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(O)/obj/unit/%.o)
 UNIT = $(O)/tests/unit_tests
@@ -49,13 +55,30 @@ SCRIPTS = $(wildcard src/share/*)
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
 
-all: $(BIN) $(WORKER) share
+all: $(BIN) $(WORKER) $(YEET_WORKER) share
 
 $(O)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(EZCFLAGS) -c -o $@ $<
 
-$(O)/obj/worker/%.o: src/worker/%.c
+$(O)/obj/pmix.o: src/pmix.c
+	@mkdir -p $(@D)
+	$(CC) $(EZCFLAGS) -DEZPZ_LIBPMIX=\"$(PMIX_LIBDIR)/$(PMIX_SONAME)\" -DEZPZ_PMIX_SONAME=\"$(PMIX_SONAME)\" -c -o $@ $<
+
+# The worker follows the MPI flags: they are written to a stamp file that
+# changes only when they do, and the worker's objects depend on it (make
+# MPI_PKG=mpich after a normal build rebuilds the worker, and only it).
+MPI_STAMP = $(O)/mpi.flags
+$(MPI_STAMP): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' 'MPI_CFLAGS=$(subst ','\'',$(MPI_CFLAGS))' 'MPI_LIBS=$(subst ','\'',$(MPI_LIBS))' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(O)/obj/worker/%.o: src/worker/%.c $(MPI_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(EZCFLAGS) $(MPI_CFLAGS) -DEZPZ_MPI_BUILD='"$(subst ",,$(subst ',,$(if $(MPI_PKG),MPI_PKG=$(MPI_PKG),MPI_CFLAGS/MPI_LIBS)))"' -c -o $@ $<
+
+$(O)/obj/yeet-worker/%.o: src/yeet-worker/%.c
 	@mkdir -p $(@D)
 	$(CC) $(EZCFLAGS) $(MPI_CFLAGS) -c -o $@ $<
 
@@ -72,9 +95,14 @@ $(BIN): $(O)/obj/ezpz.o $(O)/libezpz.a
 	$(CC) $(EZLDFLAGS) -o $@ $(O)/obj/ezpz.o $(O)/libezpz.a $(PKG_LIBS) -lm
 
 # The worker is an MPI program; its pure parts (src/mlp.c) come from libezpz.a.
-$(WORKER): $(WORKER_OBJ) $(O)/libezpz.a
+$(WORKER): $(WORKER_OBJ) $(O)/libezpz.a $(MPI_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(EZLDFLAGS) -o $@ $(WORKER_OBJ) $(O)/libezpz.a $(MPI_LIBS) $(shell $(PKG_CONFIG) --libs libcjson) -lm
+
+# ezpz yeet's worker: MPI only (it broadcasts a tree, one rank per host).
+$(YEET_WORKER): $(YEET_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(EZLDFLAGS) -o $@ $(YEET_OBJ) $(MPI_LIBS)
 
 $(O)/tests/tools/%: tests/tools/%.c $(O)/libezpz.a
 	@mkdir -p $(@D)
@@ -111,6 +139,7 @@ install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/ezpz $(DESTDIR)$(DATADIR)/ezpz/machines
 	cp -f $(BIN) $(DESTDIR)$(BINDIR)/ezpz
 	cp -f $(WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker
+	cp -f $(YEET_WORKER) $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-yeet-worker
 	for f in $(MACHINES); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/machines/; done
 	for f in $(SCRIPTS); do cp -f $$f $(DESTDIR)$(DATADIR)/ezpz/; done
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
@@ -125,7 +154,8 @@ install: all
 # Removes what install copied, then ezpz's own directories when empty; shared
 # ones (bin, man1, the completion directories) stay.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker
+	rm -f $(DESTDIR)$(BINDIR)/ezpz $(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-test-worker \
+		$(DESTDIR)$(LIBEXECDIR)/ezpz/ezpz-yeet-worker
 	for f in $(MACHINES); do rm -f $(DESTDIR)$(DATADIR)/ezpz/machines/$${f##*/}; done
 	for f in $(SCRIPTS); do rm -f $(DESTDIR)$(DATADIR)/ezpz/$${f##*/}; done
 	for f in $(MAN1); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${f##*/}; done
@@ -145,6 +175,8 @@ dist:
 clean:
 	rm -rf build build-san ezpz-$(VERSION).tar.gz
 
--include $(OBJ:.o=.d) $(O)/obj/ezpz.d $(WORKER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(O)/obj/ezpz.d $(WORKER_OBJ:.o=.d) $(YEET_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
-.PHONY: all share check bench soak fuzz install uninstall dist clean
+FORCE:
+
+.PHONY: all share check bench soak fuzz install uninstall dist clean FORCE

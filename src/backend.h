@@ -25,6 +25,9 @@ struct backend {
 	const char *name;          /* "pals": option values, JSON, YAML, messages */
 	const char *exe;           /* the program it runs, looked up on PATH */
 	int probe;                 /* found by running exe --version when nothing names it */
+	/* The other names distributions install it under (mpiexec.hydra,
+	 * mpirun.openmpi), probed too; NULL-ended, or NULL. */
+	const char *const *aliases;
 	const char *path_mark;     /* a path part that says it is this flavour, or NULL */
 	const char *const *version_marks;   /* --version text that says so, NULL-ended */
 	int version_rank;          /* lower is tried first when marks of several match */

@@ -95,8 +95,13 @@ mpich_per_host(struct strvec *a, int nhosts, const char *hostfile, const char *c
 /* Hydra says HYDRA or Hydra; Intel MPI is Hydra. */
 static const char *const mpich_marks[] = { "HYDRA", "Hydra", "MPICH", "Intel(R) MPI", NULL };
 
+/* Debian, Fedora and MPICH's own install: the names beside the alternatives. */
+static const char *const mpich_aliases[] = { "mpiexec.hydra", "mpiexec.mpich", "mpirun.mpich",
+	NULL };
+
 const struct backend be_mpich = {
 	.id = LAUNCHER_MPICH, .name = "mpich", .exe = "mpiexec", .probe = 1,
+	.aliases = mpich_aliases,
 	.version_marks = mpich_marks, .version_rank = 2, .env_flag = "-genvall",
 	.build = mpich_build, .per_host = mpich_per_host,
 };

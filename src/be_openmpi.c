@@ -223,8 +223,11 @@ openmpi_cleanup(pid_t pid, char *const *envp)
 /* Its text wins over the others' (tried first). */
 static const char *const openmpi_marks[] = { "Open MPI", "OpenRTE", "Open RTE", NULL };
 
+static const char *const openmpi_aliases[] = { "mpiexec.openmpi", "mpirun.openmpi", NULL };
+
 const struct backend be_openmpi = {
 	.id = LAUNCHER_OPENMPI, .name = "openmpi", .exe = "mpirun", .probe = 1,
+	.aliases = openmpi_aliases,
 	.version_marks = openmpi_marks, .version_rank = 1,
 	.env_flag = "-x VAR for each variable", .build = openmpi_build,
 	.per_host = openmpi_per_host, .cleanup = openmpi_cleanup,

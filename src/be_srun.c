@@ -84,6 +84,9 @@ srun_build(struct plan *p, const struct job *job)
 	strvec_pushf(a, "-N%d", p->nhosts);
 	strvec_pushf(a, "-n%d", p->np);
 	strvec_pushf(a, "--ntasks-per-node=%d", p->ppn);
+	/* Slurm's MpiDefault=none cannot start Open MPI ranks (srunmpi.c). */
+	if (job->srun_mpi)
+		strvec_pushf(a, "--mpi=%s", job->srun_mpi);
 	if (p->gpu_flags)
 		strvec_pushf(a, "--gpus-per-node=%d", job->ngpu_per_host);
 	if (p->hostfile) {

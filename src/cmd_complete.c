@@ -49,6 +49,7 @@ static const struct operands {
 	{ "submit", "@file", "@command", NULL, 0 },
 	{ "doctor", "", "", NULL, 0 },
 	{ "kill", "", "", NULL, 0 },
+	{ "yeet", "@dir", "@dir", NULL, 0 },
 	{ "help", "@ezpz", "@ezpz", NULL, 0 },
 };
 

@@ -53,6 +53,7 @@ struct gather {
 	char *hostfile_err;
 	char *mpi_lib;
 	char *launcher_out, *ldconfig_out, *module_out, *python_out, *torch_out;
+	char *worker, *worker_out;
 	char *pbs_rsh_agent;
 	char *python_version;
 	struct pycheck py;
@@ -136,6 +137,25 @@ gather_launcher(struct gather *g)
 	argv[0] = j->launcher_path;
 	g->launcher_out = probe(g, argv, DOC_PROBE_TIMEOUT_MS, &g->f.launcher_version);
 	g->f.pbs_rsh_agent = g->pbs_rsh_agent = launch_pbs_rsh_agent(j, g->envp);
+}
+
+/* The test worker's MPI: it prints its library without MPI_Init. */
+static void
+gather_worker(struct gather *g)
+{
+	char *dir = path_libexecdir(g->envp), *argv[] = { NULL, "--mpi-library", NULL };
+
+	g->f.worker_mpi.status = -1;
+	g->worker = xasprintf("%s/ezpz-test-worker", dir);
+	free(dir);
+	if (access(g->worker, X_OK) != 0) {
+		free(g->worker);
+		g->worker = NULL;
+		return;
+	}
+	g->f.worker = g->worker;
+	argv[0] = g->worker;
+	g->worker_out = probe(g, argv, DOC_PROBE_TIMEOUT_MS, &g->f.worker_mpi);
 }
 
 /* The first MPI library file in dir, as a malloc'd path. */
@@ -295,6 +315,7 @@ gather(struct gather *g, const struct job_opts *jo)
 	char *terr = NULL;
 
 	jobctx_open(&g->ctx, g->envp, g->topology);
+	g->ctx.no_cache = jo->no_cache;
 	g->hostname = this_hostname(g->envp);
 	g->f.envp = g->envp;
 	g->f.hostname = g->hostname;
@@ -304,10 +325,12 @@ gather(struct gather *g, const struct job_opts *jo)
 	gather_hostfile(g, jo);
 	g->f.nodefile_err = nodefile_error(g->envp);
 	gather_launcher(g);
+	gather_worker(g);
 	gather_mpi(g);
 	gather_pmix(g);
 	g->f.topo = g->ctx.io.topo(g->ctx.io.ctx, &terr);
 	g->f.topo_err = g->ctx.topo_err;
+	g->f.cache = g->ctx.cache_open ? &g->ctx.cache : NULL;
 	free(terr);
 	gather_modules(g);
 	gather_python(g);
@@ -330,6 +353,8 @@ gather_free(struct gather *g)
 	free(g->hostfile_err);
 	free(g->mpi_lib);
 	free(g->launcher_out);
+	free(g->worker);
+	free(g->worker_out);
 	free(g->pbs_rsh_agent);
 	free(g->ldconfig_out);
 	free(g->module_out);

@@ -63,10 +63,15 @@ print_text(const struct job *job, const struct topo *t)
 	printf("%-12s %s%s%s (%s)\n", "launcher", launcher_name(job->launcher),
 	    job->launcher_path ? " at " : "", job->launcher_path ? job->launcher_path : "",
 	    job->src.launcher.text);
-	if (t)
-		printf("%-12s %d package%s, %zu cores, %d PUs, %zu GPU%s%s%s (hwloc: %s)\n",
-		    "this host", t->npackages, t->npackages == 1 ? "" : "s", t->ncores, t->npus,
-		    t->ngpus, t->ngpus == 1 ? "" : "s", t->backend ? " via " : "",
+	if (t && t->origin)
+		printf("%-12s %d package%s, %d NUMA, %zu cores, %d PUs, %zu GPU%s%s%s (%s)\n",
+		    "this host", t->npackages, t->npackages == 1 ? "" : "s", t->nnuma, t->ncores,
+		    t->npus, t->ngpus, t->ngpus == 1 ? "" : "s", t->backend ? " via " : "",
+		    t->backend ? t->backend : "", t->origin);
+	else if (t)
+		printf("%-12s %d package%s, %d NUMA, %zu cores, %d PUs, %zu GPU%s%s%s (hwloc: %s)\n",
+		    "this host", t->npackages, t->npackages == 1 ? "" : "s", t->nnuma, t->ncores,
+		    t->npus, t->ngpus, t->ngpus == 1 ? "" : "s", t->backend ? " via " : "",
 		    t->backend ? t->backend : "", t->source);
 	free(hosts);
 }
@@ -125,6 +130,8 @@ info_run(int argc, char **argv)
 	jobctx_detect(&c, &jo);
 	if (c.job.stale_note)
 		warn("%s", c.job.stale_note);
+	if (c.job.launcher_note)
+		warn("launcher: %s", c.job.launcher_note);
 	if (shell) {
 		print_shell(&c.job, shell_choose("info", shell_arg, environ));
 	} else if (json) {

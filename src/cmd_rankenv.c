@@ -17,6 +17,7 @@
 #include "jobio.h"
 #include "pmix.h"
 #include "rank.h"
+#include "hostcache.h"
 #include "topo.h"
 #include "util.h"
 
@@ -69,11 +70,24 @@ need_topo(struct rankenv *re)
 {
 	char *err = NULL;
 	const char *xml = re->topology ? re->topology : env_nonempty(environ, "EZPZ_TOPOLOGY");
-	if (!re->have_topo) {
-		if (topo_load(&re->topo, xml, &err) < 0)
-			die("rankenv: %s", err);
-		re->have_topo = 1;
+	struct hostcache hc;
+
+	if (re->have_topo)
+		return &re->topo;
+	/* Every rank of a node asks: this host's facts come from the cache
+	 * (one hwloc load per node and boot, not per rank). */
+	if (xml == NULL) {
+		hostcache_open(&hc, environ, 0);
+		if (hostcache_take_topo(&hc, &re->topo) < 0) {
+			if (topo_load(&re->topo, NULL, &err) < 0)
+				die("rankenv: %s", err);
+			hostcache_put_topo(&hc, &re->topo);
+		}
+		hostcache_free(&hc);
+	} else if (topo_load(&re->topo, xml, &err) < 0) {
+		die("rankenv: %s", err);
 	}
+	re->have_topo = 1;
 	return &re->topo;
 }
 

@@ -675,6 +675,8 @@ run_init(struct run *r, int argc, char **argv)
 	jobctx_detect(&r->c, &r->a.jo);
 	if (r->c.job.stale_note)
 		warn("%s", r->c.job.stale_note);
+	if (r->c.job.launcher_note)
+		warn("launcher: %s", r->c.job.launcher_note);
 	if ((r->cwd = getcwd(NULL, 0)) == NULL)
 		die_errno("setup-env: cannot find the working directory (for the venv path)");
 	r->self = path_self();

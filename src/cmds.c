@@ -19,6 +19,7 @@ extern const struct ezpz_cmd cmd_test;
 extern const struct ezpz_cmd cmd_rankenv;
 extern const struct ezpz_cmd cmd_submit;
 extern const struct ezpz_cmd cmd_complete;
+extern const struct ezpz_cmd cmd_yeet;
 
 const struct ezpz_cmd *const ezpz_cmds[] = {
 	&cmd_launch,
@@ -30,6 +31,7 @@ const struct ezpz_cmd *const ezpz_cmds[] = {
 	&cmd_submit,
 	&cmd_doctor,
 	&cmd_kill,
+	&cmd_yeet,
 	&cmd_help,
 	&cmd_complete,
 	NULL

@@ -389,7 +389,11 @@ launcher_missing(struct doc_check *c, const struct job *j, const struct doc_fact
 	const char *name = launcher_name(j->launcher);
 	char *why, *what;
 
-	if (j->launcher == LAUNCHER_NONE) {
+	if (j->launcher == LAUNCHER_NONE && j->launcher_note) {
+		set(c, DOC_ERROR, xasprintf("no usable launcher: %s", j->launcher_note),
+		    xstrdup("fix that launcher (a missing library? its own error is above), or put "
+		    "a working MPI's bin directory first on PATH"));
+	} else if (j->launcher == LAUNCHER_NONE) {
 		set(c, DOC_ERROR, xasprintf("no launcher: none of mpiexec, mpirun%s on PATH",
 		    j->sched == SCHED_SLURM ? ", srun" : ""), xstrdup("load your MPI module "
 		    "(e.g. 'module load openmpi') or put its bin directory on PATH"));
@@ -468,11 +472,25 @@ check_launcher(struct doc_check *c, const struct doc_facts *f)
 		    j->src.launcher.text, launcher_name(j->launcher), j->launcher_path,
 		    launcher_name(seen), ver), xasprintf("load the MPI the profile expects, or pass "
 		    "--launcher %s (or set EZPZ_LAUNCHER)", launcher_name(seen)));
+	} else if (j->launcher == LAUNCHER_SRUN && j->srun_mpi_why &&
+	    (j->srun_mpi || strstr(j->srun_mpi_why, "no pmix plugin"))) {
+		/* Slurm's default MpiDefault=none: plain srun lines start singletons. */
+		set(c, DOC_WARN, xasprintf("srun at %s: %s%s%s", j->launcher_path, j->srun_mpi_why,
+		    j->srun_mpi ? "; ezpz launch adds --mpi=" : "", j->srun_mpi ? j->srun_mpi : ""),
+		    j->srun_mpi ? xasprintf("in your own srun lines pass --mpi=%s (or export "
+		    "SLURM_MPI_TYPE=%s); a site sets MpiDefault=%s in slurm.conf", j->srun_mpi,
+		    j->srun_mpi, j->srun_mpi) : xstrdup("install Slurm's pmix plugin (mpi_pmix.so), "
+		    "or build your MPI with Slurm's PMI2"));
+	} else if (j->launcher_note) {
+		set(c, DOC_WARN, xasprintf("%s at %s (%s); %s", launcher_name(j->launcher),
+		    j->launcher_path, *ver ? ver : "no version", j->launcher_note),
+		    xstrdup("fix or remove the launcher named, or put the one you want first on PATH"));
 	} else if (!pbs_reach(c, j, f, ver)) {
-		ok(c, "%s at %s (%s), chosen by %s; passes the environment with %s",
+		ok(c, "%s at %s (%s), chosen by %s; passes the environment with %s%s%s",
 		    launcher_name(j->launcher), j->launcher_path, *ver ? ver : "no version",
 		    j->src.launcher.kind == SRC_PROBE ? "probing PATH" : j->src.launcher.text,
-		    launcher_env_flag(j->launcher));
+		    launcher_env_flag(j->launcher), j->srun_mpi_why ? "; MPI plugin: " : "",
+		    j->srun_mpi_why ? j->srun_mpi_why : "");
 	}
 	free(ver);
 }
@@ -504,6 +522,48 @@ ldconfig_mpi(const char *out)
 	}
 	free(copy);
 	return r;
+}
+
+/*
+ * The test worker's MPI against the launcher's flavour: a worker built for
+ * Open MPI under Hydra starts as N singletons.  Same families: Open MPI
+ * with openmpi; MPICH, Intel MPI and Cray MPICH with mpich and pals.
+ */
+static void
+check_worker(struct doc_check *c, const struct doc_facts *f)
+{
+	const struct job *j = any_job(f);
+	const char *out = f->worker_mpi.out ? f->worker_mpi.out : "";
+	enum launcher w, l = j ? j->launcher : LAUNCHER_UNSET;
+	char *lib;
+
+	if (f->worker == NULL) {
+		ok(c, "no test worker installed ('ezpz test' needs one; 'ezpz test --torch' does not)");
+		return;
+	}
+	lib = xstrndup(out, strcspn(out, ",\n"));
+	if (f->worker_mpi.status != 0 || *lib == '\0') {
+		set(c, DOC_WARN, xasprintf("the test worker %s cannot start: %.*s", f->worker,
+		    (int)strcspn(out, "\n"), *out ? out : "no output"), xstrdup("rebuild it against "
+		    "this host's MPI: make MPI_PKG=<its pkg-config name> (or MPI_CFLAGS=... "
+		    "MPI_LIBS=...), then make install"));
+		free(lib);
+		return;
+	}
+	w = launcher_classify(NULL, out);
+	if (l == LAUNCHER_PALS && w == LAUNCHER_MPICH)
+		w = LAUNCHER_PALS;
+	if (w == LAUNCHER_UNSET || l <= LAUNCHER_NONE || l == LAUNCHER_SRUN || w == l) {
+		ok(c, "the test worker runs with %s%s%s", lib, l == LAUNCHER_SRUN ? " (under srun "
+		    "through its PMI/PMIx plugin)" : "", w == l ? ", the launcher's MPI family" : "");
+	} else {
+		set(c, DOC_WARN, xasprintf("the test worker is built against %s but the launcher is "
+		    "%s: 'ezpz test' would start each rank as a singleton", lib, launcher_name(l)),
+		    xasprintf("rebuild the worker for the launcher's MPI: make MPI_PKG=%s (or "
+		    "MPI_CFLAGS=... MPI_LIBS=...), then make install", l == LAUNCHER_OPENMPI ?
+		    "ompi-c" : "mpich"));
+	}
+	free(lib);
 }
 
 static void
@@ -585,7 +645,9 @@ check_gpus(struct doc_check *c, const struct doc_facts *f)
 		if (hw == 0)
 			ok(c, "no GPUs on this host (hwloc): ranks run on CPUs");
 		else
-			ok(c, "%d GPU%s (%s, hwloc)", hw, plural((size_t)hw), vendor_name(f->topo->vendor));
+			ok(c, "%d GPU%s (%s, hwloc%s)", hw, plural((size_t)hw), vendor_name(f->topo->vendor),
+			    f->topo->backend && streq(f->topo->backend, "pci") ? ": counted by PCI "
+			    "class, hwloc has no vendor plugin" : "");
 	} else if (want == hw) {
 		ok(c, "%d GPU%s per host (from %s); hwloc sees %d here", want, plural((size_t)want),
 		    j->src.ngpu_per_host.text, hw);
@@ -647,6 +709,29 @@ modsys_text(const struct modsys *m)
 	if (m == NULL || (m->kind == MODSYS_NONE && m->init == NULL))
 		return NULL;
 	return xasprintf("%s (%s)", modsys_name(m->kind), m->init ? m->init : m->why);
+}
+
+/* The host facts cache: off by choice is fine; unusable or unwritable is worth a word. */
+static void
+check_cache(struct doc_check *c, const struct doc_facts *f)
+{
+	const struct hostcache *hc = f->cache;
+	if (hc == NULL || (f->topo && f->topo->origin == NULL)) {
+		ok(c, "not used (this host's hardware comes from %s)",
+		    f->topo ? f->topo->source : "an XML file");
+	} else if (!hc->on && hc->file == NULL && strstr(hc->state, "(--no-cache)") == NULL &&
+	    strstr(hc->state, "(EZPZ_NO_CACHE)") == NULL) {
+		set(c, DOC_WARN, xasprintf("host facts cache %s: every command loads hwloc and probes "
+		    "the launcher again", hc->state), xstrdup("make $XDG_CACHE_HOME/ezpz (or "
+		    "~/.cache/ezpz) a directory of yours with mode 0700"));
+	} else if (hc->file && strstr(hc->state, "not written")) {
+		set(c, DOC_WARN, xasprintf("host facts cache %s", hc->state),
+		    xasprintf("check the space and permissions of %s's directory", hc->file));
+	} else if (hc->hit) {
+		ok(c, "this host's facts read from %s", hc->file);
+	} else {
+		ok(c, "host facts cache %s", hc->state);
+	}
 }
 
 static void
@@ -846,8 +931,10 @@ static const struct {
 	void (*fn)(struct doc_check *c, const struct doc_facts *f);
 } checks[] = {
 	{ "profile", check_profile }, { "scheduler", check_scheduler },
-	{ "hostfile", check_hostfile }, { "launcher", check_launcher }, { "mpi", check_mpi },
-	{ "pmix", check_pmix }, { "gpus", check_gpus }, { "modules", check_modules },
+	{ "hostfile", check_hostfile }, { "launcher", check_launcher }, { "worker", check_worker },
+	{ "mpi", check_mpi },
+	{ "pmix", check_pmix }, { "gpus", check_gpus }, { "cache", check_cache },
+	{ "modules", check_modules },
 	{ "python", check_python }, { "torch", check_torch }, { "memlock", check_memlock },
 	{ "nofile", check_nofile }, { "shm", check_shm },
 };

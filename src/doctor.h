@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "hostcache.h"
 #include "job.h"
 #include "profile.h"
 #include "rank.h"
@@ -69,6 +70,11 @@ struct doc_facts {
 	 * (launch_pbs_rsh_agent), or NULL. */
 	const char *pbs_rsh_agent;
 
+	/* The test worker (NULL: not installed) and its --mpi-library output:
+	 * the MPI library it runs with, and how it was built. */
+	const char *worker;
+	struct doc_probe worker_mpi;
+
 	/* MPI library: one found in LD_LIBRARY_PATH or next to the launcher
 	 * (and where), else what `ldconfig -p` lists. */
 	const char *mpi_lib, *mpi_lib_from;
@@ -82,6 +88,8 @@ struct doc_facts {
 	/* This host's hardware (NULL with topo_err). */
 	const struct topo *topo;
 	const char *topo_err;
+	/* This host's facts between runs (NULL: not used, e.g. an XML file). */
+	const struct hostcache *cache;
 
 	/* Modules: the module system setup-env would use (modsys_detect), and
 	 * `module -t list` in a non-login bash (status 3: not defined there). */

@@ -339,6 +339,9 @@ job_free(struct job *job)
 	hostset_free(&job->hosts);
 	free(job->hostfile);
 	free(job->launcher_path);
+	free(job->launcher_note);
+	free(job->srun_mpi);
+	free(job->srun_mpi_why);
 	free(job->stale_note);
 	free(job->find_note);
 	if (job->found) {

@@ -58,6 +58,7 @@ struct job_opts {
 	const char *hostfile;    /* --hostfile */
 	const char *machine;     /* --machine */
 	const char *launcher;    /* --launcher */
+	int no_cache;            /* --no-cache */
 	const char *job;         /* --job: which of the user's jobs on this host */
 };
 
@@ -80,6 +81,11 @@ struct job {
 	int gpu_tiles;             /* tiles per GPU from the profile; 0 when none */
 	enum launcher launcher;    /* LAUNCHER_NONE when none was found */
 	char *launcher_path;       /* where it was found on PATH, or NULL */
+	int launcher_exact;        /* run launcher_path itself (found under another name, or
+	                            * given as a path), not the flavour's program on PATH */
+	char *launcher_note;       /* a launcher skipped or overridden, and why; or NULL */
+	char *srun_mpi;            /* srun: the --mpi value to add, or NULL (srun's own choice) */
+	char *srun_mpi_why;        /* srun: why, one line; or NULL */
 	char *stale_note;          /* why exported facts were ignored, or NULL */
 	struct strvec warnings;    /* input detection ignored, one line each ("VAR='x': ...") */
 	int cpus_per_host;         /* CPUs the allocation gives each host (Slurm); 0 unknown */

@@ -16,6 +16,7 @@
 
 #include "backend.h"
 #include "exec.h"
+#include "hostcache.h"
 #include "jobio.h"
 #include "path.h"
 #include "qcache.h"
@@ -39,11 +40,50 @@ io_read(void *ctx, const char *path, size_t max, size_t *len, const char **why)
 	return read_file(path, max, len, why);
 }
 
+static struct hostcache *
+cache(struct jobctx *c)
+{
+	if (!c->cache_open) {
+		hostcache_open(&c->cache, c->envp, c->no_cache);
+		c->cache_open = 1;
+	}
+	return &c->cache;
+}
+
+/* `/path/mpiexec --version` is answered from the cache while that file is the same. */
 static int
 io_run(void *ctx, char *const *argv, char **out)
 {
 	struct jobctx *c = ctx;
-	return exec_capture(argv, c->envp, PROBE_TIMEOUT_MS, out);
+	int probe = argv[0] && argv[0][0] == '/' && argv[1] && streq(argv[1], "--version") &&
+	    argv[2] == NULL;
+	const char *kept = probe ? hostcache_probe(cache(c), argv[0]) : NULL;
+	int r;
+
+	if (kept) {
+		*out = xstrdup(kept);
+		return 0;
+	}
+	r = exec_capture(argv, c->envp, PROBE_TIMEOUT_MS, out);
+	if (probe && r == 0 && *out)
+		hostcache_put_probe(cache(c), argv[0], *out);
+	return r;
+}
+
+/* This host's topology: from the cache, else from hwloc (then cached). */
+static int
+host_topo(struct jobctx *c)
+{
+	struct hostcache *hc = cache(c);
+	if (hostcache_take_topo(hc, &c->topo) == 0) {
+		c->topo.origin = xasprintf("cache:%s", hc->file);
+		return 0;
+	}
+	if (topo_load(&c->topo, NULL, &c->topo_err) < 0)
+		return -1;
+	hostcache_put_topo(hc, &c->topo);
+	c->topo.origin = xasprintf("hwloc; cache %s", hc->state);
+	return 0;
 }
 
 static char *
@@ -59,7 +99,10 @@ io_topo(void *ctx, char **err)
 	struct jobctx *c = ctx;
 	if (c->topo_state == 0) {
 		const char *xml = c->topology ? c->topology : env_nonempty(c->envp, "EZPZ_TOPOLOGY");
-		c->topo_state = topo_load(&c->topo, xml, &c->topo_err) == 0 ? 1 : -1;
+		if (xml)
+			c->topo_state = topo_load(&c->topo, xml, &c->topo_err) == 0 ? 1 : -1;
+		else
+			c->topo_state = host_topo(c) == 0 ? 1 : -1;
 	}
 	if (c->topo_state < 0) {
 		*err = xstrdup(c->topo_err);
@@ -242,6 +285,7 @@ jobctx_detect(struct jobctx *c, const struct job_opts *o)
 {
 	char *err = NULL, *host = this_hostname(c->envp);
 	int r;
+	c->no_cache = o->no_cache;
 
 	if (c->knob_err)
 		die("%s", c->knob_err);
@@ -272,6 +316,8 @@ jobctx_free(struct jobctx *c)
 	if (c->topo_state == 1)
 		topo_free(&c->topo);
 	free(c->topo_err);
+	if (c->cache_open)
+		hostcache_free(&c->cache);
 	profiles_free(&c->profiles);
 	strvec_clear(&c->profile_errs);
 	for (size_t i = 0; i < c->nmemo; i++) {
@@ -290,13 +336,14 @@ jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg)
 	case JOBOPT_HOSTFILE: o->hostfile = arg; return 1;
 	case JOBOPT_MACHINE: o->machine = arg; return 1;
 	case JOBOPT_LAUNCHER:
-		if (backend_by_name(arg) == NULL) {
+		if (backend_by_name(arg) == NULL && strchr(arg, '/') == NULL) {
 			char *names = backend_names(", ", " or ");
 			die_usage("--launcher '%s': unknown flavour (use %s)", arg, names);
 		}
 		o->launcher = arg;
 		return 1;
 	case JOBOPT_TOPOLOGY: *topology = arg; return 1;
+	case JOBOPT_NO_CACHE: o->no_cache = 1; return 1;
 	case JOBOPT_JOB:
 		if (*arg == '\0' || strpbrk(arg, " \t\n/"))
 			die_usage("--job '%s': not a job id", arg);

@@ -6,6 +6,7 @@
 #ifndef EZPZ_JOBIO_H
 #define EZPZ_JOBIO_H
 
+#include "hostcache.h"
 #include "job.h"
 #include "profile.h"
 #include "shell.h"
@@ -22,6 +23,8 @@ struct jobctx {
 	struct topo topo;
 	int topo_state;            /* 0 not loaded, 1 loaded, -1 failed */
 	char *topo_err;
+	struct hostcache cache;    /* this host's facts between runs; opened when first needed */
+	int cache_open, no_cache;
 	struct profiles profiles;
 	struct strvec profile_errs;  /* "FILE:LINE: message", from jobctx_open */
 	struct job_io io;
@@ -34,16 +37,19 @@ struct jobctx {
 };
 
 /* The options every job-aware command accepts, and their handler. */
-enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY, JOBOPT_JOB };
+enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY, JOBOPT_JOB,
+	JOBOPT_NO_CACHE };
 #define JOBOPT_ENTRIES \
 	{ JOBOPT_HOSTFILE, "--hostfile", "FILE", "@file", \
 	  "use the hosts in FILE instead of the job's (else $HOSTFILE)" }, \
 	{ JOBOPT_MACHINE, "--machine", "NAME", "@machine", \
 	  "use machine profile NAME instead of detecting it (else $EZPZ_MACHINE)" }, \
 	{ JOBOPT_LAUNCHER, "--launcher", "NAME", "@launcher", \
-	  "launcher flavour (else $EZPZ_LAUNCHER, the profile, or probing)" }, \
+	  "launcher flavour or program path (else $EZPZ_LAUNCHER, the profile, or probing)" }, \
 	{ JOBOPT_TOPOLOGY, "--topology", "FILE.xml", "@file", \
-	  "read this host's hardware from an hwloc XML file (else $EZPZ_TOPOLOGY)" }
+	  "read this host's hardware from an hwloc XML file (else $EZPZ_TOPOLOGY)" }, \
+	{ JOBOPT_NO_CACHE, "--no-cache", NULL, NULL, \
+	  "neither read nor write this host's cached facts (else $EZPZ_NO_CACHE)" }
 /* --job: which of the user's jobs on this host (kill has its own --job). */
 #define JOBOPT_JOB_ENTRY \
 	{ JOBOPT_JOB, "--job", "ID", NULL, \

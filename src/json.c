@@ -188,6 +188,7 @@ topo_json(const struct topo *t)
 	cJSON_AddNumberToObject(o, "packages", t->npackages);
 	cJSON_AddNumberToObject(o, "cores", (double)t->ncores);
 	cJSON_AddNumberToObject(o, "pus", t->npus);
+	cJSON_AddNumberToObject(o, "numa", t->nnuma);
 	cJSON_AddItemToObject(o, "gpu_backend", str_or_null(t->backend));
 	for (size_t i = 0; i < t->ngpus; i++) {
 		const struct topo_gpu *g = &t->gpus[i];
@@ -216,8 +217,13 @@ json_job(const struct job *job, const struct topo *t)
 {
 	cJSON *o = cJSON_CreateObject();
 	add_job(o, job);
-	if (t)
+	if (t) {
+		/* where this host's facts came from: the cache, or hwloc and what the cache did */
+		char *from = t->origin ? xstrdup(t->origin) : xasprintf("hwloc: %s", t->source);
+		add_str(cJSON_GetObjectItemCaseSensitive(o, "sources"), "this_host", from);
+		free(from);
 		cJSON_AddItemToObject(o, "this_host", topo_json(t));
+	}
 	return finish(o);
 }
 

@@ -436,6 +436,8 @@ launch_execute(struct launch_args *a)
 	jobctx_detect(&c, &a->jo);
 	if (c.job.stale_note)
 		warn("%s", c.job.stale_note);
+	if (c.job.launcher_note)
+		warn("launcher: %s", c.job.launcher_note);
 	a->lo.self = self;
 	a->lo.launch_time = wall_now();
 	if (env_get(environ, "MASTER_PORT") == NULL)

@@ -544,6 +544,12 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 	strvec_pushv(&p->command, o->command.v);
 	plan_env(p, job, envp, o);
 	be->build(p, job);
+	/* Found as mpiexec.hydra, or given as a path: that program, not the
+	 * flavour's name looked up on PATH (which may be another MPI's). */
+	if (job->launcher_exact && job->launcher_path && p->launcher_argv.n > 0) {
+		free(p->launcher_argv.v[0]);
+		p->launcher_argv.v[0] = xstrdup(job->launcher_path);
+	}
 	if (job->profile)
 		push_profile_args(p, &job->profile->launcher_args);
 	strvec_pushv(&p->launcher_argv, o->passthrough.v);

@@ -5,20 +5,27 @@
  * device counted once (one GPU often shows up as cuda + nvml + opencl osdevs
  * under one PCI device), DRM card/renderD nodes ignored (not compute
  * devices), and OpenCL counted only when no vendor backend saw a GPU.
+ * A distribution's hwloc has no CUDA/NVML/RSMI/Level Zero plugin: then the
+ * PCI devices themselves are counted (pci_accel), by class and vendor.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <hwloc.h>
 
+#include "bind.h"
 #include "topo.h"
 #include "util.h"
 
-/* Backends in order of preference; OpenCL is the fallback. */
-enum backend { BE_NVML, BE_CUDA, BE_RSMI, BE_ZE, BE_OPENCL, BE_NONE };
-static const char *const backend_names[] = { "nvml", "cuda", "rsmi", "levelzero", "opencl" };
+/* Backends in order of preference; PCI classes, then OpenCL, are the fallbacks. */
+enum backend { BE_NVML, BE_CUDA, BE_RSMI, BE_ZE, BE_PCI, BE_OPENCL, BE_NONE };
+static const char *const backend_names[] = { "nvml", "cuda", "rsmi", "levelzero", "pci", "opencl" };
 
 static enum backend
 osdev_backend(hwloc_obj_t o)
@@ -54,6 +61,73 @@ pci_vendor(hwloc_obj_t pci)
 	case 0x8086: return VENDOR_INTEL;
 	}
 	return VENDOR_UNSET;
+}
+
+/*
+ * Models a PCI id names when hwloc has no name database (Debian's hwloc
+ * without libpciaccess names nothing): the data-centre parts ezpz targets.
+ */
+static const struct { unsigned short vendor, device; const char *model; } pci_models[] = {
+	{ 0x10de, 0x1db8, "NVIDIA Tesla V100-SXM3-32GB" },
+	{ 0x10de, 0x20b0, "NVIDIA A100-SXM4-40GB" },
+	{ 0x10de, 0x20b2, "NVIDIA A100-SXM4-80GB" },
+	{ 0x10de, 0x2330, "NVIDIA H100 80GB HBM3" },
+	{ 0x10de, 0x2335, "NVIDIA H200" },
+	{ 0x1002, 0x738c, "AMD Instinct MI100" },
+	{ 0x1002, 0x7408, "AMD Instinct MI250X" },
+	{ 0x1002, 0x740c, "AMD Instinct MI250X/MI250" },
+	{ 0x1002, 0x740f, "AMD Instinct MI210" },
+	{ 0x1002, 0x74a0, "AMD Instinct MI300A" },
+	{ 0x1002, 0x74a1, "AMD Instinct MI300X" },
+	{ 0x8086, 0x0bd5, "Intel Data Center GPU Max 1550" },
+	{ 0x8086, 0x0bd6, "Intel Data Center GPU Max 1550" },
+	{ 0x8086, 0x0bda, "Intel Data Center GPU Max 1100" },
+	{ 0x8086, 0x0bdb, "Intel Data Center GPU Max 1100" },
+	{ 0x8086, 0x56c0, "Intel Data Center GPU Flex 170" },
+	{ 0x8086, 0x56c1, "Intel Data Center GPU Flex 140" },
+};
+
+/* Old ATI server VGA (ES1000, Radeon 7000/RN50): a BMC's console, not a GPU. */
+static const unsigned short ati_server_vga[] = { 0x515e, 0x5159, 0x515a };
+
+/*
+ * Is this PCI device a compute accelerator?  Display (VGA 0x0300, 3D 0x0302,
+ * other 0x0380) and processing-accelerator (0x1200) functions of NVIDIA, AMD
+ * and Intel.  Management graphics (ASPEED, Matrox: other vendors; the old
+ * ATI server VGA) and Intel's integrated graphics (always on bus 0) are not.
+ */
+static int
+pci_accel(const struct hwloc_pcidev_attr_s *p)
+{
+	unsigned cls = p->class_id;
+
+	if (cls != 0x0300 && cls != 0x0302 && cls != 0x0380 && cls != 0x1200)
+		return 0;
+	switch (p->vendor_id) {
+	case 0x10de:
+		return 1;
+	case 0x1002:
+		for (size_t i = 0; i < NITEMS(ati_server_vga); i++)
+			if (p->device_id == ati_server_vga[i])
+				return 0;
+		return 1;
+	case 0x8086:
+		return p->bus != 0;
+	}
+	return 0;
+}
+
+static const char *
+pci_model(hwloc_obj_t pci)
+{
+	const char *m = hwloc_obj_get_info_by_name(pci, "PCIDevice");
+	if (m)
+		return m;
+	for (size_t i = 0; i < NITEMS(pci_models); i++)
+		if (pci_models[i].vendor == pci->attr->pcidev.vendor_id &&
+		    pci_models[i].device == pci->attr->pcidev.device_id)
+			return pci_models[i].model;
+	return NULL;
 }
 
 static enum vendor
@@ -146,26 +220,46 @@ load_gpus(struct topo *t, hwloc_topology_t h)
 		if (be < best)
 			best = be;
 	}
-	/* Count the devices the best backend family saw (all vendor backends
-	 * rank above OpenCL, so OpenCL-only devices count only as a fallback). */
+	/* No vendor plugin (a distribution's hwloc): the PCI devices say it. */
+	if (best > BE_ZE) {
+		while ((o = hwloc_get_next_pcidev(h, o)) != NULL) {
+			size_t i;
+			if (!pci_accel(&o->attr->pcidev))
+				continue;
+			i = cand_find(c, n, NULL, o);
+			if (i == n) {
+				c = xgrow(c, &alloc, n + 1, sizeof *c);
+				c[n++] = (struct cand){ NULL, o, BE_PCI, VENDOR_UNSET };
+			}
+			c[i].be = BE_PCI;   /* an OpenCL osdev under it stays, for its model */
+			c[i].vendor = pci_vendor(o);
+			best = BE_PCI;
+		}
+	}
+	/* Count the devices the best backend family saw: all vendor backends
+	 * rank above PCI classes, and those above OpenCL. */
 	t->gpus = xcalloc(n, sizeof *t->gpus);
 	for (size_t i = 0; i < n; i++) {
 		struct topo_gpu *g;
-		const char *model;
-		if ((best == BE_OPENCL) != (c[i].be == BE_OPENCL))
+		const char *model = NULL;
+		if ((best < BE_PCI ? c[i].be >= BE_PCI : c[i].be != best))
 			continue;
 		g = &t->gpus[t->ngpus++];
-		g->name = xstrdup(c[i].osdev->name ? c[i].osdev->name : "?");
 		g->vendor = c[i].vendor;
-		model = hwloc_obj_get_info_by_name(c[i].osdev, "GPUModel");
+		if (c[i].osdev)
+			model = hwloc_obj_get_info_by_name(c[i].osdev, "GPUModel");
 		if (model == NULL && c[i].pci)
-			model = hwloc_obj_get_info_by_name(c[i].pci, "PCIDevice");
+			model = pci_model(c[i].pci);
 		g->model = model ? xstrdup(model) : NULL;
 		if (c[i].pci) {
 			struct hwloc_pcidev_attr_s *p = &c[i].pci->attr->pcidev;
 			g->pci = xasprintf("%04x:%02x:%02x.%01x", p->domain, p->bus, p->dev, p->func);
 		}
-		gpu_locality(t, h, g, c[i].osdev);
+		if (c[i].be == BE_PCI || c[i].osdev->name == NULL)
+			g->name = xstrdup(g->pci ? g->pci : "?");
+		else
+			g->name = xstrdup(c[i].osdev->name);
+		gpu_locality(t, h, g, c[i].osdev && c[i].be != BE_PCI ? c[i].osdev : c[i].pci);
 	}
 	/* The vendor reported is the one most devices have. */
 	for (enum vendor v = VENDOR_NVIDIA; v <= VENDOR_INTEL; v++) {
@@ -189,6 +283,7 @@ load_cores(struct topo *t, hwloc_topology_t h)
 	if (t->npackages < 1)
 		t->npackages = 1;
 	t->npus = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
+	t->nnuma = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
 	t->cores = xcalloc(n > 0 ? (size_t)n : 1, sizeof *t->cores);
 	for (int i = 0; i < n; i++) {
 		hwloc_obj_t core = hwloc_get_obj_by_type(h, HWLOC_OBJ_CORE, (unsigned)i);
@@ -257,65 +352,96 @@ topo_free(struct topo *t)
 	free(t->gpus);
 	free(t->cores);
 	free(t->source);
+	free(t->origin);
 	memset(t, 0, sizeof *t);
 }
 
-/* Binding needs only this machine's CPUs: a load without I/O is faster. */
-static int
-cpu_topology(hwloc_topology_t *h, char **err)
+/*
+ * hwloc's API version stays across releases (2.9.0 says 2.8.0), so the
+ * library file is named too: an upgrade or another build changes it.
+ */
+const char *
+topo_hwloc_version(void)
 {
-	if (hwloc_topology_init(h) < 0 || hwloc_topology_load(*h) < 0) {
-		*err = xasprintf("hwloc: cannot load this host's topology: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	static char v[PATH_MAX + 64];
+	unsigned x = hwloc_get_api_version();
+	char real[PATH_MAX];
+	struct stat st;
+	Dl_info dl;
+
+	if (v[0] != '\0')
+		return v;
+	if (dladdr((void *)hwloc_get_api_version, &dl) && dl.dli_fname &&
+	    realpath(dl.dli_fname, real) && stat(real, &st) == 0)
+		snprintf(v, sizeof v, "api %u.%u.%u %s %lld", x >> 16, (x >> 8) & 0xff, x & 0xff,
+		    real, (long long)st.st_size);
+	else
+		snprintf(v, sizeof v, "api %u.%u.%u", x >> 16, (x >> 8) & 0xff, x & 0xff);
+	return v;
 }
+
+/*
+ * Binding is the kernel's affinity mask and nothing more: no hwloc load
+ * (~10 ms a rank).  The kernel keeps the mask inside the cgroup's cpuset
+ * and refuses (EINVAL) a mask with no CPU allowed there.
+ */
+#define TOPO_MAX_CPUS (1 << 16)
 
 int
 topo_bind_self(const int *pus, size_t npus, char **err)
 {
-	hwloc_topology_t h;
-	hwloc_bitmap_t set;
-	int r = 0;
+	int max = 0;
+	size_t size;
+	cpu_set_t *set;
 
-	if (cpu_topology(&h, err) < 0)
-		return -1;
-	set = hwloc_bitmap_alloc();
 	for (size_t i = 0; i < npus; i++)
-		hwloc_bitmap_set(set, (unsigned)pus[i]);
-	hwloc_bitmap_and(set, set, hwloc_topology_get_allowed_cpuset(h));
-	if (hwloc_bitmap_iszero(set)) {
+		if (pus[i] >= 0 && pus[i] < TOPO_MAX_CPUS && pus[i] + 1 > max)
+			max = pus[i] + 1;
+	if (max == 0) {
 		*err = xasprintf("none of the requested CPUs exist or are allowed here");
-		r = -1;
-	} else if (hwloc_set_cpubind(h, set, HWLOC_CPUBIND_PROCESS) < 0) {
-		char *s;
-		hwloc_bitmap_list_asprintf(&s, set);
-		*err = xasprintf("cannot bind to CPUs %s: %s", s, strerror(errno));
-		free(s);
-		r = -1;
+		return -1;
 	}
-	hwloc_bitmap_free(set);
-	hwloc_topology_destroy(h);
-	return r;
+	set = CPU_ALLOC(max);
+	size = CPU_ALLOC_SIZE(max);
+	CPU_ZERO_S(size, set);
+	for (size_t i = 0; i < npus; i++)
+		if (pus[i] >= 0 && pus[i] < max)
+			CPU_SET_S((size_t)pus[i], size, set);
+	if (sched_setaffinity(0, size, set) < 0) {
+		int e = errno;
+		char *list = bind_format_ranges(pus, npus);
+		*err = e == EINVAL ? xasprintf("none of the requested CPUs exist or are allowed here")
+		    : xasprintf("cannot bind to CPUs %s: %s", list, strerror(e));
+		free(list);
+		CPU_FREE(set);
+		return -1;
+	}
+	CPU_FREE(set);
+	return 0;
 }
 
 char *
 topo_get_binding(void)
 {
-	hwloc_topology_t h;
-	hwloc_bitmap_t set;
-	char *s = NULL, *err = NULL, *r;
-
-	if (cpu_topology(&h, &err) < 0) {
-		free(err);
-		return xstrdup("?");
+	for (int max = 1024; max <= TOPO_MAX_CPUS; max *= 4) {
+		size_t size = CPU_ALLOC_SIZE(max);
+		cpu_set_t *set = CPU_ALLOC(max);
+		int *v, n = 0;
+		char *r;
+		if (sched_getaffinity(0, size, set) < 0) {
+			CPU_FREE(set);
+			if (errno == EINVAL)
+				continue;   /* the kernel's mask is larger */
+			return xstrdup("?");
+		}
+		v = xcalloc((size_t)CPU_COUNT_S(size, set) + 1, sizeof *v);
+		for (int c = 0; c < max; c++)
+			if (CPU_ISSET_S((size_t)c, size, set))
+				v[n++] = c;
+		r = bind_format_ranges(v, (size_t)n);
+		free(v);
+		CPU_FREE(set);
+		return r;
 	}
-	set = hwloc_bitmap_alloc();
-	if (hwloc_get_cpubind(h, set, HWLOC_CPUBIND_PROCESS) == 0)
-		hwloc_bitmap_list_asprintf(&s, set);
-	r = xstrdup(s ? s : "?");
-	free(s);
-	hwloc_bitmap_free(set);
-	hwloc_topology_destroy(h);
-	return r;
+	return xstrdup("?");
 }

@@ -21,7 +21,8 @@ struct topo_core {
 };
 
 struct topo_gpu {
-	char *name;                 /* the osdev counted: cuda0, nvml3, rsmi1, ze2, opencl0d1 */
+	char *name;                 /* the osdev counted: cuda0, nvml3, rsmi1, ze2, opencl0d1;
+	                             * the bus id when counted by PCI class */
 	enum vendor vendor;
 	char *model;                /* e.g. "NVIDIA A100-SXM4-80GB"; may be NULL */
 	char *pci;                  /* bus id "0000:17:00.0"; may be NULL */
@@ -31,14 +32,16 @@ struct topo_gpu {
 
 struct topo {
 	char *source;               /* "this host" or the XML path */
+	char *origin;               /* this host's: "cache:FILE" or "hwloc; cache ..."; NULL for XML */
 	int npackages;
 	struct topo_core *cores;    /* in hwloc logical order */
 	size_t ncores;
 	int npus;
+	int nnuma;                  /* NUMA domains */
 	struct topo_gpu *gpus;      /* one per physical compute device */
 	size_t ngpus;
 	enum vendor vendor;         /* of gpus; VENDOR_NONE when ngpus is 0 */
-	const char *backend;        /* "cuda", "nvml", "rsmi", "levelzero", "opencl" or NULL */
+	const char *backend;        /* "cuda", "nvml", "rsmi", "levelzero", "pci", "opencl" or NULL */
 };
 
 /* Load xml (NULL: this machine).  Returns 0, or -1 with *err malloc'd. */
@@ -49,6 +52,8 @@ void topo_free(struct topo *t);
  * this machine).  Returns 0, or -1 with *err malloc'd.
  */
 int topo_bind_self(const int *pus, size_t npus, char **err);
+/* The hwloc library loaded: its API version and file ("api 2.8.0 /lib/.../libhwloc.so.15.6.1 376816"). */
+const char *topo_hwloc_version(void);
 /* The calling process's current binding as a list "0-3,8"; malloc'd. */
 char *topo_get_binding(void);
 

@@ -24,7 +24,7 @@ extern char **environ;
 
 enum {
 	O_INJECT = 1, O_LAYERS, O_BATCH, O_ITERS, O_WARMUP, O_LOG_FREQ, O_LR, O_SEED,
-	O_MAX_BYTES, O_NONBLOCKING, O_TIMEOUT, O_CKPT_DIR, O_KEEP, O_JSON
+	O_MAX_BYTES, O_NONBLOCKING, O_TIMEOUT, O_CKPT_DIR, O_KEEP, O_JSON, O_MPI_LIBRARY
 };
 
 /* --inject comes first so that --help can leave it out (opts + 1). */
@@ -44,10 +44,13 @@ static const struct opt opts[] = {
 	{ O_CKPT_DIR, "--checkpoint-dir", "DIR", "@dir", "where rank 0 writes the checkpoint ($TMPDIR)" },
 	{ O_KEEP, "--keep-checkpoint", NULL, NULL, "do not remove the checkpoint file" },
 	{ O_JSON, "--json", "FILE", "@file", "write every result as JSON (rank 0)" },
+	{ O_MPI_LIBRARY, "--mpi-library", NULL, NULL, "print the MPI library it runs with and how it "
+	    "was built, then exit (no MPI_Init)" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
 static int quiet;   /* not rank 0 by the launcher's environment */
+static void print_mpi_library(void);
 
 void
 wmsg(const char *fmt, ...)
@@ -274,6 +277,7 @@ parse_options(struct options *o, int argc, char **argv)
 		case O_CKPT_DIR: o->ckpt_dir = st.arg; break;
 		case O_KEEP: o->keep_ckpt = 1; break;
 		case O_JSON: o->json = st.arg; break;
+		case O_MPI_LIBRARY: print_mpi_library();
 		}
 	}
 	if (st.ind < argc)
@@ -283,6 +287,53 @@ parse_options(struct options *o, int argc, char **argv)
 	if (mlp_count_params(o->sizes, o->nsizes) > MAX_PARAMS)
 		usage_error("option '--layers': %zu parameters, more than the %ld this test takes",
 		    mlp_count_params(o->sizes, o->nsizes), MAX_PARAMS);
+}
+
+#ifndef EZPZ_MPI_BUILD
+#define EZPZ_MPI_BUILD "MPI_CFLAGS/MPI_LIBS"
+#endif
+
+/*
+ * The library, as doctor asks it: MPI_Get_library_version is one of the
+ * calls allowed before MPI_Init, so no launcher is needed.
+ */
+static void
+print_mpi_library(void)
+{
+	char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+	int len = 0;
+	MPI_Get_library_version(lib, &len);
+	lib[strcspn(lib, "\n")] = '\0';
+	printf("%s\nbuilt with %s\n", lib, EZPZ_MPI_BUILD);
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL);
+}
+
+/*
+ * A worker built against another MPI than the launcher's starts as N
+ * singletons, each of size 1, which would each run and report on their
+ * own.  ezpz rankenv says how many ranks the launch has (WORLD_SIZE, with
+ * RANK): a different MPI size is that mistake, said once (launcher rank 0)
+ * with the way out.
+ */
+static void
+check_world_size(int size)
+{
+	const char *ws = env_nonempty(environ, "WORLD_SIZE");
+	char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+	int len = 0;
+
+	if (ws == NULL || env_nonempty(environ, "RANK") == NULL || atol(ws) == size)
+		return;
+	if (!quiet) {
+		MPI_Get_library_version(lib, &len);
+		lib[strcspn(lib, ",\n")] = '\0';
+		wmsg("MPI says %d rank%s but the launch has WORLD_SIZE=%s: this worker is built "
+		    "against %s (%s), not the launcher's MPI; rebuild it for that MPI: make "
+		    "MPI_PKG=<its pkg-config name>, or MPI_CFLAGS=... MPI_LIBS=... (see README, "
+		    "'Building for a site MPI')", size, size == 1 ? "" : "s", ws, lib, EZPZ_MPI_BUILD);
+	}
+	MPI_Finalize();
+	exit(EXIT_FAIL);
 }
 
 /* Rank, size, host, local rank, and one communicator per phase. */
@@ -402,6 +453,8 @@ main(int argc, char **argv)
 	guard_disarm();
 	t0 = MPI_Wtime();
 	memset(&c, 0, sizeof c);
+	MPI_Comm_size(MPI_COMM_WORLD, &c.size);
+	check_world_size(c.size);
 	setup_ctx(&c, &opt);
 	mpi_library(&res);
 

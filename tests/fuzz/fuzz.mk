@@ -39,7 +39,7 @@ OBJS_backends = backend be_pals be_mpich be_openmpi be_srun bind hostlist
 OBJS_profile = profile types shell $(OBJS_backends) $(OBJS_base)
 OBJS_shell = shell $(OBJS_base)
 OBJS_walltime = submit $(OBJS_job)
-OBJS_job = job jobfind sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher \
+OBJS_job = job jobfind sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher srunmpi \
 	hostfile profile types plan source $(OBJS_backends) \
 	shell json topo doctor setupenv modsys envdiff pycheck path $(OBJS_base)
 

@@ -25,7 +25,8 @@ MODFN='() {  echo "No modules loaded" >&2
 doctor() {
 	local name=$1 json
 	shift
-	t_run ezpz_clean LMOD_CMD="$D/lmod/libexec/lmod" "BASH_FUNC_module%%=$MODFN" "$@" \
+	t_run ezpz_clean LMOD_CMD="$D/lmod/libexec/lmod" "BASH_FUNC_module%%=$MODFN" \
+		EZPZ_LIBEXECDIR="$T_TMP/no-worker" "$@" \
 		"$BASH" -c 'ulimit -l 64 && ulimit -n 1024 && exec "$0" doctor --json' "$EZPZ"
 	json=$(printf '%s\n' "$OUT" | jq --arg top "$EZPZ_TOP" '
 		map(if .name == "shm" then .status = "<machine>" | .message = "<machine>" |
@@ -39,6 +40,13 @@ doctor() {
 	t_eq "$name: nothing on stderr" "" "$ERR"
 }
 
+# doctor_only VAR=VALUE...: the same run, without a golden file
+doctor_only() {
+	t_run ezpz_clean LMOD_CMD="$D/lmod/libexec/lmod" "BASH_FUNC_module%%=$MODFN" \
+		EZPZ_LIBEXECDIR="$T_TMP/no-worker" "$@" \
+		"$BASH" -c 'ulimit -l 64 && ulimit -n 1024 && exec "$0" doctor --json' "$EZPZ"
+}
+
 # status NAME: "status message" of one check in the last output
 status() { printf '%s\n' "$OUT" | jq -r --arg n "$1" '.[] | select(.name == $n) | .status + " " + .message'; }
 
@@ -48,10 +56,28 @@ LAPTOP=(PATH="$D/bin:$D/mpich/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-nogpu.xml")
 doctor laptop "${LAPTOP[@]}"
 t_eq "laptop: exit 0 with warnings" 0 "$RC"
 t_eq "laptop: every check, in order" \
-	"profile scheduler hostfile launcher mpi pmix gpus modules python torch memlock nofile shm" \
+	"profile scheduler hostfile launcher worker mpi pmix gpus cache modules python torch memlock nofile shm" \
 	"$(printf '%s\n' "$OUT" | jq -r '[.[].name] | join(" ")')"
 t_eq "laptop: remedy is null exactly when ok" "true" \
 	"$(printf '%s\n' "$OUT" | jq '[.[] | (.status == "ok") == (.remedy == null)] | all')"
+
+# ---- the test worker's MPI against the launcher's --------------------------------------
+mkdir -p "$T_TMP/worker-ompi" "$T_TMP/worker-broken"
+printf '#!/bin/sh\necho "Open MPI v4.1.4, package: Debian OpenMPI, ident: 4.1.4"\necho "built with MPI_PKG=ompi-c"\n' \
+	> "$T_TMP/worker-ompi/ezpz-test-worker"
+printf '#!/bin/sh\necho "ezpz-test-worker: error while loading shared libraries: libmpi.so.40" >&2\nexit 127\n' \
+	> "$T_TMP/worker-broken/ezpz-test-worker"
+chmod +x "$T_TMP"/worker-*/ezpz-test-worker
+doctor_only "${LAPTOP[@]}" EZPZ_LIBEXECDIR="$T_TMP/worker-ompi" EZPZ_LAUNCHER=openmpi
+t_eq "worker: Open MPI under Open MPI: ok" "ok the test worker runs with Open MPI v4.1.4, the launcher's MPI family" "$(status worker)"
+doctor_only "${LAPTOP[@]}" EZPZ_LIBEXECDIR="$T_TMP/worker-ompi" EZPZ_LAUNCHER=mpich
+t_match "worker: Open MPI under Hydra: the mismatch named" "^warn the test worker is built against Open MPI v4.1.4 but the launcher is mpich" "$(status worker)"
+t_match "... and the rebuild command" "make MPI_PKG=mpich" "$(printf '%s\n' "$OUT" | jq -r '.[] | select(.name == "worker") | .remedy')"
+doctor_only "${LAPTOP[@]}" EZPZ_LIBEXECDIR="$T_TMP/worker-broken"
+t_match "worker: cannot start: its own error" "^warn the test worker .* cannot start: ezpz-test-worker: error while loading shared libraries: libmpi.so.40" "$(status worker)"
+doctor_only "${LAPTOP[@]}" EZPZ_LIBEXECDIR="$EZPZ_BUILD/libexec/ezpz"
+t_match "worker: the real one answers without a launcher (and is named against Hydra)" \
+	"^(ok the test worker runs with MPICH|warn the test worker is built against Open MPI)" "$(status worker)"
 
 # ---- PBS: a nodefile with this host in it ----------------------------------------------
 PBS=(PATH="$D/bin:$D/pals/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-nogpu.xml" PBS_JOBID=123.pbs01
@@ -74,13 +100,23 @@ t_match "pbs-hostfile-subset: HOSTFILE differs from PBS_NODEFILE" \
 	"$(status hostfile)"
 
 # ---- Slurm: variables of a 4-node job with 4 GPUs a node ----------------------------------
-doctor slurm PATH="$D/bin:$D/slurm/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-4xA100.xml" \
-	SLURM_JOB_ID=4242 SLURM_JOB_NODELIST='testhost,n[2-4]' SLURM_GPUS_ON_NODE=4 SLURM_NNODES=4
+SLURM=(PATH="$D/bin:$D/slurm/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-4xA100.xml"
+	SLURM_JOB_ID=4242 SLURM_JOB_NODELIST='testhost,n[2-4]' SLURM_GPUS_ON_NODE=4 SLURM_NNODES=4)
+doctor slurm "${SLURM[@]}" SLURM_CONF="$D/slurm/slurm.conf"
 t_eq "slurm: exit 0" 0 "$RC"
 t_eq "slurm: GPUs" "ok 4 GPUs per host (from env:SLURM_GPUS_ON_NODE); hwloc sees 4 here" "$(status gpus)"
+t_match "slurm: the site's MPI plugin kept" "^ok srun .*MPI plugin: the site's MpiDefault=pmix$" "$(status launcher)"
+# Slurm as installed (MpiDefault unset: none): plain srun lines start singletons.
+sed "s|@PLUGINS@|$D/slurm/plugins|" "$D/slurm/slurm-stock.conf.in" > "$T_TMP/slurm-stock.conf"
+doctor_only "${SLURM[@]}" SLURM_CONF="$T_TMP/slurm-stock.conf"
+t_match "slurm, MpiDefault=none: doctor names it" "^warn srun at .*MpiDefault=none .* starts Open MPI ranks as singletons; the pmix plugin is installed; ezpz launch adds --mpi=pmix$" "$(status launcher)"
+t_match "... and the fix for the user's own srun lines" "pass --mpi=pmix \(or export SLURM_MPI_TYPE=pmix\)" \
+	"$(printf '%s\n' "$OUT" | jq -r '.[] | select(.name == "launcher") | .remedy')"
+t_run ezpz_clean "${SLURM[@]}" SLURM_CONF="$T_TMP/slurm-stock.conf" "$EZPZ" launch --dry-run -- true
+t_match "slurm, MpiDefault=none: the launch asks for --mpi=pmix" "^srun -u -N4 -n16 --ntasks-per-node=4 --mpi=pmix " "$OUT"
 
 doctor slurm-gpus-short PATH="$D/bin:$D/slurm/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-4xA100.xml" \
-	SLURM_JOB_ID=4242 SLURM_JOB_NODELIST='testhost' SLURM_GPUS_ON_NODE=8
+	SLURM_JOB_ID=4242 SLURM_JOB_NODELIST='testhost' SLURM_GPUS_ON_NODE=8 SLURM_CONF="$D/slurm/slurm.conf"
 t_eq "slurm-gpus-short: exit 1" 1 "$RC"
 t_match "slurm-gpus-short: more GPUs than the host has" "^error env:SLURM_GPUS_ON_NODE says 8 GPUs" \
 	"$(status gpus)"
@@ -108,7 +144,7 @@ t_eq "table: header" "CHECK      STATUS MESSAGE" "$(head -n 1 <<<"$OUT")"
 t_match "table: a row" "^launcher   ok     mpich at .*/mpich/bin/mpiexec \\(Version: 4.1.2\\), chosen by probing PATH; passes the environment with -genvall$" "$OUT"
 t_match "table: the remedy on the next line" \
 	$'^torch      warn   torch is not importable with .*\n {18}fix: install torch' "$(grep -A1 '^torch' <<<"$OUT")"
-t_match "table: summary" "^13 checks: [0-9]+ ok, [0-9]+ warnings?, 0 errors$" "$(tail -n 1 <<<"$OUT")"
+t_match "table: summary" "^15 checks: [0-9]+ ok, [0-9]+ warnings?, 0 errors$" "$(tail -n 1 <<<"$OUT")"
 t_nomatch "table: no colour when stdout is not a terminal" $'\033' "$OUT"
 
 if command -v script >/dev/null; then

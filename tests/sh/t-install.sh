@@ -38,6 +38,7 @@ want=$( {
 	printf '%s\n' "$before" | sed 's|^\./||'
 	echo "${PREFIX#/}/bin/ezpz"
 	echo "${PREFIX#/}/libexec/ezpz/ezpz-test-worker"
+	echo "${PREFIX#/}/libexec/ezpz/ezpz-yeet-worker"
 	for f in "$EZPZ_TOP"/src/machines/*.yaml; do echo "${PREFIX#/}/share/ezpz/machines/${f##*/}"; done
 	for f in "$EZPZ_TOP"/src/share/*; do echo "${PREFIX#/}/share/ezpz/${f##*/}"; done
 	for f in "$EZPZ_TOP"/man/*.1; do echo "${MANPREFIX#/}/man1/${f##*/}"; done
@@ -72,6 +73,8 @@ run_installed "$I/bin" test --dry-run
 t_eq "installed test --dry-run: exit 0" 0 "$RC"
 t_match "installed: test runs the installed worker" "$I/libexec/ezpz/ezpz-test-worker" "$OUT"
 t_match "installed: ranks run the installed ezpz rankenv" "$I/bin/ezpz rankenv" "$OUT"
+run_installed "$I/bin" yeet --dry-run "$D"
+t_match "installed: yeet runs the installed worker" "$I/libexec/ezpz/ezpz-yeet-worker --src" "$OUT"
 run_installed "$I/bin" __complete line launch --machine ''
 t_match "installed: completion offers the installed profiles" $'\naurora\t' "$OUT"
 

@@ -164,11 +164,11 @@ Test(doctor, laptop_is_healthy)
 
 	fx_init(&x, env, "mylaptop", ompi_cmds, "synthetic-nogpu.xml");
 	doctor_run(&r, &x.f);
-	cr_assert_eq(r.n, 13);
+	cr_assert_eq(r.n, 15);
 	for (size_t i = 0; i < r.n; i++)
 		cr_expect_eq(r.v[i].status, DOC_OK, "%s: %s", r.v[i].name, r.v[i].message);
 	cr_expect_str_eq(r.v[0].name, "profile");
-	cr_expect_str_eq(r.v[12].name, "shm");
+	cr_expect_str_eq(r.v[14].name, "shm");
 	cr_expect_eq(doctor_exit_status(&r), 0);
 	expect_check(&x, "profile", DOC_OK, "machine generic: no profile matches hostname mylaptop");
 	expect_check(&x, "scheduler", DOC_OK, "no batch job: ezpz launch runs on this host (mylaptop)");
@@ -495,6 +495,74 @@ Test(doctor, gpus_from_hwloc)
 
 	fx_init(&x, env, "mylaptop", ompi_cmds, "synthetic-4xA100.xml");
 	expect_check(&x, "gpus", DOC_OK, "4 GPUs (nvidia, hwloc)");
+	fx_free(&x);
+	fx_init(&x, env, "dgx", ompi_cmds, "stock-dgx2-drm.xml");
+	expect_check(&x, "gpus", DOC_OK, "16 GPUs (nvidia, hwloc: counted by PCI class, hwloc has "
+	    "no vendor plugin)");
+	fx_free(&x);
+}
+
+/* ---- worker ---- */
+
+Test(doctor, worker_mpi_against_the_launcher)
+{
+	char *env[] = { "PATH=/usr/bin", NULL };
+	char *hydra[] = { "PATH=/usr/bin", "EZPZ_LAUNCHER=mpich", NULL };
+	struct fx x;
+
+	fx_init(&x, env, "mylaptop", ompi_cmds, "synthetic-nogpu.xml");
+	expect_check(&x, "worker", DOC_OK, "no test worker installed");
+	x.f.worker = "/p/libexec/ezpz/ezpz-test-worker";
+	x.f.worker_mpi = (struct doc_probe){ 0, "Open MPI v4.1.4, package: Debian OpenMPI\n"
+	    "built with MPI_PKG=ompi-c\n" };
+	expect_check(&x, "worker", DOC_OK, "the test worker runs with Open MPI v4.1.4, the "
+	    "launcher's MPI family");
+	x.f.worker_mpi = (struct doc_probe){ 127, "/p/libexec/ezpz/ezpz-test-worker: error while "
+	    "loading shared libraries: libmpi.so.40: cannot open shared object file\n" };
+	expect_check(&x, "worker", DOC_WARN, "cannot start: /p/libexec/ezpz/ezpz-test-worker: error "
+	    "while loading shared libraries: libmpi.so.40");
+	fx_free(&x);
+
+	fx_init(&x, hydra, "mylaptop", ompi_cmds, "synthetic-nogpu.xml");
+	x.f.worker = "/p/libexec/ezpz/ezpz-test-worker";
+	x.f.worker_mpi = (struct doc_probe){ 0, "Open MPI v4.1.4, package: Debian OpenMPI\n" };
+	expect_check(&x, "worker", DOC_WARN, "the test worker is built against Open MPI v4.1.4 but "
+	    "the launcher is mpich: 'ezpz test' would start each rank as a singleton");
+	cr_expect(strstr(x.c.remedy, "make MPI_PKG=mpich"), "%s", x.c.remedy);
+	x.f.worker_mpi = (struct doc_probe){ 0, "MPICH Version:\t4.0.2\nMPICH Release date: ...\n" };
+	expect_check(&x, "worker", DOC_OK, "the test worker runs with MPICH Version:\t4.0.2, the "
+	    "launcher's MPI family");
+	fx_free(&x);
+}
+
+/* ---- cache ---- */
+
+Test(doctor, cache)
+{
+	char *env[] = { "PATH=/usr/bin", NULL };
+	struct hostcache hc = { 0 };
+	struct fx x;
+
+	fx_init(&x, env, "mylaptop", ompi_cmds, "synthetic-nogpu.xml");
+	expect_check(&x, "cache", DOC_OK, "not used (this host's hardware comes from ");
+	x.f.cache = &hc;
+	hc.state = "/h/.cache/ezpz/host-n1.facts (new)";
+	expect_check(&x, "cache", DOC_OK, "not used (this host's hardware comes from ");
+	x.topo.origin = xstrdup("hwloc; cache ...");   /* this host's, not an XML file's */
+	hc.state = "off (EZPZ_NO_CACHE)";
+	expect_check(&x, "cache", DOC_OK, "host facts cache off (EZPZ_NO_CACHE)");
+	hc.state = "off (/h/.cache/ezpz is not a private directory of yours (mode 755, uid 0))";
+	expect_check(&x, "cache", DOC_WARN, "host facts cache off (/h/.cache/ezpz is not a private");
+	hc.on = 1;
+	hc.file = "/h/.cache/ezpz/host-n1.facts";
+	hc.state = "/h/.cache/ezpz/host-n1.facts not written (No space left on device)";
+	expect_check(&x, "cache", DOC_WARN, "host facts cache /h/.cache/ezpz/host-n1.facts not written");
+	hc.state = "/h/.cache/ezpz/host-n1.facts out of date (boot id changed), rebuilt";
+	expect_check(&x, "cache", DOC_OK, "host facts cache /h/.cache/ezpz/host-n1.facts out of date");
+	hc.hit = 1;
+	hc.state = "/h/.cache/ezpz/host-n1.facts";
+	expect_check(&x, "cache", DOC_OK, "this host's facts read from /h/.cache/ezpz/host-n1.facts");
+	x.f.cache = NULL;
 	fx_free(&x);
 }
 

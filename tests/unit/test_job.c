@@ -64,6 +64,7 @@ Test(job, laptop_is_local_with_this_host)
 	cr_expect_str_eq(d.job.src.ngpu_per_host.text, "hwloc");
 	cr_expect_eq(d.job.launcher, LAUNCHER_OPENMPI);
 	cr_expect_str_eq(d.job.launcher_path, "/usr/bin/mpiexec");
+	cr_expect_not(d.job.launcher_exact, "a plain mpiexec: Open MPI's mpirun runs, as before");
 	det_free(&d);
 }
 
@@ -410,7 +411,10 @@ Test(job, gpus_from_hwloc_counted_once)
 		{ "synthetic-8xMI250X-gcd.xml", 8, VENDOR_AMD },
 		{ "synthetic-6xIntelMax1550.xml", 6, VENDOR_INTEL },
 		{ "32em64t-2n8c2t-pci-normalio.xml", 1, VENDOR_NVIDIA },  /* DRM card0 not counted */
-		{ "24em64t-2n6c2t-pci.xml", 0, VENDOR_NONE },
+		/* no osdevs: its 3 Tesla M2070 PCI devices count, its ES1000 VGA not */
+		{ "24em64t-2n6c2t-pci.xml", 3, VENDOR_NVIDIA },
+		{ "stock-dgx2-drm.xml", 16, VENDOR_NVIDIA },         /* a distribution's hwloc */
+		{ "stock-bmc.xml", 0, VENDOR_NONE },
 		{ "aurora-like.xml", 6, VENDOR_INTEL },
 		{ "frontier-like.xml", 8, VENDOR_AMD },
 	};
@@ -470,7 +474,7 @@ Test(job, launcher_forced)
 	det_free(&d);
 	detect(&d, env, "x", &bad, no_cmds, "synthetic-nogpu.xml");
 	cr_assert_eq(d.rc, -1);
-	cr_expect_str_eq(d.err, "launcher 'jsrun' (from --launcher): unknown flavour (use pals, mpich, openmpi or srun)");
+	cr_expect_str_eq(d.err, "launcher 'jsrun' (from --launcher): unknown flavour (use pals, mpich, openmpi or srun, or a path)");
 	det_free(&d);
 }
 
@@ -567,5 +571,111 @@ Test(job, forced_scheduler_without_its_job)
 	detect(&d, lsf, "h", NULL, no_cmds, "synthetic-nogpu.xml");
 	cr_assert_eq(d.rc, -1);
 	cr_expect(strstr(d.err, "LSB_JOBID is not set") != NULL, "%s", d.err);
+	det_free(&d);
+}
+
+/* ---- launchers on a stock install: every name, PATH's order, broken ones skipped ---- */
+
+static const struct fake_cmd mixed_cmds[] = {
+	{ "mpiexec.hydra", "/opt/mpich/bin/mpiexec.hydra", "HYDRA build details:\n    Version: 4.0.2\n", 0 },
+	{ "mpiexec.mpich", "/opt/mpich/bin/mpiexec.mpich", "HYDRA build details:\n    Version: 4.0.2\n", 0 },
+	{ "mpiexec", "/usr/bin/mpiexec", "mpiexec (OpenRTE) 4.1.4\n", 0 },
+	{ "mpirun", "/usr/bin/mpirun", "mpirun (Open MPI) 4.1.4\n", 0 },
+	{ NULL, NULL, NULL, 0 }
+};
+
+Test(job, launcher_probed_by_every_name_in_path_order)
+{
+	char *mpich_first[] = { "PATH=/opt/mpich/bin:/usr/bin", NULL };
+	char *ompi_first[] = { "PATH=/usr/bin:/opt/mpich/bin", NULL };
+	struct det d;
+
+	detect(&d, mpich_first, "x", NULL, mixed_cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_eq(d.job.launcher, LAUNCHER_MPICH, "mpiexec.hydra, first on PATH");
+	cr_expect_str_eq(d.job.launcher_path, "/opt/mpich/bin/mpiexec.hydra");
+	cr_expect(d.job.launcher_exact, "run by its own name, not as 'mpiexec' on PATH");
+	cr_expect_null(d.job.launcher_note);
+	det_free(&d);
+	detect(&d, ompi_first, "x", NULL, mixed_cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_eq(d.job.launcher, LAUNCHER_OPENMPI);
+	cr_expect_str_eq(d.job.launcher_path, "/usr/bin/mpiexec");
+	cr_expect_not(d.job.launcher_exact, "a plain mpiexec: Open MPI's mpirun runs, as before");
+	det_free(&d);
+}
+
+Test(job, broken_launcher_named_and_the_next_tried)
+{
+	static const struct fake_cmd cmds[] = {
+		{ "mpiexec", "/opt/broken/bin/mpiexec", "/opt/broken/bin/mpiexec: error while loading "
+		    "shared libraries: libhwloc.so.5: cannot open shared object file\n", 127 },
+		{ "mpirun", "/usr/bin/mpirun", "mpirun (Open MPI) 4.1.4\n", 0 },
+		{ NULL, NULL, NULL, 0 }
+	};
+	static const struct fake_cmd all_broken[] = {
+		{ "mpiexec", "/opt/broken/bin/mpiexec", "libhwloc.so.5: cannot open shared object file\n", 127 },
+		{ NULL, NULL, NULL, 0 }
+	};
+	char *env[] = { "PATH=/opt/broken/bin:/usr/bin", NULL };
+	struct det d;
+
+	detect(&d, env, "x", NULL, cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_eq(d.job.launcher, LAUNCHER_OPENMPI, "the next candidate");
+	cr_expect_str_eq(d.job.launcher_path, "/usr/bin/mpirun");
+	cr_assert_not_null(d.job.launcher_note);
+	cr_expect_str_eq(d.job.launcher_note, "skipped /opt/broken/bin/mpiexec: exit 127: "
+	    "/opt/broken/bin/mpiexec: error while loading shared libraries: libhwloc.so.5: cannot "
+	    "open shared object file");
+	det_free(&d);
+	detect(&d, env, "x", NULL, all_broken, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_eq(d.job.launcher, LAUNCHER_NONE);
+	cr_expect_str_eq(d.job.src.launcher.text, "none usable on PATH (looked for mpiexec, mpirun)");
+	cr_expect(d.job.launcher_note && strstr(d.job.launcher_note, "libhwloc.so.5"), "%s",
+	    d.job.launcher_note);
+	det_free(&d);
+}
+
+Test(job, launcher_given_as_a_path)
+{
+	struct job_opts o = { .launcher = "/opt/mpich/bin/mpiexec.hydra" };
+	struct job_opts bad = { .launcher = "/no/such/mpiexec" };
+	char *env[] = { "PATH=/usr/bin", NULL };
+	struct det d;
+
+	detect(&d, env, "x", &o, mixed_cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_eq(d.job.launcher, LAUNCHER_MPICH);
+	cr_expect_str_eq(d.job.launcher_path, "/opt/mpich/bin/mpiexec.hydra");
+	cr_expect(d.job.launcher_exact);
+	cr_expect_str_eq(d.job.src.launcher.text, "option:--launcher");
+	det_free(&d);
+	detect(&d, env, "x", &bad, mixed_cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, -1);
+	cr_expect_str_eq(d.err, "launcher '/no/such/mpiexec' (from --launcher): not an executable file");
+	det_free(&d);
+}
+
+Test(job, stale_exported_launcher_loses_to_path)
+{
+	/* setup-env exported EZPZ_LAUNCHER=openmpi (with EZPZ_JOBID); MPICH is loaded now */
+	char *stale[] = { "PATH=/opt/mpich/bin:/usr/bin", "EZPZ_JOBID=", "EZPZ_LAUNCHER=openmpi", NULL };
+	char *chosen[] = { "PATH=/opt/mpich/bin:/usr/bin", "EZPZ_LAUNCHER=openmpi", NULL };
+	struct det d;
+
+	detect(&d, stale, "x", NULL, mixed_cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_eq(d.job.launcher, LAUNCHER_MPICH, "what PATH holds wins");
+	cr_expect_str_eq(d.job.launcher_path, "/opt/mpich/bin/mpiexec.hydra");
+	cr_expect(d.job.launcher_note && strstr(d.job.launcher_note, "EZPZ_LAUNCHER=openmpi is stale: "
+	    "/opt/mpich/bin/mpiexec.hydra on PATH is mpich; using mpich"), "%s", d.job.launcher_note);
+	det_free(&d);
+	/* set by hand (no EZPZ_JOBID with it): the user's word */
+	detect(&d, chosen, "x", NULL, mixed_cmds, "synthetic-nogpu.xml");
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_eq(d.job.launcher, LAUNCHER_OPENMPI);
+	cr_expect_null(d.job.launcher_note);
 	det_free(&d);
 }

@@ -545,6 +545,52 @@ Test(plan, malformed_list_binding_is_a_usage_error)
 	}
 }
 
+/* A launcher found under its own name or given as a path runs as itself,
+ * not as the flavour's program looked up on PATH (another MPI's). */
+Test(plan, exact_launcher_path_runs_itself)
+{
+	char *env[] = { "PATH=/usr/bin", NULL };
+	struct pl x = { 0 };
+
+	lo_init(&x.lo);
+	x.lo.np = 2;
+	plan(&x, env, "mylaptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect(startswith(x.argv, "mpirun -np 2"), "%s", x.argv);
+	plan_free(&x.p);
+	free(x.argv);
+	x.job.launcher = LAUNCHER_MPICH;
+	free(x.job.launcher_path);
+	x.job.launcher_path = xstrdup("/opt/mpich/bin/mpiexec.hydra");
+	x.job.launcher_exact = 1;
+	x.rc = plan_build(&x.p, &x.job, env, &x.f.io, &x.lo, &x.err);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	x.argv = join(&x.p.launcher_argv);
+	cr_expect(startswith(x.argv, "/opt/mpich/bin/mpiexec.hydra -n 2"), "%s", x.argv);
+	pl_free(&x);
+}
+
+/* srun: --mpi only when detection chose one (srunmpi.c). */
+Test(plan, srun_mpi_flag)
+{
+	char *env[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=n[1-2]", "SLURM_TASKS_PER_NODE=2(x2)",
+		"SLURM_CONF=/no/such/slurm.conf", "NGPU_PER_HOST=0", "EZPZ_LAUNCHER=srun", NULL };
+	struct pl x = { 0 };
+
+	lo_init(&x.lo);
+	plan(&x, env, "n1", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_null(strstr(x.argv, "--mpi"), "unknown site default kept: %s", x.argv);
+	plan_free(&x.p);
+	free(x.argv);
+	x.job.srun_mpi = xstrdup("pmix");
+	x.rc = plan_build(&x.p, &x.job, env, &x.f.io, &x.lo, &x.err);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	x.argv = join(&x.p.launcher_argv);
+	cr_expect(strstr(x.argv, " --mpi=pmix"), "%s", x.argv);
+	pl_free(&x);
+}
+
 /* An Open MPI launch in a PBS job reaches the other hosts through the rsh
  * agent the edge found (pbs_tmrsh), unless the user chose one; not on one
  * host, not under another launcher. */
