@@ -17,6 +17,7 @@
 #include "jobio.h"
 #include "pmix.h"
 #include "rank.h"
+#include "rankwrap.h"
 #include "hostcache.h"
 #include "topo.h"
 #include "util.h"
@@ -24,7 +25,7 @@
 extern char **environ;
 extern const struct ezpz_cmd cmd_rankenv;
 
-enum { O_GPU_BIND = 1, O_CPU_BIND, O_PMIX, O_VERBOSE, O_TOPOLOGY };
+enum { O_GPU_BIND = 1, O_CPU_BIND, O_PMIX, O_VERBOSE, O_TOPOLOGY, O_LABEL, O_REPORT, O_LOG_DIR };
 
 static const struct opt rankenv_opts[] = {
 	{ O_GPU_BIND, "--gpu-bind", "MODE", "none|per-rank",
@@ -35,6 +36,10 @@ static const struct opt rankenv_opts[] = {
 	  "ask the launcher's PMIx server first; not for MPI programs (see ezpz(1))" },
 	{ O_VERBOSE, "-v|--verbose", NULL, NULL, "print one line per rank: host, ranks, GPU, CPUs" },
 	{ O_TOPOLOGY, "--topology", "FILE.xml", "@file", "hardware for --cpu-bind auto (else this host)" },
+	{ O_LABEL, "--label", NULL, NULL, "prefix each line of output with the rank and ': '" },
+	{ O_REPORT, "--report", NULL, NULL,
+	  "when CMD fails, say so on stderr: 'ezpz rankenv: rank N on HOST: exited with status S'" },
+	{ O_LOG_DIR, "--log-dir", "DIR", "@dir", "also keep the rank's output in DIR/rank-N.log" },
 	{ 0 }
 };
 
@@ -44,6 +49,7 @@ static const struct opt rankenv_opts[] = {
 struct rankenv {
 	const char *gpu_bind, *cpu_bind, *topology;
 	int verbose, pmix_first;
+	struct rankwrap wrap;
 	struct rankinfo ri;
 	char *gpu_note, *cpu_note;
 	struct topo topo;
@@ -325,6 +331,9 @@ rankenv_run(int argc, char **argv)
 		case O_PMIX: re.pmix_first = 1; break;
 		case O_VERBOSE: re.verbose = 1; break;
 		case O_TOPOLOGY: re.topology = st.arg; break;
+		case O_LABEL: re.wrap.label = 1; break;
+		case O_REPORT: re.wrap.report = 1; break;
+		case O_LOG_DIR: re.wrap.log_dir = st.arg; break;
 		default: opt_unknown(&st);
 		}
 	}
@@ -337,6 +346,14 @@ rankenv_run(int argc, char **argv)
 	if (re.verbose)
 		report(&re);
 	fflush(NULL);
+	if (re.wrap.label || re.wrap.report || re.wrap.log_dir) {
+		char *host = this_hostname(environ);
+		re.wrap.rank = re.ri.rank;
+		re.wrap.host = host;
+		e = rankwrap_run(&re.wrap, argv + st.ind);
+		free(host);
+		return e;
+	}
 	execvp(argv[st.ind], argv + st.ind);
 	e = errno;
 	error_errno("rankenv: %s", argv[st.ind]);

@@ -416,7 +416,7 @@ struct runner {
 	int exited;
 	int wstatus;
 	struct stream s[2];
-	int logfd;
+	int logfd, log2fd;
 	double last_output;
 	double term_at;            /* when to follow a SIGINT/SIGHUP with SIGTERM; 0: no */
 	double kill_at;            /* when to SIGKILL the group; 0: not scheduled */
@@ -466,22 +466,36 @@ tty_give(struct runner *r, pid_t pgrp)
 }
 
 static void
-log_write(struct runner *r, const char *buf, size_t n)
+log_write(struct runner *r, int *fd, const char *name, const char *buf, size_t n)
 {
-	while (r->logfd >= 0 && n > 0) {
-		ssize_t w = write(r->logfd, buf, n);
+	while (*fd >= 0 && n > 0) {
+		ssize_t w = write(*fd, buf, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
 			error_errno("log '%s': writing failed; output still goes to the terminal, "
-			    "the log stops here", r->o->log);
-			close(r->logfd);
-			r->logfd = -1;
+			    "the log stops here", name);
+			close(*fd);
+			*fd = -1;
 			r->res->log_failed = 1;
 			return;
 		}
 		buf += w;
 		n -= (size_t)w;
+	}
+}
+
+/* The output's tail, for reading what failed: the end is what matters. */
+static void
+keep(struct buf *b, const char *buf, size_t n)
+{
+	if (b == NULL)
+		return;
+	buf_add(b, buf, n);
+	if (b->len > EXEC_KEEP_MAX) {
+		size_t drop = b->len - EXEC_KEEP_MAX / 2;
+		memmove(b->s, b->s + drop, b->len - drop + 1);
+		b->len -= drop;
 	}
 }
 
@@ -499,7 +513,9 @@ stream_pump(struct runner *r, struct stream *s)
 		return 0;
 	}
 	r->last_output = mono_now();
-	log_write(r, buf, (size_t)n);
+	log_write(r, &r->logfd, r->o->log, buf, (size_t)n);
+	log_write(r, &r->log2fd, r->o->log2, buf, (size_t)n);
+	keep(r->o->keep, buf, (size_t)n);
 	if (write_all(s->out, buf, (size_t)n) < 0 && errno == EPIPE) {
 		/* Our reader is gone: let the child find out on its next write. */
 		close(s->in);
@@ -822,7 +838,7 @@ run_sweep(struct runner *r)
 static int
 run_open_pipes(struct runner *r, int child_fds[2])
 {
-	int want = r->o->idle_timeout > 0 || r->o->log;
+	int want = r->o->idle_timeout > 0 || r->o->log || r->o->log2 || r->o->keep;
 	r->s[0].in = r->s[1].in = -1;
 	child_fds[0] = child_fds[1] = -1;
 	if (!want)
@@ -906,7 +922,7 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 	memset(&r, 0, sizeof r);
 	r.o = o;
 	r.res = res;
-	r.logfd = -1;
+	r.logfd = r.log2fd = -1;
 	r.tty = -1;
 	if ((path = path_which(o->envp, argv[0])) == NULL) {
 		res->not_started = res->not_found = 1;
@@ -915,6 +931,8 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 	}
 	if (o->log && (r.logfd = open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
 		die_errno("log '%s'", o->log);
+	if (o->log2 && (r.log2fd = open(o->log2, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+		die_errno("log '%s'", o->log2);
 	if (run_open_pipes(&r, child_fds) < 0 || pipe2(status_fd, O_CLOEXEC) < 0)
 		die("cannot set up the launcher's pipes");
 	if (isatty(0) && tcgetpgrp(0) == getpgrp())
@@ -943,6 +961,10 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 			close(r.s[i].in);
 	if (r.logfd >= 0 && close(r.logfd) < 0 && !res->log_failed) {
 		error_errno("log '%s': closing failed", o->log);
+		res->log_failed = 1;
+	}
+	if (r.log2fd >= 0 && close(r.log2fd) < 0 && !res->log_failed) {
+		error_errno("log '%s': closing failed", o->log2);
 		res->log_failed = 1;
 	}
 	res->status = status_of(r.wstatus);

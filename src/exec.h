@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include "buf.h"
+
 /*
  * Run argv (PATH of envp searched), stdin from /dev/null, stdout and stderr
  * into *out (at most 1 MiB kept).  It leads a process group of its own:
@@ -41,7 +43,11 @@ struct run_opts {
 	int idle_timeout;    /* seconds with no output before SIGTERM; 0: off */
 	int grace;           /* seconds from SIGTERM/SIGINT to SIGKILL */
 	const char *log;     /* append both streams to this file too, or NULL */
+	const char *log2;    /* and to this one (an attempt's log), or NULL */
+	struct buf *keep;    /* keep the output's last EXEC_KEEP_MAX bytes here, or NULL */
 };
+
+#define EXEC_KEEP_MAX (4 << 20)
 
 struct run_result {
 	int status;          /* what ezpz should exit with for this attempt */

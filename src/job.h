@@ -52,6 +52,9 @@ struct job_io {
 	void (*query)(void *ctx, char *const *argv, struct query_answer *a);
 	/* The login name of the user ezpz runs as; malloc'd, or NULL. */
 	char *(*user)(void *ctx);
+	/* The host name of an address ("10.1.2.3"), malloc'd, or NULL when
+	 * it has none (or this edge cannot say: may be NULL itself). */
+	char *(*resolve)(void *ctx, const char *addr);
 };
 
 struct job_opts {

@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
@@ -91,6 +94,22 @@ io_which(void *ctx, const char *name)
 {
 	struct jobctx *c = ctx;
 	return path_which(c->envp, name);
+}
+
+/* getnameinfo, not getent: no process, and the resolver's own timeouts. */
+static char *
+io_resolve(void *ctx, const char *addr)
+{
+	struct sockaddr_in sa;
+	char host[NI_MAXHOST];
+	(void)ctx;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return NULL;
+	if (getnameinfo((struct sockaddr *)&sa, sizeof sa, host, sizeof host, NULL, 0, NI_NAMEREQD) != 0)
+		return NULL;
+	return xstrdup(host);
 }
 
 static const struct topo *
@@ -260,7 +279,7 @@ jobctx_open(struct jobctx *c, char **envp, const char *topology)
 	memset(c, 0, sizeof *c);
 	c->envp = envp;
 	c->topology = topology;
-	c->io = (struct job_io){ c, io_read, io_run, io_which, io_topo, io_query, io_user };
+	c->io = (struct job_io){ c, io_read, io_run, io_which, io_topo, io_query, io_user, io_resolve };
 	query_knobs(c);
 	datadir = path_datadir(envp);
 	profiles_load_default(&c->profiles, datadir, envp, &c->profile_errs);

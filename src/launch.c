@@ -7,17 +7,22 @@
  * retried with backoff when asked.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "exec.h"
+#include "failover.h"
+#include "hostlist.h"
 #include "jobio.h"
 #include "json.h"
 #include "launch.h"
@@ -29,10 +34,12 @@ extern char **environ;
 
 enum {
 	O_NP = 1, O_PPN, O_NH, O_MODULE, O_CODE, O_CPU_BIND, O_GPU_BIND, O_ENV, O_TIMEOUT,
-	O_RETRIES, O_GRACE, O_LOG, O_NO_RANKENV, O_DRY_RUN, O_JSON, O_QUIET, O_VERBOSE
+	O_RETRIES, O_GRACE, O_LOG, O_NO_RANKENV, O_DRY_RUN, O_JSON, O_QUIET, O_VERBOSE,
+	O_AUTO_RETRY, O_SPARES, O_MAX_FO, O_EXCLUDE, O_INCLUDE, O_LOG_DIR, O_LABEL, O_FILTER
 };
 
 #define BACKOFF_MAX 60
+#define AUTO_RETRY_TIMEOUT 1800
 
 const struct opt launch_opts_table[] = {
 	{ O_NP, "-n|-np|--n|--np|--nproc|--nprocs|--world_size", "N", NULL,
@@ -55,6 +62,18 @@ const struct opt launch_opts_table[] = {
 	{ O_GRACE, "--grace", "SECONDS", NULL,
 	  "time between SIGTERM and SIGKILL when stopping the launcher (default 10)" },
 	{ O_LOG, "--log", "FILE", "@file", "also append the run's output to FILE" },
+	{ O_AUTO_RETRY, "--auto-retry", NULL, NULL,
+	  "when a host fails, swap it for a spare and run again (see ezpz-launch(1))" },
+	{ O_SPARES, "--spare-nodes", "N", "auto",
+	  "with --auto-retry: hold back N of the job's hosts as spares (default auto: all unused)" },
+	{ O_MAX_FO, "--max-failover-retries", "K", NULL,
+	  "with --auto-retry: run again at most K times (default: until the spares run out)" },
+	{ O_EXCLUDE, "--exclude", "HOSTLIST", NULL, "do not use these hosts of the job (n[1-3],n7)" },
+	{ O_INCLUDE, "--include", "HOSTLIST", NULL, "use only these hosts of the job" },
+	{ O_LOG_DIR, "--log-dir", "DIR", "@dir",
+	  "keep each attempt's output in DIR/attempt-N.log and each rank's in DIR/attempt-N/rank-R.log" },
+	{ O_LABEL, "--label", NULL, NULL, "prefix each line of output with its rank, like srun -l" },
+	{ O_FILTER, "--filter", "PATTERN", NULL, "ignored (the Python ezpz's output filter, removed there too)" },
 	{ O_NO_RANKENV, "--no-rankenv", NULL, NULL,
 	  "do not put 'ezpz rankenv' in front of the command" },
 	{ O_DRY_RUN, "--dry-run", NULL, NULL, "print what would run, and run nothing" },
@@ -74,6 +93,7 @@ launch_args_init(struct launch_args *a, const char *name)
 	a->lo.np = a->lo.ppn = a->lo.nhosts = -1;
 	a->lo.rankenv = 1;
 	a->grace = 10;
+	a->spares = a->max_fo = -1;
 	a->opts = launch_opts_table;
 }
 
@@ -177,10 +197,18 @@ take_opt(struct launch_args *a, int o, struct optstate *st, int argc, char **arg
 		a->lo.gpu_bind = st->arg;
 		break;
 	case O_ENV: take_env(a, st); break;
-	case O_TIMEOUT: a->timeout = (int)opt_long(st, 0, 1 << 30); break;
+	case O_TIMEOUT: a->timeout = (int)opt_long(st, 0, 1 << 30); a->timeout_set = 1; break;
 	case O_RETRIES: a->retries = (int)opt_long(st, 0, 1000); break;
 	case O_GRACE: a->grace = (int)opt_long(st, 0, 3600); break;
 	case O_LOG: a->log = st->arg; break;
+	case O_AUTO_RETRY: a->auto_retry = 1; break;
+	case O_SPARES: a->spares = streq(st->arg, "auto") ? -1 : (int)opt_long(st, 0, 1 << 20); break;
+	case O_MAX_FO: a->max_fo = (int)opt_long(st, 0, 1 << 20); break;
+	case O_EXCLUDE: a->exclude = st->arg; break;
+	case O_INCLUDE: a->include = st->arg; break;
+	case O_LOG_DIR: a->log_dir = st->arg; break;
+	case O_LABEL: a->label = 1; break;
+	case O_FILTER: warn("%s: %s is ignored: output filtering has been removed", a->name, st->word); break;
 	case O_NO_RANKENV: a->lo.rankenv = 0; break;
 	case O_DRY_RUN: a->dry_run = 1; break;
 	case O_JSON: a->json = 1; break;
@@ -386,15 +414,24 @@ launcher_cleanup(const struct plan *p, const struct run_result *res, char *const
 }
 
 static int
-run_with_retries(const struct launch_args *a, const struct plan *p, char **envp)
+backoff_for(int retry)
 {
-	struct run_opts ro = { envp, a->timeout, a->grace, a->log };
+	int b = 5 << (retry - 1 < 4 ? retry - 1 : 4);
+	return b > BACKOFF_MAX ? BACKOFF_MAX : b;
+}
+
+static int
+run_with_retries(const struct launch_args *a, const struct plan *p, char **envp, struct buf *keep)
+{
+	struct run_opts ro = { envp, a->timeout, a->grace, a->log, NULL, keep };
 	struct run_result res;
 	int log_failed = 0;
 
 	exec_signals_init();
 	for (int attempt = 1;; attempt++) {
 		int backoff, sig;
+		if (keep)
+			keep->len = 0;
 		exec_run(p->argv.v, &ro, &res);
 		launcher_cleanup(p, &res, envp);
 		log_failed |= res.log_failed;
@@ -405,9 +442,7 @@ run_with_retries(const struct launch_args *a, const struct plan *p, char **envp)
 			    p->argv.v[0], a->timeout);
 		if (res.status == 0 || res.signal || res.not_started || attempt > a->retries)
 			break;
-		backoff = 5 << (attempt - 1 < 4 ? attempt - 1 : 4);
-		if (backoff > BACKOFF_MAX)
-			backoff = BACKOFF_MAX;
+		backoff = backoff_for(attempt);
 		warn("%s: attempt %d of %d failed with exit %d; retrying in %d s", a->name, attempt,
 		    a->retries + 1, res.status, backoff);
 		if ((sig = exec_sleep(backoff)) != 0) {
@@ -422,16 +457,416 @@ run_with_retries(const struct launch_args *a, const struct plan *p, char **envp)
 	return res.status;
 }
 
+/* ------------------------------------------------------------------ */
+/* Hosts: --include, --exclude, and the active and spare hosts of --auto-retry. */
+
+static long
+job_host_index(const struct job *job, const char *name)
+{
+	size_t n = host_short_len(name);
+	for (size_t i = 0; i < job->hosts.n; i++)
+		if (streq(job->hosts.v[i].name, name) ||
+		    (host_short_len(job->hosts.v[i].name) == n && strncmp(job->hosts.v[i].name, name, n) == 0))
+			return (long)i;
+	return -1;
+}
+
+static void
+expand_job_hosts(const struct launch_args *a, const struct job *job, const char *flag,
+    const char *expr, char *keep)
+{
+	struct strvec names = STRVEC_INIT;
+	char *err = NULL;
+	if (expr == NULL)
+		return;
+	if (hostlist_expand(expr, &names, &err) < 0)
+		die_usage("%s: %s '%s': %s", a->name, flag, expr, err);
+	for (size_t i = 0; i < names.n; i++) {
+		long at = job_host_index(job, names.v[i]);
+		if (at < 0) {
+			char **v = xcalloc(job->hosts.n + 1, sizeof *v), *all, *msg;
+			for (size_t j = 0; j < job->hosts.n; j++)
+				v[j] = job->hosts.v[j].name;
+			all = hostlist_compress(v, job->hosts.n);
+			msg = xasprintf("%s: %s '%s': '%s' is not one of the job's hosts (%s)", a->name,
+			    flag, expr, names.v[i], all);
+			free(v);
+			free(all);
+			strvec_clear(&names);
+			error("%s", msg);
+			free(msg);
+			exit(EXIT_USAGE);
+		}
+		keep[at] = streq(flag, "--include") ? 1 : 0;
+	}
+	strvec_clear(&names);
+}
+
+/* The job's hosts that --include and --exclude leave, in the job's order. */
+static void
+usable_hosts(const struct launch_args *a, const struct job *job, struct strvec *out)
+{
+	char *keep = xcalloc(job->hosts.n ? job->hosts.n : 1, 1);
+	memset(keep, a->include ? 0 : 1, job->hosts.n);
+	expand_job_hosts(a, job, "--include", a->include, keep);
+	expand_job_hosts(a, job, "--exclude", a->exclude, keep);
+	for (size_t i = 0; i < job->hosts.n; i++)
+		if (keep[i])
+			strvec_push(out, job->hosts.v[i].name);
+	free(keep);
+	if (out->n == 0)
+		die_usage("%s: --include/--exclude leave none of the job's hosts", a->name);
+}
+
+/* With --auto-retry: how many hosts run, from -nh, else -n over ranks per host. */
+static int
+active_count(const struct launch_args *a, const struct job *job, size_t usable)
+{
+	int ppn = a->lo.ppn > 0 ? a->lo.ppn : job->ngpu_per_host > 0 ? job->ngpu_per_host : 1;
+	int n;
+	if (a->lo.nhosts > 0)
+		n = a->lo.nhosts;
+	else if (a->lo.np > 0)
+		n = (a->lo.np + ppn - 1) / ppn;
+	else if (a->spares >= 0)
+		n = (int)usable - a->spares;
+	else
+		die_usage("%s: --auto-retry needs the number of hosts to run on: give -nh N, -n N or "
+		    "--spare-nodes N", a->name);
+	if (n < 1 || (size_t)n > usable)
+		die_usage("%s: --auto-retry: %d hosts to run on, but the job has %zu usable", a->name, n,
+		    usable);
+	return n;
+}
+
+struct failover {
+	struct strvec active, spare, bad;
+	char *dir;                 /* the log directory, or NULL */
+	char *tmp_hostfile;        /* without one: a hostfile to remove at the end */
+	char *rank_dir;            /* DIR/attempt-N, for rankenv --log-dir */
+	int use_hostfile;          /* the hosts differ from the job's: give them */
+};
+
+struct attempt_row {
+	char *hosts, *outcome, *swapped;
+	double secs;
+};
+
+static void
+hostfile_write(const struct job *job, const struct strvec *hosts, const char *path)
+{
+	struct buf b = BUF_INIT;
+	int fd;
+	for (size_t i = 0; i < hosts->n; i++) {
+		long at = job_host_index(job, hosts->v[i]);
+		int slots = at >= 0 ? job->hosts.v[at].slots : 1;
+		if (job->launcher == LAUNCHER_OPENMPI)
+			buf_addf(&b, "%s slots=%d\n", hosts->v[i], slots);
+		else if (job->launcher == LAUNCHER_MPICH)
+			buf_addf(&b, "%s:%d\n", hosts->v[i], slots);
+		else
+			buf_addf(&b, "%s\n", hosts->v[i]);
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
+	    write_all(fd, b.s ? b.s : "", b.len) < 0 || close(fd) < 0)
+		die_errno("hostfile '%s'", path);
+	buf_free(&b);
+}
+
+static void
+mkdir_p(const char *dir)
+{
+	char *d = xstrdup(dir);
+	for (char *p = d + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(d, 0755) < 0 && errno != EEXIST)
+				die_errno("log directory '%s'", d);
+			*p = '/';
+		}
+	if (mkdir(d, 0755) < 0 && errno != EEXIST)
+		die_errno("log directory '%s'", d);
+	free(d);
+}
+
+/* The ranks on other hosts write there too: say it from / . */
+static char *
+absolute(const char *path)
+{
+	char cwd[4096];
+	if (path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return xstrdup(path);
+	return xasprintf("%s/%s", cwd, path);
+}
+
+static void
+failover_init(struct launch_args *a, const struct job *job, struct failover *f)
+{
+	struct strvec usable = STRVEC_INIT;
+	int active, spares;
+
+	memset(f, 0, sizeof f[0]);
+	usable_hosts(a, job, &usable);
+	f->use_hostfile = a->include || a->exclude || a->auto_retry;
+	active = a->auto_retry ? active_count(a, job, usable.n) : (int)usable.n;
+	spares = a->auto_retry ? (a->spares < 0 ? (int)usable.n - active : a->spares) : 0;
+	if ((size_t)(active + spares) > usable.n)
+		die_usage("%s: --spare-nodes %d: the job has %zu usable hosts, and %d run", a->name,
+		    spares, usable.n, active);
+	for (int i = 0; i < active + spares; i++)
+		strvec_push(i < active ? &f->active : &f->spare, usable.v[i]);
+	strvec_clear(&usable);
+	if (a->log_dir)
+		f->dir = absolute(a->log_dir);
+	else if (a->auto_retry) {
+		char *rel = xasprintf("logs/failover-%s", job->jobid ? job->jobid : "local");
+		f->dir = absolute(rel);
+		free(rel);
+	}
+}
+
+/* A's hosts become the job's, in a hostfile, and the plan is built on them. */
+static void
+attempt_plan(struct launch_args *a, struct jobctx *c, struct failover *f, int n, struct plan *p,
+    struct hostset *orig)
+{
+	struct hostset hs = HOSTSET_INIT;
+	char *err = NULL, *hf = NULL;
+
+	if (f->dir && !a->dry_run) {
+		char *sub = xasprintf("%s/attempt-%d", f->dir, n);
+		mkdir_p(sub);
+		free(sub);
+	}
+	if (f->use_hostfile) {
+		struct job tmp = c->job;
+		tmp.hosts = *orig;
+		if (f->dir)
+			hf = xasprintf("%s/attempt-%d/hostfile", f->dir, n);
+		else if (f->tmp_hostfile)
+			hf = xstrdup(f->tmp_hostfile);
+		else {
+			int fd;
+			const char *t = env_nonempty(environ, "TMPDIR");
+			hf = xasprintf("%s/ezpz-hosts-XXXXXX", t ? t : "/tmp");
+			if (!a->dry_run && ((fd = mkstemp(hf)) < 0 || close(fd) < 0))
+				die_errno("hostfile '%s'", hf);
+			f->tmp_hostfile = xstrdup(hf);
+		}
+		if (!a->dry_run)
+			hostfile_write(&tmp, &f->active, hf);
+		for (size_t i = 0; i < f->active.n; i++) {
+			long at = job_host_index(&tmp, f->active.v[i]);
+			hostset_add(&hs, f->active.v[i], at >= 0 ? orig->v[at].slots : 1);
+		}
+		if (c->job.hosts.v != orig->v)
+			hostset_free(&c->job.hosts);
+		c->job.hosts = hs;
+		free(c->job.hostfile);
+		c->job.hostfile = hf;
+	}
+	a->lo.label = a->label;
+	a->lo.report = a->auto_retry || a->log_dir || a->label;
+	a->lo.rank_log_dir = NULL;
+	free(f->rank_dir);
+	f->rank_dir = NULL;
+	if (f->dir)
+		a->lo.rank_log_dir = f->rank_dir = xasprintf("%s/attempt-%d", f->dir, n);
+	if (plan_build(p, &c->job, environ, &c->io, &a->lo, &err) < 0) {
+		if (c->job.launcher == LAUNCHER_NONE)
+			die_status(EXIT_NOTFOUND, "%s: %s", a->name, err);
+		die_usage("%s: %s", a->name, err);
+	}
+}
+
+static char *
+hosts_text(const struct strvec *v)
+{
+	return v->n ? hostlist_compress(v->v, v->n) : xstrdup("-");
+}
+
+/*
+ * The end of the run: with --auto-retry the table of attempts, then the
+ * first rank that failed (when the launcher said), on a line of its own
+ * just before the closing line.
+ */
+static void
+launch_report(const struct launch_args *a, const struct attempt_row *rows, size_t n,
+    const struct verdict *last)
+{
+	if (a->auto_retry && n > 0) {
+		fprintf(stderr, "ezpz %s: %-7s  %-20s  %-44s  %9s  %s\n", a->name, "attempt", "hosts",
+		    "outcome", "duration", "swapped out");
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "ezpz %s: %-7zu  %-20s  %-44s  %8.1fs  %s\n", a->name, i + 1,
+			    rows[i].hosts, rows[i].outcome, rows[i].secs, rows[i].swapped);
+	}
+	if (last && last->outcome != OUTCOME_SUCCESS && last->have_first) {
+		char *st = rank_fail_status(&last->first);
+		fprintf(stderr, "ezpz %s: first failed rank: %ld on %s: %s\n", a->name, last->first.rank,
+		    last->first.host ? last->first.host : "(host not reported)", st);
+		free(st);
+	}
+}
+
+/* Swap the verdict's hosts for spares; returns how many, or -1 with none left. */
+static int
+swap_bad(struct failover *f, const struct verdict *v, struct buf *swapped)
+{
+	int n = 0;
+	for (size_t i = 0; i < v->bad.n; i++)
+		for (size_t j = 0; j < f->active.n; j++) {
+			if (!streq(f->active.v[j], v->bad.v[i]))
+				continue;
+			if (f->spare.n == 0)
+				return n ? n : -1;
+			strvec_push(&f->bad, f->active.v[j]);
+			buf_addf(swapped, "%s%s -> %s", n ? ", " : "", f->active.v[j], f->spare.v[0]);
+			free(f->active.v[j]);
+			f->active.v[j] = xstrdup(f->spare.v[0]);
+			free(f->spare.v[0]);
+			memmove(f->spare.v, f->spare.v + 1, f->spare.n * sizeof *f->spare.v);
+			f->spare.n--;
+			n++;
+		}
+	return n;
+}
+
+/* Does the loop go on after this verdict?  Says why not. */
+static int
+go_on(const struct launch_args *a, struct failover *f, const struct verdict *v, int retry,
+    struct buf *swapped, int *same_host_runs)
+{
+	if (!a->auto_retry || v->outcome == OUTCOME_SUCCESS)
+		return 0;
+	if (a->max_fo >= 0 && retry > a->max_fo) {
+		warn("%s: failover stops: --max-failover-retries %d used up", a->name, a->max_fo);
+		return 0;
+	}
+	switch (v->outcome) {
+	case OUTCOME_NODE:
+		if (swap_bad(f, v, swapped) > 0)
+			return 1;
+		warn("%s: failover stops: no spare host left for %s", a->name, v->bad.v[0]);
+		return 0;
+	case OUTCOME_STUCK:
+		if (a->max_fo < 0 && ++*same_host_runs > 3) {
+			warn("%s: failover stops: stuck 3 times on the same hosts", a->name);
+			return 0;
+		}
+		return 1;
+	default:
+		warn("%s: failover stops: %s (%s): running again would fail the same way", a->name,
+		    outcome_name(v->outcome), v->why);
+		return 0;
+	}
+}
+
+static int
+run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
+{
+	struct hostset orig = c->job.hosts;
+	struct attempt_row *rows = NULL;
+	size_t nrows = 0, alloc = 0;
+	struct verdict v = { 0 };
+	struct buf keep = BUF_INIT;
+	int status = 0, same = 0;
+	int want_keep = a->auto_retry || a->log_dir || a->label || a->log || a->timeout;
+
+	exec_signals_init();
+	for (int n = 1;; n++) {
+		struct plan p;
+		struct strvec env = STRVEC_INIT;
+		struct run_result res;
+		struct run_opts ro = { NULL, a->timeout, a->grace, a->log, NULL, want_keep ? &keep : NULL };
+		struct buf swapped = BUF_INIT;
+		struct attempt_in in;
+		char *err = NULL, *logn = NULL;
+		double t0;
+		int sig;
+
+		attempt_plan(a, c, f, n, &p, &orig);
+		if (n == 1 && !a->quiet)
+			banner(a, &p, &c->job);
+		else if (!a->quiet)
+			fprintf(stderr, "ezpz %s: attempt %d on %s\n", a->name, n, c->job.hostfile);
+		if (f->dir)
+			ro.log2 = logn = xasprintf("%s/attempt-%d.log", f->dir, n);
+		ro.envp = child_env(&p, &env);
+		keep.len = 0;
+		t0 = wall_now();
+		exec_run(p.argv.v, &ro, &res);
+		if (res.not_found)
+			explain_not_found(&p);
+		if (res.timed_out)
+			error("watchdog: '%s' printed nothing for %d s; stopped it (exit 124)",
+			    p.argv.v[0], a->timeout);
+		status = res.status;
+		in = (struct attempt_in){ res.status, res.signal, res.timed_out, p.np,
+			keep.s ? keep.s : "", f->active.v, f->active.n,
+			c->job.profile ? &c->job.profile->failover_patterns : NULL, &c->io };
+		verdict_free(&v);
+		if (failover_classify(&in, &v, &err) < 0)
+			die("%s: %s", a->name, err);
+		rows = xgrow(rows, &alloc, nrows + 1, sizeof *rows);
+		rows[nrows].hosts = hosts_text(&f->active);
+		rows[nrows].secs = wall_now() - t0;
+		rows[nrows].outcome = xasprintf("%s: %s", outcome_name(v.outcome), v.why);
+		strvec_clear(&env);
+		plan_free(&p);
+		free(logn);
+		if (res.not_started || !go_on(a, f, &v, n, &swapped, &same)) {
+			rows[nrows++].swapped = xstrdup("-");
+			buf_free(&swapped);
+			break;
+		}
+		rows[nrows++].swapped = swapped.len ? buf_detach(&swapped) : xstrdup("-");
+		buf_free(&swapped);
+		warn("%s: attempt %d: %s (%s); running again on %s in %d s", a->name, n,
+		    outcome_name(v.outcome), v.why, rows[nrows - 1].swapped[0] != '-' ?
+		    "new hosts" : "the same hosts", backoff_for(n));
+		if ((sig = exec_sleep(backoff_for(n))) != 0) {
+			status = EXIT_SIGBASE + sig;
+			break;
+		}
+	}
+	launch_report(a, rows, nrows, &v);
+	for (size_t i = 0; i < nrows; i++) {
+		free(rows[i].hosts);
+		free(rows[i].outcome);
+		free(rows[i].swapped);
+	}
+	free(rows);
+	verdict_free(&v);
+	buf_free(&keep);
+	if (c->job.hosts.v != orig.v) {
+		hostset_free(&c->job.hosts);
+		c->job.hosts = orig;
+	}
+	return status;
+}
+
 int
 launch_execute(struct launch_args *a)
 {
 	struct jobctx c;
 	struct plan p;
 	struct strvec env = STRVEC_INIT;
+	struct failover f;
+	struct hostset orig;
 	char *err = NULL, *self = path_self(), *agent, ts[32];
 	double t0;
 	int status;
 
+	if (a->auto_retry && a->retries > 0)
+		die_usage("%s: --auto-retry and --retries %d: pick one (--retries runs again on the "
+		    "same hosts; --auto-retry swaps failed hosts for spares)", a->name, a->retries);
+	if (a->label && !a->lo.rankenv)
+		die_usage("%s: --label needs 'ezpz rankenv' in front of the command "
+		    "(drop --no-rankenv)", a->name);
+	/* The Python ezpz's default: a failover loop must not wait forever on a hang. */
+	if (a->auto_retry && !a->timeout_set)
+		a->timeout = AUTO_RETRY_TIMEOUT;
 	jobctx_init(&c, environ, a->topology);
 	jobctx_detect(&c, &a->jo);
 	if (c.job.stale_note)
@@ -444,28 +879,61 @@ launch_execute(struct launch_args *a)
 		a->lo.local_port = free_port();
 	a->lo.ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	a->lo.pbs_rsh_agent = agent = launch_pbs_rsh_agent(&c.job, environ);
-	if (plan_build(&p, &c.job, environ, &c.io, &a->lo, &err) < 0) {
-		if (c.job.launcher == LAUNCHER_NONE)
-			die_status(EXIT_NOTFOUND, "%s: %s", a->name, err);
-		die_usage("%s: %s", a->name, err);
-	}
-	if (!a->quiet && !(a->dry_run && a->json))
-		banner(a, &p, &c.job);
-	if (a->dry_run) {
-		print_dry_run(a, &p, &c.job);
-		status = EXIT_OK;
-	} else {
-		t0 = wall_now();
-		status = run_with_retries(a, &p, child_env(&p, &env));
-		if (!a->quiet) {
-			stamp(ts, sizeof ts);
-			fprintf(stderr, "----[\xf0\x9f\x8d\x8b ezpz.launch][stop][%s]----\n"
-			    "Execution finished with %d.\nExecuting finished in %.2f seconds.\n",
-			    ts, status, wall_now() - t0);
+	failover_init(a, &c.job, &f);
+	orig = c.job.hosts;
+	t0 = wall_now();
+	if (a->dry_run || (!f.use_hostfile && !f.dir && !a->label)) {
+		/* the plain path: one plan, shown, run (with --retries) */
+		if (plan_build(&p, &c.job, environ, &c.io, &a->lo, &err) < 0) {
+			if (c.job.launcher == LAUNCHER_NONE)
+				die_status(EXIT_NOTFOUND, "%s: %s", a->name, err);
+			die_usage("%s: %s", a->name, err);
 		}
+		if (f.use_hostfile || f.dir) {
+			plan_free(&p);
+			attempt_plan(a, &c, &f, 1, &p, &orig);
+		}
+		if (!a->quiet && !(a->dry_run && a->json))
+			banner(a, &p, &c.job);
+		if (a->dry_run) {
+			print_dry_run(a, &p, &c.job);
+			status = EXIT_OK;
+		} else {
+			struct buf keep = BUF_INIT;
+			int want = a->log || a->timeout;
+			status = run_with_retries(a, &p, child_env(&p, &env), want ? &keep : NULL);
+			if (want && status != 0) {
+				struct verdict v = { 0 };
+				struct attempt_in in = { status, 0, 0, p.np, keep.s ? keep.s : "", NULL, 0, NULL, NULL };
+				if (failover_classify(&in, &v, &err) == 0)
+					launch_report(a, NULL, 0, &v);
+				verdict_free(&v);
+			}
+			buf_free(&keep);
+		}
+		plan_free(&p);
+		if (c.job.hosts.v != orig.v) {
+			hostset_free(&c.job.hosts);
+			c.job.hosts = orig;
+		}
+	} else {
+		status = run_attempts(a, &c, &f);
 	}
+	if (!a->dry_run && !a->quiet) {
+		stamp(ts, sizeof ts);
+		fprintf(stderr, "----[\xf0\x9f\x8d\x8b ezpz.launch][stop][%s]----\n"
+		    "Execution finished with %d.\nExecuting finished in %.2f seconds.\n",
+		    ts, status, wall_now() - t0);
+	}
+	if (f.tmp_hostfile)
+		unlink(f.tmp_hostfile);
+	free(f.tmp_hostfile);
+	free(f.rank_dir);
+	free(f.dir);
+	strvec_clear(&f.active);
+	strvec_clear(&f.spare);
+	strvec_clear(&f.bad);
 	strvec_clear(&env);
-	plan_free(&p);
 	jobctx_free(&c);
 	free(self);
 	free(agent);

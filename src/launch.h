@@ -16,8 +16,12 @@ struct launch_args {
 	struct job_opts jo;
 	const char *topology;
 	int dry_run, json, quiet, verbose;
-	int timeout, retries, grace;
+	int timeout, timeout_set, retries, grace;
 	const char *log;
+	/* --auto-retry: spares -1 is "auto" (every host not in use); max_fo -1
+	 * is no cap. */
+	int auto_retry, spares, max_fo, label;
+	const char *include, *exclude, *log_dir;
 	/* The table launch_parse reads (launch_opts_table unless a command
 	 * chains it into its own), and the taker of that command's own
 	 * options: returns 1 if id was one (ezpz test --torch). */

@@ -478,6 +478,14 @@ plan_rankenv(struct plan *p, const struct launch_opts *o)
 	strvec_push(&p->rankenv_argv, "rankenv");
 	if (o->verbose)
 		strvec_push(&p->rankenv_argv, "-v");
+	if (o->label)
+		strvec_push(&p->rankenv_argv, "--label");
+	if (o->report)
+		strvec_push(&p->rankenv_argv, "--report");
+	if (o->rank_log_dir) {
+		strvec_push(&p->rankenv_argv, "--log-dir");
+		strvec_push(&p->rankenv_argv, o->rank_log_dir);
+	}
 	if (o->gpu_bind && !streq(o->gpu_bind, "none")) {
 		strvec_push(&p->rankenv_argv, "--gpu-bind");
 		strvec_push(&p->rankenv_argv, o->gpu_bind);

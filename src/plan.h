@@ -19,6 +19,9 @@ struct launch_opts {
 	struct strvec passthrough;    /* launcher flags ezpz does not know */
 	struct strvec command;        /* the user's command */
 	int rankenv;                  /* put 'ezpz rankenv' in front of the command */
+	int label;                    /* rankenv prefixes each output line with the rank */
+	int report;                   /* rankenv says how a failed rank ended */
+	const char *rank_log_dir;     /* rankenv keeps each rank's output in DIR/rank-N.log */
 	int verbose;                  /* rankenv prints a line per rank */
 	const char *self;             /* absolute path of this ezpz, for rankenv */
 	int local_port;               /* a free port on this host (the edge finds it) */

@@ -29,6 +29,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -576,6 +577,31 @@ f_strlist(struct pctx *cx, const struct field *f, const char *path, const struct
 	strlist(cx, path, v, AT(base, f, struct strvec), 1);
 }
 
+/* Extended regexes, each with a group for the host (failover.h). */
+static void
+f_regexes(struct pctx *cx, const struct field *f, const char *path, const struct node *k,
+    const struct node *v, void *base)
+{
+	struct strvec *out = AT(base, f, struct strvec);
+	size_t from = out->n;
+	(void)k;
+	strlist(cx, path, v, out, 0);
+	for (size_t i = from; i < out->n; i++) {
+		regex_t re;
+		int rc = regcomp(&re, out->v[i], REG_EXTENDED);
+		if (rc != 0) {
+			char why[128];
+			regerror(rc, &re, why, sizeof why);
+			err_at(cx, v->line, "%s: '%s': %s", path, out->v[i], why);
+			continue;
+		}
+		if (re.re_nsub < 1)
+			err_at(cx, v->line, "%s: '%s': needs a group ( ) around the host name or address",
+			    path, out->v[i]);
+		regfree(&re);
+	}
+}
+
 static void
 f_args(struct pctx *cx, const struct field *f, const char *path, const struct node *k,
     const struct node *v, void *base)
@@ -861,6 +887,11 @@ static const struct field network_fields[] = {
 	{ NULL }
 };
 
+static const struct field failover_fields[] = {
+	{ "bad_host_patterns", f_regexes, .off = OFF(failover_patterns) },
+	{ NULL }
+};
+
 static const struct field modules_fields[] = {
 	{ "use", f_strlist, .off = OFF(module_use) },
 	{ "unload", f_strlist, .off = OFF(module_unload) },
@@ -892,6 +923,7 @@ static const struct field top_fields[] = {
 	{ "cpu", f_section, .sub = cpu_fields },
 	{ "network", f_section, .sub = network_fields },
 	{ "launcher_args", f_args, .off = OFF(launcher_args) },
+	{ "failover", f_section, .sub = failover_fields },
 	{ "modules", f_section, .sub = modules_fields },
 	{ "python", f_section, .sub = python_fields },
 	{ "submit", f_section, .sub = submit_fields },
@@ -1098,6 +1130,7 @@ profile_free(struct profile *p)
 	free(p->reserved_cores);
 	free(p->master_suffix);
 	strvec_clear(&p->launcher_args);
+	strvec_clear(&p->failover_patterns);
 	strvec_clear(&p->module_use);
 	strvec_clear(&p->module_unload);
 	strvec_clear(&p->module_load);

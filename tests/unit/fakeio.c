@@ -49,6 +49,16 @@ f_which(void *ctx, const char *name)
 	return c && c->path ? xstrdup(c->path) : NULL;
 }
 
+static char *
+f_resolve(void *ctx, const char *addr)
+{
+	struct fakeio *f = ctx;
+	for (const char *const *a = f->addrs; a && a[0] && a[1]; a += 2)
+		if (strcmp(a[0], addr) == 0)
+			return xstrdup(a[1]);
+	return NULL;
+}
+
 static const struct topo *
 f_topo(void *ctx, char **err)
 {
@@ -78,7 +88,7 @@ fakeio_init(struct fakeio *f, const struct fake_cmd *cmds, const char *topo_xml)
 	memset(f, 0, sizeof *f);
 	f->cmds = cmds;
 	f->topo_xml = topo_xml;
-	f->io = (struct job_io){ f, f_read, f_run, f_which, f_topo, NULL, NULL };
+	f->io = (struct job_io){ f, f_read, f_run, f_which, f_topo, NULL, NULL, f_resolve };
 }
 
 void

@@ -23,6 +23,7 @@ struct fakeio {
 	struct topo topo;
 	int loaded;
 	int topo_loads;        /* how many times the topology was asked for */
+	const char *const *addrs;   /* resolve(): "ADDR", "HOST", ..., NULL */
 	struct job_io io;
 };
 

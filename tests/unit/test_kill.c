@@ -65,8 +65,8 @@ Test(kill, environment_lookup)
 Test(kill, marker_pattern_and_skips)
 {
 	long skip[] = { 100, 50, 1 };
-	struct kill_match marker = { NULL, NULL, skip, 3, ME };
-	struct kill_match pat = { "sleep 30", NULL, skip, 3, ME };
+	struct kill_match marker = { NULL, NULL, skip, 3, ME, 0 };
+	struct kill_match pat = { "sleep 30", NULL, skip, 3, ME, 0 };
 	struct kproc rank = proc(200, "sleep 300", ENV("EZPZ_RUN_COMMAND=x\0"));
 	struct kproc plain = proc(201, "sleep 300", ENV("HOME=/root\0"));
 	struct kproc self = proc(100, "ezpz kill sleep 30", ENV("EZPZ_RUN_COMMAND=x\0"));
@@ -116,7 +116,7 @@ Test(kill, marker_pattern_and_skips)
 
 Test(kill, only_the_jobs_processes)
 {
-	struct kill_match m = { NULL, "4242", NULL, 0, ME };
+	struct kill_match m = { NULL, "4242", NULL, 0, ME, 0 };
 	struct kproc pbs = proc(10, "a", ENV("EZPZ_RUN_COMMAND=x\0PBS_JOBID=4242.aurora-pbs-0001\0"));
 	struct kproc pbs2 = proc(11, "a", ENV("EZPZ_RUN_COMMAND=x\0PBS_JOBID=42420.server\0"));
 	struct kproc slurm = proc(12, "a", ENV("SLURM_JOB_ID=4242\0EZPZ_RUN_COMMAND=x\0"));
@@ -150,10 +150,10 @@ Test(kill, only_the_jobs_processes)
 
 Test(kill, launch_parents)
 {
-	struct kill_match m = { NULL, NULL, NULL, 0, ME };
-	struct kill_match job = { NULL, "77", NULL, 0, ME };
+	struct kill_match m = { NULL, NULL, NULL, 0, ME, 0 };
+	struct kill_match job = { NULL, "77", NULL, 0, ME, 0 };
 	long skip[] = { 60 };
-	struct kill_match skipping = { NULL, NULL, skip, 1, ME };
+	struct kill_match skipping = { NULL, NULL, skip, 1, ME, 0 };
 	struct kproc launch = proc(60, "ezpz launch --retries 2 -n 1 -- sleep 60",
 	    ENV("PBS_JOBID=77.pbs01\0"));
 	static const char a_launch[] = "/opt/ezpz/bin/ezpz\0launch\0--retries\0" "2";
@@ -236,8 +236,8 @@ remote(enum launcher l, const char *hostfile, const struct kill_opts *o)
 
 Test(kill, all_nodes_launch_lines)
 {
-	struct kill_opts o = { SIGTERM, -1, 0, NULL };
-	struct kill_opts o2 = { SIGINT, 10, 1, "train.py --lr 1" };
+	struct kill_opts o = { SIGTERM, -1, 0, NULL, 0 };
+	struct kill_opts o2 = { SIGINT, 10, 1, "train.py --lr 1", 0 };
 	char *s;
 
 	s = remote(LAUNCHER_SRUN, NULL, &o);

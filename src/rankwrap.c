@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rankwrap.c: see rankwrap.h.  The parent forwards the signals a launcher
+ * sends to its rank, copies whole lines (a label mid-line would be
+ * garbage), and dies of the child's signal so the launcher reports the
+ * same end as without it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "rankwrap.h"
+#include "util.h"
+
+static volatile pid_t child;
+static const int passed[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
+
+static void
+pass_on(int sig)
+{
+	if (child > 0)
+		kill(child, sig);
+}
+
+struct out {
+	int in;             /* pipe from the child, or -1 */
+	int fd;             /* our 1 or 2 */
+	struct buf line;    /* a partial line */
+};
+
+static void
+emit(const struct rankwrap *w, int logfd, struct out *o, const char *s, size_t n)
+{
+	if (w->label) {
+		char pre[32];
+		int k = snprintf(pre, sizeof pre, "%ld: ", w->rank);
+		(void)write_all(o->fd, pre, (size_t)k);
+	}
+	(void)write_all(o->fd, s, n);
+	if (logfd >= 0)
+		(void)write_all(logfd, s, n);
+}
+
+/* Whole lines go out as they come; a partial one waits (or goes at EOF). */
+static void
+pump(const struct rankwrap *w, int logfd, struct out *o)
+{
+	char buf[65536], *nl;
+	ssize_t n = read(o->in, buf, sizeof buf);
+	size_t done = 0;
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		if (o->line.len)
+			emit(w, logfd, o, o->line.s, o->line.len);
+		o->line.len = 0;
+		close(o->in);
+		o->in = -1;
+		return;
+	}
+	buf_add(&o->line, buf, (size_t)n);
+	while ((nl = memchr(o->line.s + done, '\n', o->line.len - done)) != NULL) {
+		size_t len = (size_t)(nl - (o->line.s + done)) + 1;
+		emit(w, logfd, o, o->line.s + done, len);
+		done += len;
+	}
+	memmove(o->line.s, o->line.s + done, o->line.len - done);
+	o->line.len -= done;
+}
+
+static int
+open_log(const struct rankwrap *w)
+{
+	char *path;
+	int fd;
+	if (w->log_dir == NULL)
+		return -1;
+	path = xasprintf("%s/rank-%ld.log", w->log_dir, w->rank);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		warn("rankenv: rank %ld: cannot write '%s': %s", w->rank, path, strerror(errno));
+	free(path);
+	return fd;
+}
+
+static void
+start(char **argv, struct out o[2], int wrap)
+{
+	int fd[2][2];
+	for (int i = 0; wrap && i < 2; i++)
+		if (pipe2(fd[i], O_CLOEXEC) < 0)
+			die_errno("rankenv: cannot create a pipe");
+	if ((child = fork()) < 0)
+		die_errno("rankenv: cannot fork");
+	if (child == 0) {
+		for (size_t i = 0; i < NITEMS(passed); i++)
+			signal(passed[i], SIG_DFL);
+		for (int i = 0; wrap && i < 2; i++)
+			dup2(fd[i][1], i + 1);
+		execvp(argv[0], argv);
+		error_errno("rankenv: %s", argv[0]);
+		_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+	}
+	for (int i = 0; i < 2; i++) {
+		o[i].in = wrap ? fd[i][0] : -1;
+		o[i].fd = i + 1;
+		if (wrap)
+			close(fd[i][1]);
+	}
+}
+
+int
+rankwrap_run(const struct rankwrap *w, char **argv)
+{
+	struct out o[2] = { { -1, 1, BUF_INIT }, { -1, 2, BUF_INIT } };
+	int logfd = open_log(w), ws = 0, wrap = w->label || logfd >= 0;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = pass_on;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < NITEMS(passed); i++)
+		sigaction(passed[i], &sa, NULL);
+	fflush(NULL);
+	start(argv, o, wrap);
+	while (o[0].in >= 0 || o[1].in >= 0) {
+		struct pollfd p[2] = { { o[0].in, POLLIN, 0 }, { o[1].in, POLLIN, 0 } };
+		if (poll(p, 2, -1) < 0)
+			continue;
+		for (int i = 0; i < 2; i++)
+			if (o[i].in >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				pump(w, logfd, &o[i]);
+	}
+	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
+		;
+	if (logfd >= 0)
+		close(logfd);
+	buf_free(&o[0].line);
+	buf_free(&o[1].line);
+	if (w->report && WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
+		fprintf(stderr, "ezpz rankenv: rank %ld on %s: exited with status %d\n", w->rank,
+		    w->host, WEXITSTATUS(ws));
+	if (WIFSIGNALED(ws)) {
+		int sig = WTERMSIG(ws);
+		if (w->report)
+			fprintf(stderr, "ezpz rankenv: rank %ld on %s: killed by signal %d\n", w->rank,
+			    w->host, sig);
+		fflush(NULL);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return EXIT_SIGBASE + sig;
+	}
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : EXIT_FAIL;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rankwrap.h: `ezpz rankenv --label/--log-dir/--report`: run the rank's
+ * command as a child instead of exec'ing it, so that its output can be
+ * labelled with the rank (like srun -l) and kept in a file of the rank's
+ * own, and its end said in one line the launcher's output carries back
+ * ("ezpz rankenv: rank 3 on n2: exited with status 1"), which failover.c
+ * reads.
+ */
+#ifndef EZPZ_RANKWRAP_H
+#define EZPZ_RANKWRAP_H
+
+struct rankwrap {
+	long rank;
+	const char *host;
+	int label;            /* prefix each line with "RANK: " */
+	int report;           /* say how a failed rank ended, on stderr */
+	const char *log_dir;  /* DIR/rank-RANK.log, or NULL */
+};
+
+/* Run argv; returns only with what the rank should exit with (after a
+ * signal death, it dies of the same signal itself). */
+int rankwrap_run(const struct rankwrap *w, char **argv);
+
+#endif

@@ -1,0 +1,36 @@
+#!/bin/bash
+# ezpz launch --auto-retry and --exclude in real Slurm jobs on the local
+# cluster (emulated nodes n1..n4): a rank that crashes only on n2 is failed
+# over to the spare n3 and the job finishes, srun's own report naming the
+# host; exit 1 on every rank stops after one attempt without swapping.
+# shellcheck disable=SC2016 # $VARs in single quotes: the ranks' shells expand them
+. "$EZPZ_TOP/tests/lib.sh"
+need_slurm 3
+unset PBS_JOBID HOSTFILE NGPU_PER_HOST EZPZ_JOBID MASTER_ADDR MASTER_PORT EZPZ_HOSTNAME
+export EZPZ_TOPOLOGY=$FIX/topo/synthetic-nogpu.xml
+T=120
+cd "$T_TMP" || exit 1
+crash='echo "rank $RANK on $(hostname)"; [ "$(hostname)" = n2 ] && exit 3; sleep 1; echo "rank $RANK done"'
+
+t_run t_timeout $T salloc -N 3 -w 'n[1-3]' --exclusive "$EZPZ" launch -q -ppn 1 --auto-retry -nh 2 \
+	--log-dir logs -- sh -c "$crash"
+t_eq "a rank crashes on n2, n3 is spare: the job finishes (exit 0)" 0 "$RC"
+t_eq "... attempt 2 ran on n1 and n3" "n1 n3" "$(grep -o 'on n[0-9]' logs/attempt-2.log | sed 's/on //' | sort -u | xargs)"
+t_match "... srun named the host" "srun: error: n2: task 1: Exited with exit code 3" "$(cat logs/attempt-1.log)"
+t_match "... the table names the swapped host" "1 +n1,n2 +node failure: rank 1 on n2: exit 3 .* n2 -> n3" "$ERR"
+t_match "... and attempt 2's success" "2 +n1,n3 +success" "$ERR"
+t_eq "... a file per rank" "rank 1 on n3 rank 1 done" "$(xargs < logs/attempt-2/rank-1.log)"
+
+t_run t_timeout $T salloc -N 3 -w 'n[1-3]' --exclusive "$EZPZ" launch -q -ppn 1 --auto-retry -nh 2 \
+	--log-dir pe -- sh -c 'echo "rank $RANK"; exit 1'
+t_eq "exit 1 on every rank: exit 1" 1 "$RC"
+t_eq "... one attempt, no swap" "attempt-1.log" "$(ls pe | grep '\.log$' | xargs)"
+t_match "... a program error" "program error: exit 1 on 2 ranks, 2 hosts" "$ERR"
+
+t_run t_timeout $T salloc -N 3 -w 'n[1-3]' --exclusive "$EZPZ" launch -q -ppn 1 --exclude n2 --label \
+	-- sh -c 'echo "on $(hostname)"'
+t_eq "--exclude n2 --label under srun: exit 0" 0 "$RC"
+t_eq "... ranks on n1 and n3, labelled" "0: on n1 1: on n3" "$(sort <<<"$OUT" | xargs)"
+t_run t_timeout $T salloc -N 2 -w 'n[1-2]' --exclusive "$EZPZ" launch -q --exclude n4 -- true
+t_eq "--exclude a host outside the allocation: usage error" 2 "$RC"
+t_done

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for failover.c: each launcher's report of the first failed
+ * rank (srun, PALS, Hydra, Open MPI 4 and 5, ezpz rankenv), the machine
+ * patterns (Aurora's shepherd line and gloo's peer address, resolved
+ * through the fake edge), cascades that prove nothing, and the outcome of
+ * an attempt: success, scheduler, stuck, node failure, program error.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "failover.h"
+#include "fakeio.h"
+#include "util.h"
+
+struct scan_case {
+	const char *what, *text;
+	long rank;
+	const char *host;   /* NULL: none said */
+	int code, sig;
+};
+
+static const struct scan_case scans[] = {
+	{ "srun exit", "hello\nsrun: error: n2: task 3: Exited with exit code 3\n", 3, "n2", 3, 0 },
+	{ "srun tasks", "srun: error: n1: tasks 0-1: Killed\n", 0, "n1", -1, SIGKILL },
+	{ "PALS exit", "x1.hsn.cm.aurora.alcf.anl.gov: rank 5 exited with code 1\n", 5,
+	  "x1.hsn.cm.aurora.alcf.anl.gov", 1, 0 },
+	{ "PALS signal", "x2: rank 7 died from signal 9\n", 7, "x2", -1, 9 },
+	{ "Hydra", "=====\n=   BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES\n"
+	  "=   RANK 1 PID 4242 RUNNING AT n2\n=   KILLED BY SIGNAL: 9 (Killed)\n=====\n", 1, "n2", -1, 9 },
+	{ "Hydra exit", "=   RANK 2 PID 1 RUNNING AT n3\n=   EXIT CODE: 4\n", 2, "n3", 4, 0 },
+	{ "Open MPI 4", "mpirun detected that one or more processes exited with non-zero status, thus causing\n"
+	  "the job to be terminated. The first process to do so was:\n\n  Process name: [[4242,1],2]\n"
+	  "  Exit code:    3\n", 2, NULL, 3, 0 },
+	{ "Open MPI 5", "  Process name: [prterun-h-123@1,1]\n  Exit code:    5\n", 1, NULL, 5, 0 },
+	{ "Open MPI signal", "mpirun noticed that process rank 1 with PID 0 on node n2 exited on signal 9 (Killed).\n",
+	  1, "n2", -1, 9 },
+	{ "rankenv, then Open MPI names the same rank", "ezpz rankenv: rank 2 on node2: exited with status 3\n"
+	  "  Process name: [[4242,1],2]\n  Exit code:    3\n", 2, "node2", 3, 0 },
+	{ "Open MPI, then rankenv gives the host", "  Process name: [[4242,1],2]\n  Exit code:    3\n"
+	  "ezpz rankenv: rank 2 on node2: exited with status 3\n", 2, "node2", 3, 0 },
+	{ "labelled rankenv", "3: ezpz rankenv: rank 3 on n4: killed by signal 6\n", 3, "n4", -1, 6 },
+};
+
+Test(failover, first_rank_each_launcher)
+{
+	for (size_t i = 0; i < NITEMS(scans); i++) {
+		const struct scan_case *c = &scans[i];
+		struct rank_fails f;
+		failover_scan_ranks(c->text, &f);
+		cr_assert_geq(f.n, 1, "%s: no report found", c->what);
+		cr_expect_eq(f.v[0].rank, c->rank, "%s: rank %ld", c->what, f.v[0].rank);
+		if (c->host)
+			cr_expect_str_eq(f.v[0].host ? f.v[0].host : "(null)", c->host, "%s", c->what);
+		else
+			cr_expect_null(f.v[0].host, "%s", c->what);
+		cr_expect_eq(f.v[0].code, c->code, "%s: code %d", c->what, f.v[0].code);
+		cr_expect_eq(f.v[0].sig, c->sig, "%s: sig %d", c->what, f.v[0].sig);
+		rank_fails_free(&f);
+	}
+}
+
+Test(failover, nothing_reported)
+{
+	struct rank_fails f;
+	failover_scan_ranks("all good\nrank 0 ok\n", &f);
+	cr_expect_eq(f.n, 0);
+	rank_fails_free(&f);
+}
+
+static struct strvec
+aurora_patterns(void)
+{
+	struct profiles ps = PROFILES_INIT;
+	struct strvec out = STRVEC_INIT;
+	load_builtin_profiles(&ps);
+	for (size_t i = 0; i < ps.n; i++)
+		if (streq(ps.v[i].name, "aurora"))
+			strvec_pushv(&out, ps.v[i].failover_patterns.v);
+	profiles_free(&ps);
+	return out;
+}
+
+static const char *const addrs[] = { "10.115.3.7", "x4102c5s2b0n0.hsn.cm.aurora.alcf.anl.gov", NULL };
+
+Test(failover, aurora_patterns)
+{
+	struct fakeio fio;
+	struct strvec pats = aurora_patterns(), hosts = STRVEC_INIT;
+	char *err = NULL;
+	cr_assert_eq(pats.n, 2, "Aurora's profile has its two patterns");
+	fakeio_init(&fio, NULL, NULL);
+	fio.addrs = addrs;
+	cr_assert_eq(failover_scan_patterns(
+	    "x4000c0s0b0n0.hsn.cm.aurora.alcf.anl.gov: rank 3 died from signal 15\n"
+	    "x4000c0s1b0n0.hsn.cm.aurora.alcf.anl.gov: rank 4 died from signal 11\n"
+	    "x4105c0s4b0n0.hsn.cm.aurora.alcf.anl.gov: shepherd died from signal 9\n"
+	    "RuntimeError: [../third_party/gloo/gloo/transport/tcp/pair.cc:534] Connection closed by peer [10.115.3.7]:23456\n"
+	    "RuntimeError: [gloo] Connection closed by peer [10.9.9.9]:1\n"
+	    "x4105c0s4b0n0.hsn.cm.aurora.alcf.anl.gov: shepherd died from signal 9\n"
+	    "x4105c0s5b0n0.hsn.cm.aurora.alcf.anl.gov: shepherd died from signal 91\n",
+	    &pats, &fio.io, &hosts, &err), 0);
+	cr_assert_eq(hosts.n, 2, "unique; the signal 11/15 lines, the unresolvable address and "
+	    "signal 91 name no one (got %zu)", hosts.n);
+	cr_expect_str_eq(hosts.v[0], "x4105c0s4b0n0.hsn.cm.aurora.alcf.anl.gov");
+	cr_expect_str_eq(hosts.v[1], "x4102c5s2b0n0.hsn.cm.aurora.alcf.anl.gov");
+	strvec_clear(&hosts);
+	strvec_clear(&pats);
+	fakeio_free(&fio);
+}
+
+Test(failover, a_pattern_matching_cascades_reads_no_cascade)
+{
+	struct strvec pats = STRVEC_INIT, hosts = STRVEC_INIT;
+	char *err = NULL;
+	strvec_push(&pats, "^([^:]+): rank [0-9]+ died from signal");
+	cr_assert_eq(failover_scan_patterns("h1: rank 3 died from signal 15\nh2: rank 4 died from signal 11\n"
+	    "h3: rank 5 died from signal 9\n", &pats, NULL, &hosts, &err), 0);
+	cr_assert_eq(hosts.n, 1);
+	cr_expect_str_eq(hosts.v[0], "h3");
+	strvec_clear(&hosts);
+	strvec_clear(&pats);
+	strvec_push(&pats, "no group");
+	cr_expect_eq(failover_scan_patterns("x\n", &pats, NULL, &hosts, &err), -1);
+	cr_expect_not_null(strstr(err, "no group"));
+	free(err);
+	strvec_clear(&pats);
+}
+
+static char *const four[] = { "n1", "n2", "n3", "n4" };
+static char *const aurora2[] = { "x4105c0s4b0n0.hostmgmt2001.cm.aurora.alcf.anl.gov",
+	"x4102c5s2b0n0.hostmgmt2001.cm.aurora.alcf.anl.gov" };
+
+struct class_case {
+	const char *what;
+	int status, signal, timed_out, np;
+	const char *text;
+	enum outcome want;
+	const char *bad;    /* first host to swap, or NULL */
+	int aurora;
+};
+
+static const struct class_case classes[] = {
+	{ "exit 0", 0, 0, 0, 4, "ok\n", OUTCOME_SUCCESS, NULL, 0 },
+	{ "ezpz got SIGTERM (walltime)", 143, SIGTERM, 0, 4, "", OUTCOME_SCHEDULER, NULL, 0 },
+	{ "launcher killed by SIGTERM, nothing named", 143, 0, 0, 4, "", OUTCOME_SCHEDULER, NULL, 0 },
+	{ "watchdog, no output", 124, 0, 1, 4, "", OUTCOME_STUCK, NULL, 0 },
+	{ "one host's rank crashes (srun)", 3, 0, 0, 4,
+	  "srun: error: n2: task 1: Exited with exit code 3\nsrun: error: n1: task 0: Terminated\n",
+	  OUTCOME_NODE, "n2", 0 },
+	{ "exit 1 on every host (srun)", 1, 0, 0, 4,
+	  "srun: error: n1: tasks 0: Exited with exit code 1\nsrun: error: n2: task 1: Exited with exit code 1\n",
+	  OUTCOME_PROGRAM, NULL, 0 },
+	{ "exit 1 on every rank of one host", 1, 0, 0, 2,
+	  "ezpz rankenv: rank 0 on n1: exited with status 1\nezpz rankenv: rank 1 on n1: exited with status 1\n",
+	  OUTCOME_PROGRAM, NULL, 0 },
+	{ "the same traceback everywhere", 1, 0, 0, 4,
+	  "Traceback (most recent call last):\n  File \"t.py\", line 1\nNameError: name 'x' is not defined\n"
+	  "Traceback (most recent call last):\n  File \"t.py\", line 1\nNameError: name 'x' is not defined\n",
+	  OUTCOME_PROGRAM, NULL, 0 },
+	{ "one host's ranks raise, the others were stopped first", 1, 0, 0, 4,
+	  "Traceback (most recent call last):\nImportError: x\nezpz rankenv: rank 0 on n1: exited with status 1\n"
+	  "ezpz rankenv: rank 2 on n2: killed by signal 15\n", OUTCOME_PROGRAM, NULL, 0 },
+	{ "tracebacks that differ are no program error", 3, 0, 0, 4,
+	  "Traceback (most recent call last):\nImportError: x\nTraceback (most recent call last):\nOSError: y\n"
+	  "srun: error: n3: task 2: Exited with exit code 3\n", OUTCOME_NODE, "n3", 0 },
+	{ "PALS cascades are no evidence", 1, 0, 0, 4,
+	  "n3: rank 2 died from signal 15\nn4: rank 3 died from signal 11\n", OUTCOME_UNKNOWN, NULL, 0 },
+	{ "Aurora shepherd wins over tracebacks", 1, 0, 0, 24,
+	  "Traceback (most recent call last):\nRuntimeError: [gloo] Connection closed by peer [10.115.3.7]:1\n"
+	  "Traceback (most recent call last):\nRuntimeError: [gloo] Connection closed by peer [10.115.3.7]:1\n",
+	  OUTCOME_NODE, "x4102c5s2b0n0.hostmgmt2001.cm.aurora.alcf.anl.gov", 1 },
+	{ "a named host that is not in the attempt", 1, 0, 0, 4,
+	  "srun: error: n9: task 1: Exited with exit code 3\n", OUTCOME_UNKNOWN, NULL, 0 },
+};
+
+Test(failover, classify)
+{
+	struct fakeio fio;
+	struct strvec pats = aurora_patterns();
+	fakeio_init(&fio, NULL, NULL);
+	fio.addrs = addrs;
+	for (size_t i = 0; i < NITEMS(classes); i++) {
+		const struct class_case *c = &classes[i];
+		struct attempt_in in = { c->status, c->signal, c->timed_out, c->np, c->text,
+			c->aurora ? aurora2 : four, c->aurora ? 2 : 4, c->aurora ? &pats : NULL, &fio.io };
+		struct verdict v;
+		char *err = NULL;
+		cr_assert_eq(failover_classify(&in, &v, &err), 0, "%s", c->what);
+		cr_expect_eq(v.outcome, c->want, "%s: got %s (%s)", c->what, outcome_name(v.outcome), v.why);
+		if (c->bad) {
+			cr_assert_geq(v.bad.n, 1, "%s: no host to swap", c->what);
+			cr_expect_str_eq(v.bad.v[0], c->bad, "%s", c->what);
+		} else {
+			cr_expect_eq(v.bad.n, 0, "%s: swaps %s", c->what, v.bad.n ? v.bad.v[0] : "");
+		}
+		verdict_free(&v);
+	}
+	strvec_clear(&pats);
+	fakeio_free(&fio);
+}
+
+Test(failover, first_failed_rank_skips_cascades)
+{
+	struct attempt_in in = { 1, 0, 0, 4, "n3: rank 2 died from signal 15\nn2: rank 1 exited with code 7\n",
+		four, 4, NULL, NULL };
+	struct verdict v;
+	char *err = NULL, *st;
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	cr_assert(v.have_first);
+	st = rank_fail_status(&v.first);
+	cr_expect_eq(v.first.rank, 1);
+	cr_expect_str_eq(v.first.host, "n2");
+	cr_expect_str_eq(st, "exit 7");
+	free(st);
+	verdict_free(&v);
+}
