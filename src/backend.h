@@ -12,6 +12,8 @@
 #ifndef EZPZ_BACKEND_H
 #define EZPZ_BACKEND_H
 
+#include <sys/types.h>
+
 #include "strvec.h"
 #include "types.h"
 
@@ -39,6 +41,13 @@ struct backend {
 	 */
 	void (*per_host)(struct strvec *a, int nhosts, const char *hostfile,
 	    const char *const *forward);
+	/*
+	 * Or NULL.  Called once the launcher that ran as pid with environment
+	 * envp is gone, and what it started on this host too: remove what it
+	 * leaves on this host when it is killed before it can clean up (only
+	 * its own, by its pid; this does I/O, unlike the rest of the table).
+	 */
+	void (*cleanup)(pid_t pid, char *const *envp);
 };
 
 extern const struct backend be_pals, be_mpich, be_openmpi, be_srun;

@@ -188,7 +188,7 @@ const struct ezpz_cmd cmd_hostlist = {
 	    "A bad expression or host name is reported and the rest are still processed;\n"
 	    "the exit status is then 1.  Expressions scontrol misreads (unbalanced or\n"
 	    "nested brackets, blanks or signs inside brackets) are errors here, and one\n"
-	    "expression may expand to at most 1048576 hosts.",
+	    "expression may expand to at most 1048576 hosts and 16777216 bytes of names.",
 	.opts = NULL,
 	.run = hostlist_run,
 };

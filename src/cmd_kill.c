@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "exec.h"
 #include "ezpz.h"
 #include "jobio.h"
@@ -536,6 +537,7 @@ kill_all_nodes(const struct kill_opts *o, const struct job_opts *jo, const char 
 	struct run_opts ro = { NULL, 0, 10, NULL, NULL, NULL };
 	struct run_result res;
 	struct jobctx c;
+	const struct backend *be;
 	char *self = path_self(), *err = NULL, *lead;
 
 	jobctx_init(&c, environ, topology);
@@ -562,6 +564,8 @@ kill_all_nodes(const struct kill_opts *o, const struct job_opts *jo, const char 
 	ro.idle_timeout = (o->grace >= 0 ? o->grace : KILL_DEFAULT_GRACE) + KILL_WAIT_S + 60;
 	exec_signals_init();
 	exec_run(argv.v, &ro, &res);
+	if ((be = backend_for(c.job.launcher)) != NULL && be->cleanup && res.pid > 0)
+		be->cleanup(res.pid, ro.envp);
 	if (res.not_started && res.status == EXIT_NOTFOUND)
 		error("kill: --all-nodes: %s: not found on PATH (the %s launcher)", argv.v[0],
 		    launcher_name(c.job.launcher));

@@ -1059,6 +1059,7 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 		return;
 	}
 	close(status_fd[0]);
+	res->pid = r.pid;
 	tty_give(&r, r.pgid);
 	sentinel_start(&r);
 	run_loop(&r);

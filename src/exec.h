@@ -9,6 +9,8 @@
 #ifndef EZPZ_EXEC_H
 #define EZPZ_EXEC_H
 
+#include <sys/types.h>
+
 #include "buf.h"
 
 /*
@@ -54,6 +56,7 @@ struct run_result {
 	int not_started;     /* exec failed (status is 126 or 127) */
 	int not_found;       /* ... because argv[0] is not on PATH */
 	int log_failed;      /* writing the log failed at some point */
+	pid_t pid;           /* the launcher's pid once it ran (reaped by now), else 0 */
 };
 
 /* Install the forwarding handlers; call once before exec_run/exec_sleep. */

@@ -27,7 +27,8 @@
  * 65536 hosts when there are three or more groups (scontrol silently drops
  * the name).  A plain name is printed as written even when its digits
  * overflow (scontrol mangles those).  One expression may expand to at most
- * HOSTLIST_MAX_HOSTS hosts; that is counted before anything is allocated.
+ * HOSTLIST_MAX_HOSTS hosts and HOSTLIST_MAX_BYTES bytes of names (with
+ * their NULs); both are counted, exactly, before anything is allocated.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -56,6 +57,7 @@ struct hl_group {
 	size_t textlen;
 	size_t range0, nranges;  /* into hl_parse.ranges */
 	uint64_t count;
+	uint64_t digits;         /* digits printed over all its values */
 	size_t maxwidth;
 	/* odometer state while emitting */
 	size_t r;
@@ -78,6 +80,7 @@ struct hl_parse {
 	struct hl_name *names;
 	size_t nnames, names_alloc;
 	uint64_t total;
+	uint64_t bytes;          /* of all names, with their NULs */
 	char *err;
 };
 
@@ -213,6 +216,30 @@ parse_range(struct hl_parse *p, const char **s, const char *open, struct hl_rang
 	return range_check(p, r, at);
 }
 
+/* The digits x in lo..hi print as, zero-padded to width, all together. */
+static uint64_t
+range_digits(const struct hl_range *r)
+{
+	uint64_t sum = 0;
+	unsigned long x = r->lo, next = 10;
+	size_t d = 1;
+
+	/* d: the digits of x unpadded; next: the first value with d + 1. */
+	while (next <= x) {
+		d++;
+		next = next > ULONG_MAX / 10 ? ULONG_MAX : next * 10;
+	}
+	for (;;) {
+		unsigned long top = next - 1 < r->hi ? next - 1 : r->hi;
+		sum += (uint64_t)(top - x + 1) * (d > r->width ? d : r->width);
+		if (top == r->hi)
+			return sum;
+		x = next;
+		d++;
+		next = next > ULONG_MAX / 10 ? ULONG_MAX : next * 10;
+	}
+}
+
 /* "[ranges]" at *s; *s is left after the ']'. */
 static int
 parse_group(struct hl_parse *p, const char **s, struct hl_group *g)
@@ -222,6 +249,7 @@ parse_group(struct hl_parse *p, const char **s, struct hl_group *g)
 	g->range0 = p->nranges;
 	g->nranges = 0;
 	g->count = 0;
+	g->digits = 0;
 	g->maxwidth = 0;
 	(*s)++;
 	for (;;) {
@@ -235,6 +263,7 @@ parse_group(struct hl_parse *p, const char **s, struct hl_group *g)
 		p->ranges[p->nranges++] = r;
 		g->nranges++;
 		g->count += r.hi - r.lo + 1;
+		g->digits += range_digits(&r);
 		if (r.width > g->maxwidth)
 			g->maxwidth = r.width;
 		if (*(*s)++ == ']')
@@ -264,6 +293,21 @@ name_count(struct hl_parse *p, struct hl_name *nm)
 	p->total += count;
 	if (p->total > (uint64_t)HOSTLIST_MAX_HOSTS)
 		return fail(p, "expands to more than %ld hosts", HOSTLIST_MAX_HOSTS);
+	/*
+	 * Its bytes: each group's text and digits appear once for every host
+	 * of the other groups (count / g->count of them), plus a NUL a host.
+	 * Below 2^20 hosts of at most 2^20 + 20 bytes each: no wrap.
+	 */
+	if (nm->ngroups == 0)
+		p->bytes += nm->len + 1;
+	else
+		p->bytes += count;
+	for (size_t i = 0; i < nm->ngroups; i++) {
+		const struct hl_group *g = &p->groups[nm->group0 + i];
+		p->bytes += (count / g->count) * (g->textlen * g->count + g->digits);
+	}
+	if (p->bytes > (uint64_t)HOSTLIST_MAX_BYTES)
+		return fail(p, "expands to more than %ld bytes of host names", HOSTLIST_MAX_BYTES);
 	return 0;
 }
 

@@ -12,6 +12,12 @@
 
 /* Expansion is capped so "n[0-999999999]" cannot exhaust memory. */
 #define HOSTLIST_MAX_HOSTS (1L << 20)
+/*
+ * And so that long names cannot make a million hosts hundreds of megabytes
+ * (and compressing them back seconds): the names of one expansion, each
+ * with its NUL, hold at most this many bytes (1048576 names of 15 chars).
+ */
+#define HOSTLIST_MAX_BYTES (16L << 20)
 
 /*
  * Append the hosts of expr to out, as 'scontrol show hostnames' prints them
@@ -19,7 +25,8 @@
  * 0, or -1 with *err (when err is not NULL) set to a malloc'd message
  * naming the problem and its column (the caller prefixes the input),
  * leaving out as it was.  Expressions scontrol misreads are rejected (see
- * hostlist.c), as is one expanding to more than HOSTLIST_MAX_HOSTS.
+ * hostlist.c), as is one expanding to more than HOSTLIST_MAX_HOSTS hosts or
+ * HOSTLIST_MAX_BYTES bytes of names.
  */
 int hostlist_expand(const char *expr, struct strvec *out, char **err);
 /*

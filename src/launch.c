@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "exec.h"
 #include "failover.h"
 #include "hostlist.h"
@@ -587,6 +588,16 @@ explain_not_found(const struct plan *p)
 	    launcher_name(p->launcher));
 }
 
+/* What a killed launcher leaves on this host (its backend knows what). */
+static void
+launcher_cleanup(const struct plan *p, const struct run_result *res, char *const *envp)
+{
+	const struct backend *be = backend_for(p->launcher);
+
+	if (be && be->cleanup && res->pid > 0)
+		be->cleanup(res->pid, envp);
+}
+
 static int
 backoff_for(int retry)
 {
@@ -607,6 +618,7 @@ run_with_retries(const struct launch_args *a, const struct plan *p, char **envp,
 		if (keep)
 			keep->len = 0;
 		exec_run(p->argv.v, &ro, &res);
+		launcher_cleanup(p, &res, envp);
 		log_failed |= res.log_failed;
 		if (res.not_found)
 			explain_not_found(p);

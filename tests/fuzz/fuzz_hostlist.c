@@ -69,6 +69,8 @@ expand_one(const char *expr)
 	}
 	FUZZ_CHECK(err == NULL, "accepted '%.200s' and set a message", expr);
 	FUZZ_CHECK(out.n - 1 <= (size_t)HOSTLIST_MAX_HOSTS, "'%.200s': %zu hosts", expr, out.n - 1);
+	FUZZ_CHECK(joined_len(out.v + 1, out.n - 1) + (out.n > 1) <= (size_t)HOSTLIST_MAX_BYTES,
+	    "'%.200s': names over %ld bytes", expr, HOSTLIST_MAX_BYTES);
 	for (size_t i = 1; i < out.n; i++)
 		FUZZ_CHECK(plain_host(out.v[i]), "'%.200s' gave host '%s'", expr, out.v[i]);
 	roundtrip(out.v + 1, out.n - 1, expr);

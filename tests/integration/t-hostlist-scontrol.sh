@@ -12,7 +12,8 @@
 # brackets, a byte other than digits, '-' and ',' inside brackets, "1-]" or
 # "1-,", a run of 20+ digits (past ULONG_MAX scontrol clamps, crashes or
 # loops), a group before the last with more than 65536 hosts in a name of
-# three or more groups (scontrol drops the name), more than 1048576 hosts.
+# three or more groups (scontrol drops the name), more than 1048576 hosts,
+# more than 16777216 bytes of names.
 # Then the hosts of accepted expressions are compressed by ezpz and expanded
 # by scontrol again: compress must write what Slurm reads back unchanged
 # (srun --nodelist uses it).
@@ -273,6 +274,7 @@ function block(f, kind, a,   line, n) {
 	}
 	print "short read from " f > "/dev/stderr"; exit 3
 }
+function nbytes(   i, n) { n = 0; for (i = 1; i <= ns; i++) n += length(sa[i]) + 1; return n }
 function same(   i) {
 	if (ns != nz) return 0
 	for (i = 1; i <= ns; i++) if (sa[i] != za[i]) return 0
@@ -312,6 +314,7 @@ function outside(e) { return brackets_bad(e) || junk_in_brackets(e) || no_upper(
 function allowed(e, why) {
 	if (why ~ /in a group before the last one/) return three_groups(e)
 	if (why ~ /expands to more than 1048576 hosts/) return ns > 1048576
+	if (why ~ /expands to more than 16777216 bytes of host names/) return nbytes() > 16777216
 	return outside(e)
 }
 function bad(what, e, z) {

@@ -276,6 +276,71 @@ Test(hostlist, cap_is_exact)
 	cr_expect_eq(sv.n, 0);
 }
 
+/*
+ * The bytes of names are capped too, exactly: 65536 names of 250 + 5
+ * digits + NUL are 16777216 bytes.  (Long names under the host cap made
+ * 46 MB that the fuzzer's round trip took seconds to compress.)
+ */
+Test(hostlist, byte_cap_is_exact)
+{
+	char expr[300], last[300], *why = NULL;
+	struct strvec sv = STRVEC_INIT;
+
+	memset(expr, 'x', 250);
+	strcpy(expr + 250, "[00000-65535]");
+	memcpy(last, expr, 250);
+	strcpy(last + 250, "65535");
+	expand_big(expr, 65536, last);
+	/* one byte more, in the text or as another name */
+	memset(expr, 'x', 251);
+	strcpy(expr + 251, "[00000-65535]");
+	cr_expect_eq(hostlist_expand(expr, &sv, &why), -1);
+	cr_expect_str_eq(why, "expands to more than 16777216 bytes of host names");
+	free(why);
+	why = NULL;
+	strcpy(expr + 250, "[00000-65535],y");
+	cr_expect_eq(hostlist_expand(expr, &sv, &why), -1);
+	cr_expect_str_eq(why, "expands to more than 16777216 bytes of host names");
+	free(why);
+	/*
+	 * Unpadded digits widen: 1..65536 print 316574 digits, so 65536 names
+	 * of 250 + digits + NUL are 16766110 bytes, and a plain name of 11105
+	 * more fills the cap; 11106 pass it.
+	 */
+	{
+		char *big = xmalloc(250 + 20 + 11106 + 1);
+		memset(big, 'x', 250);
+		strcpy(big + 250, "[1-65536],");
+		memset(big + 260, 'y', 11105);
+		big[260 + 11105] = '\0';
+		why = NULL;
+		cr_expect_eq(hostlist_expand(big, &sv, &why), 0, "%s", why ? why : "");
+		cr_expect_eq(sv.n, 65537);
+		strvec_clear(&sv);
+		strcpy(big + 260 + 11105, "y");
+		cr_expect_eq(hostlist_expand(big, &sv, &why), -1);
+		cr_expect_str_eq(why, "expands to more than 16777216 bytes of host names");
+		free(why);
+		free(big);
+	}
+	cr_expect_eq(sv.n, 0);
+}
+
+/* The fuzzer's timeout (tests/fuzz/corpus/hostlist/regress-timeout-long-names):
+ * 655350 names of 71 bytes, under the host cap, now refused at once. */
+Test(hostlist, long_names_refused_before_allocating, .timeout = 2)
+{
+	static const char expr[] = "n0r2\x85n2\xcd\nn03r2n01\n\nr2nn03r2n067)4403[0-9]\n\n"
+	    "r2n02\n)[0-65534]";
+	struct strvec sv = STRVEC_INIT;
+	char *why = NULL;
+
+	cr_expect_eq(hostlist_expand(expr, &sv, &why), -1);
+	cr_expect_str_eq(why, "expands to more than 16777216 bytes of host names");
+	cr_expect_eq(sv.n, 0);
+	free(why);
+}
+
 /* Nothing is allocated before counting: this must be instant, not 4G hosts. */
 Test(hostlist, cap_counts_before_allocating, .timeout = 2)
 {
