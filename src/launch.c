@@ -792,7 +792,10 @@ failover_init(struct launch_args *a, const struct job *job, struct failover *f)
 
 	memset(f, 0, sizeof f[0]);
 	usable_hosts(a, job, &usable);
-	f->use_hostfile = a->include || a->exclude || a->auto_retry;
+	/* A PBS job found from outside it (qstat's exec_host: its nodefile is
+	 * on another host) has no file the launcher could read its hosts from. */
+	f->use_hostfile = a->include || a->exclude || a->auto_retry ||
+	    (job->found && job->sched == SCHED_PBS && job->hostfile == NULL && job->hosts.n > 0);
 	active = a->auto_retry ? active_count(a, job, usable.n) : (int)usable.n;
 	spares = a->auto_retry ? (a->spares < 0 ? (int)usable.n - active : a->spares) : 0;
 	if ((size_t)(active + spares) > usable.n)

@@ -79,6 +79,12 @@ printf '%s\n' "$OUT" >"$T_TMP/exec.json"
 t_eq "no spool file: hosts and slots from exec_host and select" "['$h1', '$h2'] [2, 2] qstat None" \
 	"$(json "$T_TMP/exec.json" 'str(d["hosts"]) + " " + str(d["slots"]) + " " + d["sources"]["hosts"] + " " + str(d["hostfile"])')"
 
+# ... and launch gives the launcher those hosts in a file of its own.
+t_run node_sh "$n2" EZPZ_JOBFIND_CACHE=0 PBS_HOME=/nonexistent "$EZPZ" launch --dry-run --json -ppn 2 -- hostname
+printf '%s\n' "$OUT" >"$T_TMP/exec-plan.json"
+t_eq "no spool file: launch hands the launcher a hostfile of exec_host's hosts" "4 True" \
+	"$(json "$T_TMP/exec-plan.json" 'str(d["nproc"]) + " " + str(any("ezpz-hosts-" in w for w in d["argv"]))')"
+
 # launch plans for the job's hosts; setup-env exports its facts; doctor is content.
 t_run node_sh "$n2" EZPZ_JOBFIND_CACHE=0 "$EZPZ" launch --dry-run --json -ppn 2 -- hostname
 printf '%s\n' "$OUT" >"$T_TMP/plan.json"

@@ -169,12 +169,15 @@ t_eq "extra argument: exit 2" "2:ezpz: doctor: unexpected argument 'extra'" "$RC
 # ---- inside a real launch: the PMIx check ------------------------------------------------------
 # (--no-rankenv: ezpz rankenv's own PMIx client would have finalized first.)
 if command -v mpirun >/dev/null; then
+	# Each rank writes its own file: two ranks' reports on one stream can
+	# interleave once they are longer than what mpirun forwards at a time.
 	t_run t_timeout 60 env OMPI_MCA_rmaps_base_oversubscribe=1 EZPZ_HOSTNAME=testhost \
-		"$EZPZ" launch -q --no-rankenv -n 2 -- "$EZPZ" doctor --json
+		"$EZPZ" launch -q --no-rankenv -n 2 -- sh -c \
+		'exec "$1" doctor --json >"$2.$OMPI_COMM_WORLD_RANK"' sh "$EZPZ" "$T_TMP/doctor"
 	t_eq "in a launch: PMIx answers each rank" \
 "ok rank 0 of 2 (local rank 0 of 2) from the launcher's PMIx server
 ok rank 1 of 2 (local rank 1 of 2) from the launcher's PMIx server" \
-		"$(printf '%s\n' "$OUT" | jq -rs '.[][] | select(.name == "pmix") | .status + " " + .message' | sort)"
+		"$(cat "$T_TMP"/doctor.* | jq -rs '.[][] | select(.name == "pmix") | .status + " " + .message' | sort)"
 else
 	echo "# mpirun not installed: the PMIx check inside a launch is not run"
 fi
