@@ -26,8 +26,9 @@ mkdir -p "$T_TMP/cache" && chmod 1777 "$T_TMP/cache"
 node_sh() {
 	local i=$1
 	shift
-	pbs_on "$i" ${T_USER:+runuser -u "$T_USER" --} sh -c 'p=$1 t=$2; shift 2; exec env -i PATH="$p" \
-		HOME=/tmp LC_ALL=C.UTF-8 PBS_CONF_FILE="$PBS_CONF_FILE" TMPDIR="$t" "$@"' sh \
+	pbs_on "$i" ${T_USER:+runuser -u "$T_USER" --} sh -c 'p=$1 t=$2; shift 2; h=$t/home-$(id -u)
+		mkdir -p "$h" && exec env -i PATH="$p" \
+		HOME="$h" LC_ALL=C.UTF-8 PBS_CONF_FILE="$PBS_CONF_FILE" TMPDIR="$t" "$@"' sh \
 		"${NODE_PATH:-/opt/pbs/bin:/usr/bin:/bin}" "$T_TMP/cache" \
 		EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" "$@"
 }
@@ -130,7 +131,7 @@ t_run node_sh "$n3" EZPZ_JOBFIND_CACHE=0 "$EZPZ" info --json
 printf '%s\n' "$OUT" >"$T_TMP/root3.json"
 t_eq "root on pbsn$n3 does not take pbsuser's job" local "$(json "$T_TMP/root3.json" 'd["scheduler"]')"
 t_eq "pbsuser's answers are cached in pbsuser's own directory" "700 pbsuser" \
-	"$(stat -c '%a %U' "$T_TMP/cache/ezpz-$(id -u pbsuser)")"
+	"$(stat -c '%a %U' "$T_TMP/cache/home-$(id -u pbsuser)/.cache/ezpz")"
 
 # ---- qstat missing, failing, hanging: no job, with the reason ---------------------------
 mkdir -p "$T_TMP/nobin"
