@@ -49,9 +49,9 @@ sub() {
 t_run sub -N 2 -l place=scatter -t 00:05:00 -q workq -- hostname
 t_eq "submit: exit 0" 0 "$RC"
 t_match "submit: prints PBS's job id" '^[0-9]+\.pbsn1$' "$OUT"
-t_match "submit: says which job and script" "^ezpz submit: submitted pbs job $OUT \(script \.ezpz-submit-[0-9-]+\.sh\)$" "$ERR"
+t_match "submit: says which job and script" "^ezpz submit: submitted pbs job $OUT \(script /[^)]*/ezpz-submit-[0-9-]+\.sh\)$" "$ERR"
 id=$OUT
-script=$(ls "$work"/.ezpz-submit-*.sh 2>/dev/null | head -n 1)
+script=$(sed -n 's/^ezpz submit: submitted .* (script \(.*\))$/\1/p' <<<"$ERR" | head -n 1)
 t_nomatch "the script has no ALCF directive (filesystems)" 'filesystems' "$(cat "$script")"
 t_match "the script asks for the resources given" '^#PBS -l select=2$' "$(cat "$script")"
 t_match "... and place=scatter" '^#PBS -l place=scatter$' "$(cat "$script")"

@@ -221,8 +221,9 @@ for ((run = 1; run <= runs; run++)); do
 	fi
 	if ! { [ "$fault" = KILL ] && [ "$target" = ezpz ] && [ -n "$sent" ]; }; then
 		# every byte the launcher printed went to the log too: ezpz's own
-		# lines ("ezpz: ...") and salloc's are on stderr only
-		own=$(grep -a -e '^ezpz: ' -e '^salloc: ' "$dir/err" | wc -c)
+		# lines ("ezpz: ...", "ezpz launch: first failed rank ...") and
+		# salloc's are on stderr only
+		own=$(grep -a -e '^ezpz: ' -e '^ezpz launch: ' -e '^salloc: ' "$dir/err" | wc -c)
 		want=$(($(wc -c <"$dir/out") + $(wc -c <"$dir/err") - own))
 		have=$(wc -c <"$dir/log" 2>/dev/null || echo 0)
 		[ "$have" = "$want" ] || { ok=0 why="${why:+$why; }log has $have bytes, the run printed $want"; }
