@@ -258,23 +258,6 @@ parse_probe(struct hostcache *hc, size_t *alloc, char **f, size_t n)
 	return 0;
 }
 
-/* The vendor of most GPUs, as topo.c reports it. */
-static void
-topo_vendor(struct topo *t)
-{
-	size_t best = 0;
-	t->vendor = VENDOR_NONE;
-	for (enum vendor v = VENDOR_NVIDIA; v <= VENDOR_INTEL; v++) {
-		size_t k = 0;
-		for (size_t i = 0; i < t->ngpus; i++)
-			k += t->gpus[i].vendor == v;
-		if (k > best) {
-			best = k;
-			t->vendor = v;
-		}
-	}
-}
-
 static int
 parse_line(struct hostcache *hc, char *line, size_t *alloc, int *state, char **why)
 {
@@ -353,7 +336,7 @@ hostcache_parse(struct hostcache *hc, const char *text, char **why)
 	if (r < 0 && *why == NULL)
 		*why = xstrdup("cut short");
 	if (r == 0 && hc->have_topo)
-		topo_vendor(&hc->topo);
+		topo_set_vendor(&hc->topo);
 	free(copy);
 	return r;
 }

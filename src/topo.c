@@ -198,7 +198,7 @@ static void
 load_gpus(struct topo *t, hwloc_topology_t h)
 {
 	struct cand *c = NULL;
-	size_t n = 0, alloc = 0, nvendor = 0;
+	size_t n = 0, alloc = 0;
 	hwloc_obj_t o = NULL;
 	enum backend best = BE_NONE;
 
@@ -261,16 +261,7 @@ load_gpus(struct topo *t, hwloc_topology_t h)
 			g->name = xstrdup(c[i].osdev->name);
 		gpu_locality(t, h, g, c[i].osdev && c[i].be != BE_PCI ? c[i].osdev : c[i].pci);
 	}
-	/* The vendor reported is the one most devices have. */
-	for (enum vendor v = VENDOR_NVIDIA; v <= VENDOR_INTEL; v++) {
-		size_t k = 0;
-		for (size_t i = 0; i < t->ngpus; i++)
-			k += t->gpus[i].vendor == v;
-		if (k > nvendor) {
-			nvendor = k;
-			t->vendor = v;
-		}
-	}
+	topo_set_vendor(t);
 	t->backend = best == BE_NONE ? NULL : backend_names[best];
 	free(c);
 }
@@ -294,6 +285,23 @@ load_cores(struct topo *t, hwloc_topology_t h)
 		while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(h, core->cpuset,
 		    HWLOC_OBJ_PU, pu)) != NULL && c->npus < TOPO_MAX_SMT)
 			c->pus[c->npus++] = (int)pu->os_index;
+	}
+}
+
+/* The vendor reported is the one most GPUs have (also for a cached topology). */
+void
+topo_set_vendor(struct topo *t)
+{
+	size_t best = 0;
+	t->vendor = VENDOR_NONE;
+	for (enum vendor v = VENDOR_NVIDIA; v <= VENDOR_INTEL; v++) {
+		size_t k = 0;
+		for (size_t i = 0; i < t->ngpus; i++)
+			k += t->gpus[i].vendor == v;
+		if (k > best) {
+			best = k;
+			t->vendor = v;
+		}
 	}
 }
 

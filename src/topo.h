@@ -47,6 +47,8 @@ struct topo {
 /* Load xml (NULL: this machine).  Returns 0, or -1 with *err malloc'd. */
 int topo_load(struct topo *t, const char *xml, char **err);
 void topo_free(struct topo *t);
+/* t->vendor: the vendor most of t->gpus have (VENDOR_NONE without GPUs). */
+void topo_set_vendor(struct topo *t);
 /*
  * Bind the calling process to the given PU numbers (hwloc_set_cpubind on
  * this machine).  Returns 0, or -1 with *err malloc'd.
