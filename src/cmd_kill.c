@@ -534,7 +534,7 @@ static int
 kill_all_nodes(const struct kill_opts *o, const struct job_opts *jo, const char *topology)
 {
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
-	struct run_opts ro = { NULL, 0, 10, NULL, NULL, NULL };
+	struct run_opts ro = { NULL, 0, 10, NULL, NULL, NULL, 0 };
 	struct run_result res;
 	struct jobctx c;
 	const struct backend *be;

@@ -945,12 +945,12 @@ run_sweep(struct runner *r)
 static int
 run_open_pipes(struct runner *r, int child_fds[2])
 {
-	int want = r->o->idle_timeout > 0 || r->o->log || r->o->log2 || r->o->keep;
+	const struct run_opts *o = r->o;
+	int all = o->idle_timeout > 0 || o->log || o->log2 || (o->keep && !o->keep_err_only);
+	int first = all ? 0 : o->keep ? 1 : 2;
 	r->s[0].in = r->s[1].in = -1;
 	child_fds[0] = child_fds[1] = -1;
-	if (!want)
-		return 0;
-	for (int i = 0; i < 2; i++) {
+	for (int i = first; i < 2; i++) {
 		int fd[2];
 		if (pipe2(fd, O_CLOEXEC) < 0)
 			return error_errno("cannot create a pipe");

@@ -45,6 +45,9 @@ struct run_opts {
 	const char *log;     /* append both streams to this file too, or NULL */
 	const char *log2;    /* and to this one (an attempt's log), or NULL */
 	struct buf *keep;    /* keep the output's last EXEC_KEEP_MAX bytes here, or NULL */
+	int keep_err_only;   /* with keep and nothing else asking for stdout: pass stdout
+	                      * straight through and tap only stderr, where launchers and
+	                      * 'ezpz rankenv' report which rank failed */
 };
 
 #define EXEC_KEEP_MAX (4 << 20)

@@ -423,11 +423,27 @@ tracebacks(const char *text, int *alike)
 	return n;
 }
 
+/*
+ * Open MPI's "Process name" report names a rank but no host.  On one host
+ * there is only one it can be; on several, ezpz placed the ranks itself in
+ * blocks of ppn (--map-by ppr:N:node, -ppn N), so rank r ran on hosts[r / ppn].
+ */
+static const char *
+placed_host(const struct attempt_in *in, long rank)
+{
+	if (in->nhosts == 1)
+		return in->hosts[0];
+	if (in->ppn > 0 && rank >= 0 && (size_t)(rank / in->ppn) < in->nhosts)
+		return in->hosts[rank / in->ppn];
+	return NULL;
+}
+
 static void
 classify_failure(const struct attempt_in *in, const struct strvec *named, struct verdict *v)
 {
 	struct rank_fails f;
 	const struct rank_fail *ev = NULL;
+	const char *h;
 	int alike;
 	size_t ntb;
 
@@ -440,6 +456,8 @@ classify_failure(const struct attempt_in *in, const struct strvec *named, struct
 		v->have_first = 1;
 		v->first = *r;
 		v->first.host = r->host ? xstrdup(r->host) : NULL;
+		if (!v->first.host && (h = placed_host(in, r->rank)) != NULL)
+			v->first.host = xstrdup(h);
 	}
 	for (size_t i = 0; i < named->n; i++)
 		blame(v, attempt_host(in, named->v[i]));

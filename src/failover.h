@@ -65,6 +65,8 @@ struct attempt_in {
 	size_t nhosts;
 	const struct strvec *patterns;   /* the machine profile's, or NULL */
 	const struct job_io *io;
+	int ppn;                  /* ranks per host when ezpz placed them in blocks, in
+	                           * the order of hosts (rank r on hosts[r / ppn]); 0: unknown */
 };
 
 struct verdict {

@@ -608,7 +608,11 @@ backoff_for(int retry)
 static int
 run_with_retries(const struct launch_args *a, const struct plan *p, char **envp, struct buf *keep)
 {
-	struct run_opts ro = { envp, a->timeout, a->grace, a->log, NULL, keep };
+	/* Only stderr unless the log or the watchdog needs stdout too: the
+	 * ranks' output stays as direct as mpirun's, and the reports that
+	 * name the first failed rank are still read. */
+	struct run_opts ro = { envp, a->timeout, a->grace, a->log, NULL, keep,
+		!a->log && !a->timeout };
 	struct run_result res;
 	int log_failed = 0;
 
@@ -874,6 +878,30 @@ hosts_text(const struct strvec *v)
 }
 
 /*
+ * Ranks per host when ezpz's own block placement holds (rank r on the
+ * r / ppn-th host), for naming the host of a rank the launcher reported
+ * without one; 0 when a flag handed to the launcher may place ranks
+ * otherwise (--map-by, --rank-by, -npernode, --rankfile, srun's -m ...).
+ */
+static int
+placed_ppn(const struct launch_args *a, const struct plan *p)
+{
+	static const char *const placing[] = { "map", "rank", "ppr", "npernode", "pernode",
+		"distribution", "bynode", "byslot", "m", "host", "H" };
+	for (size_t i = 0; i < a->lo.passthrough.n; i++) {
+		const char *w = a->lo.passthrough.v[i];
+		if (*w != '-')
+			continue;
+		w += strspn(w, "-");
+		for (size_t j = 0; j < NITEMS(placing); j++)
+			if (strncmp(w, placing[j], strlen(placing[j])) == 0 &&
+			    (strlen(placing[j]) > 1 || w[1] == '\0' || w[1] == '='))
+				return 0;
+	}
+	return p->ppn;
+}
+
+/*
  * The end of the run: with --auto-retry the table of attempts, then the
  * first rank that failed (when the launcher said), on a line of its own
  * just before the closing line.
@@ -966,7 +994,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
 		struct plan p;
 		struct strvec env = STRVEC_INIT;
 		struct run_result res;
-		struct run_opts ro = { NULL, a->timeout, a->grace, a->log, NULL, want_keep ? &keep : NULL };
+		struct run_opts ro = { NULL, a->timeout, a->grace, a->log, NULL, want_keep ? &keep : NULL, 0 };
 		struct buf swapped = BUF_INIT;
 		struct attempt_in in;
 		char *err = NULL, *logn = NULL;
@@ -992,7 +1020,8 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
 		status = res.status;
 		in = (struct attempt_in){ res.status, res.signal, res.timed_out, p.np,
 			keep.s ? keep.s : "", f->active.v, f->active.n,
-			c->job.profile ? &c->job.profile->failover_patterns : NULL, &c->io };
+			c->job.profile ? &c->job.profile->failover_patterns : NULL, &c->io,
+			placed_ppn(a, &p) };
 		verdict_free(&v);
 		if (failover_classify(&in, &v, &err) < 0)
 			die("%s: %s", a->name, err);
@@ -1089,14 +1118,19 @@ launch_execute(struct launch_args *a)
 			status = EXIT_OK;
 		} else {
 			struct buf keep = BUF_INIT;
-			int want = a->log || a->timeout;
-			status = run_with_retries(a, &p, child_env(&p, &env), want ? &keep : NULL);
-			if (want && status != 0) {
+			status = run_with_retries(a, &p, child_env(&p, &env), &keep);
+			if (status != 0) {
 				struct verdict v = { 0 };
-				struct attempt_in in = { status, 0, 0, p.np, keep.s ? keep.s : "", NULL, 0, NULL, NULL };
+				struct strvec used = STRVEC_INIT;
+				struct attempt_in in;
+				for (size_t i = 0; i < c.job.hosts.n && i < (size_t)p.nhosts; i++)
+					strvec_push(&used, c.job.hosts.v[i].name);
+				in = (struct attempt_in){ status, 0, 0, p.np, keep.s ? keep.s : "",
+					used.v, used.n, NULL, NULL, placed_ppn(a, &p) };
 				if (failover_classify(&in, &v, &err) == 0)
 					launch_report(a, NULL, 0, &v);
 				verdict_free(&v);
+				strvec_clear(&used);
 			}
 			buf_free(&keep);
 		}

@@ -34,6 +34,13 @@ t_eq "no spare: the attempt's exit status" 3 "$RC"
 t_match "... and why it stopped" "no spare host left for node2" "$ERR"
 t_match "... the first failed rank, on a line before the closing one" "first failed rank: [23] on node2: exit 3" "$ERR"
 
+# A plain launch names the first failed rank and its host too: Open MPI's
+# report names the rank, ezpz's block placement (ppr:2:node) the host.
+fl -nh 2 -- sh -c "$crash"
+t_eq "a plain launch, a rank crashes on node2: exit 3" 3 "$RC"
+t_match "... names the first failed rank on node2" "^ezpz launch: first failed rank: [23] on node2: exit 3\$" "$ERR"
+t_match "... and the ranks' stdout is there" "rank 0 on node1" "$OUT"
+
 # Program errors stop at once, without swapping.
 fl --auto-retry -nh 2 --log-dir pe -- sh -c 'echo "rank $RANK"; exit 1'
 t_eq "exit 1 on every rank: exit 1" 1 "$RC"

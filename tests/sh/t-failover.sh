@@ -100,4 +100,18 @@ t_eq "a program error: exit 1" 1 "$RC"
 t_eq "... after one attempt, without swapping" 1 "$(grep -c '^--np' argv)"
 t_match "... it says so" "program error .*running again would fail the same way" "$ERR"
 t_match "... and names the first failed rank" "first failed rank: 0 on hostfile: exit 1" "$ERR"
+
+# A plain launch (no --log, --timeout, --label, --log-dir or --auto-retry)
+# names the first failed rank too: ezpz reads the launcher's stderr on its
+# way through, and leaves stdout alone.
+ALLFAIL=1 frun launch -q --no-rankenv -- python3 t.py
+t_eq "a plain launch that fails: the launcher's exit status" 1 "$RC"
+t_match "... names the first failed rank, host and status" \
+	"^ezpz launch: first failed rank: 0 on aurora-2n.nodefile: exit 1\$" "$ERR"
+t_eq "... the launcher's own report reaches stderr once" 1 \
+	"$(grep -c '^aurora-2n.nodefile: rank 0 exited with code 1$' <<<"$ERR")"
+t_eq "... and stdout is the launcher's, untouched" 2 "$(grep -c '^NameError: x$' <<<"$OUT")"
+frun launch -q --no-rankenv -- python3 t.py
+t_eq "a plain launch that succeeds: exit 0" 0 "$RC"
+t_nomatch "... names no failed rank" "first failed rank" "$ERR"
 t_done

@@ -185,7 +185,7 @@ Test(failover, classify)
 	for (size_t i = 0; i < NITEMS(classes); i++) {
 		const struct class_case *c = &classes[i];
 		struct attempt_in in = { c->status, c->signal, c->timed_out, c->np, c->text,
-			c->aurora ? aurora2 : four, c->aurora ? 2 : 4, c->aurora ? &pats : NULL, &fio.io };
+			c->aurora ? aurora2 : four, c->aurora ? 2 : 4, c->aurora ? &pats : NULL, &fio.io, 0 };
 		struct verdict v;
 		char *err = NULL;
 		cr_assert_eq(failover_classify(&in, &v, &err), 0, "%s", c->what);
@@ -205,7 +205,7 @@ Test(failover, classify)
 Test(failover, first_failed_rank_skips_cascades)
 {
 	struct attempt_in in = { 1, 0, 0, 4, "n3: rank 2 died from signal 15\nn2: rank 1 exited with code 7\n",
-		four, 4, NULL, NULL };
+		four, 4, NULL, NULL, 0 };
 	struct verdict v;
 	char *err = NULL, *st;
 	cr_assert_eq(failover_classify(&in, &v, &err), 0);
@@ -215,5 +215,38 @@ Test(failover, first_failed_rank_skips_cascades)
 	cr_expect_str_eq(v.first.host, "n2");
 	cr_expect_str_eq(st, "exit 7");
 	free(st);
+	verdict_free(&v);
+}
+
+/* Open MPI's "Process name" report names no host: ezpz's own block
+ * placement (ppn per host, in order) says which; without it, none. */
+Test(failover, first_failed_host_from_placement)
+{
+	static const char ompi[] =
+	    "mpirun detected that one or more processes exited with non-zero status, thus causing\n"
+	    "the job to be terminated. The first process to do so was:\n\n"
+	    "  Process name: [[8276,1],5]\n  Exit code:    3\n";
+	struct attempt_in in = { 3, 0, 0, 8, ompi, four, 4, NULL, NULL, 2 };
+	struct verdict v;
+	char *err = NULL;
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	cr_assert(v.have_first);
+	cr_expect_eq(v.first.rank, 5);
+	cr_expect_str_eq(v.first.host, "n3");
+	verdict_free(&v);
+
+	in.ppn = 0;   /* the user's own --map-by: the placement is not ezpz's */
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	cr_expect_null(v.first.host);
+	verdict_free(&v);
+
+	in.nhosts = 1;   /* one host: the only one it can be */
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	cr_expect_str_eq(v.first.host, "n1");
+	verdict_free(&v);
+
+	in.nhosts = 4, in.ppn = 1;   /* rank 5 beyond 4 hosts x 1: no guess */
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	cr_expect_null(v.first.host);
 	verdict_free(&v);
 }
