@@ -294,21 +294,114 @@ report_step(const struct setupenv_plan *p, size_t i)
 	free(d);
 }
 
+/* "setup-env: [2/3] venv /p/v: ok (created ...)", and " in 3.7 s" after
+ * a step that took over a second (secs < 0: not timed). */
+static void
+report_done(const struct setupenv_plan *p, size_t i, double secs)
+{
+	const struct step *s = &p->v[i];
+	char *d = step_describe(s), took[32] = "";
+	if (secs >= 1)
+		snprintf(took, sizeof took, " in %.1f s", secs);
+	say("setup-env: [%zu/%zu] %s: %s%s%s%s%s", i + 1, p->n, d,
+	    s->state == STEP_OK ? "ok" : "skipped", s->note ? " (" : "",
+	    s->note ? s->note : "", s->note ? ")" : "", took);
+	free(d);
+}
+
 static void
 report_steps(const struct setupenv_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct step *s = &p->v[i];
-		char *d;
 		if (s->state != STEP_OK && s->state != STEP_SKIPPED)
 			continue;
-		d = step_describe(s);
-		say("setup-env: [%zu/%zu] %s: %s%s%s%s", i + 1, p->n, d,
-		    s->state == STEP_OK ? "ok" : "skipped", s->note ? " (" : "",
-		    s->note ? s->note : "", s->note ? ")" : "");
+		report_done(p, i, -1);
 		if (!quiet)
 			print_output(s->output);
-		free(d);
+	}
+}
+
+/*
+ * Each step as it happens, so that a venv on Lustre is not minutes of
+ * silence.  At a terminal: "setup-env: [2/3] venv /p/v ..." when it
+ * starts, the seconds counting on that line after the first, then the
+ * result in its place.  Elsewhere (a job's log): one plain line as each
+ * step ends.  Failures are reported in full afterwards (report_step).
+ */
+struct progress {
+	struct setupenv_plan *p;
+	const char *nonce;
+	size_t pos;           /* of the transcript, read up to here */
+	int tty;              /* stderr is a terminal: the live line */
+	int open;             /* the live line is on the screen, unfinished */
+	long secs;            /* the seconds it shows */
+	size_t cur;           /* the step that began last */
+	const char *buf;      /* the transcript so far */
+	size_t seg;           /* where the output after the last marker starts */
+	struct buf out;       /* the current step's own output */
+	double t0;            /* when it began */
+	int shown;            /* some step was reported here: report_steps not needed */
+};
+
+static void
+progress_line(struct progress *g, long secs)
+{
+	char *d = step_describe(&g->p->v[g->cur]);
+	fprintf(stderr, "\r\033[Kezpz: setup-env: [%zu/%zu] %s ...", g->cur + 1, g->p->n, d);
+	if (secs > 0)
+		fprintf(stderr, " %ld s", secs);
+	fflush(stderr);
+	message_status_line(1);
+	g->open = 1;
+	g->secs = secs;
+	free(d);
+}
+
+static void
+progress_event(void *ctx, const struct step *s, const char *verb, size_t start, size_t end)
+{
+	struct progress *g = ctx;
+	size_t i = (size_t)(s - g->p->v);
+	if (streq(verb, "begin")) {
+		g->cur = i;
+		g->t0 = mono_now();
+		g->out.len = 0;
+		g->seg = end;
+		if (g->tty)
+			progress_line(g, 0);
+		return;
+	}
+	if (g->seg && start > g->seg)   /* as the transcript reads it: between markers */
+		buf_add(&g->out, g->buf + g->seg, start - g->seg);
+	g->seg = end;
+	if (!streq(verb, "ok") && !streq(verb, "skip") && !streq(verb, "fail"))
+		return;
+	if (g->open) {
+		fputs("\r\033[K", stderr);
+		message_status_line(0);
+		g->open = 0;
+	}
+	if (streq(verb, "fail"))
+		return;
+	report_done(g->p, i, i == g->cur ? mono_now() - g->t0 : -1);
+	if (i == g->cur && g->out.len) {
+		print_output(g->out.s);
+		g->out.len = 0;
+	}
+	g->shown = 1;
+}
+
+static void
+progress_watch(void *ctx, const char *out, size_t len)
+{
+	struct progress *g = ctx;
+	g->buf = out;
+	setupenv_follow(g->p, g->nonce, out, len, &g->pos, progress_event, g);
+	if (g->open) {
+		long secs = (long)(mono_now() - g->t0);
+		if (secs >= 1 && secs != g->secs)
+			progress_line(g, secs);
 	}
 }
 
@@ -341,7 +434,7 @@ make_nonce(char out[33])
 /* Run the plan in bash; env gets the environment it ends with.  -1 with
  * *err (or a failed step in the plan) when it did not all work. */
 static int
-run_steps(struct setupenv_plan *p, struct strvec *env, char **err)
+run_steps(struct setupenv_plan *p, struct strvec *env, char **err, int *shown)
 {
 	char nonce[33], *script, *bash, *out = NULL;
 	size_t len = 0;
@@ -362,7 +455,17 @@ run_steps(struct setupenv_plan *p, struct strvec *env, char **err)
 	t0 = time(NULL);
 	{
 		char *argv[] = { bash, "-c", script, "ezpz-setup-env", NULL };
-		status = exec_capture_group(argv, environ, SETUPENV_TIMEOUT_MS, &out, &len, &truncated);
+		struct progress g = { p, nonce, 0, isatty(2) && !quiet, 0, 0, 0, NULL, 0, BUF_INIT,
+			0, 0 };
+		status = quiet ? exec_capture_group(argv, environ, SETUPENV_TIMEOUT_MS, &out, &len,
+		    &truncated) : exec_capture_watch(argv, environ, SETUPENV_TIMEOUT_MS,
+		    progress_watch, &g, &out, &len, &truncated);
+		if (g.open) {
+			fputs("\r\033[K", stderr);
+			message_status_line(0);
+		}
+		*shown = g.shown;
+		buf_free(&g.out);
 	}
 	if (status < 0) {
 		*err = xasprintf("cannot run %s: %s (the steps need bash)", bash, strerror(errno));
@@ -932,7 +1035,7 @@ setup_env_run(int argc, char **argv)
 {
 	struct run r = { 0 };
 	char *err = NULL;
-	int status = EXIT_OK;
+	int status = EXIT_OK, shown = 0;
 
 	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
 		if (streq(argv[i], "--undo")) {
@@ -959,14 +1062,15 @@ setup_env_run(int argc, char **argv)
 	if (r.p.n) {
 		say("setup-env: machine '%s': running %zu step%s in bash", r.c.job.machine, r.p.n,
 		    r.p.n == 1 ? "" : "s");
-		if (run_steps(&r.p, &r.env, &err) < 0) {
+		if (run_steps(&r.p, &r.env, &err, &shown) < 0) {
 			for (size_t i = 0; i < r.p.n; i++)
 				if (r.p.v[i].state == STEP_FAILED)
 					report_step(&r.p, i);
 			status = finish_fail(&r, err);
 			goto out;
 		}
-		report_steps(&r.p);
+		if (!shown)
+			report_steps(&r.p);
 		dedupe_path(&r.env);
 	} else {
 		strvec_pushv(&r.env, environ);

@@ -230,7 +230,11 @@ struct capture_req {
 	int timeout_ms;
 	size_t cap;             /* most bytes of stdout kept */
 	int split;              /* stderr apart, into err (else with stdout) */
+	exec_watch_fn *watch;   /* shown the output so far after each read and */
+	void *ctx;              /* at least every CAPTURE_TICK_MS, or NULL */
 };
+
+#define CAPTURE_TICK_MS 250
 
 struct capture_res {
 	char *out, *err;        /* NUL-terminated; err only when split */
@@ -333,6 +337,10 @@ capture(char *const *argv, char *const *envp, const struct capture_req *q, struc
 		 * wakes poll, unless our caller ignores it). */
 		if (s[0].fd < 0 && s[1].fd < 0 && ms > 20)
 			ms = 20;
+		if (q->watch && ms > CAPTURE_TICK_MS)
+			ms = CAPTURE_TICK_MS;
+		if (q->watch)
+			q->watch(q->ctx, s[0].buf ? s[0].buf : "", s[0].len);
 		if (ms <= 0 || (poll(p, 3, ms) == 0 && mono_now() >= (exited ? drain_until : deadline))) {
 			if (!exited) {
 				kill(-pid, SIGKILL);
@@ -357,6 +365,8 @@ capture(char *const *argv, char *const *envp, const struct capture_req *q, struc
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;
 	capture_signals_restore(saved, installed);
+	if (q->watch)
+		q->watch(q->ctx, s[0].buf ? s[0].buf : "", s[0].len);
 	res->out = sink_take(&s[0], &res->len);
 	res->truncated = s[0].truncated;
 	if (q->split)
@@ -367,7 +377,7 @@ capture(char *const *argv, char *const *envp, const struct capture_req *q, struc
 int
 exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **out)
 {
-	struct capture_req q = { timeout_ms, CAPTURE_MAX, 0 };
+	struct capture_req q = { timeout_ms, CAPTURE_MAX, 0, NULL, NULL };
 	struct capture_res res;
 	int r = capture(argv, envp, &q, &res);
 	*out = res.out;
@@ -378,7 +388,20 @@ int
 exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
     size_t *len, int *truncated)
 {
-	struct capture_req q = { timeout_ms, CAPTURE_GROUP_MAX, 0 };
+	struct capture_req q = { timeout_ms, CAPTURE_GROUP_MAX, 0, NULL, NULL };
+	struct capture_res res;
+	int r = capture(argv, envp, &q, &res);
+	*out = res.out;
+	*len = res.len;
+	*truncated = res.truncated;
+	return r;
+}
+
+int
+exec_capture_watch(char *const *argv, char *const *envp, int timeout_ms, exec_watch_fn *watch,
+    void *ctx, char **out, size_t *len, int *truncated)
+{
+	struct capture_req q = { timeout_ms, CAPTURE_GROUP_MAX, 0, watch, ctx };
 	struct capture_res res;
 	int r = capture(argv, envp, &q, &res);
 	*out = res.out;
@@ -391,7 +414,7 @@ int
 exec_capture_query(char *const *argv, char *const *envp, int timeout_ms, char **out,
     char **err, int *timed_out)
 {
-	struct capture_req q = { timeout_ms, CAPTURE_QUERY_MAX, 1 };
+	struct capture_req q = { timeout_ms, CAPTURE_QUERY_MAX, 1, NULL, NULL };
 	struct capture_res res;
 	int r = capture(argv, envp, &q, &res);
 	*out = res.out;

@@ -30,6 +30,14 @@ int exec_capture(char *const *argv, char *const *envp, int timeout_ms, char **ou
 int exec_capture_group(char *const *argv, char *const *envp, int timeout_ms, char **out,
     size_t *len, int *truncated);
 /*
+ * exec_capture_group, showing watch(ctx, OUT, LEN) the output read so far
+ * (not NUL-terminated) after each read, at least every quarter second
+ * while the child runs, and once at the end: progress from a long child.
+ */
+typedef void exec_watch_fn(void *ctx, const char *out, size_t len);
+int exec_capture_watch(char *const *argv, char *const *envp, int timeout_ms, exec_watch_fn *watch,
+    void *ctx, char **out, size_t *len, int *truncated);
+/*
  * A question to a scheduler (qstat, squeue): as exec_capture_group, but
  * stderr kept apart in *err (its first 64 KiB), so that a message cannot
  * break the JSON or table on stdout, and *timed_out set when the timeout

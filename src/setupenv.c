@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -579,6 +580,38 @@ record(struct setupenv_plan *p, const char *text)
 	}
 	free(verb);
 	return s;
+}
+
+void
+setupenv_follow(struct setupenv_plan *p, const char *nonce, const char *buf, size_t len,
+    size_t *pos, setupenv_follow_fn *fn, void *ctx)
+{
+	char *mark = xasprintf("\036ezpz:%s:", nonce);
+	size_t mlen = strlen(mark);
+
+	while (*pos < len) {
+		const char *m = memmem(buf + *pos, len - *pos, mark, mlen), *text, *close;
+		struct step *s;
+		char *t, *verb;
+		if (m == NULL)
+			break;
+		text = m + mlen;
+		if ((close = memchr(text, '\036', (size_t)(buf + len - text))) == NULL)
+			break;   /* not all written yet */
+		t = xstrndup(text, (size_t)(close - text));
+		if (streq(t, "env")) {
+			*pos = SIZE_MAX;   /* the rest is the environment */
+			free(t);
+			break;
+		}
+		*pos = (size_t)(close + 1 - buf);
+		verb = xstrndup(t, strcspn(t, " "));
+		if ((s = record(p, t)) != NULL)
+			fn(ctx, s, verb, (size_t)(m - buf), *pos);
+		free(verb);
+		free(t);
+	}
+	free(mark);
 }
 
 char *

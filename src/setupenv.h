@@ -80,6 +80,18 @@ char *step_describe(const struct step *s);
 char *setupenv_script(const struct setupenv_plan *p, const char *nonce);
 
 /*
+ * Progress while the script runs: the markers complete in buf[*pos, len)
+ * (what it wrote so far), each applied to its step as setupenv_transcript
+ * will apply it again, then shown to fn with its verb ("begin", "ok",
+ * "skip", "fail", "note", "venv") and where the marker starts and ends in
+ * buf.  *pos moves past them; it stops at the environment.
+ */
+typedef void setupenv_follow_fn(void *ctx, const struct step *s, const char *verb,
+    size_t start, size_t end);
+void setupenv_follow(struct setupenv_plan *p, const char *nonce, const char *buf, size_t len,
+    size_t *pos, setupenv_follow_fn *fn, void *ctx);
+
+/*
  * Read what the script wrote (buf, len) and how it ended (status: its exit
  * status, 128+N for signal N, -1 if it did not start).  Fills each step's
  * state, note and output, and env with the final environment.  Returns 0

@@ -18,6 +18,14 @@
 #include "strvec.h"
 #include "util.h"
 
+static int status_line;
+
+void
+message_status_line(int open)
+{
+	status_line = open;
+}
+
 void
 vmessage(const char *fmt, va_list ap, const char *suffix)
 {
@@ -41,6 +49,10 @@ vmessage(const char *fmt, va_list ap, const char *suffix)
 	}
 	buf[len++] = '\n';
 	fflush(stdout);
+	if (status_line) {   /* a message ends the live line, never joins it */
+		(void)!write(STDERR_FILENO, "\n", 1);
+		status_line = 0;
+	}
 	(void)!write(STDERR_FILENO, buf, len);
 }
 

@@ -35,6 +35,9 @@ int error(const char *fmt, ...) PRINTF(1, 2);
 int error_errno(const char *fmt, ...) PRINTF(1, 2);
 void warn(const char *fmt, ...) PRINTF(1, 2);
 void vmessage(const char *fmt, va_list ap, const char *suffix);
+/* A live progress line is on stderr, unfinished (1), or not (0): the next
+ * message starts on a line of its own. */
+void message_status_line(int open);
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);

@@ -11,6 +11,7 @@
  */
 #include <limits.h>
 
+#include "buf.h"
 #include "fuzz.h"
 #include "hostfile.h"
 #include "hostlist.h"
@@ -22,20 +23,19 @@ static const long limits[] = { 0, 1, 2, 3, 4, 16, 1000, 65536, 1L << 20, 1L << 2
 static char *
 compressed(const int *v, long n)
 {
-	char *s = xstrdup(""), *t;
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "");
 	for (long i = 0; i < n;) {
 		long j = i;
 		while (j + 1 < n && v[j + 1] == v[i])
 			j++;
 		if (j > i)
-			t = xasprintf("%s%s%d(x%ld)", s, i ? "," : "", v[i], j - i + 1);
+			buf_addf(&b, "%s%d(x%ld)", i ? "," : "", v[i], j - i + 1);
 		else
-			t = xasprintf("%s%s%d", s, i ? "," : "", v[i]);
-		free(s);
-		s = t;
+			buf_addf(&b, "%s%d", i ? "," : "", v[i]);
 		i = j + 1;
 	}
-	return s;
+	return buf_detach(&b);
 }
 
 int
