@@ -25,7 +25,8 @@
 extern char **environ;
 extern const struct ezpz_cmd cmd_rankenv;
 
-enum { O_GPU_BIND = 1, O_CPU_BIND, O_PMIX, O_VERBOSE, O_TOPOLOGY, O_LABEL, O_REPORT, O_LOG_DIR };
+enum { O_GPU_BIND = 1, O_CPU_BIND, O_PMIX, O_VERBOSE, O_TOPOLOGY, O_LABEL, O_REPORT, O_LOG_DIR,
+	O_CONTAIN, O_NO_CONTAIN };
 
 static const struct opt rankenv_opts[] = {
 	{ O_GPU_BIND, "--gpu-bind", "MODE", "none|per-rank",
@@ -40,6 +41,9 @@ static const struct opt rankenv_opts[] = {
 	{ O_REPORT, "--report", NULL, NULL,
 	  "when CMD fails, say so on stderr: 'ezpz rankenv: rank N on HOST: exited with status S'" },
 	{ O_LOG_DIR, "--log-dir", "DIR", "@dir", "also keep the rank's output in DIR/rank-N.log" },
+	{ O_CONTAIN, "--contain", NULL, NULL,
+	  "stay CMD's parent; when it ends, end what it left running (default under srun)" },
+	{ O_NO_CONTAIN, "--no-contain", NULL, NULL, "exec CMD in place, even under srun" },
 	{ 0 }
 };
 
@@ -315,7 +319,7 @@ rankenv_run(int argc, char **argv)
 {
 	struct rankenv re = { 0 };
 	struct optstate st;
-	int o, e;
+	int o, e, contain = -1;
 
 	re.gpu_bind = "none";
 	opt_init(&st, "rankenv", argc, argv);
@@ -334,6 +338,8 @@ rankenv_run(int argc, char **argv)
 		case O_LABEL: re.wrap.label = 1; break;
 		case O_REPORT: re.wrap.report = 1; break;
 		case O_LOG_DIR: re.wrap.log_dir = st.arg; break;
+		case O_CONTAIN: contain = 1; break;
+		case O_NO_CONTAIN: contain = 0; break;
 		default: opt_unknown(&st);
 		}
 	}
@@ -346,7 +352,17 @@ rankenv_run(int argc, char **argv)
 	if (re.verbose)
 		report(&re);
 	fflush(NULL);
-	if (re.wrap.label || re.wrap.report || re.wrap.log_dir) {
+	/*
+	 * Under srun, what a rank leaves running when it ends is Slurm's to
+	 * end, and only proctrack/cgroup finds a process whose parent died:
+	 * with proctrack/linuxproc or pgid such an orphan goes to init and
+	 * outlives the job step.  Staying its parent, as a subreaper, keeps
+	 * it below us, and we end it.
+	 */
+	if (contain < 0)
+		contain = env_get(environ, "SLURM_STEP_ID") != NULL;
+	re.wrap.contain = contain;
+	if (re.wrap.label || re.wrap.report || re.wrap.log_dir || re.wrap.contain) {
 		char *host = this_hostname(environ);
 		re.wrap.rank = re.ri.rank;
 		re.wrap.host = host;

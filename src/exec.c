@@ -928,6 +928,57 @@ pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Signal every living descendant (0: only look); returns how many live. */
+static size_t
+signal_descendants(int sig)
+{
+	struct pidset s = { NULL, 0, 0 };
+	size_t alive = 0;
+	descendants(&s);
+	for (size_t i = 0; i < s.n; i++) {
+		if (zombie(s.v[i]))
+			continue;
+		alive++;
+		if (sig)
+			kill(s.v[i], sig);
+	}
+	free(s.v);
+	return alive;
+}
+
+void
+exec_become_subreaper(void)
+{
+#ifdef __linux__
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+#endif
+}
+
+size_t
+exec_end_leftovers(double grace_s)
+{
+	double until = mono_now() + grace_s;
+	size_t found;
+	int rounds = 0;
+
+	reap_orphans();
+	if ((found = signal_descendants(SIGTERM)) == 0)
+		return 0;
+	while (mono_now() < until && signal_descendants(0)) {
+		pause_ms(rounds++ < 10 ? 5 : 50);
+		reap_orphans();
+	}
+	/* again until none: one killed in a pass may leave children that
+	 * only then become ours */
+	until = mono_now() + SWEEP_KILL_S;
+	while (signal_descendants(SIGKILL) && mono_now() < until) {
+		pause_ms(20);
+		reap_orphans();
+	}
+	reap_orphans();
+	return found;
+}
+
 /*
  * After the launcher exits: SIGTERM to what is left, SIGKILL after the
  * grace (at once when the launcher was already escalated to SIGKILL: the

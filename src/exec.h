@@ -78,5 +78,16 @@ void exec_run(char *const *argv, const struct run_opts *o, struct run_result *re
  * signal, or 0 after sleeping the whole time.
  */
 int exec_sleep(int seconds);
+/*
+ * Make this process the subreaper of what its children leave behind
+ * (Linux): orphans below it become its children, not init's.
+ */
+void exec_become_subreaper(void);
+/*
+ * A subreaper whose own work is done: SIGTERM to every descendant still
+ * alive, SIGKILL to what is left after grace_s, until none is left (5 s
+ * at most); returns how many there were.
+ */
+size_t exec_end_leftovers(double grace_s);
 
 #endif

@@ -16,8 +16,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "exec.h"
 #include "rankwrap.h"
 #include "util.h"
+
+/* From the command's end to SIGKILL for what it left running. */
+#define LEFTOVER_GRACE_S 2.0
 
 static volatile pid_t child;
 static const int passed[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
@@ -120,7 +124,7 @@ int
 rankwrap_run(const struct rankwrap *w, char **argv)
 {
 	struct out o[2] = { { -1, 1, BUF_INIT }, { -1, 2, BUF_INIT } };
-	int logfd = open_log(w), ws = 0, wrap = w->label || logfd >= 0;
+	int logfd = open_log(w), ws = 0, wrap = w->label || logfd >= 0, done = 0;
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
@@ -130,17 +134,27 @@ rankwrap_run(const struct rankwrap *w, char **argv)
 	for (size_t i = 0; i < NITEMS(passed); i++)
 		sigaction(passed[i], &sa, NULL);
 	fflush(NULL);
+	if (w->contain)
+		exec_become_subreaper();
 	start(argv, o, wrap);
 	while (o[0].in >= 0 || o[1].in >= 0) {
 		struct pollfd p[2] = { { o[0].in, POLLIN, 0 }, { o[1].in, POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0)
+		/* contained, the command's end ends the wait: what it left
+		 * holding the pipes is ended, and they close */
+		if (poll(p, 2, w->contain && !done ? 100 : -1) < 0)
 			continue;
 		for (int i = 0; i < 2; i++)
 			if (o[i].in >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				pump(w, logfd, &o[i]);
+		if (w->contain && !done && waitpid(child, &ws, WNOHANG) == child) {
+			done = 1;
+			exec_end_leftovers(LEFTOVER_GRACE_S);
+		}
 	}
-	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
+	while (!done && waitpid(child, &ws, 0) < 0 && errno == EINTR)
 		;
+	if (w->contain)
+		exec_end_leftovers(LEFTOVER_GRACE_S);
 	if (logfd >= 0)
 		close(logfd);
 	buf_free(&o[0].line);

@@ -16,6 +16,7 @@ struct rankwrap {
 	int label;            /* prefix each line with "RANK: " */
 	int report;           /* say how a failed rank ended, on stderr */
 	const char *log_dir;  /* DIR/rank-RANK.log, or NULL */
+	int contain;          /* a subreaper: when the command ends, end what it left */
 };
 
 /* Run argv; returns only with what the rank should exit with (after a

@@ -417,7 +417,12 @@ progress(const struct ctx *c, const char *what)
 {
 	if (c->rank != 0 || !c->opt->brief)
 		return;
-	(void)!write(STDERR_FILENO, what, strlen(what));
+	/* A whole line each: srun and mpirun carry a rank's two streams
+	 * apart, so a line begun here and ended later could be cut by the
+	 * verdict on stdout in a job's output file. */
+	char line[128];
+	int n = snprintf(line, sizeof line, WORKER ": %s\n", what);
+	(void)!write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 static void
@@ -485,19 +490,18 @@ main(int argc, char **argv)
 	setup_ctx(&c, &opt);
 	mpi_library(&res);
 
-	progress(&c, WORKER ": checking placement");
+	progress(&c, "checking placement");
 	placement_run(&c, &res, ready);
-	progress(&c, ", training");
+	progress(&c, "checking training");
 	train_run(&c, &res, &model);
 	if (c.rank == 0)
 		res.first_step_s -= origin;
-	progress(&c, ", checkpoint");
+	progress(&c, "checking checkpoint");
 	ckpt_run(&c, &res, &model);
 	mlp_free(&model);
-	progress(&c, ", collectives");
+	progress(&c, "checking collectives");
 	bench_run(&c, &res);
 	res.t_total = MPI_Wtime() - t0;
-	progress(&c, "\n");
 
 	status = c.rank == 0 ? verdict(&c, &res) : 0;
 	guard_bcast(&c, &status, 1, MPI_INT, c.ctl, "verdict");   /* every rank exits alike */

@@ -12,9 +12,9 @@
 #     a usage error, 124, 126 or 127;
 #   - no process of the run is left on any node (every process carries
 #     EZPZ_T_TAG=<run id> in its environment, found in /proc/*/environ:
-#     the emulated nodes share this kernel).  One exception, counted and
-#     reported: under srun, a rank's orphan on a node is Slurm's to end,
-#     and this test cluster's proctrack/linuxproc loses orphans;
+#     the emulated nodes share this kernel).  Under srun that includes a
+#     rank's orphan, which this cluster's proctrack/linuxproc would lose:
+#     ezpz rankenv stays each rank's parent there (--contain) and ends it;
 #   - no temporary file is left (TMPDIR and the working directory are the
 #     run's own, and must hold only its --log afterwards).  That includes
 #     Open MPI's session directory, which a killed (or crashed-rank) mpirun
@@ -102,7 +102,7 @@ pick_target() {
 	esac
 }
 
-n_fail=0 n_left=0 n_allowed=0 n_srun=0 n_mpirun=0 n_slurm_orphans=0 n_ompi_dirs=0
+n_fail=0 n_left=0 n_allowed=0 n_srun=0 n_mpirun=0 n_ompi_dirs=0
 declare -A seen
 t0=$(date +%s)
 for ((run = 1; run <= runs; run++)); do
@@ -196,15 +196,8 @@ for ((run = 1; run <= runs; run++)); do
 		if [ -n "$(t_tagged "$tag")" ]; then n_allowed=$((n_allowed + 1)); fi
 		t_tagged_kill "$tag"
 	elif ! left=$(t_tagged_gone "$tag"); then
-		if [ "$mode" = srun ] && [ "$beh" = forkignore ] && ! grep -qv ' sleep 1000 *$' <<<"$left"; then
-			# A rank's orphan on a Slurm node is Slurm's to end: this test
-			# cluster tracks steps with proctrack/linuxproc (by parentage),
-			# which loses orphans; proctrack/cgroup does not.  Counted.
-			n_slurm_orphans=$((n_slurm_orphans + 1))
-		else
-			ok=0 why="${why:+$why; }left: $(echo "$left" | paste -sd';')"
-			n_left=$((n_left + 1))
-		fi
+		ok=0 why="${why:+$why; }left: $(echo "$left" | paste -sd';')"
+		n_left=$((n_left + 1))
 		t_tagged_kill "$tag"
 	fi
 
@@ -244,7 +237,6 @@ t_eq "soak: every run as documented" 0 "$n_fail"
 t_eq "soak: nothing of any run left behind" 0 "$n_left"
 echo "# soak: seed $seed: $runs runs ($n_mpirun mpirun, $n_srun srun), ${#seen[@]} distinct cases," \
 	"$n_fail failed, $n_left with leftovers, $n_allowed SIGKILLed-ezpz runs with a SIGTERM-ignoring" \
-	"process left (allowed, then killed), $n_slurm_orphans srun runs whose rank's orphan Slurm" \
-	"(proctrack/linuxproc) did not end, $n_ompi_dirs runs with ezpz SIGKILLed whose mpirun left" \
+	"process left (allowed, then killed), $n_ompi_dirs runs with ezpz SIGKILLed whose mpirun left" \
 	"its session directory (allowed), $secs s"
 t_done
