@@ -32,6 +32,8 @@ struct backend {
 	const char *const *version_marks;   /* --version text that says so, NULL-ended */
 	int version_rank;          /* lower is tried first when marks of several match */
 	const char *env_flag;      /* how the environment reaches the ranks (doctor) */
+	int reports_on_stdout;     /* says how a rank failed on stdout (Hydra's box), not stderr */
+	int signal_as_status;      /* exits N, not 128+N, when a rank died of signal N */
 	/* Append the launcher and its flags for p to p->launcher_argv. */
 	void (*build)(struct plan *p, const struct job *job);
 	/*

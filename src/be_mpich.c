@@ -103,5 +103,8 @@ const struct backend be_mpich = {
 	.id = LAUNCHER_MPICH, .name = "mpich", .exe = "mpiexec", .probe = 1,
 	.aliases = mpich_aliases,
 	.version_marks = mpich_marks, .version_rank = 2, .env_flag = "-genvall",
+	/* "BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES" is printed
+	 * to stdout, and mpiexec then exits 11 for a rank's SIGSEGV */
+	.reports_on_stdout = 1, .signal_as_status = 1,
 	.build = mpich_build, .per_host = mpich_per_host,
 };

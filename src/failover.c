@@ -14,8 +14,8 @@
 #include "failover.h"
 #include "util.h"
 
-enum kind { K_SRUN, K_PALS, K_HYDRA_AT, K_HYDRA_CODE, K_HYDRA_SIG, K_OMPI_NAME, K_OMPI4_NAME,
-	K_OMPI_CODE, K_OMPI_SIG, K_RANKENV, K_NKIND };
+enum kind { K_SRUN, K_PALS, K_HYDRA_AT, K_HYDRA_CODE, K_HYDRA_SIG, K_HYDRA_STR, K_OMPI_NAME,
+	K_OMPI4_NAME, K_OMPI_CODE, K_OMPI_SIG, K_RANKENV, K_NKIND };
 
 /* Group 1.. as described per row. */
 static const char *const launcher_re[K_NKIND] = {
@@ -23,10 +23,13 @@ static const char *const launcher_re[K_NKIND] = {
 	[K_SRUN] = "^srun: error: ([^ :]+): tasks? ([0-9]+)[^:]*: (.*)$",
 	/* PALS: x1.hsn.cm.aurora.alcf.anl.gov: rank 5 exited with code 1 */
 	[K_PALS] = "^([^ :]+): rank ([0-9]+) (exited with code|died from signal) ([0-9]+)",
-	/* Hydra's box: RANK 1 PID 4242 RUNNING AT n2, then EXIT CODE: or KILLED BY SIGNAL: */
-	[K_HYDRA_AT] = "RANK ([0-9]+) PID [0-9]+ RUNNING AT ([^ ]+)",
+	/* Hydra's box: RANK 1 PID 4242 RUNNING AT n2 (MPICH 4: no RANK), then
+	 * EXIT CODE: or KILLED BY SIGNAL:; after it, for a signal death (whose
+	 * number MPICH 4 gave as the EXIT CODE), the EXIT STRING */
+	[K_HYDRA_AT] = "(RANK ([0-9]+) )?PID [0-9]+ RUNNING AT ([^ ]+)",
 	[K_HYDRA_CODE] = "^=? *EXIT CODE: ([0-9]+)",
 	[K_HYDRA_SIG] = "^=? *KILLED BY SIGNAL: ([0-9]+)",
+	[K_HYDRA_STR] = "TERMINATED WITH THE EXIT STRING: .*\\(signal ([0-9]+)\\)",
 	/* Open MPI 5: Process name: [prterun-h-123@1,2]; 4: [[4242,1],2]; then Exit code: */
 	[K_OMPI_NAME] = "Process name: +\\[[^],@]+@[0-9]+,([0-9]+)\\]",
 	[K_OMPI4_NAME] = "Process name: +\\[\\[[0-9]+,[0-9]+\\],([0-9]+)\\]",
@@ -46,7 +49,9 @@ struct scanner {
 	regex_t re[K_NKIND];
 	struct rank_fails *out;
 	long pending_rank;     /* Hydra/Open MPI: a rank whose status is on a later line */
+	int pending;           /* there is one (its rank may be -1: not said) */
 	char *pending_host;
+	size_t hydra;          /* the report Hydra's box gave last (1-based), for its EXIT STRING */
 };
 
 void
@@ -84,8 +89,9 @@ group_long(const char *line, const regmatch_t *m, int i)
 	return strtol(line + m[i].rm_so, NULL, 10);
 }
 
-/* Add a report, or complete an earlier one of the same rank. */
-static void
+/* Add a report, or complete an earlier one of the same rank; returns
+ * which one (1-based). */
+static size_t
 add(struct scanner *s, long rank, const char *host, int code, int sig)
 {
 	struct rank_fails *f = s->out;
@@ -96,7 +102,7 @@ add(struct scanner *s, long rank, const char *host, int code, int sig)
 			continue;
 		if (r->host == NULL && host)
 			r->host = xstrdup(host);
-		return;
+		return i + 1;
 	}
 	f->v = xgrow(f->v, &f->alloc, f->n + 1, sizeof *f->v);
 	r = &f->v[f->n++];
@@ -104,6 +110,7 @@ add(struct scanner *s, long rank, const char *host, int code, int sig)
 	r->host = host ? xstrdup(host) : NULL;
 	r->code = code;
 	r->sig = code >= 0 ? 0 : sig;
+	return f->n;
 }
 
 /* srun's words for a task's end. */
@@ -160,21 +167,30 @@ scan_line(struct scanner *s, const char *line)
 		free(a);
 	} else if (regexec(&s->re[K_HYDRA_AT], line, MAX_GROUPS, m, 0) == 0) {
 		free(s->pending_host);
-		s->pending_rank = group_long(line, m, 1);
-		s->pending_host = group(line, m, 2);
+		s->pending_rank = m[2].rm_so >= 0 ? group_long(line, m, 2) : -1;
+		s->pending_host = group(line, m, 3);
+		s->pending = 1;
 	} else if (regexec(&s->re[K_OMPI_NAME], line, MAX_GROUPS, m, 0) == 0 ||
 	    regexec(&s->re[K_OMPI4_NAME], line, MAX_GROUPS, m, 0) == 0) {
 		free(s->pending_host);
 		s->pending_host = NULL;
 		s->pending_rank = group_long(line, m, 1);
-	} else if (s->pending_rank >= 0 &&
+		s->pending = 1;
+	} else if (s->pending &&
 	    (regexec(&s->re[K_HYDRA_CODE], line, MAX_GROUPS, m, 0) == 0 ||
 	     regexec(&s->re[K_OMPI_CODE], line, MAX_GROUPS, m, 0) == 0)) {
-		add(s, s->pending_rank, s->pending_host, (int)group_long(line, m, 1), 0);
-		s->pending_rank = -1;
-	} else if (s->pending_rank >= 0 && regexec(&s->re[K_HYDRA_SIG], line, MAX_GROUPS, m, 0) == 0) {
+		size_t i = add(s, s->pending_rank, s->pending_host, (int)group_long(line, m, 1), 0);
+		s->hydra = s->pending_host ? i : 0;
+		s->pending = 0;
+	} else if (s->pending && regexec(&s->re[K_HYDRA_SIG], line, MAX_GROUPS, m, 0) == 0) {
 		add(s, s->pending_rank, s->pending_host, -1, (int)group_long(line, m, 1));
-		s->pending_rank = -1;
+		s->pending = 0;
+	} else if (s->hydra && regexec(&s->re[K_HYDRA_STR], line, MAX_GROUPS, m, 0) == 0) {
+		/* MPICH 4's EXIT CODE was the signal's number */
+		struct rank_fail *r = &s->out->v[s->hydra - 1];
+		r->code = -1;
+		r->sig = (int)group_long(line, m, 1);
+		s->hydra = 0;
 	}
 }
 

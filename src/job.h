@@ -61,6 +61,7 @@ struct job_opts {
 	const char *hostfile;    /* --hostfile */
 	const char *machine;     /* --machine */
 	const char *launcher;    /* --launcher */
+	const char *srun_mpi;    /* --srun-mpi */
 	int no_cache;            /* --no-cache */
 	const char *job;         /* --job: which of the user's jobs on this host */
 };

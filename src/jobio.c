@@ -21,6 +21,7 @@
 #include "exec.h"
 #include "hostcache.h"
 #include "jobio.h"
+#include "srunmpi.h"
 #include "path.h"
 #include "qcache.h"
 #include "util.h"
@@ -360,6 +361,12 @@ jobopt_take(struct job_opts *o, const char **topology, int id, const char *arg)
 			die_usage("--launcher '%s': unknown flavour (use %s)", arg, names);
 		}
 		o->launcher = arg;
+		return 1;
+	case JOBOPT_SRUN_MPI:
+		if (!srun_mpi_valid(arg))
+			die_usage("--srun-mpi '%s': not an MPI plugin type (like pmix, pmi2, cray_shasta; "
+			    "'srun --mpi=list' lists this site's; or site: srun's own default)", arg);
+		o->srun_mpi = arg;
 		return 1;
 	case JOBOPT_TOPOLOGY: *topology = arg; return 1;
 	case JOBOPT_NO_CACHE: o->no_cache = 1; return 1;

@@ -38,7 +38,7 @@ struct jobctx {
 
 /* The options every job-aware command accepts, and their handler. */
 enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY, JOBOPT_JOB,
-	JOBOPT_NO_CACHE };
+	JOBOPT_NO_CACHE, JOBOPT_SRUN_MPI };
 #define JOBOPT_ENTRIES \
 	{ JOBOPT_HOSTFILE, "--hostfile", "FILE", "@file", \
 	  "use the hosts in FILE instead of the job's (else $HOSTFILE)" }, \
@@ -46,6 +46,8 @@ enum { JOBOPT_HOSTFILE = 1001, JOBOPT_MACHINE, JOBOPT_LAUNCHER, JOBOPT_TOPOLOGY,
 	  "use machine profile NAME instead of detecting it (else $EZPZ_MACHINE)" }, \
 	{ JOBOPT_LAUNCHER, "--launcher", "NAME", "@launcher", \
 	  "launcher flavour or program path, else $EZPZ_LAUNCHER, the profile, or probing" }, \
+	{ JOBOPT_SRUN_MPI, "--srun-mpi", "TYPE", "pmix|pmi2|cray_shasta|site", \
+	  "srun's --mpi for the ranks (site: srun's own); else $EZPZ_SRUN_MPI, the profile" }, \
 	{ JOBOPT_TOPOLOGY, "--topology", "FILE.xml", "@file", \
 	  "read this host's hardware from an hwloc XML file (else $EZPZ_TOPOLOGY)" }, \
 	{ JOBOPT_NO_CACHE, "--no-cache", NULL, NULL, \

@@ -612,7 +612,7 @@ run_with_retries(const struct launch_args *a, const struct plan *p, char **envp,
 	 * ranks' output stays as direct as mpirun's, and the reports that
 	 * name the first failed rank are still read. */
 	struct run_opts ro = { envp, a->timeout, a->grace, a->log, NULL, keep,
-		!a->log && !a->timeout };
+		!a->log && !a->timeout && !backend_for(p->launcher)->reports_on_stdout };
 	struct run_result res;
 	int log_failed = 0;
 
@@ -902,6 +902,20 @@ placed_ppn(const struct launch_args *a, const struct plan *p)
 }
 
 /*
+ * A rank killed by signal N ends the run with 128+N under every launcher,
+ * as a shell reports it; Hydra exits N itself, which would read as the
+ * rank's exit(N).
+ */
+static int
+signal_status(const struct plan *p, const struct verdict *v, int status)
+{
+	if (backend_for(p->launcher)->signal_as_status && v->have_first && v->first.sig > 0 &&
+	    status == v->first.sig)
+		return EXIT_SIGBASE + v->first.sig;
+	return status;
+}
+
+/*
  * The end of the run: with --auto-retry the table of attempts, then the
  * first rank that failed (when the launcher said), on a line of its own
  * just before the closing line.
@@ -918,8 +932,10 @@ launch_report(const struct launch_args *a, const struct attempt_row *rows, size_
 			    rows[i].hosts, rows[i].outcome, rows[i].secs, rows[i].swapped);
 	}
 	if (last && last->outcome != OUTCOME_SUCCESS && last->have_first) {
-		char *st = rank_fail_status(&last->first);
-		fprintf(stderr, "ezpz %s: first failed rank: %ld on %s: %s\n", a->name, last->first.rank,
+		char *st = rank_fail_status(&last->first), rank[32] = "(not reported)";
+		if (last->first.rank >= 0)
+			snprintf(rank, sizeof rank, "%ld", last->first.rank);
+		fprintf(stderr, "ezpz %s: first failed rank: %s on %s: %s\n", a->name, rank,
 		    last->first.host ? last->first.host : "(host not reported)", st);
 		free(st);
 	}
@@ -1025,6 +1041,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
 		verdict_free(&v);
 		if (failover_classify(&in, &v, &err) < 0)
 			die("%s: %s", a->name, err);
+		status = signal_status(&p, &v, status);
 		rows = xgrow(rows, &alloc, nrows + 1, sizeof *rows);
 		rows[nrows].hosts = hosts_text(&f->active);
 		rows[nrows].secs = wall_now() - t0;
@@ -1127,8 +1144,10 @@ launch_execute(struct launch_args *a)
 					strvec_push(&used, c.job.hosts.v[i].name);
 				in = (struct attempt_in){ status, 0, 0, p.np, keep.s ? keep.s : "",
 					used.v, used.n, NULL, NULL, placed_ppn(a, &p) };
-				if (failover_classify(&in, &v, &err) == 0)
+				if (failover_classify(&in, &v, &err) == 0) {
 					launch_report(a, NULL, 0, &v);
+					status = signal_status(&p, &v, status);
+				}
 				verdict_free(&v);
 				strvec_clear(&used);
 			}

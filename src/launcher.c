@@ -290,7 +290,8 @@ launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
 	}
 	if (job->launcher == LAUNCHER_SRUN) {
 		struct srun_mpi m;
-		srun_mpi_decide(&m, envp, job->launcher_path, io);
+		srun_mpi_decide(&m, envp, job->launcher_path, o->srun_mpi,
+		    job->profile ? job->profile->srun_mpi : NULL, io);
 		job->srun_mpi = m.flag;
 		job->srun_mpi_why = m.why;
 		m.flag = m.why = NULL;

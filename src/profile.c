@@ -37,6 +37,7 @@
 #include <yaml.h>
 
 #include "profile.h"
+#include "srunmpi.h"
 #include "strvec.h"
 #include "types.h"
 #include "util.h"
@@ -657,6 +658,19 @@ f_suffix(struct pctx *cx, const struct field *f, const char *path, const struct 
 	f_text(cx, f, path, k, v, base);
 }
 
+/* srun's --mpi: a plugin type (pmix, pmi2, cray_shasta, pmix_v4), or site. */
+static void
+f_srun_mpi(struct pctx *cx, const struct field *f, const char *path, const struct node *k,
+    const struct node *v, void *base)
+{
+	if (v->type == N_SCALAR && !srun_mpi_valid(v->s)) {
+		err_at(cx, v->line, "%s: '%s' is not an MPI plugin type (like pmix, pmi2, "
+		    "cray_shasta; or site: srun's own default)", path, v->s);
+		return;
+	}
+	f_text(cx, f, path, k, v, base);
+}
+
 static void
 f_bind(struct pctx *cx, const struct field *f, const char *path, const struct node *k,
     const struct node *v, void *base)
@@ -949,6 +963,7 @@ static const struct field top_fields[] = {
 	{ "cpu", f_section, .sub = cpu_fields },
 	{ "network", f_section, .sub = network_fields },
 	{ "launcher_args", f_args, .off = OFF(launcher_args) },
+	{ "srun_mpi", f_srun_mpi, .off = OFF(srun_mpi) },
 	{ "failover", f_section, .sub = failover_fields },
 	{ "modules", f_section, .sub = modules_fields },
 	{ "python", f_section, .sub = python_fields },
@@ -1155,6 +1170,7 @@ profile_free(struct profile *p)
 	free(p->cpu_bind);
 	free(p->reserved_cores);
 	free(p->master_suffix);
+	free(p->srun_mpi);
 	strvec_clear(&p->launcher_args);
 	strvec_clear(&p->failover_patterns);
 	strvec_clear(&p->module_use);

@@ -39,6 +39,7 @@ struct profile {
 
 	char *master_suffix;     /* appended to MASTER_ADDR's host name */
 	struct strvec launcher_args;   /* extra launcher flags (Sophia's -x PATH) */
+	char *srun_mpi;          /* srun --mpi TYPE, or "site": srun's own; NULL not given */
 	struct strvec failover_patterns;   /* regexes naming a bad host (failover.h) */
 
 	struct strvec module_use;      /* module use DIR */

@@ -83,26 +83,48 @@ plugin_found(const char *dirs, const char *srun_path, const char *name, const st
 	return found;
 }
 
+int
+srun_mpi_valid(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	return n > 0 && n <= 32 && s[n] == '\0';
+}
+
+/* A choice made by name: "site" keeps srun's own. */
+static void
+chosen(struct srun_mpi *m, const char *value, const char *why)
+{
+	if (strcasecmp(value, "site") != 0)
+		m->flag = xstrdup(value);
+	m->why = xstrdup(why);
+}
+
 void
 srun_mpi_decide(struct srun_mpi *m, char *const *envp, const char *srun_path,
-    const struct job_io *io)
+    const char *opt, const char *profile, const struct job_io *io)
 {
 	const char *user = env_nonempty(envp, "EZPZ_SRUN_MPI");
 	const char *type = env_nonempty(envp, "SLURM_MPI_TYPE");
 	const char *conf = env_nonempty(envp, "SLURM_CONF");
-	char *text, *dirs;
+	char *text, *dirs, *w;
 	const char *why;
 	size_t len;
 
 	memset(m, 0, sizeof *m);
-	if (user) {
-		if (strcasecmp(user, "site") != 0)
-			m->flag = xstrdup(user);
-		m->why = xasprintf("EZPZ_SRUN_MPI=%s", user);
+	if (opt || user) {
+		w = opt ? xasprintf("--srun-mpi %s", opt) : xasprintf("EZPZ_SRUN_MPI=%s", user);
+		chosen(m, opt ? opt : user, w);
+		free(w);
 		return;
 	}
 	if (type) {
 		m->why = xasprintf("SLURM_MPI_TYPE=%s (srun reads it)", type);
+		return;
+	}
+	if (profile) {
+		w = xasprintf("the machine profile's srun_mpi: %s", profile);
+		chosen(m, profile, w);
+		free(w);
 		return;
 	}
 	m->conf = xstrdup(conf ? conf : "/etc/slurm/slurm.conf");

@@ -20,16 +20,21 @@ struct srun_mpi {
 	char *why;           /* one line: why that */
 };
 
+/* Could s be srun's --mpi value (a plugin type: [a-z0-9_], or "site")? */
+int srun_mpi_valid(const char *s);
 /* A slurm.conf key's value (keys are case-insensitive; the last wins), or NULL. */
 char *slurm_conf_get(const char *text, const char *key);
 /*
- * Decide for an srun at srun_path (may be NULL) in environment envp,
+ * Decide for an srun at srun_path (may be NULL) in environment envp, after
+ * the choices made by name, first found wins: opt (--srun-mpi), then
+ * EZPZ_SRUN_MPI, SLURM_MPI_TYPE (srun's own), then profile (the machine
+ * profile's srun_mpi; opt and profile may be NULL),
  * reading slurm.conf ($SLURM_CONF, else /etc/slurm/slurm.conf) and looking
  * for the plugin through io.  Never fails: what is unknown keeps srun's
  * own choice.
  */
 void srun_mpi_decide(struct srun_mpi *m, char *const *envp, const char *srun_path,
-    const struct job_io *io);
+    const char *opt, const char *profile, const struct job_io *io);
 void srun_mpi_free(struct srun_mpi *m);
 
 #endif

@@ -162,9 +162,9 @@ write_config() {
 		AccountingStorageType=accounting_storage/none
 		JobCompType=jobcomp/none
 		SwitchType=switch/none
-		# Like a site whose MPI is Open MPI: every step gets a PMIx server,
-		# so MPI programs run under plain srun (and ezpz launch's srun).
-		MpiDefault=pmix
+		# Slurm's own default: no PMI server unless a step asks (ezpz launch
+		# asks for --mpi=pmix then; t-srun-mpi also runs with pmix set).
+		MpiDefault=none
 		SelectType=select/cons_tres
 		SelectTypeParameters=CR_CPU
 		SchedulerType=sched/builtin

@@ -70,8 +70,14 @@ t_run t_timeout 60 "$EZPZ" launch -q -n 3 -- sh -c '[ "$RANK" = 1 ] && exit 3; s
 t_eq "a rank exiting 3: exit 3" 3 "$RC"
 t_run t_timeout 60 "$EZPZ" launch -q -n 2 -- sh -c '[ "$RANK" = 1 ] && kill -SEGV $$; sleep 1'
 # Hydra itself exits with the signal's number (11) for a rank it killed by
-# a signal, as it would for exit 11; ezpz passes the launcher's status on.
-t_eq "a rank killed by SIGSEGV: Hydra's status (11) passed on" 11 "$RC"
+# a signal, as it would for exit 11; its box on stdout says it was a
+# signal, and ezpz exits 128+11 as under the other launchers.
+t_eq "a rank killed by SIGSEGV: exit 139, as under Open MPI and srun" 139 "$RC"
+t_match "... the first failed rank's host and signal named" \
+	"^ezpz launch: first failed rank: .* on [^ ]+: signal 11 \(SIGSEGV\)\$" "$ERR"
+t_match "... Hydra's own box still on stdout" "BAD TERMINATION" "$OUT"
+t_run t_timeout 60 "$EZPZ" launch -q -n 2 -- sh -c '[ "$RANK" = 1 ] && exit 11; sleep 1'
+t_eq "a rank exiting 11 (not a signal): exit 11" 11 "$RC"
 for sig in TERM INT; do
 	env --default-signal=INT "$EZPZ" launch -q -n 2 --grace 3 -- sh -c "sleep 60 # $MARK" >/dev/null 2>&1 &
 	pid=$!

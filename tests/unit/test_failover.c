@@ -250,3 +250,36 @@ Test(failover, first_failed_host_from_placement)
 	cr_expect_null(v.first.host);
 	verdict_free(&v);
 }
+
+/* MPICH 4's Hydra box names no rank, and gives a signal's number as the
+ * EXIT CODE; the EXIT STRING after it says it was a signal. */
+Test(failover, hydra4_box_signal)
+{
+	static const char box[] =
+	    "\n===================================================================================\n"
+	    "=   BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES\n"
+	    "=   PID 12917 RUNNING AT n2\n"
+	    "=   EXIT CODE: 9\n"
+	    "=   CLEANING UP REMAINING PROCESSES\n"
+	    "=   YOU CAN IGNORE THE BELOW CLEANUP MESSAGES\n"
+	    "===================================================================================\n"
+	    "YOUR APPLICATION TERMINATED WITH THE EXIT STRING: Segmentation fault (signal 11)\n"
+	    "This typically refers to a problem with your application.\n";
+	struct rank_fails f;
+	failover_scan_ranks(box, &f);
+	cr_assert_eq(f.n, 1);
+	cr_expect_eq(f.v[0].rank, -1);
+	cr_expect_str_eq(f.v[0].host, "n2");
+	cr_expect_eq(f.v[0].code, -1);
+	cr_expect_eq(f.v[0].sig, 11);
+	rank_fails_free(&f);
+
+	/* MPICH 3's, with the rank and a plain exit code */
+	failover_scan_ranks("=   RANK 3 PID 4242 RUNNING AT n4\n=   EXIT CODE: 7\n", &f);
+	cr_assert_eq(f.n, 1);
+	cr_expect_eq(f.v[0].rank, 3);
+	cr_expect_str_eq(f.v[0].host, "n4");
+	cr_expect_eq(f.v[0].code, 7);
+	cr_expect_eq(f.v[0].sig, 0);
+	rank_fails_free(&f);
+}

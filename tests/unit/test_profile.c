@@ -614,6 +614,24 @@ Test(profile, parse_edge_cases)
 }
 
 /* What a profile holds when keys are left out, and the accepted forms. */
+Test(profile, srun_mpi)
+{
+	struct profile p;
+	char *errs;
+	cr_assert_eq(parse_text("name: t\nsrun_mpi: pmi2\n", "t.yaml", &p, &errs), 0, "%s", errs);
+	free(errs);
+	cr_expect_str_eq(p.srun_mpi, "pmi2");
+	profile_free(&p);
+	cr_assert_eq(parse_text("name: t\n", "t.yaml", &p, &errs), 0, "%s", errs);
+	free(errs);
+	cr_expect_null(p.srun_mpi);
+	profile_free(&p);
+	cr_expect_neq(parse_text("name: t\nsrun_mpi: \"pmix --pty\"\n", "t.yaml", &p, &errs), 0);
+	cr_expect_str_eq(errs, "t.yaml:2: srun_mpi: 'pmix --pty' is not an MPI plugin type (like "
+	    "pmix, pmi2, cray_shasta; or site: srun's own default)\n");
+	free(errs);
+}
+
 Test(profile, defaults_and_forms)
 {
 	struct profile p;

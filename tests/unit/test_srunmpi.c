@@ -73,12 +73,18 @@ site_free(struct site *s)
 }
 
 static void
-decide(struct srun_mpi *m, char **env)
+decide_with(struct srun_mpi *m, char **env, const char *opt, const char *profile)
 {
 	struct fakeio io;
 	fakeio_init(&io, NULL, NULL);
-	srun_mpi_decide(m, env, "/usr/bin/srun", &io.io);
+	srun_mpi_decide(m, env, "/usr/bin/srun", opt, profile, &io.io);
 	fakeio_free(&io);
+}
+
+static void
+decide(struct srun_mpi *m, char **env)
+{
+	decide_with(m, env, NULL, NULL);
 }
 
 Test(srunmpi, stock_slurm_gets_pmix)
@@ -136,4 +142,52 @@ Test(srunmpi, site_choice_kept)
 	cr_expect_null(m.flag);
 	cr_expect(strstr(m.why, "cannot be read"), "%s", m.why);
 	srun_mpi_free(&m);
+}
+
+/* --srun-mpi beats EZPZ_SRUN_MPI beats SLURM_MPI_TYPE beats the profile's
+ * srun_mpi beats ezpz's own choice; "site" keeps srun's default. */
+Test(srunmpi, precedence)
+{
+	struct site s;
+	struct srun_mpi m;
+	char *env[] = { NULL, NULL, NULL, NULL };
+
+	site_init(&s, "MpiDefault=none\nPluginDir=%s\n", 1);
+	env[0] = s.envconf;
+	decide_with(&m, env, NULL, "pmi2");
+	cr_expect_str_eq(m.flag ? m.flag : "(null)", "pmi2");
+	cr_expect_str_eq(m.why, "the machine profile's srun_mpi: pmi2");
+	srun_mpi_free(&m);
+	decide_with(&m, env, NULL, "site");
+	cr_expect_null(m.flag, "the profile's 'site' keeps srun's own (no --mpi), not ezpz's pmix");
+	srun_mpi_free(&m);
+	env[1] = "SLURM_MPI_TYPE=cray_shasta";
+	decide_with(&m, env, NULL, "pmi2");
+	cr_expect_null(m.flag);
+	cr_expect(strstr(m.why, "SLURM_MPI_TYPE=cray_shasta"), "%s", m.why);
+	srun_mpi_free(&m);
+	env[2] = "EZPZ_SRUN_MPI=pmix_v4";
+	decide_with(&m, env, NULL, "pmi2");
+	cr_expect_str_eq(m.flag ? m.flag : "(null)", "pmix_v4");
+	srun_mpi_free(&m);
+	decide_with(&m, env, "pmi2", "site");
+	cr_expect_str_eq(m.flag ? m.flag : "(null)", "pmi2");
+	cr_expect_str_eq(m.why, "--srun-mpi pmi2");
+	srun_mpi_free(&m);
+	decide_with(&m, env, "site", NULL);
+	cr_expect_null(m.flag);
+	srun_mpi_free(&m);
+	site_free(&s);
+}
+
+Test(srunmpi, valid_types)
+{
+	cr_expect(srun_mpi_valid("pmix"));
+	cr_expect(srun_mpi_valid("pmix_v4"));
+	cr_expect(srun_mpi_valid("cray_shasta"));
+	cr_expect(srun_mpi_valid("site"));
+	cr_expect_not(srun_mpi_valid(""));
+	cr_expect_not(srun_mpi_valid("pmix --pty"));
+	cr_expect_not(srun_mpi_valid("PMIx"));
+	cr_expect_not(srun_mpi_valid("a;b"));
 }
