@@ -62,6 +62,42 @@ backend_names(const char *sep, const char *last_sep)
 	return buf_detach(&out);
 }
 
+size_t
+backend_probe_names(const char **names, size_t max)
+{
+	size_t n = 0;
+	/* the programs first (mpiexec, mpirun: what a user's PATH or the
+	 * alternatives system picked), then the names distributions install
+	 * them under; each once */
+	for (int pass = 0; pass < 2; pass++) {
+		for (const struct backend *const *b = backends; *b; b++) {
+			const char *const one[] = { (*b)->exe, NULL };
+			const char *const *list = pass == 0 ? one : (*b)->aliases;
+			for (; (*b)->probe && list && *list && n < max; list++) {
+				size_t i = 0;
+				while (i < n && strcmp(names[i], *list) != 0)
+					i++;
+				if (i == n)
+					names[n++] = *list;
+			}
+		}
+	}
+	return n;
+}
+
+char *
+backend_looked_for(int slurm)
+{
+	const char *names[32];
+	size_t n = backend_probe_names(names, NITEMS(names));
+	struct buf out = BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		buf_addf(&out, "%s%s", i ? ", " : "", names[i]);
+	if (slurm)
+		buf_addf(&out, "%s%s", n ? ", " : "", be_srun.exe);
+	return buf_detach(&out);
+}
+
 const char *
 launcher_name(enum launcher l)
 {

@@ -66,5 +66,11 @@ const struct backend *backend_recognise(const char *path, const char *version_te
 /* "pals, mpich, openmpi or srun" (last_sep " or ") or "pals|mpich|..."
  * (sep "|", last_sep "|"): malloc'd. */
 char *backend_names(const char *sep, const char *last_sep);
+/* Could s be srun's --mpi value (a plugin type: [a-z0-9_], or "site")? */
+int srun_mpi_valid(const char *s);
+/* The program names a probe looks for on PATH (into names, at most max). */
+size_t backend_probe_names(const char **names, size_t max);
+/* Those as one "mpiexec, mpirun, ..." list, with srun when slurm is set. */
+char *backend_looked_for(int slurm);
 
 #endif

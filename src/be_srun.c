@@ -116,6 +116,13 @@ srun_per_host(struct strvec *a, int nhosts, const char *hostfile, const char *co
 }
 
 /* Never probed: chosen inside a Slurm job (launcher.c) or by name. */
+int
+srun_mpi_valid(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	return n > 0 && n <= 32 && s[n] == '\0';
+}
+
 const struct backend be_srun = {
 	.id = LAUNCHER_SRUN, .name = "srun", .exe = "srun",
 	.env_flag = "--export=ALL (its default)", .build = srun_build,

@@ -21,7 +21,6 @@
 #include "exec.h"
 #include "hostcache.h"
 #include "jobio.h"
-#include "srunmpi.h"
 #include "path.h"
 #include "qcache.h"
 #include "util.h"

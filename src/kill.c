@@ -224,8 +224,10 @@ kill_remote_argv(enum launcher l, int nhosts, const char *hostfile, const char *
 	const struct backend *b = backend_for(l);
 
 	if (b == NULL) {
-		*err = xstrdup("no launcher to reach the other hosts: found none of mpiexec, "
-		    "mpirun, srun on PATH; load your MPI module, or pass --launcher");
+		char *looked = backend_looked_for(1);
+		*err = xasprintf("no launcher to reach the other hosts: found none of %s on PATH; "
+		    "load your MPI module, or pass --launcher", looked);
+		free(looked);
 		return -1;
 	}
 	b->per_host(a, nhosts, hostfile, forward);

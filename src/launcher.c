@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "buf.h"
 #include "launcher.h"
 #include "srunmpi.h"
 #include "strvec.h"
@@ -23,29 +24,6 @@ launcher_classify(const char *path, const char *text)
 {
 	const struct backend *b = backend_recognise(path, text);
 	return b ? b->id : LAUNCHER_UNSET;
-}
-
-/* The programs probing looks for: each flavour's program first (mpiexec,
- * mpirun: what a user's PATH or the alternatives system picked), then the
- * names distributions install them under; each once. */
-static size_t
-probe_names(const char **names, size_t max)
-{
-	size_t n = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		for (const struct backend *const *b = backends; *b; b++) {
-			const char *const one[] = { (*b)->exe, NULL };
-			const char *const *list = pass == 0 ? one : (*b)->aliases;
-			for (; (*b)->probe && list && *list && n < max; list++) {
-				size_t i = 0;
-				while (i < n && strcmp(names[i], *list) != 0)
-					i++;
-				if (i == n)
-					names[n++] = *list;
-			}
-		}
-	}
-	return n;
 }
 
 /* Where path's directory is on PATH (0 first); past the end if not there. */
@@ -142,7 +120,7 @@ static int
 launcher_probe(struct job *job, char *const *envp, const struct job_io *io)
 {
 	const char *names[16];
-	size_t nnames = probe_names(names, NITEMS(names)), nc = 0;
+	size_t nnames = backend_probe_names(names, NITEMS(names)), nc = 0;
 	struct cand c[16];
 	int found = 0;
 
@@ -284,9 +262,11 @@ launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
 		job->launcher = LAUNCHER_SRUN;
 		src_set(&job->src.launcher, SRC_OTHER, "slurm job, srun on PATH");
 	} else if (!launcher_probe(job, envp, io)) {
+		char *looked = backend_looked_for(job->sched == SCHED_SLURM);
 		job->launcher = LAUNCHER_NONE;
-		src_set(&job->src.launcher, SRC_OTHER, "none %son PATH (looked for mpiexec, mpirun%s)",
-		    job->launcher_note ? "usable " : "", job->sched == SCHED_SLURM ? ", srun" : "");
+		src_set(&job->src.launcher, SRC_OTHER, "none %son PATH (looked for %s)",
+		    job->launcher_note ? "usable " : "", looked);
+		free(looked);
 	}
 	if (job->launcher == LAUNCHER_SRUN) {
 		struct srun_mpi m;

@@ -568,9 +568,13 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 	memset(p, 0, sizeof *p);
 	*err = NULL;
 	p->launcher = job->launcher;
-	if ((be = backend_for(p->launcher)) == NULL)
-		return usage_err(err, "no launcher: found none of mpiexec, mpirun%s on PATH; load your "
-		    "MPI module or pass --launcher", job->sched == SCHED_SLURM ? ", srun" : "");
+	if ((be = backend_for(p->launcher)) == NULL) {
+		char *looked = backend_looked_for(job->sched == SCHED_SLURM);
+		int r = usage_err(err, "no launcher: found none of %s on PATH; load your MPI module "
+		    "or pass --launcher", looked);
+		free(looked);
+		return r;
+	}
 	if (plan_sizes(p, job, envp, o, err) < 0 || plan_bind(p, job, envp, io, o, err) < 0) {
 		plan_free(p);   /* notes and binding gathered so far */
 		return -1;

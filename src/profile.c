@@ -36,8 +36,8 @@
 
 #include <yaml.h>
 
+#include "backend.h"
 #include "profile.h"
-#include "srunmpi.h"
 #include "strvec.h"
 #include "types.h"
 #include "util.h"

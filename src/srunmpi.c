@@ -83,13 +83,6 @@ plugin_found(const char *dirs, const char *srun_path, const char *name, const st
 	return found;
 }
 
-int
-srun_mpi_valid(const char *s)
-{
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
-	return n > 0 && n <= 32 && s[n] == '\0';
-}
-
 /* A choice made by name: "site" keeps srun's own. */
 static void
 chosen(struct srun_mpi *m, const char *value, const char *why)

@@ -20,8 +20,6 @@ struct srun_mpi {
 	char *why;           /* one line: why that */
 };
 
-/* Could s be srun's --mpi value (a plugin type: [a-z0-9_], or "site")? */
-int srun_mpi_valid(const char *s);
 /* A slurm.conf key's value (keys are case-insensitive; the last wins), or NULL. */
 char *slurm_conf_get(const char *text, const char *key);
 /*

@@ -77,10 +77,14 @@ $(FZ)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-.SECONDARY:
-.SECONDEXPANSION:
-$(FZ)/fuzz_%: $(FZ)/obj/fuzz_%.o $$(call objs,$$*)
-	$(FUZZ_CC) $(SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+# One explicit rule per target: objects named only through a pattern rule
+# are "intermediate" to make, and one could be left stale after a header
+# it includes changed (a struct grew, and the fuzzer read past it).
+define fuzz_bin
+$(FZ)/fuzz_$(1): $(FZ)/obj/fuzz_$(1).o $(call objs,$(1))
+	$$(FUZZ_CC) $$(SAN) -fsanitize=fuzzer -o $$@ $$^ $$(PKG_LIBS) -lm
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_bin,$(t))))
 
 # The shell driver is a plain program: sanitizers, no libFuzzer.
 $(FZ)/obj/shell_emit.o: tests/fuzz/shell_emit.c

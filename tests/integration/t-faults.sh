@@ -48,7 +48,7 @@ mkdir -p "$T_TMP/empty" "$T_TMP/badbin"
 t_run env PATH="$T_TMP/empty" "$EZPZ" launch -n 2 -- true
 t_eq "no launcher on PATH: exit 127" 127 "$RC"
 t_match "... and says what it looked for" \
-	"^ezpz: launch: no launcher: found none of mpiexec, mpirun on PATH; load your MPI module or pass --launcher$" "$ERR"
+	"^ezpz: launch: no launcher: found none of mpiexec, mpirun, mpiexec.hydra, mpiexec.mpich, mpirun.mpich, mpiexec.openmpi, mpirun.openmpi on PATH; load your MPI module or pass --launcher$" "$ERR"
 t_nomatch "... before anything ran" "Executing" "$ERR"
 
 t_run env PATH="$T_TMP/empty" "$EZPZ" launch -q --launcher openmpi -n 2 -- true
@@ -59,7 +59,7 @@ t_match "... naming the command and the flavour" \
 t_run env PATH="$T_TMP/empty" SLURM_JOB_ID=42 SLURM_JOB_NODELIST='n[1-2]' \
 	"$EZPZ" launch -q -n 2 -- true
 t_eq "Slurm job, no srun: exit 127" 127 "$RC"
-t_match "... srun named too" "found none of mpiexec, mpirun, srun on PATH" "$ERR"
+t_match "... srun named too" "found none of mpiexec, mpirun, .*mpirun.openmpi, srun on PATH" "$ERR"
 
 printf '\177ELF, but not really\n' >"$T_TMP/badbin/mpirun"
 chmod 755 "$T_TMP/badbin/mpirun"

@@ -632,7 +632,8 @@ Test(job, broken_launcher_named_and_the_next_tried)
 	detect(&d, env, "x", NULL, all_broken, "synthetic-nogpu.xml");
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_eq(d.job.launcher, LAUNCHER_NONE);
-	cr_expect_str_eq(d.job.src.launcher.text, "none usable on PATH (looked for mpiexec, mpirun)");
+	cr_expect_str_eq(d.job.src.launcher.text, "none usable on PATH (looked for mpiexec, mpirun, "
+	    "mpiexec.hydra, mpiexec.mpich, mpirun.mpich, mpiexec.openmpi, mpirun.openmpi)");
 	cr_expect(d.job.launcher_note && strstr(d.job.launcher_note, "libhwloc.so.5"), "%s",
 	    d.job.launcher_note);
 	det_free(&d);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fakeio.h"
+#include "backend.h"
 #include "srunmpi.h"
 #include "util.h"
 
