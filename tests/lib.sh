@@ -208,6 +208,20 @@ need_slurm() {
 	fi
 }
 
+# want_slurm: as need_slurm, but a missing cluster is not a skip: returns 1
+# and the test goes on without Slurm (tests/run starts the cluster for a
+# test that calls either).
+want_slurm() {
+	case ${EZPZ_TEST_SLURM:-} in
+	1) return 0 ;;
+	failed) t_bail "the local Slurm cluster failed to start (see the slurm-cluster log in $EZPZ_BUILD/tests/logs)" ;;
+	0) return 1 ;;
+	esac
+	command -v srun >/dev/null && "$EZPZ_TEST_SLURM_CLUSTER" status >/dev/null 2>&1 || return 1
+	eval "$("$EZPZ_TEST_SLURM_CLUSTER" env)"
+	export EZPZ_TEST_SLURM=1
+}
+
 # need_pbs [NODES]: the PBS cluster that tests/run starts (EZPZ_TEST_PBS=1:
 # tests/integration/pbs-cluster.sh, nodes pbsn1..pbsnN in namespaces), with
 # at least NODES nodes.  Run alone, a test uses a cluster started by hand.

@@ -49,12 +49,7 @@ echo "# soak: seed $seed, $runs runs (replay: SOAK_SEED=$seed SOAK_RUNS=$runs)"
 RANDOM=$seed
 
 slurm=0
-if [ "${EZPZ_TEST_SLURM:-}" = 1 ] || { [ -z "${EZPZ_TEST_SLURM:-}" ] &&
-	"$EZPZ_TEST_SLURM_CLUSTER" status >/dev/null 2>&1; }; then
-	[ "${EZPZ_TEST_SLURM:-}" = 1 ] || eval "$("$EZPZ_TEST_SLURM_CLUSTER" env)"
-	slurm=1
-fi
-[ "${EZPZ_TEST_SLURM:-}" = failed ] && t_bail "the local Slurm cluster failed to start"
+want_slurm && slurm=1
 
 # The ranks: one behaviour each run, long enough (LONG s) that a fault
 # comes while the run goes on, except for the quick ones.
