@@ -20,17 +20,32 @@
 #include "rankwrap.h"
 #include "util.h"
 
-/* From the command's end to SIGKILL for what it left running. */
+/*
+ * From the command's end to SIGKILL for what it left running.  When the
+ * rank is being stopped (the launcher or Slurm sent SIGTERM), far less:
+ * Slurm SIGKILLs the step KillWait seconds later (default 30, 2 on some
+ * sites), and what is still below us then would be lost to init.
+ */
 #define LEFTOVER_GRACE_S 2.0
+#define STOPPING_GRACE_S 0.2
 
 static volatile pid_t child;
+static volatile sig_atomic_t stopping;
 static const int passed[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
 
 static void
 pass_on(int sig)
 {
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
+		stopping = 1;
 	if (child > 0)
 		kill(child, sig);
+}
+
+static double
+leftover_grace(void)
+{
+	return stopping ? STOPPING_GRACE_S : LEFTOVER_GRACE_S;
 }
 
 struct out {
@@ -148,13 +163,13 @@ rankwrap_run(const struct rankwrap *w, char **argv)
 				pump(w, logfd, &o[i]);
 		if (w->contain && !done && waitpid(child, &ws, WNOHANG) == child) {
 			done = 1;
-			exec_end_leftovers(LEFTOVER_GRACE_S);
+			exec_end_leftovers(leftover_grace());
 		}
 	}
 	while (!done && waitpid(child, &ws, 0) < 0 && errno == EINTR)
 		;
 	if (w->contain)
-		exec_end_leftovers(LEFTOVER_GRACE_S);
+		exec_end_leftovers(leftover_grace());
 	if (logfd >= 0)
 		close(logfd);
 	buf_free(&o[0].line);

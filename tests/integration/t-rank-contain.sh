@@ -14,34 +14,29 @@ export EZPZ_TOPOLOGY=$FIX/topo/synthetic-nogpu.xml
 leave='setsid sh -c "trap \"\" TERM INT HUP; exec sleep 1000" </dev/null >/dev/null 2>&1 &
 echo "rank $RANK left a sleep"'
 
-tag=contain-$$-1
-export EZPZ_T_TAG=$tag
-t_run t_timeout 90 salloc -Q -N 2 --exclusive "$EZPZ" launch -q -- sh -c "$leave"
+# tagged_run N ARGS...: ARGS in a 2-node allocation, everything it starts
+# tagged; then LEFT: what of it is still running 5 s later (then killed).
+tagged_run() {
+	local tag=contain-$$-$1
+	shift
+	export EZPZ_T_TAG=$tag
+	t_run t_timeout 90 salloc -Q -N 2 --exclusive "$@"
+	unset EZPZ_T_TAG   # the test's own subshells must not carry it
+	LEFT=$(t_tagged_gone "$tag")
+	t_tagged_kill "$tag"
+}
+
+tagged_run 1 "$EZPZ" launch -q -- sh -c "$leave"
 t_eq "ezpz launch under srun, each rank leaves a sleep: exit 0" 0 "$RC"
 t_eq "... both ranks ran" 2 "$(grep -c 'left a sleep' <<<"$OUT")"
-unset EZPZ_T_TAG   # the test's own subshells must not carry it
-left=$(t_tagged_gone "$tag")
-t_eq "... nothing of the run is left on any node" "" "$left"
-t_tagged_kill "$tag"
+t_eq "... nothing of the run is left on any node" "" "$LEFT"
 
-tag=contain-$$-2
-export EZPZ_T_TAG=$tag
-t_run t_timeout 90 salloc -Q -N 2 --exclusive \
-	srun "$EZPZ" rankenv --no-contain -- sh -c "$leave"
+tagged_run 2 srun "$EZPZ" rankenv --no-contain -- sh -c "$leave"
 t_eq "rankenv --no-contain: exit 0" 0 "$RC"
-unset EZPZ_T_TAG   # the test's own subshells must not carry it
-left=$(t_tagged_gone "$tag")
-t_match "... the orphans stay (what --contain prevents)" "sleep 1000" "$left"
-t_tagged_kill "$tag"
+t_match "... the orphans stay (what --contain prevents)" "sleep 1000" "$LEFT"
 
 # A rank killed outright: what it started is ended too.
-tag=contain-$$-3
-export EZPZ_T_TAG=$tag
-t_run t_timeout 90 salloc -Q -N 2 --exclusive "$EZPZ" launch -q -- \
-	sh -c "$leave"'; [ "$RANK" = 1 ] && kill -KILL $$; sleep 1'
+tagged_run 3 "$EZPZ" launch -q -- sh -c "$leave"'; [ "$RANK" = 1 ] && kill -KILL $$; sleep 1'
 t_eq "a rank SIGKILLed after leaving a sleep: the run fails" 1 "$((RC != 0))"
-unset EZPZ_T_TAG   # the test's own subshells must not carry it
-left=$(t_tagged_gone "$tag")
-t_eq "... and nothing of the run is left" "" "$left"
-t_tagged_kill "$tag"
+t_eq "... and nothing of the run is left" "" "$LEFT"
 t_done

@@ -90,8 +90,13 @@ pick_target() {
 	ezpz) echo "$3"; return ;;
 	launcher) pgrep -P "$3" -x "$4" | head -n 1; return ;;
 	rank)
+		# the rank's own process (bash rank.sh), not ezpz's: neither the
+		# shell under salloc that runs ezpz launch nor the rankenv that
+		# stays each rank's parent under srun (SIGKILL to those is SIGKILL
+		# to ezpz, which can clean up nothing)
 		for p in $(t_tagged "$1"); do
-			grep -qa 'rank\.sh' "/proc/$p/cmdline" 2>/dev/null && pids+=("$p")
+			tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q '^[^ ]*bash [^ ]*rank\.sh ' &&
+				pids+=("$p")
 		done
 		[ ${#pids[@]} -gt 0 ] && echo "${pids[RANDOM % ${#pids[@]}]}" ;;
 	esac
@@ -151,7 +156,7 @@ for ((run = 1; run <= runs; run++)); do
 	wait "$tpid"
 	rc=$?
 	if [ "$mode" = srun ] && [ "$rc" != 124 ]; then
-		rc=$(cat "$T_TMP/rc.$run" 2>/dev/null || echo "none (salloc exited $rc)")
+		rc=$(cat "$T_TMP/rc.$run" 2>/dev/null || echo "none")
 		rm -f "$T_TMP/rc.$run"
 	fi
 	r1=$(date +%s.%N)
@@ -173,6 +178,8 @@ for ((run = 1; run <= runs; run++)); do
 		[ "$rc" = 0 ] || { ok=0 why="no fault: exit $rc, want 0"; }
 	fi
 	case $rc in 2 | 124 | 126 | 127) ok=0 why="${why:+$why; }exit $rc is not a run's status" ;; esac
+	[ "$rc" = none ] && ok=0 why="${why:+$why; }no status: the shell under salloc that records it was killed"
+
 
 	# ---- leftovers ----
 	if [ "$fault" = KILL ] && [ "$target" = ezpz ] && [ -n "$sent" ]; then
@@ -217,7 +224,9 @@ for ((run = 1; run <= runs; run++)); do
 		[ "$have" = "$want" ] || { ok=0 why="${why:+$why; }log has $have bytes, the run printed $want"; }
 	fi
 
-	printf '# run %d: %s: exit %s, %.1f s\n' "$run" "$what" "$rc" "$(echo "$r1 - $r0" | bc)"
+	# the clock time, to find the run in slurmctld's and slurmd's logs
+	printf '# run %d: %s: exit %s, %.1f s (from %s)\n' "$run" "$what" "$rc" "$(echo "$r1 - $r0" | bc)" \
+		"$(date -d "@$r0" +%T.%N | cut -c1-12)"
 	if [ "$ok" = 1 ]; then
 		rm -rf "$dir"
 	else
