@@ -314,6 +314,18 @@ report(struct rankenv *re)
 	free(host);
 }
 
+/* What rank_facts and the binding kept; exec'ing needs none of it, but
+ * a rankenv that stays the command's parent exits, and leaks are checked. */
+static void
+rankenv_free(struct rankenv *re)
+{
+	rank_free(&re->ri);
+	free(re->gpu_note);
+	free(re->cpu_note);
+	if (re->have_topo)
+		topo_free(&re->topo);
+}
+
 static int
 rankenv_run(int argc, char **argv)
 {
@@ -366,6 +378,7 @@ rankenv_run(int argc, char **argv)
 		char *host = this_hostname(environ);
 		re.wrap.rank = re.ri.rank;
 		re.wrap.host = host;
+		rankenv_free(&re);
 		e = rankwrap_run(&re.wrap, argv + st.ind);
 		free(host);
 		return e;

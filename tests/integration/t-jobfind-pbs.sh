@@ -118,6 +118,7 @@ t_eq "EZPZ_JOBID chooses" "$short qstat (chosen by EZPZ_JOBID)" \
 "$EZPZ_TEST_PBS_CLUSTER" exec qdel "$j2" >/dev/null 2>&1
 
 # ---- another user's jobs are not ours ------------------------------------------------
+pbs_user_ezpz   # pbsuser runs it: a copy where the checkout is private (CI's is)
 n3=$(( (n2 % 3) + 1 ))
 [ "pbsn$n3" != "$h1" ] || n3=$(( (n3 % 3) + 1 ))
 j3=$(T_USER=pbsuser qsub_bg -l select=1:ncpus=1:host="pbsn$n3") || t_bail "qsub as pbsuser failed: $j3"
