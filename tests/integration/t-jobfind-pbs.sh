@@ -19,6 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$T_TMP/cache" && chmod 1777 "$T_TMP/cache"
+# the hardware, where pbsuser can read it too (CI's checkout is private)
+install -m 644 "$FIX/topo/synthetic-nogpu.xml" "$T_TMP/cache/topo.xml"
 
 # node_sh I [VAR=VALUE...] CMD...: CMD on pbsnI as from `ssh pbsnI`: a
 # fresh environment (PATH, HOME, and the node's PBS_CONF_FILE, which stands
@@ -30,7 +32,7 @@ node_sh() {
 		mkdir -p "$h" && exec env -i PATH="$p" \
 		HOME="$h" LC_ALL=C.UTF-8 PBS_CONF_FILE="$PBS_CONF_FILE" TMPDIR="$t" "$@"' sh \
 		"${NODE_PATH:-/opt/pbs/bin:/usr/bin:/bin}" "$T_TMP/cache" \
-		EZPZ_TOPOLOGY="$FIX/topo/synthetic-nogpu.xml" "$@"
+		EZPZ_TOPOLOGY="$T_TMP/cache/topo.xml" "$@"
 }
 
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>&1; }
