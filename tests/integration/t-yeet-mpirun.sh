@@ -13,7 +13,9 @@ export EZPZ_TOPOLOGY=$FIX/topo/synthetic-nogpu.xml EZPZ_HOSTNAME=laptop
 V=$T_TMP/shared/venv
 L=$T_TMP/local/venv
 python3 -m venv --without-pip "$V" || t_bail "python3 -m venv"
-printf '#!%s/bin/python3\nimport sys\nprint("prefix", sys.prefix)\n' "$V" > "$V/bin/where"
+# One write per line (Python is unbuffered under ezpz launch: two ranks'
+# pieces of print("a", b) could interleave).
+printf '#!%s/bin/python3\nimport sys\nsys.stdout.write("prefix %%s\\n" %% sys.prefix)\n' "$V" > "$V/bin/where"
 chmod 755 "$V/bin/where"
 t_run t_timeout 60 env VIRTUAL_ENV="$V" "$EZPZ" yeet -q --dest "$L"
 t_eq "yeet the active venv: exit 0" 0 "$RC"

@@ -96,7 +96,9 @@ t_match "... naming what was needed" "yeet: 2 of 4 hosts ok, 3 needed" "$OUT"
 # the copy's Python (VIRTUAL_ENV defaults SRC).
 V=$T_TMP/shared/venv
 python3 -m venv --without-pip "$V" || t_bail "python3 -m venv"
-printf '#!%s/bin/python3\nimport sys\nprint("prefix", sys.prefix)\n' "$V" > "$V/bin/where"
+# One write per line: srun -u forwards the pieces of print("a", b) under
+# PYTHONUNBUFFERED as they come, and two ranks' pieces can interleave.
+printf '#!%s/bin/python3\nimport sys\nsys.stdout.write("prefix %%s\\n" %% sys.prefix)\n' "$V" > "$V/bin/where"
 chmod 755 "$V/bin/where"
 t_run t_timeout 120 env VIRTUAL_ENV="$V" salloc -N 2 --exclusive "$EZPZ" yeet -q --dest "$D/%h/venv"
 t_eq "yeet \$VIRTUAL_ENV: exit 0" 0 "$RC"
