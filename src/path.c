@@ -95,12 +95,19 @@ path_which(char *const *envp, const char *name)
 		return is_exec_file(name) ? xstrdup(name) : NULL;
 	if (path == NULL)
 		path = "/usr/local/bin:/usr/bin:/bin";
+	/* Each launcher probe walks PATH for several names: no heap per try. */
 	for (p = path;; ) {
-		size_t len = strcspn(p, ":");
-		char *cand = xasprintf("%.*s/%s", (int)(len ? len : 1), len ? p : ".", name);
-		if (is_exec_file(cand))
-			return cand;
-		free(cand);
+		size_t len = strcspn(p, ":"), nn = strlen(name);
+		const char *dir = len ? p : ".";
+		size_t nd = len ? len : 1;
+		char cand[PATH_MAX];
+		if (nd + 1 + nn < sizeof cand) {
+			memcpy(cand, dir, nd);
+			cand[nd] = '/';
+			memcpy(cand + nd + 1, name, nn + 1);
+			if (is_exec_file(cand))
+				return xstrdup(cand);
+		}
 		if (p[len] == '\0')
 			return NULL;
 		p += len + 1;

@@ -1041,6 +1041,26 @@ suggest(const struct field *tab, const char *prefix, const char *key)
 	return NULL;
 }
 
+/*
+ * "prefix.key" in buf, or on the heap when it does not fit.  Every key of
+ * every profile passes here at every start, and its path is wanted only for
+ * messages: no printf and no heap for the usual short one.
+ */
+static char *
+key_path(char *buf, size_t size, const char *prefix, const char *key)
+{
+	size_t np = strlen(prefix), nk = strlen(key), dot = np > 0;
+	char *p = buf;
+
+	if (np + dot + nk >= size)
+		p = xmalloc(np + dot + nk + 1);
+	memcpy(p, prefix, np);
+	if (dot)
+		p[np] = '.';
+	memcpy(p + np + dot, key, nk + 1);
+	return p;
+}
+
 static void
 walk_map(struct pctx *cx, const struct field *tab, const char *prefix, const struct node *map,
     void *base)
@@ -1049,10 +1069,10 @@ walk_map(struct pctx *cx, const struct field *tab, const char *prefix, const str
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const char *key = map_key(cx, prefix, map, first, i);
 		const struct field *f;
-		char *path;
+		char small[128], *path;
 		if (key == NULL)
 			continue;
-		path = *prefix ? xasprintf("%s.%s", prefix, key) : xstrdup(key);
+		path = key_path(small, sizeof small, prefix, key);
 		for (f = tab; f->key && strcmp(f->key, key) != 0; f++)
 			;
 		if (f->key) {
@@ -1067,7 +1087,8 @@ walk_map(struct pctx *cx, const struct field *tab, const char *prefix, const str
 				err_at(cx, map->kid[i]->line, "unknown key '%s'", path);
 			free(hint);
 		}
-		free(path);
+		if (path != small)
+			free(path);
 	}
 	free(first);
 }
