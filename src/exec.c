@@ -629,6 +629,10 @@ run_on_signal(struct runner *r, int sig)
  * every other signal blocked (a forwarded SIGTERM is not its business)
  * and dies with ezpz.
  */
+/* ezpz's "report what you heard, then exit": a pending SIGINT or SIGQUIT
+ * has a lower number, and sigwait takes the lowest first. */
+#define SENTINEL_STOP SIGALRM
+
 static void NORETURN
 sentinel_main(pid_t pgid, int report)
 {
@@ -646,10 +650,13 @@ sentinel_main(pid_t pgid, int report)
 	sigemptyset(&heard);
 	sigaddset(&heard, SIGINT);
 	sigaddset(&heard, SIGQUIT);
+	sigaddset(&heard, SENTINEL_STOP);
 	for (;;) {
 		unsigned char b;
 		if (sigwait(&heard, &sig) != 0)
 			continue;
+		if (sig == SENTINEL_STOP)
+			_exit(0);
 		b = (unsigned char)sig;
 		(void)!write(report, &b, 1);
 	}
@@ -671,6 +678,9 @@ sentinel_start(struct runner *r)
 		close(fd[0]);
 		sentinel_main(r->pgid, fd[1]);
 	}
+	/* here too: in the group when this returns, whichever runs first */
+	if (r->sentinel > 0)
+		setpgid(r->sentinel, r->pgid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(fd[1]);
 	if (r->sentinel < 0) {
@@ -708,14 +718,28 @@ sentinel_heard(struct runner *r)
 	}
 }
 
+/*
+ * The ^C that ended the launcher may still be pending in a sentinel not yet
+ * scheduled (a loaded node): ask it to exit after reporting it, and read
+ * what it wrote only once it has gone.  SIGKILL if it does not within 1 s.
+ */
 static void
 sentinel_stop(struct runner *r)
 {
+	double until = mono_now() + 1.0;
 	if (r->sentinel <= 0)
 		return;
+	kill(r->sentinel, SENTINEL_STOP);
+	while (waitpid(r->sentinel, NULL, WNOHANG) == 0) {
+		struct timespec ts = { 0, 1000 * 1000 };
+		if (mono_now() >= until) {
+			kill(r->sentinel, SIGKILL);
+			waitpid(r->sentinel, NULL, 0);
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
 	sentinel_heard(r);
-	kill(r->sentinel, SIGKILL);
-	waitpid(r->sentinel, NULL, 0);
 	if (r->sentinel_fd >= 0)
 		close(r->sentinel_fd);
 	r->sentinel = 0;
@@ -1036,8 +1060,14 @@ run_open_pipes(struct runner *r, int child_fds[2])
 	return 0;
 }
 
+/*
+ * go_fd >= 0: the child waits on it before exec, so that the sentinel is in
+ * the launcher's group before anything the launcher starts can print (a ^C
+ * typed at the first output must reach the sentinel too).
+ */
 static void
-run_fork(struct runner *r, const char *path, char *const *argv, int child_fds[2], int status_fd[2])
+run_fork(struct runner *r, const char *path, char *const *argv, int child_fds[2], int status_fd[2],
+    int go_fd[2])
 {
 	sigset_t all, old;
 	pid_t parent = getpid();
@@ -1071,6 +1101,13 @@ run_fork(struct runner *r, const char *path, char *const *argv, int child_fds[2]
 			if (child_fds[i] >= 0)
 				dup2(child_fds[i], i + 1);
 		close(status_fd[0]);
+		if (go_fd[0] >= 0) {
+			char c;
+			close(go_fd[1]);
+			while (read(go_fd[0], &c, 1) < 0 && errno == EINTR)
+				;
+			close(go_fd[0]);
+		}
 		child_exec(path, argv, r->o->envp, status_fd[1]);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1096,7 +1133,7 @@ void
 exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 {
 	struct runner r;
-	int child_fds[2], status_fd[2], e;
+	int child_fds[2], status_fd[2], go_fd[2] = { -1, -1 }, e;
 	char *path;
 
 	memset(res, 0, sizeof *res);
@@ -1119,12 +1156,21 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 		die("cannot set up the launcher's pipes");
 	if (isatty(0) && tcgetpgrp(0) == getpgrp())
 		r.tty = 0;
+	if (r.tty >= 0 && pipe2(go_fd, O_CLOEXEC) < 0)
+		die_errno("cannot create a pipe");
 	r.last_output = mono_now();
-	run_fork(&r, path, argv, child_fds, status_fd);
+	run_fork(&r, path, argv, child_fds, status_fd, go_fd);
 	free(path);
-	close(status_fd[1]);
+	close(status_fd[1]);   /* before the sentinel's fork: it must not hold it */
+	if (go_fd[0] >= 0) {
+		close(go_fd[0]);
+		sentinel_start(&r);
+		(void)!write(go_fd[1], "g", 1);
+		close(go_fd[1]);
+	}
 	if ((e = run_exec_error(status_fd[0])) != 0) {
 		close(status_fd[0]);
+		sentinel_stop(&r);
 		waitpid(r.pid, NULL, 0);
 		errno = e;
 		res->not_started = 1;
@@ -1135,7 +1181,6 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 	close(status_fd[0]);
 	res->pid = r.pid;
 	tty_give(&r, r.pgid);
-	sentinel_start(&r);
 	run_loop(&r);
 	sentinel_stop(&r);
 	tty_give(&r, getpgrp());
