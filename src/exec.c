@@ -143,19 +143,30 @@ status_of(int wstatus)
 /* ------------------------------------------------------------------ */
 /* exec_capture                                                        */
 
+/* Reap pid if it exits within secs, looking every tick_ms; 0 if it did. */
+static int
+reap_within(pid_t pid, double secs, long tick_ms)
+{
+	double until = mono_now() + secs;
+	struct timespec ts = { tick_ms / 1000, (tick_ms % 1000) * 1000 * 1000 };
+	while (waitpid(pid, NULL, WNOHANG) == 0) {
+		if (mono_now() >= until)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 /* An interrupted capture ends the child's whole group, then ezpz. */
 static void NORETURN
 capture_interrupted(pid_t pid, int sig)
 {
-	double until = mono_now() + 2.0;
 	kill(-pid, sig);
 	kill(-pid, SIGTERM);
-	while (mono_now() < until && waitpid(pid, NULL, WNOHANG) == 0) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+	if (reap_within(pid, 2.0, 20) < 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
 	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, NULL, 0);
 	die_status(EXIT_SIGBASE + sig, "interrupted by signal %d; stopped what was running", sig);
 }
 
@@ -619,6 +630,10 @@ run_on_signal(struct runner *r, int sig)
 	}
 }
 
+/* ezpz's "report what you heard, then exit": a pending SIGINT or SIGQUIT
+ * has a lower number, and sigwait takes the lowest first. */
+#define SENTINEL_STOP SIGALRM
+
 /*
  * At a terminal the launcher's group holds it, so Ctrl-C sends SIGINT to the
  * launcher and the ranks, never to ezpz, and the launcher then exits with a
@@ -629,10 +644,6 @@ run_on_signal(struct runner *r, int sig)
  * every other signal blocked (a forwarded SIGTERM is not its business)
  * and dies with ezpz.
  */
-/* ezpz's "report what you heard, then exit": a pending SIGINT or SIGQUIT
- * has a lower number, and sigwait takes the lowest first. */
-#define SENTINEL_STOP SIGALRM
-
 static void NORETURN
 sentinel_main(pid_t pgid, int report)
 {
@@ -726,18 +737,12 @@ sentinel_heard(struct runner *r)
 static void
 sentinel_stop(struct runner *r)
 {
-	double until = mono_now() + 1.0;
 	if (r->sentinel <= 0)
 		return;
 	kill(r->sentinel, SENTINEL_STOP);
-	while (waitpid(r->sentinel, NULL, WNOHANG) == 0) {
-		struct timespec ts = { 0, 1000 * 1000 };
-		if (mono_now() >= until) {
-			kill(r->sentinel, SIGKILL);
-			waitpid(r->sentinel, NULL, 0);
-			break;
-		}
-		nanosleep(&ts, NULL);
+	if (reap_within(r->sentinel, 1.0, 1) < 0) {
+		kill(r->sentinel, SIGKILL);
+		waitpid(r->sentinel, NULL, 0);
 	}
 	sentinel_heard(r);
 	if (r->sentinel_fd >= 0)

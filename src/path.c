@@ -91,13 +91,15 @@ char *
 path_which(char *const *envp, const char *name)
 {
 	const char *path = env_get(envp, "PATH"), *p;
+	size_t nn;
 	if (strchr(name, '/'))
 		return is_exec_file(name) ? xstrdup(name) : NULL;
 	if (path == NULL)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	/* Each launcher probe walks PATH for several names: no heap per try. */
+	nn = strlen(name);
 	for (p = path;; ) {
-		size_t len = strcspn(p, ":"), nn = strlen(name);
+		size_t len = strcspn(p, ":");
 		const char *dir = len ? p : ".";
 		size_t nd = len ? len : 1;
 		char cand[PATH_MAX];
