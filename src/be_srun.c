@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * be_srun.c: Slurm's srun, inside the allocation: srun -u -N NH -n N
- * --ntasks-per-node=P.  GPU flags only when Slurm itself allocated the GPUs
+ * be_srun.c: Slurm's srun, inside the allocation: srun -u
+ * --kill-on-bad-exit=1 -N NH -n N --ntasks-per-node=P (the -K unless the
+ * user chose: plan.c).  GPU flags only when Slurm itself allocated the GPUs
  * (asking for GRES a job does not have fails the step); no hostfile (the
  * allocation is the host list) unless the user gave one.  From a shell
  * without the job's variables (a job found by squeue), --jobid names the
@@ -79,6 +80,8 @@ srun_build(struct plan *p, const struct job *job)
 
 	strvec_push(a, "srun");
 	strvec_push(a, "-u");
+	if (p->kill_on_bad_exit)
+		strvec_push(a, "--kill-on-bad-exit=1");
 	if (job->found)
 		strvec_pushf(a, "--jobid=%s", job->found->id);
 	strvec_pushf(a, "-N%d", p->nhosts);

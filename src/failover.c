@@ -66,6 +66,8 @@ rank_fails_free(struct rank_fails *f)
 int
 rank_fail_cascade(const struct rank_fail *f)
 {
+	if (f->code > EXIT_SIGBASE)   /* a shell between reports its child's signal so */
+		return f->code == EXIT_SIGBASE + SIGSEGV || f->code == EXIT_SIGBASE + SIGTERM;
 	return f->code < 0 && (f->sig == SIGSEGV || f->sig == SIGTERM);
 }
 
@@ -468,7 +470,7 @@ classify_failure(const struct attempt_in *in, const struct strvec *named, struct
 		if (!rank_fail_cascade(&f.v[i]))
 			ev = &f.v[i];
 	if (f.n > 0) {
-		const struct rank_fail *r = ev ? ev : &f.v[0];
+		const struct rank_fail *r = in->stops_at_first || ev == NULL ? &f.v[0] : ev;
 		v->have_first = 1;
 		v->first = *r;
 		v->first.host = r->host ? xstrdup(r->host) : NULL;

@@ -31,8 +31,8 @@ struct rank_fails {
  * other reports of the same rank (Open MPI names the rank, rankenv the host). */
 void failover_scan_ranks(const char *text, struct rank_fails *out);
 void rank_fails_free(struct rank_fails *f);
-/* A cascade (signal 11 or 15: ranks killed because another died) is no
- * evidence against the host it ran on. */
+/* A cascade (signal 11 or 15, or a shell's 139 or 143 for them: ranks
+ * killed because another died) is no evidence against the host it ran on. */
 int rank_fail_cascade(const struct rank_fail *f);
 /* "exit 3", "signal 9 (SIGKILL)"...: malloc'd. */
 char *rank_fail_status(const struct rank_fail *f);
@@ -67,6 +67,8 @@ struct attempt_in {
 	const struct job_io *io;
 	int ppn;                  /* ranks per host when ezpz placed them in blocks, in
 	                           * the order of hosts (rank r on hosts[r / ppn]); 0: unknown */
+	int stops_at_first;       /* the launcher stopped every rank at the first failure
+	                           * it reported (srun -K): that one is the first */
 };
 
 struct verdict {

@@ -605,8 +605,10 @@ backoff_for(int retry)
 	return b > BACKOFF_MAX ? BACKOFF_MAX : b;
 }
 
+/* *stopped: ezpz was stopped by a signal or its watchdog. */
 static int
-run_with_retries(const struct launch_args *a, const struct plan *p, char **envp, struct buf *keep)
+run_with_retries(const struct launch_args *a, const struct plan *p, char **envp, struct buf *keep,
+    int *stopped)
 {
 	/* Only stderr unless the log or the watchdog needs stdout too: the
 	 * ranks' output stays as direct as mpirun's, and the reports that
@@ -636,9 +638,11 @@ run_with_retries(const struct launch_args *a, const struct plan *p, char **envp,
 		    a->retries + 1, res.status, backoff);
 		if ((sig = exec_sleep(backoff)) != 0) {
 			res.status = EXIT_SIGBASE + sig;
+			res.signal = sig;
 			break;
 		}
 	}
+	*stopped = res.signal || res.timed_out;
 	if (log_failed && res.status == 0) {
 		error("%s: the run succeeded but its log '%s' is incomplete (see above)", a->name, a->log);
 		return EXIT_FAIL;
@@ -902,14 +906,23 @@ placed_ppn(const struct launch_args *a, const struct plan *p)
 }
 
 /*
- * A rank killed by signal N ends the run with 128+N under every launcher,
- * as a shell reports it; Hydra exits N itself, which would read as the
- * rank's exit(N).
+ * A failed run ends with the status of the rank that failed first, as
+ * mpirun's does: exit(N) as N, signal N as 128+N, as a shell reports it.
+ * Hydra exits N for a rank killed by signal N, which would read as the
+ * rank's exit(N); srun with --kill-on-bad-exit gives the worst status of
+ * every task, the ones it then killed included (143).  Not when ezpz itself
+ * was stopped (a signal, the watchdog): that status says so.
  */
 static int
-signal_status(const struct plan *p, const struct verdict *v, int status)
+rank_status(const struct plan *p, const struct verdict *v, int status, int stopped)
 {
-	if (backend_for(p->launcher)->signal_as_status && v->have_first && v->first.sig > 0 &&
+	if (status == 0 || stopped || !v->have_first)
+		return status;
+	if (p->kill_on_bad_exit && v->first.code > 0)
+		return v->first.code;
+	if (p->kill_on_bad_exit && v->first.code < 0 && v->first.sig > 0)
+		return EXIT_SIGBASE + v->first.sig;
+	if (backend_for(p->launcher)->signal_as_status && v->first.sig > 0 &&
 	    status == v->first.sig)
 		return EXIT_SIGBASE + v->first.sig;
 	return status;
@@ -1037,11 +1050,11 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
 		in = (struct attempt_in){ res.status, res.signal, res.timed_out, p.np,
 			keep.s ? keep.s : "", f->active.v, f->active.n,
 			c->job.profile ? &c->job.profile->failover_patterns : NULL, &c->io,
-			placed_ppn(a, &p) };
+			placed_ppn(a, &p), p.kill_on_bad_exit };
 		verdict_free(&v);
 		if (failover_classify(&in, &v, &err) < 0)
 			die("%s: %s", a->name, err);
-		status = signal_status(&p, &v, status);
+		status = rank_status(&p, &v, status, res.signal || res.timed_out);
 		rows = xgrow(rows, &alloc, nrows + 1, sizeof *rows);
 		rows[nrows].hosts = hosts_text(&f->active);
 		rows[nrows].secs = wall_now() - t0;
@@ -1135,7 +1148,8 @@ launch_execute(struct launch_args *a)
 			status = EXIT_OK;
 		} else {
 			struct buf keep = BUF_INIT;
-			status = run_with_retries(a, &p, child_env(&p, &env), &keep);
+			int stopped;
+			status = run_with_retries(a, &p, child_env(&p, &env), &keep, &stopped);
 			if (status != 0) {
 				struct verdict v = { 0 };
 				struct strvec used = STRVEC_INIT;
@@ -1143,10 +1157,10 @@ launch_execute(struct launch_args *a)
 				for (size_t i = 0; i < c.job.hosts.n && i < (size_t)p.nhosts; i++)
 					strvec_push(&used, c.job.hosts.v[i].name);
 				in = (struct attempt_in){ status, 0, 0, p.np, keep.s ? keep.s : "",
-					used.v, used.n, NULL, NULL, placed_ppn(a, &p) };
+					used.v, used.n, NULL, NULL, placed_ppn(a, &p), p.kill_on_bad_exit };
 				if (failover_classify(&in, &v, &err) == 0) {
 					launch_report(a, NULL, 0, &v);
-					status = signal_status(&p, &v, status);
+					status = rank_status(&p, &v, status, stopped);
 				}
 				verdict_free(&v);
 				strvec_clear(&used);

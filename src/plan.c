@@ -546,6 +546,29 @@ has_x(const struct strvec *argv, const char *name)
 }
 
 /* The profile's flags, without repeating a "-x VAR" the backend already gave. */
+static int
+names_kill_on_bad_exit(const struct strvec *args)
+{
+	for (size_t i = 0; i < args->n; i++)
+		if (startswith(args->v[i], "-K") || startswith(args->v[i], "--kill-on-bad-exit"))
+			return 1;
+	return 0;
+}
+
+/*
+ * Slurm's default (KillOnBadExit=0) lets the other ranks run on when one
+ * fails, blocked in a collective until the walltime, where mpirun and Hydra
+ * stop them.  Unless the user or the profile chose (SLURM_KILL_BAD_EXIT, -K),
+ * ezpz asks srun to stop them too.
+ */
+static int
+srun_kill_unset(const struct job *job, char *const *envp, const struct launch_opts *o)
+{
+	if (env_get(envp, "SLURM_KILL_BAD_EXIT") != NULL || names_kill_on_bad_exit(&o->passthrough))
+		return 0;
+	return job->profile == NULL || !names_kill_on_bad_exit(&job->profile->launcher_args);
+}
+
 static void
 push_profile_args(struct plan *p, const struct strvec *args)
 {
@@ -591,6 +614,7 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 	    (job->found && job->src.ngpu_per_host.kind == SRC_OTHER &&
 	    streq(job->src.ngpu_per_host.name, "squeue")));
 	strvec_pushv(&p->command, o->command.v);
+	p->kill_on_bad_exit = p->launcher == LAUNCHER_SRUN && srun_kill_unset(job, envp, o);
 	plan_env(p, job, envp, o);
 	be->build(p, job);
 	/* Found as mpiexec.hydra, or given as a path: that program, not the

@@ -5,7 +5,11 @@
 #   - SIGTERM, SIGINT, SIGHUP to ezpz while the 4 ranks run: exit 128+N;
 #   - Slurm itself signalling a batch job (scancel -s TERM --full, what a
 #     walltime or preemption does): exit 143;
-#   - a rank that dies of SIGSEGV, or exits 3, while the others run on.
+#   - a rank that dies of SIGSEGV, or exits 3, while the others run on;
+#   - the same while the others would wait 300 s (as ranks blocked in a
+#     collective wait until the walltime): srun stops them (ezpz adds
+#     --kill-on-bad-exit=1) and ezpz exits with the failed rank's status,
+#     not srun's 143; with SLURM_KILL_BAD_EXIT=0 the others run to their end.
 # After each, once the grace period is over, no rank, srun, ezpz or
 # slurmstepd of the step may be alive on any node (the emulated nodes'
 # processes are in this machine's process table), and once the allocation
@@ -88,6 +92,23 @@ t_match "... srun names the task" "task 1: Segmentation fault" "$(cat "$T_TMP/sr
 case_alloc "srun, a rank exits 3" "" 3 "$EZPZ" launch -q -n 4 --grace "$GRACE" -- \
 	sh -c "[ \"\$RANK\" = 2 ] && exit 3; sleep 3 # $MARK"
 t_match "... srun names the task" "task 2: Exited with exit code 3" "$(cat "$T_TMP/srun, a rank exits 3/err")"
+
+# The others would wait 300 s, past the test's timeout: a hang fails the case.
+case_alloc "srun, a rank exits 3, the others wait" "" 3 "$EZPZ" launch -q -n 4 --grace "$GRACE" -- \
+	sh -c "[ \"\$RANK\" = 2 ] && exit 3; sleep 300 # $MARK"
+t_match "... srun stopped the others" "tasks? [0-9,-]+: Terminated" \
+	"$(cat "$T_TMP/srun, a rank exits 3, the others wait/err")"
+t_match "... ezpz names the rank" "first failed rank: 2 on n2: exit 3" \
+	"$(cat "$T_TMP/srun, a rank exits 3, the others wait/err")"
+case_alloc "srun, a rank dies of SIGSEGV, the others wait" "" 139 "$EZPZ" launch -q -n 4 \
+	--grace "$GRACE" -- sh -c "[ \"\$RANK\" = 1 ] && kill -SEGV \$\$; sleep 300 # $MARK"
+t_match "... ezpz names the rank" "first failed rank: 1 on n1: signal 11" \
+	"$(cat "$T_TMP/srun, a rank dies of SIGSEGV, the others wait/err")"
+# The user's choice stands: no -K, the others end on their own.
+case_alloc "srun, SLURM_KILL_BAD_EXIT=0: the others run on" "" 3 env SLURM_KILL_BAD_EXIT=0 \
+	"$EZPZ" launch -q -n 4 --grace "$GRACE" -- sh -c "[ \"\$RANK\" = 2 ] && exit 3; sleep 3 # $MARK"
+t_eq "... no rank was stopped" "" \
+	"$(grep -E 'Terminated|CANCELLED' "$T_TMP/srun, SLURM_KILL_BAD_EXIT=0: the others run on/err")"
 
 # A batch job that Slurm signals, as at walltime: every process of every
 # step gets SIGTERM (the batch shell traps it and waits for ezpz).

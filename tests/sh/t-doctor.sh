@@ -113,7 +113,7 @@ t_match "slurm, MpiDefault=none: doctor names it" "^warn srun at .*MpiDefault=no
 t_match "... and the fix for the user's own srun lines" "pass --mpi=pmix \(or export SLURM_MPI_TYPE=pmix\)" \
 	"$(printf '%s\n' "$OUT" | jq -r '.[] | select(.name == "launcher") | .remedy')"
 t_run ezpz_clean "${SLURM[@]}" SLURM_CONF="$T_TMP/slurm-stock.conf" "$EZPZ" launch --dry-run -- true
-t_match "slurm, MpiDefault=none: the launch asks for --mpi=pmix" "^srun -u -N4 -n16 --ntasks-per-node=4 --mpi=pmix " "$OUT"
+t_match "slurm, MpiDefault=none: the launch asks for --mpi=pmix" "^srun -u --kill-on-bad-exit=1 -N4 -n16 --ntasks-per-node=4 --mpi=pmix " "$OUT"
 
 doctor slurm-gpus-short PATH="$D/bin:$D/slurm/bin" EZPZ_TOPOLOGY="$TOPO/synthetic-4xA100.xml" \
 	SLURM_JOB_ID=4242 SLURM_JOB_NODELIST='testhost' SLURM_GPUS_ON_NODE=8 SLURM_CONF="$D/slurm/slurm.conf"

@@ -37,7 +37,7 @@ XVARS="EZPZ_LAUNCHER=mpich" run_env polaris-pbs launch -q --no-rankenv -nh 1 hos
 t_eq "hydra: -nh 1" "mpiexec -n 4 -ppn 4 -f $FIX/job/polaris-2n.nodefile -genvall -bind-to core:8 hostname" "$(argv)"
 
 run_env perlmutter-slurm launch -q --no-rankenv -- hostname
-t_eq "perlmutter: srun line" "srun -u -N4 -n16 --ntasks-per-node=4 --gpus-per-node=4 hostname" "$(argv)"
+t_eq "perlmutter: srun line" "srun -u --kill-on-bad-exit=1 -N4 -n16 --ntasks-per-node=4 --gpus-per-node=4 hostname" "$(argv)"
 
 # --- the parsing rule ---------------------------------------------------------
 run_env aurora-pbs launch -q --no-rankenv python3 train.py -n 4 --timeout 5

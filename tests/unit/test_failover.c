@@ -185,7 +185,7 @@ Test(failover, classify)
 	for (size_t i = 0; i < NITEMS(classes); i++) {
 		const struct class_case *c = &classes[i];
 		struct attempt_in in = { c->status, c->signal, c->timed_out, c->np, c->text,
-			c->aurora ? aurora2 : four, c->aurora ? 2 : 4, c->aurora ? &pats : NULL, &fio.io, 0 };
+			c->aurora ? aurora2 : four, c->aurora ? 2 : 4, c->aurora ? &pats : NULL, &fio.io, 0, 0 };
 		struct verdict v;
 		char *err = NULL;
 		cr_assert_eq(failover_classify(&in, &v, &err), 0, "%s", c->what);
@@ -205,7 +205,7 @@ Test(failover, classify)
 Test(failover, first_failed_rank_skips_cascades)
 {
 	struct attempt_in in = { 1, 0, 0, 4, "n3: rank 2 died from signal 15\nn2: rank 1 exited with code 7\n",
-		four, 4, NULL, NULL, 0 };
+		four, 4, NULL, NULL, 0, 0 };
 	struct verdict v;
 	char *err = NULL, *st;
 	cr_assert_eq(failover_classify(&in, &v, &err), 0);
@@ -218,6 +218,49 @@ Test(failover, first_failed_rank_skips_cascades)
 	verdict_free(&v);
 }
 
+/* A shell between reports its child's SIGTERM as 143: a cascade too. */
+Test(failover, first_failed_rank_skips_a_shells_143)
+{
+	struct attempt_in in = { 1, 0, 0, 4, "srun: error: n2: task 3: Exited with exit code 143\n"
+		"srun: error: n1: task 1: Exited with exit code 7\n", four, 4, NULL, NULL, 0, 0 };
+	struct verdict v;
+	char *err = NULL;
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	cr_assert(v.have_first);
+	cr_expect_eq(v.first.rank, 1);
+	cr_expect_eq(v.first.code, 7);
+	verdict_free(&v);
+}
+
+/* srun -K stops every rank at the first failure it reports: that one is
+ * the first, whatever came after it, even a death by a signal that elsewhere
+ * marks a cascade (the text is what srun printed here, in that order). */
+Test(failover, srun_kill_on_bad_exit_first_report_is_first)
+{
+	static const char out[] =
+	    "srun: error: n1: task 1: Segmentation fault (core dumped)\n"
+	    "srun: launch/slurm: _step_signal: Terminating StepId=36.0\n"
+	    "srun: error: n1: task 0: Terminated\n"
+	    "srun: error: n2: task 2: Exited with exit code 1\n"
+	    "srun: error: n2: task 3: Exited with exit code 143\n";
+	struct attempt_in in = { 143, 0, 0, 4, out, four, 4, NULL, NULL, 2, 1 };
+	struct verdict v;
+	char *err = NULL, *st;
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	cr_assert(v.have_first);
+	st = rank_fail_status(&v.first);
+	cr_expect_eq(v.first.rank, 1);
+	cr_expect_str_eq(v.first.host, "n1");
+	cr_expect_str_eq(st, "signal 11 (SIGSEGV)");
+	free(st);
+	verdict_free(&v);
+
+	in.stops_at_first = 0;   /* without -K the order proves nothing */
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	cr_expect_eq(v.first.rank, 2);
+	verdict_free(&v);
+}
+
 /* Open MPI's "Process name" report names no host: ezpz's own block
  * placement (ppn per host, in order) says which; without it, none. */
 Test(failover, first_failed_host_from_placement)
@@ -226,7 +269,7 @@ Test(failover, first_failed_host_from_placement)
 	    "mpirun detected that one or more processes exited with non-zero status, thus causing\n"
 	    "the job to be terminated. The first process to do so was:\n\n"
 	    "  Process name: [[8276,1],5]\n  Exit code:    3\n";
-	struct attempt_in in = { 3, 0, 0, 8, ompi, four, 4, NULL, NULL, 2 };
+	struct attempt_in in = { 3, 0, 0, 8, ompi, four, 4, NULL, NULL, 2, 0 };
 	struct verdict v;
 	char *err = NULL;
 	cr_assert_eq(failover_classify(&in, &v, &err), 0);

@@ -263,7 +263,7 @@ Test(plan, slurm_srun_gpu_flags_only_from_slurm)
 	x.lo.rankenv = 0;
 	plan(&x, gres, "nid001", NULL);
 	cr_assert_eq(x.rc, 0, "%s", x.err);
-	cr_expect_str_eq(x.argv, "srun -u -N4 -n16 --ntasks-per-node=4 --gpus-per-node=4");
+	cr_expect_str_eq(x.argv, "srun -u --kill-on-bad-exit=1 -N4 -n16 --ntasks-per-node=4 --gpus-per-node=4");
 	pl_free(&x);
 
 	memset(&x, 0, sizeof x);
@@ -274,7 +274,7 @@ Test(plan, slurm_srun_gpu_flags_only_from_slurm)
 	x.lo.cpu_bind = "cores";
 	plan(&x, prof, "nid001", NULL);
 	cr_assert_eq(x.rc, 0, "%s", x.err);
-	cr_expect_str_eq(x.argv, "srun -u -N4 -n16 --ntasks-per-node=4 --cpu-bind=cores");
+	cr_expect_str_eq(x.argv, "srun -u --kill-on-bad-exit=1 -N4 -n16 --ntasks-per-node=4 --cpu-bind=cores");
 	pl_free(&x);
 
 	memset(&x, 0, sizeof x);
@@ -283,8 +283,53 @@ Test(plan, slurm_srun_gpu_flags_only_from_slurm)
 	x.lo.nhosts = 2;
 	plan(&x, prof, "nid001", NULL);
 	cr_assert_eq(x.rc, 0, "%s", x.err);
-	cr_expect_str_eq(x.argv, "srun -u -N2 -n8 --ntasks-per-node=4");
+	cr_expect_str_eq(x.argv, "srun -u --kill-on-bad-exit=1 -N2 -n8 --ntasks-per-node=4");
 	pl_free(&x);
+}
+
+/* Slurm's default lets the other ranks run on when one fails; ezpz asks srun
+ * to stop them, unless the user or the profile said (SLURM_KILL_BAD_EXIT, -K). */
+Test(plan, srun_stops_every_rank_when_one_fails_unless_told)
+{
+	char *dflt[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=nid[001-002]", NULL };
+	char *keep[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=nid[001-002]",
+		"SLURM_KILL_BAD_EXIT=0", NULL };
+	const char *flags[] = { "-K0", "--kill-on-bad-exit=0", "-K" };
+	struct pl x = { 0 };
+
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	x.lo.ppn = 1;
+	plan(&x, dflt, "nid001", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(x.argv, "srun -u --kill-on-bad-exit=1 -N2 -n2 --ntasks-per-node=1");
+	cr_expect_eq(x.p.kill_on_bad_exit, 1);
+	pl_free(&x);
+
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	x.lo.rankenv = 0;
+	x.lo.ppn = 1;
+	plan(&x, keep, "nid001", NULL);
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(x.argv, "srun -u -N2 -n2 --ntasks-per-node=1");
+	cr_expect_eq(x.p.kill_on_bad_exit, 0);
+	pl_free(&x);
+
+	for (size_t i = 0; i < NITEMS(flags); i++) {
+		char *want = xasprintf("srun -u -N2 -n2 --ntasks-per-node=1 %s", flags[i]);
+		memset(&x, 0, sizeof x);
+		lo_init(&x.lo);
+		x.lo.rankenv = 0;
+		x.lo.ppn = 1;
+		strvec_push(&x.lo.passthrough, flags[i]);
+		plan(&x, dflt, "nid001", NULL);
+		cr_assert_eq(x.rc, 0, "%s", x.err);
+		cr_expect_str_eq(x.argv, want);
+		cr_expect_eq(x.p.kill_on_bad_exit, 0, "%s", flags[i]);
+		pl_free(&x);
+		free(want);
+	}
 }
 
 Test(plan, srun_list_binding_becomes_masks)
