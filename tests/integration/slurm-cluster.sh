@@ -203,10 +203,13 @@ start_slurmctld() {
 # Each slurmd gets its own UTS namespace with the host name of its node, so
 # hostname, MPI_Get_processor_name and PMIX_HOSTNAME differ per node (and
 # Open MPI's shared-memory segment names, which contain the host name, do
-# not collide between the fake nodes).
+# not collide between the fake nodes).  Tests crash ranks on purpose:
+# slurmd raises its core limit to the hard one and, with
+# PropagateResourceLimits=NONE, hands it to every task, so a crashing rank
+# would leave a core file in the test's directory; both limits are 0 here.
 start_slurmd() {   # node
 	# shellcheck disable=SC2016 # $1 is the inner shell's
-	SLURM_CONF=$conf unshare --uts /bin/sh -c 'hostname "$1" && exec slurmd -N "$1"' sh "$1" \
+	SLURM_CONF=$conf unshare --uts /bin/sh -c 'ulimit -c 0 && hostname "$1" && exec slurmd -N "$1"' sh "$1" \
 		</dev/null >>"$dir/log/slurmd-$1.out" 2>&1 9>&- ||
 		die "slurmd $1 failed to start; see $dir/log/slurmd-$1.log"
 }
