@@ -545,7 +545,6 @@ has_x(const struct strvec *argv, const char *name)
 	return 0;
 }
 
-/* The profile's flags, without repeating a "-x VAR" the backend already gave. */
 static int
 names_kill_on_bad_exit(const struct strvec *args)
 {
@@ -569,6 +568,7 @@ srun_kill_unset(const struct job *job, char *const *envp, const struct launch_op
 	return job->profile == NULL || !names_kill_on_bad_exit(&job->profile->launcher_args);
 }
 
+/* The profile's flags, without repeating a "-x VAR" the backend already gave. */
 static void
 push_profile_args(struct plan *p, const struct strvec *args)
 {
