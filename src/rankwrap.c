@@ -52,17 +52,26 @@ struct out {
 	int in;             /* pipe from the child, or -1 */
 	int fd;             /* our 1 or 2 */
 	struct buf line;    /* a partial line */
+	struct buf labelled;  /* "RANK: " and a line, to go out in one write */
 };
 
+/*
+ * One write per line, its label included: the launcher forwards each
+ * write as it comes, so a label written on its own could be followed by
+ * another rank's line before its own (seen under mpirun on a loaded node:
+ * "2: 0: on node2").
+ */
 static void
 emit(const struct rankwrap *w, int logfd, struct out *o, const char *s, size_t n)
 {
 	if (w->label) {
-		char pre[32];
-		int k = snprintf(pre, sizeof pre, "%ld: ", w->rank);
-		(void)write_all(o->fd, pre, (size_t)k);
+		o->labelled.len = 0;
+		buf_addf(&o->labelled, "%ld: ", w->rank);
+		buf_add(&o->labelled, s, n);
+		(void)write_all(o->fd, o->labelled.s, o->labelled.len);
+	} else {
+		(void)write_all(o->fd, s, n);
 	}
-	(void)write_all(o->fd, s, n);
 	if (logfd >= 0)
 		(void)write_all(logfd, s, n);
 }
@@ -138,7 +147,7 @@ start(char **argv, struct out o[2], int wrap)
 int
 rankwrap_run(const struct rankwrap *w, char **argv)
 {
-	struct out o[2] = { { -1, 1, BUF_INIT }, { -1, 2, BUF_INIT } };
+	struct out o[2] = { { -1, 1, BUF_INIT, BUF_INIT }, { -1, 2, BUF_INIT, BUF_INIT } };
 	int logfd = open_log(w), ws = 0, wrap = w->label || logfd >= 0, done = 0;
 	struct sigaction sa;
 
@@ -172,8 +181,10 @@ rankwrap_run(const struct rankwrap *w, char **argv)
 		exec_end_leftovers(leftover_grace());
 	if (logfd >= 0)
 		close(logfd);
-	buf_free(&o[0].line);
-	buf_free(&o[1].line);
+	for (int i = 0; i < 2; i++) {
+		buf_free(&o[i].line);
+		buf_free(&o[i].labelled);
+	}
 	if (w->report && WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
 		fprintf(stderr, "ezpz rankenv: rank %ld on %s: exited with status %d\n", w->rank,
 		    w->host, WEXITSTATUS(ws));
