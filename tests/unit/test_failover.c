@@ -202,34 +202,31 @@ Test(failover, classify)
 	fakeio_free(&fio);
 }
 
-Test(failover, first_failed_rank_skips_cascades)
+/* The first failed rank the verdict names: rank, host and status. */
+static void
+expect_first(const struct attempt_in *in, long rank, const char *host, const char *status)
 {
-	struct attempt_in in = { 1, 0, 0, 4, "n3: rank 2 died from signal 15\nn2: rank 1 exited with code 7\n",
-		four, 4, NULL, NULL, 0, 0 };
 	struct verdict v;
 	char *err = NULL, *st;
-	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	cr_assert_eq(failover_classify(in, &v, &err), 0);
 	cr_assert(v.have_first);
 	st = rank_fail_status(&v.first);
-	cr_expect_eq(v.first.rank, 1);
-	cr_expect_str_eq(v.first.host, "n2");
-	cr_expect_str_eq(st, "exit 7");
+	cr_expect_eq(v.first.rank, rank, "%s", in->text);
+	cr_expect_str_eq(v.first.host, host);
+	cr_expect_str_eq(st, status);
 	free(st);
 	verdict_free(&v);
 }
 
-/* A shell between reports its child's SIGTERM as 143: a cascade too. */
-Test(failover, first_failed_rank_skips_a_shells_143)
+Test(failover, first_failed_rank_skips_cascades)
 {
-	struct attempt_in in = { 1, 0, 0, 4, "srun: error: n2: task 3: Exited with exit code 143\n"
-		"srun: error: n1: task 1: Exited with exit code 7\n", four, 4, NULL, NULL, 0, 0 };
-	struct verdict v;
-	char *err = NULL;
-	cr_assert_eq(failover_classify(&in, &v, &err), 0);
-	cr_assert(v.have_first);
-	cr_expect_eq(v.first.rank, 1);
-	cr_expect_eq(v.first.code, 7);
-	verdict_free(&v);
+	struct attempt_in in = { 1, 0, 0, 4, "n3: rank 2 died from signal 15\nn2: rank 1 exited with code 7\n",
+		four, 4, NULL, NULL, 0, 0 };
+	expect_first(&in, 1, "n2", "exit 7");
+	/* a shell between reports its child's SIGTERM as 143: a cascade too */
+	in.text = "srun: error: n2: task 3: Exited with exit code 143\n"
+	    "srun: error: n1: task 1: Exited with exit code 7\n";
+	expect_first(&in, 1, "n1", "exit 7");
 }
 
 /* srun -K stops every rank at the first failure it reports: that one is
@@ -244,21 +241,9 @@ Test(failover, srun_kill_on_bad_exit_first_report_is_first)
 	    "srun: error: n2: task 2: Exited with exit code 1\n"
 	    "srun: error: n2: task 3: Exited with exit code 143\n";
 	struct attempt_in in = { 143, 0, 0, 4, out, four, 4, NULL, NULL, 2, 1 };
-	struct verdict v;
-	char *err = NULL, *st;
-	cr_assert_eq(failover_classify(&in, &v, &err), 0);
-	cr_assert(v.have_first);
-	st = rank_fail_status(&v.first);
-	cr_expect_eq(v.first.rank, 1);
-	cr_expect_str_eq(v.first.host, "n1");
-	cr_expect_str_eq(st, "signal 11 (SIGSEGV)");
-	free(st);
-	verdict_free(&v);
-
+	expect_first(&in, 1, "n1", "signal 11 (SIGSEGV)");
 	in.stops_at_first = 0;   /* without -K the order proves nothing */
-	cr_assert_eq(failover_classify(&in, &v, &err), 0);
-	cr_expect_eq(v.first.rank, 2);
-	verdict_free(&v);
+	expect_first(&in, 2, "n2", "exit 1");
 }
 
 /* Open MPI's "Process name" report names no host: ezpz's own block

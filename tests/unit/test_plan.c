@@ -294,41 +294,26 @@ Test(plan, srun_stops_every_rank_when_one_fails_unless_told)
 	char *dflt[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=nid[001-002]", NULL };
 	char *keep[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=nid[001-002]",
 		"SLURM_KILL_BAD_EXIT=0", NULL };
-	const char *flags[] = { "-K0", "--kill-on-bad-exit=0", "-K" };
-	struct pl x = { 0 };
+	static const struct { int keep; const char *flag, *want; } cases[] = {
+		{ 0, NULL, "srun -u --kill-on-bad-exit=1 -N2 -n2 --ntasks-per-node=1" },
+		{ 1, NULL, "srun -u -N2 -n2 --ntasks-per-node=1" },
+		{ 0, "-K0", "srun -u -N2 -n2 --ntasks-per-node=1 -K0" },
+		{ 0, "--kill-on-bad-exit=0", "srun -u -N2 -n2 --ntasks-per-node=1 --kill-on-bad-exit=0" },
+		{ 0, "-K", "srun -u -N2 -n2 --ntasks-per-node=1 -K" },
+	};
 
-	lo_init(&x.lo);
-	x.lo.rankenv = 0;
-	x.lo.ppn = 1;
-	plan(&x, dflt, "nid001", NULL);
-	cr_assert_eq(x.rc, 0, "%s", x.err);
-	cr_expect_str_eq(x.argv, "srun -u --kill-on-bad-exit=1 -N2 -n2 --ntasks-per-node=1");
-	cr_expect_eq(x.p.kill_on_bad_exit, 1);
-	pl_free(&x);
-
-	memset(&x, 0, sizeof x);
-	lo_init(&x.lo);
-	x.lo.rankenv = 0;
-	x.lo.ppn = 1;
-	plan(&x, keep, "nid001", NULL);
-	cr_assert_eq(x.rc, 0, "%s", x.err);
-	cr_expect_str_eq(x.argv, "srun -u -N2 -n2 --ntasks-per-node=1");
-	cr_expect_eq(x.p.kill_on_bad_exit, 0);
-	pl_free(&x);
-
-	for (size_t i = 0; i < NITEMS(flags); i++) {
-		char *want = xasprintf("srun -u -N2 -n2 --ntasks-per-node=1 %s", flags[i]);
-		memset(&x, 0, sizeof x);
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		struct pl x = { 0 };
 		lo_init(&x.lo);
 		x.lo.rankenv = 0;
 		x.lo.ppn = 1;
-		strvec_push(&x.lo.passthrough, flags[i]);
-		plan(&x, dflt, "nid001", NULL);
+		if (cases[i].flag)
+			strvec_push(&x.lo.passthrough, cases[i].flag);
+		plan(&x, cases[i].keep ? keep : dflt, "nid001", NULL);
 		cr_assert_eq(x.rc, 0, "%s", x.err);
-		cr_expect_str_eq(x.argv, want);
-		cr_expect_eq(x.p.kill_on_bad_exit, 0, "%s", flags[i]);
+		cr_expect_str_eq(x.argv, cases[i].want);
+		cr_expect_eq(x.p.kill_on_bad_exit, i == 0, "%s", cases[i].want);
 		pl_free(&x);
-		free(want);
 	}
 }
 
