@@ -61,7 +61,7 @@ index_grow(struct hostset *hs)
 }
 
 void
-hostset_add(struct hostset *hs, const char *name, int slots)
+hostset_add_owned(struct hostset *hs, char *name, int slots)
 {
 	size_t *s;
 
@@ -69,13 +69,20 @@ hostset_add(struct hostset *hs, const char *name, int slots)
 	s = index_slot(hs, name);
 	if (*s == 0) {
 		hs->v = xgrow(hs->v, &hs->alloc, hs->n + 1, sizeof *hs->v);
-		hs->v[hs->n].name = xstrdup(name);
+		hs->v[hs->n].name = name;
 		hs->v[hs->n].slots = slots;
 		*s = ++hs->n;
 		return;
 	}
+	free(name);
 	/* Saturate rather than wrap; hostfile_parse reports sums this large. */
 	hs->v[*s - 1].slots = slots > INT_MAX - hs->v[*s - 1].slots ? INT_MAX : hs->v[*s - 1].slots + slots;
+}
+
+void
+hostset_add(struct hostset *hs, const char *name, int slots)
+{
+	hostset_add_owned(hs, xstrdup(name), slots);
 }
 
 long

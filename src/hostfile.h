@@ -29,6 +29,8 @@ struct hostset {
 
 /* Add slots to name, appending it if new. */
 void hostset_add(struct hostset *hs, const char *name, int slots);
+/* The same with a malloc'd name the set keeps (or frees: a repeat). */
+void hostset_add_owned(struct hostset *hs, char *name, int slots);
 long hostset_find(const struct hostset *hs, const char *name);
 void hostset_free(struct hostset *hs);
 

@@ -799,19 +799,10 @@ failover_init(struct launch_args *a, const struct job *job, struct failover *f)
 	int active, spares;
 
 	memset(f, 0, sizeof f[0]);
-	usable_hosts(a, job, &usable);
 	/* A PBS job found from outside it (qstat's exec_host: its nodefile is
 	 * on another host) has no file the launcher could read its hosts from. */
 	f->use_hostfile = a->include || a->exclude || a->auto_retry ||
 	    (job->found && job->sched == SCHED_PBS && job->hostfile == NULL && job->hosts.n > 0);
-	active = a->auto_retry ? active_count(a, job, usable.n) : (int)usable.n;
-	spares = a->auto_retry ? (a->spares < 0 ? (int)usable.n - active : a->spares) : 0;
-	if ((size_t)(active + spares) > usable.n)
-		die_usage("%s: --spare-nodes %d: the job has %zu usable hosts, and %d run", a->name,
-		    spares, usable.n, active);
-	for (int i = 0; i < active + spares; i++)
-		strvec_push(i < active ? &f->active : &f->spare, usable.v[i]);
-	strvec_clear(&usable);
 	if (a->log_dir)
 		f->dir = absolute(a->log_dir);
 	else if (a->auto_retry) {
@@ -819,6 +810,22 @@ failover_init(struct launch_args *a, const struct job *job, struct failover *f)
 		f->dir = absolute(rel);
 		free(rel);
 	}
+	/* The plain path (launch_execute) runs on the job's hosts as they are. */
+	if (!f->use_hostfile && !f->dir && !a->label)
+		return;
+	usable_hosts(a, job, &usable);
+	active = a->auto_retry ? active_count(a, job, usable.n) : (int)usable.n;
+	spares = a->auto_retry ? (a->spares < 0 ? (int)usable.n - active : a->spares) : 0;
+	if ((size_t)(active + spares) > usable.n)
+		die_usage("%s: --spare-nodes %d: the job has %zu usable hosts, and %d run", a->name,
+		    spares, usable.n, active);
+	/* The first active of them run and the next spares wait; a 10,000-host
+	 * job's names are not copied again. */
+	for (int i = active; i < active + spares; i++)
+		strvec_push(&f->spare, usable.v[i]);
+	while (usable.n > (size_t)active)
+		strvec_pop(&usable);
+	f->active = usable;
 }
 
 /* A's hosts become the job's, in a hostfile, and the plan is built on them. */

@@ -127,8 +127,10 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 		strvec_clear(&hosts);
 		return -1;
 	}
-	for (size_t i = 0; i < hosts.n; i++)
-		hostset_add(&job->hosts, hosts.v[i], 1);
+	for (size_t i = 0; i < hosts.n; i++) {
+		hostset_add_owned(&job->hosts, hosts.v[i], 1);   /* 10,000 names: no copies */
+		hosts.v[i] = NULL;
+	}
 	strvec_clear(&hosts);
 	if (slurm_slots(job, envp, err) < 0 || slurm_cpus(job, envp, err) < 0)
 		return -1;
