@@ -139,13 +139,13 @@ first_host(void)
 {
 	const char *list = env_nonempty(environ, "SLURM_STEP_NODELIST");
 	const char *nodefile = env_nonempty(environ, "PBS_NODEFILE");
-	struct strvec hosts = STRVEC_INIT;
 	char *err = NULL, *h = NULL;
 
 	if (list == NULL)
 		list = env_nonempty(environ, "SLURM_JOB_NODELIST");
-	if (list && hostlist_expand(list, &hosts, &err) == 0 && hosts.n)
-		h = xstrdup(hosts.v[0]);
+	/* Not the whole list: every rank of a 10,000-node step asks. */
+	if (list && hostlist_first(list, &h, &err) < 0)
+		h = NULL;
 	if (h == NULL && nodefile) {
 		const char *why;
 		char *text = read_file(nodefile, READ_MAX_HOSTFILE, NULL, &why);
@@ -157,7 +157,6 @@ first_host(void)
 			die("rankenv: PBS_NODEFILE '%s': %s", nodefile, why);
 		}
 	}
-	strvec_clear(&hosts);
 	free(err);
 	return h;
 }

@@ -409,15 +409,20 @@ odometer_step(const struct hl_parse *p, struct hl_group *g, size_t n)
 			return;
 }
 
+/* The hosts of nm, at most *left of them (less that many after). */
 static void
-emit_name(struct hl_parse *p, const struct hl_name *nm, char *buf, struct strvec *out)
+emit_name(struct hl_parse *p, const struct hl_name *nm, char *buf, struct strvec *out,
+    size_t *left)
 {
 	struct hl_group *g;
 
+	if (*left == 0)
+		return;
 	if (nm->ngroups == 0) {
 		memcpy(buf, nm->start, nm->len);
 		buf[nm->len] = '\0';
 		strvec_push(out, buf);
+		(*left)--;
 		return;
 	}
 	g = &p->groups[nm->group0];   /* not before: groups is NULL without any */
@@ -425,7 +430,7 @@ emit_name(struct hl_parse *p, const struct hl_name *nm, char *buf, struct strvec
 		g[i].r = 0;
 		g[i].x = p->ranges[g[i].range0].lo;
 	}
-	for (uint64_t k = 0; k < nm->count; k++) {
+	for (uint64_t k = 0; k < nm->count && *left > 0; k++, (*left)--) {
 		size_t len = 0;
 		for (size_t i = 0; i < nm->ngroups; i++) {
 			memcpy(buf + len, g[i].text, g[i].textlen);
@@ -459,8 +464,9 @@ parse_free(struct hl_parse *p)
 	free(p->names);
 }
 
-int
-hostlist_expand(const char *expr, struct strvec *out, char **err)
+/* The first max hosts of expr; all of expr is checked. */
+static int
+expand(const char *expr, struct strvec *out, size_t max, char **err)
 {
 	struct hl_parse p;
 	size_t bufsize = 1;
@@ -484,9 +490,31 @@ hostlist_expand(const char *expr, struct strvec *out, char **err)
 	}
 	buf = xmalloc(bufsize);
 	for (size_t i = 0; i < p.nnames; i++)
-		emit_name(&p, &p.names[i], buf, out);
+		emit_name(&p, &p.names[i], buf, out, &max);
 	free(buf);
 	parse_free(&p);
+	return 0;
+}
+
+int
+hostlist_expand(const char *expr, struct strvec *out, char **err)
+{
+	return expand(expr, out, SIZE_MAX, err);
+}
+
+int
+hostlist_first(const char *expr, char **first, char **err)
+{
+	struct strvec one = STRVEC_INIT;
+
+	*first = NULL;
+	if (expand(expr, &one, 1, err) < 0)
+		return -1;
+	if (one.n > 0) {
+		*first = one.v[0];
+		one.v[0] = NULL;
+	}
+	strvec_clear(&one);
 	return 0;
 }
 

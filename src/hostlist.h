@@ -35,6 +35,11 @@
  */
 int hostlist_expand(const char *expr, struct strvec *out, char **err);
 /*
+ * The first host of expr, malloc'd in *first (NULL when expr names none),
+ * without making the others: 0, or -1 as hostlist_expand for a bad expr.
+ */
+int hostlist_first(const char *expr, char **first, char **err);
+/*
  * The shortest bracketed form of hosts, in order, that Slurm and
  * hostlist_expand read back as exactly these hosts; malloc'd ("" for none),
  * never longer than the names joined by ','.  A name that is empty or holds

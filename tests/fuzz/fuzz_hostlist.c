@@ -3,7 +3,8 @@
  * fuzz_hostlist: Slurm hostlist expressions (src/hostlist.c).
  *
  * An input is an expression.  hostlist_expand must accept it or reject it
- * with a message, leaving its output vector as it was; what it accepts must
+ * with a message, leaving its output vector as it was, and hostlist_first
+ * must agree (the same verdict, its first host); what it accepts must
  * be plain host names (no separator or bracket), and must survive the round
  * trip compress -> expand unchanged, in a form no longer than the names
  * joined by ','.  An input whose first line is "%hosts" is instead a list
@@ -52,6 +53,22 @@ plain_host(const char *h)
 	return *h && strpbrk(h, ", \t[]") == NULL;
 }
 
+/* hostlist_first agrees with the expansion: its first host, or its verdict. */
+static void
+first_agrees(const char *expr, int expanded, const char *want)
+{
+	char *first, *err = NULL;
+	int r = hostlist_first(expr, &first, &err);
+
+	FUZZ_CHECK(r == expanded, "'%.200s': hostlist_first gave %d, hostlist_expand %d", expr, r,
+	    expanded);
+	FUZZ_CHECK(want ? first && strcmp(first, want) == 0 : first == NULL,
+	    "'%.200s': first host '%s', not '%s'", expr, first ? first : "(none)",
+	    want ? want : "(none)");
+	free(first);
+	free(err);
+}
+
 static void
 expand_one(const char *expr)
 {
@@ -60,6 +77,7 @@ expand_one(const char *expr)
 
 	strvec_push(&out, "sentinel");
 	if (hostlist_expand(expr, &out, &err) < 0) {
+		first_agrees(expr, -1, NULL);
 		FUZZ_CHECK(err != NULL && *err, "rejected '%.200s' without a message", expr);
 		FUZZ_CHECK(out.n == 1 && strcmp(out.v[0], "sentinel") == 0,
 		    "rejected '%.200s' but changed its output (%zu entries)", expr, out.n);
@@ -67,6 +85,7 @@ expand_one(const char *expr)
 		strvec_clear(&out);
 		return;
 	}
+	first_agrees(expr, 0, out.n > 1 ? out.v[1] : NULL);
 	FUZZ_CHECK(err == NULL, "accepted '%.200s' and set a message", expr);
 	FUZZ_CHECK(out.n - 1 <= (size_t)HOSTLIST_MAX_HOSTS, "'%.200s': %zu hosts", expr, out.n - 1);
 	FUZZ_CHECK(joined_len(out.v + 1, out.n - 1) + (out.n > 1) <= (size_t)HOSTLIST_MAX_BYTES,

@@ -533,3 +533,31 @@ Test(hostlist, compress_100k_round_trip)
 	free(list);
 	strvec_clear(&sv);
 }
+
+/* The first host, as hostlist_expand's first, for every case above; none
+ * for none; a bad expression fails the same way. */
+Test(hostlist, first_is_the_first_of_the_expansion)
+{
+	char *first, *err = NULL;
+
+	for (size_t i = 0; i < NITEMS(ok_cases); i++) {
+		const char *want = ok_cases[i].hosts;
+		size_t n = strcspn(want, " ");
+		cr_assert_eq(hostlist_first(ok_cases[i].expr, &first, &err), 0, "'%s'", ok_cases[i].expr);
+		if (n == 0) {
+			cr_expect_null(first, "'%s'", ok_cases[i].expr);
+		} else {
+			cr_assert_not_null(first, "'%s'", ok_cases[i].expr);
+			cr_expect(strlen(first) == n && strncmp(first, want, n) == 0, "'%s': %s",
+			    ok_cases[i].expr, first);
+		}
+		free(first);
+	}
+	cr_expect_eq(hostlist_first("n[00001-10000]", &first, &err), 0);
+	cr_expect_str_eq(first, "n00001");
+	free(first);
+	cr_expect_eq(hostlist_first("n[1-", &first, &err), -1);
+	cr_expect_null(first);
+	cr_expect_not_null(err);
+	free(err);
+}
