@@ -740,6 +740,13 @@ struct failover {
 	int use_hostfile;          /* the hosts differ from the job's: give them */
 };
 
+/* One run on the job's hosts as they are, without attempts (launch_execute). */
+static int
+runs_as_is(const struct launch_args *a, const struct failover *f)
+{
+	return !f->use_hostfile && !f->dir && !a->label;
+}
+
 struct attempt_row {
 	char *hosts, *outcome, *swapped;
 	double secs;
@@ -810,8 +817,7 @@ failover_init(struct launch_args *a, const struct job *job, struct failover *f)
 		f->dir = absolute(rel);
 		free(rel);
 	}
-	/* The plain path (launch_execute) runs on the job's hosts as they are. */
-	if (!f->use_hostfile && !f->dir && !a->label)
+	if (runs_as_is(a, f))   /* no list of hosts to keep */
 		return;
 	usable_hosts(a, job, &usable);
 	active = a->auto_retry ? active_count(a, job, usable.n) : (int)usable.n;
@@ -925,10 +931,9 @@ rank_status(const struct plan *p, const struct verdict *v, int status, int stopp
 {
 	if (status == 0 || stopped || !v->have_first)
 		return status;
-	if (p->kill_on_bad_exit && v->first.code > 0)
-		return v->first.code;
-	if (p->kill_on_bad_exit && v->first.code < 0 && v->first.sig > 0)
-		return EXIT_SIGBASE + v->first.sig;
+	if (p->kill_on_bad_exit)
+		return v->first.code > 0 ? v->first.code :
+		    v->first.sig > 0 ? EXIT_SIGBASE + v->first.sig : status;
 	if (backend_for(p->launcher)->signal_as_status && v->first.sig > 0 &&
 	    status == v->first.sig)
 		return EXIT_SIGBASE + v->first.sig;
@@ -1137,7 +1142,7 @@ launch_execute(struct launch_args *a)
 	failover_init(a, &c.job, &f);
 	orig = c.job.hosts;
 	t0 = wall_now();
-	if (a->dry_run || (!f.use_hostfile && !f.dir && !a->label)) {
+	if (a->dry_run || runs_as_is(a, &f)) {
 		/* the plain path: one plan, shown, run (with --retries) */
 		if (plan_build(&p, &c.job, environ, &c.io, &a->lo, &err) < 0) {
 			if (c.job.launcher == LAUNCHER_NONE)
