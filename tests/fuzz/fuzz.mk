@@ -16,6 +16,11 @@
 include config.mk
 
 O = build
+# One spelling of it, whoever calls (t-fuzz passes an absolute path, make
+# fuzz a relative one): the .d files name their targets that way, and the
+# other spelling would not see them, so an object could stay stale after a
+# header it includes grew a struct.
+override O := $(abspath $(O))
 FZ = $(O)/fuzz
 FUZZ_CC = clang
 # make fuzz FUZZ_SECONDS= (empty, from the top Makefile) means the default.
@@ -69,11 +74,12 @@ check: build
 		tests/fuzz/run $(FUZZ_TARGETS)
 
 # Objects get coverage instrumentation; only the final link adds libFuzzer's main.
-$(FZ)/obj/%.o: src/%.c
+# This file is a prerequisite too: its flags are the objects'.
+$(FZ)/obj/%.o: src/%.c tests/fuzz/fuzz.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FZ)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
+$(FZ)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -87,7 +93,7 @@ endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_bin,$(t))))
 
 # The shell driver is a plain program: sanitizers, no libFuzzer.
-$(FZ)/obj/shell_emit.o: tests/fuzz/shell_emit.c
+$(FZ)/obj/shell_emit.o: tests/fuzz/shell_emit.c tests/fuzz/fuzz.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
