@@ -52,6 +52,7 @@ cp "$work/out" "$work/info.json"
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); h=d["this_host"]
 print(d["ngpu_per_host"], d["gpu_vendor"], h["gpu_backend"], len(h["gpus"]))' "$work/info.json")
 say "ngpu_per_host vendor backend gpus: $got (nvidia-smi: $n)"
+# shellcheck disable=SC2086 # four words, split on purpose
 set -- $got
 [ "$1" = "$n" ]; check "ezpz counts $1 GPUs per host, nvidia-smi $n" $?
 [ "$2" = nvidia ]; check "vendor nvidia (got $2)" $?
@@ -62,6 +63,7 @@ say "== launched ranks"
 run ezpz launch --launcher "$b/bin/mpiexec.hydra" --dry-run -- nvidia-smi -L
 run ezpz launch --launcher "$b/bin/mpiexec.hydra" -n 1 -- nvidia-smi -L; st=$?
 [ $st = 0 ] && grep -q '^GPU 0' "$work/out"; check "ezpz launch -n 1 -- nvidia-smi -L sees a GPU" $?
+# shellcheck disable=SC2016 # the rank's shell expands them
 run ezpz launch --launcher "$b/bin/mpiexec.hydra" --gpu-bind per-rank -- sh -c 'echo "rank $RANK/$WORLD_SIZE local $LOCAL_RANK CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES"; nvidia-smi -L'
 st=$?
 [ $st = 0 ] && [ "$(grep -c '^GPU 0' "$work/out")" = "$n" ] &&
