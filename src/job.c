@@ -172,21 +172,6 @@ hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
 	return 0;
 }
 
-/* "4", "a100:4", "gpu:a100:4" -> 4; "0,1,2,3" (SLURM_JOB_GPUS) handled apart. */
-static int
-slurm_gpu_count(const char *v, long *n)
-{
-	const char *colon = strrchr(v, ':'), *why;
-	const char *num = colon ? colon + 1 : v;
-	char buf[32];
-	size_t len = strcspn(num, "(,");   /* "4(IDX:0-3)" */
-	if (len == 0 || len >= sizeof buf)
-		return -1;
-	memcpy(buf, num, len);
-	buf[len] = '\0';
-	return parse_long(buf, 0, 1 << 20, n, &why);
-}
-
 /*
  * SLURM_JOB_GPUS, "0,1,2,3" (ranges "0-3" too): how many GPUs it names, or
  * -1 with *why set.  An empty item or a word is an error: counting commas
@@ -227,38 +212,35 @@ slurm_gpu_list_count(const char *v, const char **why)
 	}
 }
 
+/*
+ * The GPUs per node the Slurm job was given: squeue's answer for a found
+ * job, else its variables.  Returns 1 with *n and *var (the source's name),
+ * 0 when it has none, -1 with *err for a value that would plan a wrong
+ * launch.  quiet: NGPU_PER_HOST decides the count, and a value here that
+ * does not parse is neither an error nor a warning (it only tells whether
+ * the job has GPUs of its own, for srun --gpus-per-node).
+ */
 static int
-gpus_from_env(struct job *job, char *const *envp, char **err)
+slurm_job_gpus(struct job *job, char *const *envp, int quiet, long *n, const char **var,
+    char **err)
 {
 	static const char *const slurm_vars[] = { "SLURM_GPUS_ON_NODE", "SLURM_GPUS_PER_NODE" };
-	const char *v, *why;
-	long n;
+	const char *v, *why = NULL;
 
-	if ((v = env_nonempty(envp, "NGPU_PER_HOST")) != NULL) {
-		if (parse_long(v, 0, 1 << 20, &n, &why) < 0) {
-			*err = xasprintf("NGPU_PER_HOST='%s': %s (unset it, or give the number of "
-			    "GPUs per host)", v, why);
-			return -1;
-		}
-		job->ngpu_per_host = (int)n;
-		src_set(&job->src.ngpu_per_host, SRC_ENV, "NGPU_PER_HOST");
-		return 1;
-	}
-	if (job->sched != SCHED_SLURM)
-		return 0;
-	if (job->found && job->found->ngpu_per_host >= 0) {
-		job->ngpu_per_host = job->found->ngpu_per_host;
-		src_set(&job->src.ngpu_per_host, SRC_OTHER, "squeue");
-		return 1;
+	if (job->found) {
+		*n = job->found->ngpu_per_host;
+		*var = "squeue";
+		return *n >= 0;
 	}
 	for (size_t i = 0; i < NITEMS(slurm_vars); i++) {
 		if ((v = env_nonempty(envp, slurm_vars[i])) == NULL)
 			continue;
-		if (slurm_gpu_count(v, &n) == 0) {
-			job->ngpu_per_host = (int)n;
-			src_set(&job->src.ngpu_per_host, SRC_ENV, "%s", slurm_vars[i]);
+		if (slurm_gpus_count(v, 0, n) == 0) {
+			*var = slurm_vars[i];
 			return 1;
 		}
+		if (quiet)
+			continue;
 		/* Slurm itself sets SLURM_GPUS_ON_NODE, a count; SLURM_GPUS_PER_NODE
 		 * is the request (--gpus-per-node), whose forms vary: the next
 		 * source can still count the GPUs. */
@@ -267,20 +249,54 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 			    "set NGPU_PER_HOST)", v);
 			return -1;
 		}
-		strvec_pushf(&job->warnings, "%s='%s': no GPU count in it (want N or TYPE:N); "
-		    "ignored", slurm_vars[i], v);
+		strvec_pushf(&job->warnings, "%s='%s': no GPU count in it (want N, TYPE:N or "
+		    "TYPE:N,TYPE:N); ignored", slurm_vars[i], v);
 	}
 	if ((v = env_nonempty(envp, "SLURM_JOB_GPUS")) != NULL) {
-		if ((n = slurm_gpu_list_count(v, &why)) < 0) {
-			*err = xasprintf("SLURM_JOB_GPUS='%s': %s (want GPU indices such as 0,1,2,3; "
-			    "unset it, or set NGPU_PER_HOST)", v, why);
+		if ((*n = slurm_gpu_list_count(v, &why)) >= 0) {
+			*var = "SLURM_JOB_GPUS";
+			return 1;
+		}
+		if (quiet)
+			return 0;
+		*err = xasprintf("SLURM_JOB_GPUS='%s': %s (want GPU indices such as 0,1,2,3; "
+		    "unset it, or set NGPU_PER_HOST)", v, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+gpus_from_env(struct job *job, char *const *envp, char **err)
+{
+	const char *ngpu = env_nonempty(envp, "NGPU_PER_HOST"), *var = NULL, *why;
+	long n = 0, own = 0;
+	int r = 0;
+
+	if (job->sched == SCHED_SLURM &&
+	    (r = slurm_job_gpus(job, envp, ngpu != NULL, &own, &var, err)) < 0)
+		return -1;
+	/* srun asks for the job's GPUs whoever counted them: setup-env
+	 * exports NGPU_PER_HOST in every Slurm job. */
+	job->sched_gpus = r == 1 ? (int)own : 0;
+	if (ngpu != NULL) {
+		if (parse_long(ngpu, 0, 1 << 20, &n, &why) < 0) {
+			*err = xasprintf("NGPU_PER_HOST='%s': %s (unset it, or give the number of "
+			    "GPUs per host)", ngpu, why);
 			return -1;
 		}
 		job->ngpu_per_host = (int)n;
-		src_set(&job->src.ngpu_per_host, SRC_ENV, "SLURM_JOB_GPUS");
+		src_set(&job->src.ngpu_per_host, SRC_ENV, "NGPU_PER_HOST");
 		return 1;
 	}
-	return 0;
+	if (r == 1) {
+		job->ngpu_per_host = (int)own;
+		if (streq(var, "squeue"))
+			src_set(&job->src.ngpu_per_host, SRC_OTHER, "squeue");
+		else
+			src_set(&job->src.ngpu_per_host, SRC_ENV, "%s", var);
+	}
+	return r;
 }
 
 static int

@@ -81,6 +81,8 @@ struct job {
 	struct hostset hosts;      /* unique, in order, with slot counts */
 	char *hostfile;            /* file the hosts came from, or NULL */
 	int ngpu_per_host;
+	int sched_gpus;            /* GPUs per host the scheduler gave the job (Slurm); 0 none
+	                            * or unknown: srun then asks for none */
 	enum vendor gpu_vendor;
 	int gpu_tiles;             /* tiles per GPU from the profile; 0 when none */
 	enum launcher launcher;    /* LAUNCHER_NONE when none was found */

@@ -109,24 +109,56 @@ count_field(const char *s, long max)
 	return parse_long(s, 0, max, &n, &why) == 0 ? n : -1;
 }
 
-/* tres-per-node: "gres:gpu:4", "gres/gpu:a100:4", "gres/gpu=4", "N/A" -> 4 or -1. */
+/*
+ * One GPU item of a Slurm string, "gres" and "gpu" fields already dropped:
+ * "4" (untyped) or "a100:4" (typed).  Returns 1 typed, 0 untyped, -1 bad.
+ */
 static int
-tres_gpus(const char *tres)
+gpu_item(char **f, size_t nf, long *n)
 {
-	char *copy = xstrdup(tres), *tok, *save = NULL;
-	int gpus = -1;
-	for (tok = strtok_r(copy, ",", &save); tok && gpus < 0; tok = strtok_r(NULL, ",", &save)) {
-		const char *num = tok + strcspn(tok, ":=/");
-		const char *p;
-		if (strstr(tok, "gpu") == NULL)
-			continue;
-		for (p = tok; *p; p++)
-			if (*p == ':' || *p == '=')
-				num = p + 1;
-		gpus = (int)count_field(num, 1 << 20);
+	const char *why;
+	if (nf == 0 || nf > 2 || parse_long(f[nf - 1], 0, 1 << 20, n, &why) < 0)
+		return -1;
+	return nf == 2;
+}
+
+int
+slurm_gpus_count(const char *v, int tres, long *n)
+{
+	char *copy = xstrdup(v), *save = NULL, *tok;
+	long typed = 0, untyped = 0, c;
+	int items = 0, bad = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok && !bad; tok = strtok_r(NULL, ",", &save)) {
+		char *f[8], *fsave = NULL, *w;
+		size_t nf = 0, skip = 0;
+		int r;
+		tok[strcspn(tok, "(")] = '\0';   /* "4(IDX:0-3)" */
+		for (w = strtok_r(tok, ":/=", &fsave); w; w = strtok_r(NULL, ":/=", &fsave))
+			if (nf < NITEMS(f))
+				f[nf++] = w;
+		if (nf > 0 && streq(f[0], "gres")) {
+			if (nf < 2 || !streq(f[1], "gpu"))
+				continue;   /* another resource: gres/shard, gres/mps */
+			skip = 2;
+		} else if (nf > 0 && streq(f[0], "gpu")) {
+			skip = 1;
+		} else if (tres) {
+			continue;   /* cpu=2, mem=... */
+		}
+		if ((r = gpu_item(f + skip, nf - skip, &c)) < 0) {
+			bad = 1;
+			break;
+		}
+		items++;
+		*(r ? &typed : &untyped) += c;
 	}
 	free(copy);
-	return gpus;
+	if (bad || items == 0)
+		return -1;
+	/* "gres/gpu=4,gres/gpu:a100=4": one request named twice */
+	*n = typed && untyped ? (typed > untyped ? typed : untyped) : typed + untyped;
+	return *n <= 1 << 20 ? 0 : -1;
 }
 
 /* Tasks per node as Slurm lays them out by default: even, the rest on the first nodes. */
@@ -152,7 +184,7 @@ squeue_line(char *line, const char *host, struct found_jobs *js)
 	char *f[SQ_NFIELDS], *p = line;
 	struct strvec names = STRVEC_INIT;
 	struct found_job *j;
-	long nodes, cpus;
+	long nodes, cpus, gpus;
 
 	for (int i = 0; i < SQ_NFIELDS; i++) {
 		char *bar = strchr(p, '|');
@@ -178,7 +210,7 @@ squeue_line(char *line, const char *host, struct found_jobs *js)
 		return 0;
 	}
 	slurm_slots(j, count_field(f[SQ_TASKS], 1L << 30), count_field(f[SQ_TPN], 1 << 20));
-	j->ngpu_per_host = tres_gpus(f[SQ_TRES]);
+	j->ngpu_per_host = slurm_gpus_count(f[SQ_TRES], 1, &gpus) == 0 ? (int)gpus : -1;
 	nodes = count_field(f[SQ_NODES], 1L << 30);
 	cpus = count_field(f[SQ_CPUS], 1L << 30);
 	if (nodes == (long)j->hosts.n && cpus > 0 && cpus % nodes == 0)

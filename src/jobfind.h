@@ -93,4 +93,16 @@ struct qstat_jobs {
 };
 void qstat_jobs_free(struct qstat_jobs *q);
 
+/*
+ * GPUs per node in one of Slurm's GPU strings: a count ("4"), a request
+ * ("a100:4", "gpu:a100:2,gpu:v100:1", "4(IDX:0-3)") or squeue's
+ * tres-per-node ("gres/gpu:a100:2,gres/gpu:v100:1", "gres:gpu:4",
+ * "gres/gpu=4"): the sum over its GPU items, other resources (gres/shard)
+ * skipped; a typed and an untyped item naming the same GPUs count once
+ * (the larger).  tres: squeue's string, where an item that names no gres
+ * or gpu (cpu=2) is another resource; else a variable's, where "a100:4" is
+ * a GPU type.  Returns 0, or -1 when an item has no count or none is a GPU.
+ */
+int slurm_gpus_count(const char *v, int tres, long *n);
+
 #endif

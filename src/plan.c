@@ -609,10 +609,7 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 		p->oversubscribe = 1;
 		strvec_pushf(&p->notes, "%d ranks on %d CPUs: oversubscribing", p->np, o->ncpus);
 	}
-	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 &&
-	    (src_is_env(&job->src.ngpu_per_host, "SLURM_") ||
-	    (job->found && job->src.ngpu_per_host.kind == SRC_OTHER &&
-	    streq(job->src.ngpu_per_host.name, "squeue")));
+	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 && job->sched_gpus > 0;
 	strvec_pushv(&p->command, o->command.v);
 	p->kill_on_bad_exit = p->launcher == LAUNCHER_SRUN && srun_kill_unset(job, envp, o);
 	plan_env(p, job, envp, o);

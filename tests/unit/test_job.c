@@ -188,6 +188,10 @@ Test(job, slurm_gpu_variable_forms)
 	static const struct { const char *var; int want; } cases[] = {
 		{ "SLURM_GPUS_PER_NODE=a100:4", 4 }, { "SLURM_GPUS_PER_NODE=gpu:a100:2", 2 },
 		{ "SLURM_GPUS_PER_NODE=8", 8 }, { "SLURM_JOB_GPUS=0,1,2", 3 },
+		/* several types: every one counts (the last alone made 1) */
+		{ "SLURM_GPUS_PER_NODE=a100:2,v100:1", 3 },
+		{ "SLURM_GPUS_PER_NODE=gpu:a100:2,gpu:v100:2", 4 },
+		{ "SLURM_GPUS_ON_NODE=4(IDX:0-3)", 4 },
 	};
 	for (size_t i = 0; i < NITEMS(cases); i++) {
 		char *env[] = { "SLURM_JOBID=1", "SLURM_NODELIST=n1", (char *)cases[i].var, NULL };
@@ -242,7 +246,8 @@ Test(job, slurm_bad_values)
 		cr_expect_str_eq(d.job.src.ngpu_per_host.text, "env:SLURM_JOB_GPUS");
 		cr_assert_eq(d.job.warnings.n, 1);
 		cr_expect_str_eq(d.job.warnings.v[0],
-		    "SLURM_GPUS_PER_NODE='x': no GPU count in it (want N or TYPE:N); ignored");
+		    "SLURM_GPUS_PER_NODE='x': no GPU count in it (want N, TYPE:N or TYPE:N,TYPE:N); "
+		    "ignored");
 		det_free(&d);
 	}
 	/* Good values still pass, warning-free; a step's task counts for another

@@ -92,6 +92,34 @@ Test(jobfind, squeue_jobs_on_this_host_with_slots_gpus_cpus)
 	found_jobs_free(&js);
 }
 
+/* Every GPU string Slurm writes: env variables and squeue's tres-per-node. */
+Test(jobfind, slurm_gpu_strings)
+{
+	static const struct { const char *v; int tres; long want; } ok[] = {
+		{ "4", 0, 4 }, { "a100:4", 0, 4 }, { "gpu:a100:2", 0, 2 }, { "gpu:3", 0, 3 },
+		{ "a100:2,v100:1", 0, 3 }, { "4(IDX:0-3)", 0, 4 }, { "0", 0, 0 },
+		{ "gres:gpu:2", 1, 2 }, { "gres/gpu:a100:4", 1, 4 }, { "gres/gpu=4", 1, 4 },
+		{ "gres/gpu:a100:2,gres/gpu:v100:1", 1, 3 },
+		{ "gres/gpu=4,gres/gpu:a100=4", 1, 4 },          /* one request, named twice */
+		{ "cpu=2,gres/gpu:2,gres/shard:8", 1, 2 },         /* other resources */
+	};
+	static const struct { const char *v; int tres; } bad[] = {
+		{ "x", 0 }, { "a100", 0 }, { "a100:x", 0 }, { "-1", 0 }, { "a:b:c:4", 0 },
+		{ "a100:2,v100", 0 }, { "99999999", 0 }, { "N/A", 1 }, { "gres/shard:2", 1 }, { "", 0 },
+		{ "gres/gpu:a100:x", 1 }, { "600000,600000", 0 },
+	};
+	for (size_t i = 0; i < NITEMS(ok); i++) {
+		long n = -1;
+		cr_expect_eq(slurm_gpus_count(ok[i].v, ok[i].tres, &n), 0, "'%s' refused", ok[i].v);
+		cr_expect_eq(n, ok[i].want, "'%s': %ld", ok[i].v, n);
+	}
+	for (size_t i = 0; i < NITEMS(bad); i++) {
+		long n = -1;
+		cr_expect_eq(slurm_gpus_count(bad[i].v, bad[i].tres, &n), -1, "'%s' taken as %ld",
+		    bad[i].v, n);
+	}
+}
+
 Test(jobfind, squeue_other_hosts_states_and_noise)
 {
 	struct found_jobs js = { 0 };

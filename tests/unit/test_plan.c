@@ -287,6 +287,38 @@ Test(plan, slurm_srun_gpu_flags_only_from_slurm)
 	pl_free(&x);
 }
 
+/* setup-env exports NGPU_PER_HOST in a Slurm job: srun still asks for the
+ * job's GPUs (the count NGPU_PER_HOST gives); a job without GPUs of its own
+ * gets no such flag whatever NGPU_PER_HOST says. */
+Test(plan, slurm_srun_gpu_flags_survive_setup_env)
+{
+	static const struct { const char *gpus, *ngpu, *want; } cases[] = {
+		{ "SLURM_GPUS_ON_NODE=4", "NGPU_PER_HOST=4",
+		  "srun -u --kill-on-bad-exit=1 -N2 -n8 --ntasks-per-node=4 --gpus-per-node=4" },
+		{ "SLURM_GPUS_ON_NODE=4", "NGPU_PER_HOST=2",
+		  "srun -u --kill-on-bad-exit=1 -N2 -n4 --ntasks-per-node=2 --gpus-per-node=2" },
+		{ "SLURM_GPUS_PER_NODE=a100:2,v100:1", "NGPU_PER_HOST=3",
+		  "srun -u --kill-on-bad-exit=1 -N2 -n6 --ntasks-per-node=3 --gpus-per-node=3" },
+		{ "SLURM_JOB_GPUS=0,1", "NGPU_PER_HOST=2",
+		  "srun -u --kill-on-bad-exit=1 -N2 -n4 --ntasks-per-node=2 --gpus-per-node=2" },
+		{ "SLURM_GPUS_ON_NODE=junk", "NGPU_PER_HOST=2",
+		  "srun -u --kill-on-bad-exit=1 -N2 -n4 --ntasks-per-node=2" },
+		{ "SLURM_CPUS_ON_NODE=8", "NGPU_PER_HOST=4",
+		  "srun -u --kill-on-bad-exit=1 -N2 -n8 --ntasks-per-node=4" },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		char *env[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=nid[001-002]",
+			(char *)cases[i].gpus, (char *)cases[i].ngpu, NULL };
+		struct pl x = { 0 };
+		lo_init(&x.lo);
+		x.lo.rankenv = 0;
+		plan(&x, env, "nid001", NULL);
+		cr_assert_eq(x.rc, 0, "%s %s: %s", cases[i].gpus, cases[i].ngpu, x.err);
+		cr_expect_str_eq(x.argv, cases[i].want, "%s %s", cases[i].gpus, cases[i].ngpu);
+		pl_free(&x);
+	}
+}
+
 /* Slurm's default lets the other ranks run on when one fails; ezpz asks srun
  * to stop them, unless the user or the profile said (SLURM_KILL_BAD_EXIT, -K). */
 Test(plan, srun_stops_every_rank_when_one_fails_unless_told)
