@@ -549,12 +549,12 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 		src_set(&job->src.hostfile, SRC_OTHER, "%s", job->hostfile ? "?" : "none");
 	if (gpus_choose(job, envp, io, err) < 0)
 		goto fail;
-	if (launcher_choose(job, envp, o, io, err) < 0)
+	if ((r = launcher_choose(job, envp, o, io, err)) < 0)
 		goto fail;
 	return 0;
 fail:
 	job_free(job);
-	return r == -2 ? -2 : -1;
+	return r < -1 ? r : -1;
 }
 
 void

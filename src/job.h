@@ -55,6 +55,10 @@ struct job_io {
 	/* The host name of an address ("10.1.2.3"), malloc'd, or NULL when
 	 * it has none (or this edge cannot say: may be NULL itself). */
 	char *(*resolve)(void *ctx, const char *addr);
+	/* Whether anything (a file, a directory) is at path: a launcher named
+	 * by path that cannot run is 126 when it is there, 127 when not.  May
+	 * be NULL (then nothing is). */
+	int (*present)(void *ctx, const char *path);
 };
 
 struct job_opts {
@@ -106,8 +110,11 @@ struct job {
 /*
  * Detect the job.  envp is the environment to read, hostname this host's
  * name.  Returns 0, or -1 with *err malloc'd ("PBS_NODEFILE '...': ..."),
- * or -2 when an option's value was the problem (a usage error, exit 2).
+ * or -2 when an option's value was the problem (a usage error, exit 2),
+ * JOB_NO_LAUNCHER when the launcher named by path is not there (exit 127)
+ * and JOB_LAUNCHER_NOEXEC when it is there but cannot run (exit 126).
  */
+enum { JOB_NO_LAUNCHER = -3, JOB_LAUNCHER_NOEXEC = -4 };
 int job_detect(struct job *job, char *const *envp, const char *hostname,
     const struct profiles *ps, const struct job_opts *o, const struct job_io *io,
     char **err);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -94,6 +95,14 @@ io_which(void *ctx, const char *name)
 {
 	struct jobctx *c = ctx;
 	return path_which(c->envp, name);
+}
+
+static int
+io_present(void *ctx, const char *path)
+{
+	struct stat st;
+	(void)ctx;
+	return stat(path, &st) == 0;
 }
 
 /* getnameinfo, not getent: no process, and the resolver's own timeouts. */
@@ -279,7 +288,8 @@ jobctx_open(struct jobctx *c, char **envp, const char *topology)
 	memset(c, 0, sizeof *c);
 	c->envp = envp;
 	c->topology = topology;
-	c->io = (struct job_io){ c, io_read, io_run, io_which, io_topo, io_query, io_user, io_resolve };
+	c->io = (struct job_io){ c, io_read, io_run, io_which, io_topo, io_query, io_user, io_resolve,
+	    io_present };
 	query_knobs(c);
 	datadir = path_datadir(envp);
 	profiles_load_default(&c->profiles, datadir, envp, &c->profile_errs);
@@ -311,6 +321,10 @@ jobctx_detect(struct jobctx *c, const struct job_opts *o)
 	r = job_detect(&c->job, c->envp, host, &c->profiles, o, &c->io, &err);
 	if (r == -2)
 		die_usage("%s", err);
+	if (r == JOB_NO_LAUNCHER)
+		die_status(EXIT_NOTFOUND, "%s", err);
+	if (r == JOB_LAUNCHER_NOEXEC)
+		die_status(EXIT_NOEXEC, "%s", err);
 	if (r < 0)
 		die("%s", err);
 	for (size_t i = 0; i < c->job.warnings.n; i++)

@@ -171,9 +171,14 @@ launcher_path_given(struct job *job, const char *path, const char *howname,
 	enum launcher l;
 
 	if (found == NULL || strcmp(found, path) != 0) {   /* a path is looked up as itself */
+		int there = io->present && io->present(io->ctx, path);
+		char *names = backend_names(", ", " or ");
 		free(found);
-		*err = xasprintf("launcher '%s' (from %s): not an executable file", path, howname);
-		return -1;
+		*err = xasprintf("launcher '%s' (from %s): %s (give the path of an installed "
+		    "mpiexec, mpirun or srun, or a flavour: %s)", path, howname,
+		    there ? "not an executable file" : "no such file", names);
+		free(names);
+		return there ? JOB_LAUNCHER_NOEXEC : JOB_NO_LAUNCHER;
 	}
 	if ((l = recognise(found, io, &why)) == LAUNCHER_UNSET) {
 		char *names = backend_names(", ", " or ");
@@ -235,8 +240,9 @@ launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
 		howname = "EZPZ_LAUNCHER";
 	}
 	if (forced && strchr(forced, '/')) {
-		if (launcher_path_given(job, forced, howname, io, err) < 0)
-			return -1;
+		int r = launcher_path_given(job, forced, howname, io, err);
+		if (r < 0)
+			return r;
 	} else if (forced) {
 		const struct backend *b = backend_by_name(forced);
 		if (b == NULL) {
@@ -244,7 +250,7 @@ launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
 			*err = xasprintf("launcher '%s' (from %s): unknown flavour (use %s, or a path)",
 			    forced, howname, names);
 			free(names);
-			return -1;
+			return how == SRC_OPTION ? -2 : -1;   /* an option's bad value: usage */
 		}
 		job->launcher = b->id;
 		src_set(&job->src.launcher, how, "%s", howname);

@@ -15,7 +15,10 @@ enum launcher launcher_classify(const char *path, const char *version_text);
  * Set job->launcher, job->launcher_path and job->src.launcher: the name
  * the option, EZPZ_LAUNCHER or the profile gives, else srun inside a
  * Slurm job, else what probing PATH finds (LAUNCHER_NONE if nothing).
- * Returns 0, or -1 with *err malloc'd for an unknown name.
+ * Returns 0, or with *err malloc'd: -2 for an unknown name given as an
+ * option, -1 for one in EZPZ_LAUNCHER (or a program of no known flavour),
+ * JOB_NO_LAUNCHER or JOB_LAUNCHER_NOEXEC for a path with nothing there or
+ * nothing runnable (job.h).
  */
 int launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
     const struct job_io *io, char **err);

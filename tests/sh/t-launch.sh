@@ -144,6 +144,16 @@ t_run env -i PATH="$T_TMP/noexec" HOME="$T_TMP" EZPZ_LAUNCHER=pals EZPZ_HOSTNAME
 	"$EZPZ" launch -q --no-rankenv hostname
 t_eq "launcher that cannot be executed: 126" 126 "$RC"
 t_match "...and says so" "^ezpz: mpiexec: cannot execute: Exec format error$" "$ERR"
+# named by path (--launcher, EZPZ_LAUNCHER): nothing there 127, there but no program 126
+t_run env -i PATH=/usr/bin:/bin HOME="$T_TMP" EZPZ_HOSTNAME=x4105c0s4b0n0 \
+	"$EZPZ" launch -q --launcher "$T_TMP/none/mpiexec" hostname
+t_eq "--launcher PATH with nothing there: 127" 127 "$RC"
+t_match "...says so, and what to give" "^ezpz: launcher '.*/none/mpiexec' \(from --launcher\): no such file \(give the path of an installed mpiexec, mpirun or srun, or a flavour: " "$ERR"
+chmod 644 "$T_TMP/noexec/mpiexec"
+t_run env -i PATH=/usr/bin:/bin HOME="$T_TMP" EZPZ_HOSTNAME=x4105c0s4b0n0 \
+	EZPZ_LAUNCHER="$T_TMP/noexec/mpiexec" "$EZPZ" launch -q hostname
+t_eq "EZPZ_LAUNCHER=PATH not executable: 126" 126 "$RC"
+t_match "...says so" "^ezpz: launcher '.*/noexec/mpiexec' \(from EZPZ_LAUNCHER\): not an executable file " "$ERR"
 
 # --- usage errors -------------------------------------------------------------
 run_env aurora-pbs launch -q

@@ -2,6 +2,7 @@
 /* fakeio.c: see fakeio.h. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fakeio.h"
 #include "util.h"
@@ -49,6 +50,15 @@ f_which(void *ctx, const char *name)
 	return c && c->path ? xstrdup(c->path) : NULL;
 }
 
+/* Files are real (the fixtures). */
+static int
+f_present(void *ctx, const char *path)
+{
+	struct stat st;
+	(void)ctx;
+	return stat(path, &st) == 0;
+}
+
 static char *
 f_resolve(void *ctx, const char *addr)
 {
@@ -88,7 +98,7 @@ fakeio_init(struct fakeio *f, const struct fake_cmd *cmds, const char *topo_xml)
 	memset(f, 0, sizeof *f);
 	f->cmds = cmds;
 	f->topo_xml = topo_xml;
-	f->io = (struct job_io){ f, f_read, f_run, f_which, f_topo, NULL, NULL, f_resolve };
+	f->io = (struct job_io){ f, f_read, f_run, f_which, f_topo, NULL, NULL, f_resolve, f_present };
 }
 
 void

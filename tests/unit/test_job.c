@@ -478,7 +478,7 @@ Test(job, launcher_forced)
 	cr_expect_str_eq(d.job.src.launcher.text, "env:EZPZ_LAUNCHER");
 	det_free(&d);
 	detect(&d, env, "x", &bad, no_cmds, "synthetic-nogpu.xml");
-	cr_assert_eq(d.rc, -1);
+	cr_assert_eq(d.rc, -2);   /* an option's bad value: usage */
 	cr_expect_str_eq(d.err, "launcher 'jsrun' (from --launcher): unknown flavour (use pals, mpich, openmpi or srun, or a path)");
 	det_free(&d);
 }
@@ -658,10 +658,23 @@ Test(job, launcher_given_as_a_path)
 	cr_expect(d.job.launcher_exact);
 	cr_expect_str_eq(d.job.src.launcher.text, "option:--launcher");
 	det_free(&d);
+	/* nothing there: 127, as a command not found; there but not a
+	 * program: 126, as exec's EACCES */
 	detect(&d, env, "x", &bad, mixed_cmds, "synthetic-nogpu.xml");
-	cr_assert_eq(d.rc, -1);
-	cr_expect_str_eq(d.err, "launcher '/no/such/mpiexec' (from --launcher): not an executable file");
+	cr_assert_eq(d.rc, JOB_NO_LAUNCHER);
+	cr_expect_str_eq(d.err, "launcher '/no/such/mpiexec' (from --launcher): no such file (give "
+	    "the path of an installed mpiexec, mpirun or srun, or a flavour: pals, mpich, openmpi "
+	    "or srun)");
 	det_free(&d);
+	{
+		char *file = fixture("tests/fixtures/job/polaris-2n.nodefile");
+		struct job_opts notexe = { .launcher = file };
+		detect(&d, env, "x", &notexe, mixed_cmds, "synthetic-nogpu.xml");
+		cr_assert_eq(d.rc, JOB_LAUNCHER_NOEXEC);
+		cr_expect(strstr(d.err, "): not an executable file (give the path") != NULL, "%s", d.err);
+		det_free(&d);
+		free(file);
+	}
 }
 
 Test(job, stale_exported_launcher_loses_to_path)

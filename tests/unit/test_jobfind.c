@@ -280,7 +280,7 @@ script_init(struct script *s, const char *const *path, const struct answer *answ
 	memset(s, 0, sizeof *s);
 	s->path = path;
 	s->answers = answers;
-	s->io = (struct job_io){ s, s_read, s_run, s_which, s_topo, s_query, s_user, NULL };
+	s->io = (struct job_io){ s, s_read, s_run, s_which, s_topo, s_query, s_user, NULL, NULL };
 }
 
 #define SQUEUE "squeue -h -u alice -t R -O JobID:|,StateCompact:|,NumNodes:|,NumCPUs:|," \
