@@ -275,7 +275,15 @@ launcher_choose(struct job *job, char *const *envp, const struct job_opts *o,
 		free(looked);
 	}
 	if (job->launcher == LAUNCHER_SRUN) {
+		const char *v = env_nonempty(envp, "EZPZ_SRUN_MPI");
 		struct srun_mpi m;
+		/* the check --srun-mpi gets: else srun is the one to refuse it */
+		if (o->srun_mpi == NULL && v && !srun_mpi_valid(v)) {
+			*err = xasprintf("EZPZ_SRUN_MPI='%s': not an MPI plugin type (like pmix, pmi2, "
+			    "cray_shasta; 'srun --mpi=list' lists this site's; or site: srun's own "
+			    "default)", v);
+			return -1;
+		}
 		srun_mpi_decide(&m, envp, job->launcher_path, o->srun_mpi,
 		    job->profile ? job->profile->srun_mpi : NULL, io);
 		job->srun_mpi = m.flag;

@@ -183,6 +183,30 @@ Test(job, slurm_perlmutter)
 	det_free(&d);
 }
 
+/* EZPZ_SRUN_MPI gets the check --srun-mpi gets (which wins over it). */
+Test(job, srun_mpi_from_env_checked)
+{
+	static const struct fake_cmd cmds[] = { { "srun", "/usr/bin/srun", NULL, 0 }, { NULL, NULL, NULL, 0 } };
+	static const char *const bad[] = { "EZPZ_SRUN_MPI=--foo", "EZPZ_SRUN_MPI= ", "EZPZ_SRUN_MPI=pmix x" };
+	struct job_opts opt = { .srun_mpi = "pmi2" };
+	struct det d;
+	for (size_t i = 0; i < NITEMS(bad); i++) {
+		char *env[] = { "SLURM_JOB_ID=1", "SLURM_JOB_NODELIST=n1", (char *)bad[i], NULL };
+		const char *v = strchr(bad[i], '=') + 1;
+		char *want = xasprintf("EZPZ_SRUN_MPI='%s': not an MPI plugin type (", v);
+		detect(&d, env, "n1", NULL, cmds, "synthetic-nogpu.xml");
+		cr_expect_eq(d.rc, -1, "%s: accepted", bad[i]);
+		if (d.rc == -1)
+			cr_expect(startswith(d.err, want), "%s: %s", bad[i], d.err);
+		det_free(&d);
+		free(want);
+		detect(&d, env, "n1", &opt, cmds, "synthetic-nogpu.xml");
+		cr_assert_eq(d.rc, 0, "%s with --srun-mpi: %s", bad[i], d.err);
+		cr_expect_str_eq(d.job.srun_mpi, "pmi2");
+		det_free(&d);
+	}
+}
+
 Test(job, slurm_gpu_variable_forms)
 {
 	static const struct { const char *var; int want; } cases[] = {
