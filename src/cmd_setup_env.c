@@ -17,6 +17,7 @@
  * closes the block with `false` (an atexit guard), because an eval of
  * empty output returns 0 and a `set -e` job script would go on.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -272,8 +273,12 @@ print_fix(const struct step *s, const struct setupenv_opts *o)
 		error("setup-env: fix: correct python.prefix in %s", profile_file(o));
 		break;
 	case STEP_VENV:
-		error("setup-env: fix: pass --venv DIR for a venv in a place you can write, remove "
-		    "what is in the way, or pass --no-venv");
+		if (s->rc == SETUPENV_BUSY)
+			error("setup-env: fix: wait until the other setup-env has made the venv, then "
+			    "run this again (jobs that start at once: make the venv once before)");
+		else
+			error("setup-env: fix: pass --venv DIR for a venv in a place you can write, "
+			    "remove what is in the way, or pass --no-venv");
 		break;
 	}
 }
@@ -431,12 +436,44 @@ make_nonce(char out[33])
 	out[32] = '\0';
 }
 
+/*
+ * The steps' bash reads no startup file of the user's: BASH_ENV (and ENV)
+ * pointing at a ~/.bashrc that runs setup-env made each step start another
+ * setup-env, without end.  They are put back in what the steps end with,
+ * unless a step set them.  STEP_MARK tells a setup-env that it was started
+ * inside the steps of another one all the same.
+ */
+static const char *const step_unset[] = { "BASH_ENV", "ENV" };
+#define STEP_MARK "__EZPZ_SETUP_ENV_STEP"
+
+static void
+step_environ(struct strvec *out)
+{
+	strvec_pushv(out, environ);
+	for (size_t i = 0; i < NITEMS(step_unset); i++)
+		envset_unset(out, step_unset[i]);
+	strvec_pushf(out, "%s=%ld", STEP_MARK, (long)getpid());
+}
+
+static void
+step_restore(struct strvec *env)
+{
+	char **after = strvec_argv(env);
+	envset_unset(env, STEP_MARK);
+	for (size_t i = 0; i < NITEMS(step_unset); i++) {
+		const char *v = env_get(environ, step_unset[i]);
+		if (v && env_get(after, step_unset[i]) == NULL)
+			envset_set(env, step_unset[i], v);
+	}
+}
+
 /* Run the plan in bash; env gets the environment it ends with.  -1 with
  * *err (or a failed step in the plan) when it did not all work. */
 static int
 run_steps(struct setupenv_plan *p, struct strvec *env, char **err, int *shown)
 {
 	char nonce[33], *script, *bash, *out = NULL;
+	struct strvec senv = STRVEC_INIT;
 	size_t len = 0;
 	int truncated = 0;
 	int status, r;
@@ -452,13 +489,15 @@ run_steps(struct setupenv_plan *p, struct strvec *env, char **err, int *shown)
 	}
 	if ((bash = path_which(environ, "bash")) == NULL)
 		bash = xstrdup("/bin/bash");
+	step_environ(&senv);
 	t0 = time(NULL);
 	{
 		char *argv[] = { bash, "-c", script, "ezpz-setup-env", NULL };
 		struct progress g = { p, nonce, 0, isatty(2) && !quiet, 0, 0, 0, NULL, 0, BUF_INIT,
 			0, 0 };
-		status = quiet ? exec_capture_group(argv, environ, SETUPENV_TIMEOUT_MS, &out, &len,
-		    &truncated) : exec_capture_watch(argv, environ, SETUPENV_TIMEOUT_MS,
+		char **envp = strvec_argv(&senv);
+		status = quiet ? exec_capture_group(argv, envp, SETUPENV_TIMEOUT_MS, &out, &len,
+		    &truncated) : exec_capture_watch(argv, envp, SETUPENV_TIMEOUT_MS,
 		    progress_watch, &g, &out, &len, &truncated);
 		if (g.open) {
 			fputs("\r\033[K", stderr);
@@ -474,8 +513,8 @@ run_steps(struct setupenv_plan *p, struct strvec *env, char **err, int *shown)
 		*err = xasprintf("the steps printed more than 64 MiB, so their environment could not "
 		    "be read back whole; make the modules or the venv's activate script quieter");
 		r = -1;
-	} else {
-		r = setupenv_transcript(p, nonce, out, len, status, env, err);
+	} else if ((r = setupenv_transcript(p, nonce, out, len, status, env, err)) == 0) {
+		step_restore(env);
 	}
 	/* killed by exec_capture_group's timeout, not by someone else */
 	if (r < 0 && status == EXIT_SIGBASE + SIGKILL &&
@@ -490,6 +529,7 @@ run_steps(struct setupenv_plan *p, struct strvec *env, char **err, int *shown)
 	free(out);
 	free(script);
 	free(bash);
+	strvec_clear(&senv);
 	return r;
 }
 
@@ -615,6 +655,32 @@ undo_add(struct buf *b, const char *key)
 	buf_addc(b, '\0');
 }
 
+/*
+ * Records no setup-env has written for UNDO_KEEP_DAYS go: every job adds
+ * one.  A shell that old that still wants its undo gets "the record ...:
+ * No such file", and a setup-env of its own does not go back.
+ */
+#define UNDO_KEEP_DAYS 90
+static void
+undo_prune(const char *dir)
+{
+	time_t old = time(NULL) - (time_t)UNDO_KEEP_DAYS * 24 * 3600;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		size_t n = strlen(e->d_name);
+		if (!startswith(e->d_name, "undo-") || n < 5 || !streq(e->d_name + n - 5, ".env0"))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_mtime < old)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 static char *
 save_undo(const struct envdiff *d)
 {
@@ -636,9 +702,12 @@ save_undo(const struct envdiff *d)
 	}
 	for (size_t i = 0; i < d->unset.n; i++)
 		undo_add(&b, d->unset.v[i]);
-	path = xasprintf("%s/undo-%ld-%ld.env0", dir, (long)time(NULL), (long)getpid());
+	undo_prune(dir);
+	/* Unique: shells on hosts (or in containers) that share HOME can have
+	 * the same pid in the same second. */
+	path = xasprintf("%s/undo-%ld-%ld-XXXXXX.env0", dir, (long)time(NULL), (long)getpid());
 	free(dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = mkostemps(path, 5, O_CLOEXEC);
 	bad = fd < 0 || write_all(fd, b.s, b.len) < 0;
 	bad |= fd >= 0 && close(fd) < 0;
 	free(b.s);
@@ -669,6 +738,11 @@ undo_run(const struct args *a)
 	char *text;
 	int last = 0;
 
+	/* a failure prints 'false', as every setup-env does: an eval of
+	 * nothing returns 0, and a set -e script would go on */
+	guard.sh = sh;
+	guard.armed = 1;
+	atexit(guard_fail);
 	if (a->nopts)
 		die_usage("setup-env: --undo takes only --shell and -q");
 	if (path == NULL)
@@ -713,6 +787,7 @@ undo_run(const struct args *a)
 		    nset, nset == 1 ? "" : "s", nunset, path);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die("setup-env: --undo: cannot write the code");
+	guard.done = 1;
 	return EXIT_OK;
 }
 
@@ -1048,6 +1123,11 @@ setup_env_run(int argc, char **argv)
 		}
 	guard.armed = 1;
 	atexit(guard_fail);
+	if (env_nonempty(environ, STEP_MARK))
+		die("setup-env: started inside a step of another ezpz setup-env (pid %s): a shell "
+		    "startup file that bash reads there runs setup-env again; run it only in "
+		    "interactive shells or job scripts, or skip it when %s is set",
+		    env_get(environ, STEP_MARK), STEP_MARK);
 	run_init(&r, argc, argv);
 	if (r.a.dry_run) {
 		status = dry_run(&r);

@@ -21,6 +21,8 @@
 
 /* The script goes to bash -c as one argument: Linux caps one at 128 KiB. */
 #define SETUPENV_SCRIPT_MAX (120 * 1024)
+/* A venv step's status when another setup-env is making that venv now. */
+#define SETUPENV_BUSY 75
 
 enum step_kind {
 	STEP_MODINIT,       /* source the module system's bash init */

@@ -69,8 +69,12 @@ t_match "... launch stays (the first setup-env's)" "^launch: kept$" "$OUT"
 
 t_run se_clean bash '"$EZPZ" setup-env --undo'
 t_eq "nothing to undo: exit 1" 1 "$RC"
-t_eq "... no code" "" "$OUT"
+t_eq "... only false (an eval of nothing would return 0)" "false;" "$OUT"
 t_match "... says why" "nothing to undo in this shell \(__EZPZ_UNDO is unset" "$ERR"
+t_run se_clean bash 'set -e; eval "$("$EZPZ" setup-env --undo -q)"; echo went on'
+t_eq "... so a set -e script stops there" "1:" "$RC:$OUT"
+t_run se_clean bash '__EZPZ_UNDO=$PWD/gone.env0 "$EZPZ" setup-env --undo -q'
+t_eq "a record that is gone: exit 1, false" "1:false;" "$RC:$OUT"
 t_run se_clean bash '__EZPZ_UNDO=/x "$EZPZ" setup-env --undo --module foo'
 t_eq "--undo with other options: usage error" 2 "$RC"
 t_done

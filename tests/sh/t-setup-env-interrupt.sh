@@ -92,6 +92,9 @@ printf 'ezpz-setup-env %s %s %s 0\n' "$host" "$$" "$start" >"$W/.v-live.ezpz-cre
 setup_env "$v"
 t_eq "a live owner on this host: exit 1" 1 "$RC"
 t_match "... says who is making it" "another ezpz setup-env \(pid $$\) is making this venv now" "$ERR"
+t_match "... the step's status says busy (75), the fix says wait" \
+	"failed \(exit 75\): .*fix: wait until the other setup-env has made the venv" "$(tr '\n' ' ' <<<"$ERR")"
+
 t_eq "... its venv and marker untouched" "bin|.v-live.ezpz-creating" \
 	"$(ls -A "$v")|$(ls -A "$W" | grep ezpz-creating)"
 printf 'ezpz-setup-env other-host 1 1 0\n' >"$W/.v-live.ezpz-creating"
@@ -102,4 +105,25 @@ touch -d '2 hours ago' "$W/.v-live.ezpz-creating"
 setup_env "$v"
 t_eq "another host, marker over an hour old: a leftover, removed and made again" \
 	"0 activate" "$RC $(ls "$v/bin" | grep -x activate)"
+# Runs that start at once (a job array) in a fresh directory: one makes the
+# venv; each other says another setup-env is making it, whether it found
+# the marker or lost the race to create it.
+v=$W/v-race
+for i in 1 2 3 4; do
+	env -i PATH=/usr/bin:/bin HOME="$T_TMP" LC_ALL=C.UTF-8 EZPZ_HOSTNAME=testhost \
+		EZPZ_TOPOLOGY="$NOGPU" "$EZPZ" setup-env -q --shell bash --no-modules --without-pip \
+		--venv "$v" >"$T_TMP/race.$i.out" 2>"$T_TMP/race.$i.err" &
+done
+wait
+ok=0 busy=0
+for i in 1 2 3 4; do
+	if grep -q 'VIRTUAL_ENV' "$T_TMP/race.$i.out"; then ok=$((ok + 1))
+	elif grep -q 'failed (exit 75): another ezpz setup-env (pid [0-9]*.*) .*making this venv' \
+		"$T_TMP/race.$i.err"; then busy=$((busy + 1))
+	else t_fail "race: run $i neither made the venv nor said it is busy: $(cat "$T_TMP/race.$i.err")"
+	fi
+done
+t_eq "4 runs at once: one makes the venv, 3 say another is making it" "1 3" "$ok $busy"
+t_eq "... the venv works, no marker left" "ok|" \
+	"$("$v/bin/python3" -c 'print("ok")')|$(ls -A "$W" | grep v-race.ezpz-creating)"
 t_done

@@ -111,6 +111,42 @@ t_run in_dir "$T" bash '"$EZPZ" setup-env --dry-run --json --no-modules --no-ven
 t_eq "--dry-run --json: unset has HOSTFILE" '["HOSTFILE"]' \
 	"$(python3 -c 'import json, sys; print(json.dumps(json.loads(sys.argv[1])["unset"]))' "$OUT")"
 
+# ---- a startup file that runs setup-env is not read by its steps ------------------------
+# BASH_ENV=~/.bashrc holding the man page's "only inside a job" snippet:
+# each step bash read it and started another setup-env, without end.
+mkdir -p "$T/be"
+cat >"$T/be/rc" <<'EOF'
+export SE_DEPTH=$(( ${SE_DEPTH:-0} + 1 )); echo "depth $SE_DEPTH" >>"$SE_LOG"
+[ "$SE_DEPTH" -ge 5 ] && return 0
+if [ -n "${SLURM_JOB_ID-}" ]; then
+	eval "$("$EZPZ" setup-env -q --no-modules --without-pip)" || echo "setup-env failed" >&2
+fi
+EOF
+: >"$T/be/log"
+t_run in_dir "$T/be" bash 'echo "VIRTUAL_ENV=$VIRTUAL_ENV BASH_ENV=$BASH_ENV"; env | grep -c __EZPZ_SETUP_ENV_STEP' \
+	BASH_ENV="$T/be/rc" SE_LOG="$T/be/log" SLURM_JOB_ID=5 SLURM_JOB_NODELIST=testhost
+t_eq "BASH_ENV runs setup-env: once, not from inside its steps" "depth 1" "$(cat "$T/be/log")"
+t_eq "... the venv is active, BASH_ENV kept, no marker left in the shell" \
+	"VIRTUAL_ENV=$T/be/venvs/generic/be-usr BASH_ENV=$T/be/rc
+0" "$OUT"
+t_run in_dir "$T" bash '"$EZPZ" setup-env -q --no-modules --no-venv --allow-system-python' \
+	__EZPZ_SETUP_ENV_STEP=4242
+t_eq "setup-env inside another's step: exit 1, only false" "1:false;" "$RC:$OUT"
+t_match "... says why and what to do" "^ezpz: setup-env: started inside a step of another ezpz setup-env \(pid 4242\): .*skip it when __EZPZ_SETUP_ENV_STEP is set$" "$ERR"
+
+# ---- undo records: one file each, old ones removed ----------------------------------------
+st=$T/home/.local/state/ezpz/setup-env
+mkdir -p "$st" && : >"$st/undo-1-1-oldold.env0" && : >"$st/undo-2-2-recent.env0" && : >"$st/keep.txt"
+touch -d '100 days ago' "$st/undo-1-1-oldold.env0" "$st/keep.txt"
+touch -d '80 days ago' "$st/undo-2-2-recent.env0"
+t_run in_dir "$T" bash 'for i in 1 2; do eval "$("$EZPZ" setup-env -q --no-modules --no-venv --allow-system-python)"
+	echo "$__EZPZ_UNDO"; export EZPZ_HOSTS=h$i; done'
+t_match "a record is named by time, pid and a random part" "^$st/undo-[0-9]+-[0-9]+-[A-Za-z0-9]{6}\.env0$" "$(head -1 <<<"$OUT")"
+t_eq "... two setup-envs, two records" 2 "$(sort -u <<<"$OUT" | grep -c '^/')"
+t_eq "... a record of 100 days ago is removed; one of 80 days and other files stay" "recent keep" \
+	"$(for f in undo-1-1-oldold.env0:old undo-2-2-recent.env0:recent keep.txt:keep; do
+		[ -e "$st/${f%%:*}" ] && printf '%s ' "${f#*:}"; done | sed 's/ $//')"
+
 # ---- the man page says what 'module list' needs ----------------------------------------
 t_match "ezpz-setup-env(1): module is a function, not carried" \
 	'functions do not travel' "$(tr '\n' ' ' <"$EZPZ_TOP/man/ezpz-setup-env.1")"
