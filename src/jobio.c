@@ -313,11 +313,17 @@ void
 jobctx_detect(struct jobctx *c, const struct job_opts *o)
 {
 	char *err = NULL, *host = this_hostname(c->envp);
+	const char *xml = c->topology ? c->topology : env_nonempty(c->envp, "EZPZ_TOPOLOGY");
 	int r;
 	c->no_cache = o->no_cache;
 
 	if (c->knob_err)
 		die("%s", c->knob_err);
+	/* A topology named is read whether or not this run needs it: one that
+	 * cannot be is an error in every command, not only where it is used. */
+	if (xml && io_topo(c, &err) == NULL)
+		die("%s (from %s; give an hwloc XML file, as 'lstopo FILE.xml' writes, or leave "
+		    "it out to read this host)", err, c->topology ? "--topology" : "EZPZ_TOPOLOGY");
 	r = job_detect(&c->job, c->envp, host, &c->profiles, o, &c->io, &err);
 	if (r == -2)
 		die_usage("%s", err);

@@ -42,7 +42,7 @@ t_match "doctor --hostfile /dev/zero: names the file" "hostfile '/dev/zero' \(fr
 for f in /dev/zero "$T_TMP/fifo"; do
 	bounded "--topology $f" "${CLEAN[@]}" "$EZPZ" info --topology "$f"
 	t_eq "--topology $f: names the file" \
-		"ezpz: cannot count this host's GPUs: topology '$f': not a regular file (set NGPU_PER_HOST)" "$ERR"
+		"ezpz: topology '$f': not a regular file (from --topology; give an hwloc XML file, as 'lstopo FILE.xml' writes, or leave it out to read this host)" "$ERR"
 	bounded "rankenv --cpu-bind auto --topology $f" "${CLEAN[@]}" PMI_RANK=0 PMI_SIZE=1 \
 		"$EZPZ" rankenv --cpu-bind auto --topology "$f" -- true
 	t_match "rankenv --topology $f: names the file" "topology '$f': not a regular file" "$ERR"

@@ -144,6 +144,13 @@ t_run env -i PATH="$T_TMP/noexec" HOME="$T_TMP" EZPZ_LAUNCHER=pals EZPZ_HOSTNAME
 	"$EZPZ" launch -q --no-rankenv hostname
 t_eq "launcher that cannot be executed: 126" 126 "$RC"
 t_match "...and says so" "^ezpz: mpiexec: cannot execute: Exec format error$" "$ERR"
+# a topology named that cannot be read: an error, also where the profile
+# leaves launch no need of it (info failed, launch went on without a word)
+run_env polaris-pbs launch -q --dry-run --topology "$T_TMP/none.xml" hostname
+t_eq "--topology that is not there: exit 1, nothing launched" "1:" "$RC:$OUT"
+t_eq "... says which file, from where, and what to give" "ezpz: topology '$T_TMP/none.xml': No such file or directory (from --topology; give an hwloc XML file, as 'lstopo FILE.xml' writes, or leave it out to read this host)" "$ERR"
+XVARS="EZPZ_TOPOLOGY=$T_TMP/none.xml" run_env polaris-pbs launch -q --dry-run hostname
+t_match "EZPZ_TOPOLOGY likewise" "^1:ezpz: topology '.*/none.xml': No such file or directory \(from EZPZ_TOPOLOGY;" "$RC:$ERR"
 # named by path (--launcher, EZPZ_LAUNCHER): nothing there 127, there but no program 126
 t_run env -i PATH=/usr/bin:/bin HOME="$T_TMP" EZPZ_HOSTNAME=x4105c0s4b0n0 \
 	"$EZPZ" launch -q --launcher "$T_TMP/none/mpiexec" hostname
