@@ -598,6 +598,10 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 		free(looked);
 		return r;
 	}
+	/* Known now, not in every rank after the launch. */
+	if (o->gpu_bind && streq(o->gpu_bind, "per-rank") && job->ngpu_per_host == 0)
+		return usage_err(err, "--gpu-bind per-rank: the job has no GPUs (0 per host, from %s); "
+		    "leave it out, or set NGPU_PER_HOST if that missed them", job->src.ngpu_per_host.text);
 	if (plan_sizes(p, job, envp, o, err) < 0 || plan_bind(p, job, envp, io, o, err) < 0) {
 		plan_free(p);   /* notes and binding gathered so far */
 		return -1;

@@ -287,6 +287,28 @@ Test(plan, slurm_srun_gpu_flags_only_from_slurm)
 	pl_free(&x);
 }
 
+/* --gpu-bind per-rank on a job without GPUs: a usage error before the
+ * launch, not one failure per rank after it. */
+Test(plan, gpu_bind_per_rank_needs_gpus)
+{
+	char *none[] = { NULL };
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.gpu_bind = "per-rank";
+	plan(&x, none, "laptop", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, -1);
+	cr_expect_str_eq(x.err, "--gpu-bind per-rank: the job has no GPUs (0 per host, from hwloc); "
+	    "leave it out, or set NGPU_PER_HOST if that missed them");
+	pl_free(&x);
+
+	memset(&x, 0, sizeof x);
+	lo_init(&x.lo);
+	x.lo.gpu_bind = "per-rank";
+	plan(&x, none, "workstation", "synthetic-4xA100.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	pl_free(&x);
+}
+
 /* setup-env exports NGPU_PER_HOST in a Slurm job: srun still asks for the
  * job's GPUs (the count NGPU_PER_HOST gives); a job without GPUs of its own
  * gets no such flag whatever NGPU_PER_HOST says. */
