@@ -8,7 +8,8 @@
  * Severity rule: error means `ezpz launch` or the job will fail (no
  * launcher, a host list from another job, fewer GPUs than ranks, a profile
  * that stops ezpz); warn means it may fail or run badly (limits, torch, a
- * module system that a non-login shell cannot see).
+ * module system that a non-login shell cannot see: setup-env sets it up
+ * itself, a script's own 'module load' is at risk).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -746,11 +747,15 @@ check_modules(struct doc_check *c, const struct doc_facts *f)
 		ok(c, "'module' works in a non-login shell (%s)", s);
 		free(s);
 	} else if (f->module.status == DOC_MODULE_UNDEFINED && sys) {
-		set(c, need ? DOC_ERROR : DOC_WARN, xasprintf("%s is installed, but 'module' is not "
-		    "defined in a non-login shell: 'bash job.sh' skips every 'module load'%s", sys,
-		    need ? " (this machine's profile loads modules)" : ""), f->modsys->init ?
-		    xasprintf("start job scripts with '#!/bin/bash -l', or 'source %s' before "
-		    "'module'", f->modsys->init) : xstrdup("start job scripts with '#!/bin/bash -l'"));
+		/* A warning, profile or not: setup-env sets the module system up
+		 * itself, so only a script's own 'module' commands are at risk. */
+		set(c, DOC_WARN, xasprintf("%s is installed, but 'module' is not defined in a "
+		    "non-login shell: 'bash job.sh' skips a 'module load' of its own (ezpz setup-env "
+		    "sets the module system up itself%s)", sys,
+		    need ? ", and loads this machine's modules" : ""), f->modsys->init ?
+		    xasprintf("in job scripts that run 'module' themselves: '#!/bin/bash -l', or "
+		    "'source %s' before 'module'", f->modsys->init) :
+		    xstrdup("in job scripts that run 'module' themselves: '#!/bin/bash -l'"));
 	} else if (f->module.status == DOC_MODULE_UNDEFINED || f->module.status < 0) {
 		if (need)
 			set(c, DOC_ERROR, xasprintf("profile %s loads modules (%s...), but no module "
