@@ -299,6 +299,40 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 	return r;
 }
 
+/*
+ * The devices a vendor's runtime shows this process: CUDA_VISIBLE_DEVICES
+ * (NVIDIA), ROCR_VISIBLE_DEVICES or HIP_VISIBLE_DEVICES (AMD), as the
+ * runtime reads them: an empty value or "NoDevFiles" shows none, and the
+ * list ends at its first item that names no device ("-1").  Returns the
+ * count, or -1 when no such variable is set.
+ */
+static long
+visible_gpus(enum vendor v, char *const *envp, const char **var)
+{
+	static const struct { enum vendor v; const char *name; } vars[] = {
+		{ VENDOR_NVIDIA, "CUDA_VISIBLE_DEVICES" }, { VENDOR_AMD, "ROCR_VISIBLE_DEVICES" },
+		{ VENDOR_AMD, "HIP_VISIBLE_DEVICES" },
+	};
+	for (size_t i = 0; i < NITEMS(vars); i++) {
+		const char *val;
+		long n = 0;
+		if (vars[i].v != v || (val = env_get(envp, vars[i].name)) == NULL)
+			continue;
+		*var = vars[i].name;
+		if (streq(val, "NoDevFiles"))
+			return 0;
+		for (const char *p = val; *p; ) {
+			size_t len = strcspn(p, ",");
+			if (len == 0 || *p == '-')
+				break;
+			n++;
+			p += len + (p[len] == ',');
+		}
+		return n;
+	}
+	return -1;
+}
+
 static int
 gpus_choose(struct job *job, char *const *envp, const struct job_io *io, char **err)
 {
@@ -339,6 +373,18 @@ gpus_choose(struct job *job, char *const *envp, const struct job_io *io, char **
 		} else {
 			job->gpu_vendor = t->vendor;
 			src_set(&job->src.gpu_vendor, SRC_HWLOC, "%s", "");
+		}
+	}
+	/* The hardware's count (hwloc or the profile), but the runtime shows
+	 * the ranks only the visible devices: more ranks would share them. */
+	if (job->src.ngpu_per_host.kind == SRC_HWLOC || job->src.ngpu_per_host.kind == SRC_PROFILE) {
+		const char *var = NULL;
+		long n = visible_gpus(job->gpu_vendor, envp, &var);
+		if (n >= 0 && n < job->ngpu_per_host) {
+			int all = job->ngpu_per_host;
+			job->ngpu_per_host = (int)n;
+			src_set(&job->src.ngpu_per_host, SRC_ENV, "%s", var);
+			src_set_detail(&job->src.ngpu_per_host, "of the %d this host has", all);
 		}
 	}
 	free(terr);

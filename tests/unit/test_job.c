@@ -183,6 +183,41 @@ Test(job, slurm_perlmutter)
 	det_free(&d);
 }
 
+/* The hardware's count, narrowed to the devices the runtime shows:
+ * CUDA_VISIBLE_DEVICES=0,1 on a 4-GPU host is 2 ranks, not 4 sharing 2. */
+Test(job, visible_devices_narrow_the_hardware_count)
+{
+	static const struct { const char *var; int want; const char *src; } cases[] = {
+		{ "CUDA_VISIBLE_DEVICES=0,1", 2, "env:CUDA_VISIBLE_DEVICES" },
+		{ "CUDA_VISIBLE_DEVICES=GPU-a,GPU-b,GPU-c", 3, "env:CUDA_VISIBLE_DEVICES" },
+		{ "CUDA_VISIBLE_DEVICES=", 0, "env:CUDA_VISIBLE_DEVICES" },
+		{ "CUDA_VISIBLE_DEVICES=NoDevFiles", 0, "env:CUDA_VISIBLE_DEVICES" },
+		{ "CUDA_VISIBLE_DEVICES=2,-1,3", 1, "env:CUDA_VISIBLE_DEVICES" },
+		{ "CUDA_VISIBLE_DEVICES=0,1,2,3,4,5", 4, "hwloc" },     /* never more than there are */
+		{ "ROCR_VISIBLE_DEVICES=0", 4, "hwloc" },               /* another vendor's */
+		{ "EZPZ_UNRELATED=1", 4, "hwloc" },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		char *env[] = { "PATH=/usr/bin", (char *)cases[i].var, NULL };
+		struct det d;
+		detect(&d, env, "ws", NULL, ompi_cmds, "synthetic-4xA100.xml");
+		cr_assert_eq(d.rc, 0, "%s: %s", cases[i].var, d.err);
+		cr_expect_eq(d.job.ngpu_per_host, cases[i].want, "%s: %d", cases[i].var, d.job.ngpu_per_host);
+		cr_expect(startswith(d.job.src.ngpu_per_host.text, cases[i].src), "%s: %s", cases[i].var,
+		    d.job.src.ngpu_per_host.text);
+		det_free(&d);
+	}
+	/* a count the user or the scheduler gave stays theirs */
+	{
+		char *env[] = { "PATH=/usr/bin", "NGPU_PER_HOST=4", "CUDA_VISIBLE_DEVICES=0", NULL };
+		struct det d;
+		detect(&d, env, "ws", NULL, ompi_cmds, "synthetic-4xA100.xml");
+		cr_assert_eq(d.rc, 0, "%s", d.err);
+		cr_expect_eq(d.job.ngpu_per_host, 4);
+		det_free(&d);
+	}
+}
+
 /* EZPZ_SRUN_MPI gets the check --srun-mpi gets (which wins over it). */
 Test(job, srun_mpi_from_env_checked)
 {
