@@ -50,6 +50,27 @@ local_ranks_default(char *const *envp, char **err)
 	return (int)n;
 }
 
+/* The most ranks per host the job takes: its GPUs, its CPUs (Slurm); 0 any. */
+static int
+ppn_cap(const struct job *job)
+{
+	int g = job->ngpu_per_host, c = job->cpus_per_host;
+	if (g > 0 && c > 0)
+		return g < c ? g : c;
+	return g > 0 ? g : c > 0 ? c : 0;
+}
+
+/* -n np on fewer hosts than the job has: the most hosts that take np
+ * ranks evenly within the cap, as the suggestion of an error; 0: none. */
+static int
+hosts_for(int np, int nh_max, int cap)
+{
+	for (int nh = nh_max; nh >= 1; nh--)
+		if (np % nh == 0 && (cap == 0 || np / nh <= cap))
+			return nh;
+	return 0;
+}
+
 static int
 sizes_fill(struct plan *p, const struct job *job, int local, int def_ppn,
     const struct launch_opts *o, char **err)
@@ -77,9 +98,16 @@ sizes_fill(struct plan *p, const struct job *job, int local, int def_ppn,
 			    np, ppn, nh, nh_max);
 	} else if (np > 0) {
 		nh = local ? 1 : nh_max;
-		if (np % nh)
-			return usage_err(err, "-n %d does not divide evenly over the job's %d hosts; "
-			    "add -ppn or -nh (e.g. -n %d -nh 1)", np, nh, np);
+		if (np % nh) {
+			int cap = ppn_cap(job), fit = hosts_for(np, nh_max, cap);
+			if (fit)
+				return usage_err(err, "-n %d does not divide evenly over the job's %d hosts; "
+				    "add -nh or -ppn (e.g. -n %d -nh %d: %d per host)", np, nh, np, fit,
+				    np / fit);
+			return usage_err(err, "-n %d does not divide evenly over the job's %d hosts, nor "
+			    "over fewer with at most %d per host; use a multiple of the hosts (e.g. -n %d), "
+			    "or -nh H -ppn P", np, nh, cap, nh * (np / nh > 0 ? np / nh : 1));
+		}
 		ppn = np / nh;
 	} else {
 		nh = nh_max;

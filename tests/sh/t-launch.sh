@@ -168,7 +168,7 @@ t_eq "no command: exit 2" 2 "$RC"
 t_match "no command: usage in the message" "^ezpz: launch: no command given" "$ERR"
 run_env aurora-pbs launch -n 5 hostname
 t_eq "inconsistent sizes: exit 2" 2 "$RC"
-t_eq "inconsistent sizes: one line with the numbers" "ezpz: launch: -n 5 does not divide evenly over the job's 2 hosts; add -ppn or -nh (e.g. -n 5 -nh 1)" "$ERR"
+t_eq "inconsistent sizes: one line with the numbers" "ezpz: launch: -n 5 does not divide evenly over the job's 2 hosts; add -nh or -ppn (e.g. -n 5 -nh 1: 5 per host)" "$ERR"
 run_env aurora-pbs launch -n 100 -nh 1 hostname
 t_eq "more ranks than GPUs: exit 2" 2 "$RC"
 run_env aurora-pbs launch --json hostname

@@ -182,7 +182,9 @@ Test(plan, polaris_depth_and_sizes)
 Test(plan, inconsistent_sizes_name_the_numbers)
 {
 	static const struct { int n, ppn, nh; const char *msg; } cases[] = {
-		{ 5, -1, -1, "-n 5 does not divide evenly over the job's 2 hosts; add -ppn or -nh (e.g. -n 5 -nh 1)" },
+		/* the suggestion must itself fit: 4 GPUs per host */
+		{ 3, -1, -1, "-n 3 does not divide evenly over the job's 2 hosts; add -nh or -ppn (e.g. -n 3 -nh 1: 3 per host)" },
+		{ 5, -1, -1, "-n 5 does not divide evenly over the job's 2 hosts, nor over fewer with at most 4 per host; use a multiple of the hosts (e.g. -n 4), or -nh H -ppn P" },
 		{ -1, 8, -1, "8 ranks per host, but each host has 4 GPUs (profile:polaris); use -ppn 4 or fewer, or set NGPU_PER_HOST" },
 		{ 8, 8, -1, "8 ranks per host, but each host has 4 GPUs (profile:polaris); use -ppn 4 or fewer, or set NGPU_PER_HOST" },
 		{ -1, -1, 3, "-nh 3: the job has only 2 hosts" },
