@@ -158,7 +158,8 @@ option_words(const struct opt *tab)
 
 	opt_iter_init(&it, tab);
 	while ((o = opt_iter_next(&it)) != NULL)
-		candidates(o->names, o->help);
+		if (o->names[0] != '|')   /* other tools' spellings, refused: not offered */
+			candidates(o->names, o->help);
 	candidate("--help", 6, "show this help and exit");
 }
 
@@ -435,16 +436,27 @@ complete_line(char **w, int n)
 	const struct operands *ops;
 	static char empty[] = "";
 	static char *none[] = { empty };
+	int skipped = 0;
 
 	if (n == 0) {
 		w = none;
 		n = 1;
 	}
+	/* ezpz's own --color[=WHEN] before the command (main's loop) */
+	while (n > 1 && strncmp(w[0], "--color", 7) == 0 && (w[0][7] == '\0' || w[0][7] == '=')) {
+		w++;
+		n--;
+		skipped++;
+	}
 	if (n == 1) {
-		if (w[0][0] == '-') {
+		if (startswith(w[0], "--color=")) {
+			answer_words("--color=", "value");
+			candidates("auto|always|never", NULL);
+		} else if (w[0][0] == '-') {
 			answer_words("", "option");
 			candidate("--help", 6, "show the commands and exit");
 			candidate("--version", 9, "print the version and exit");
+			candidate("--color", 7, "colour the output: --color=auto, always or never");
 		} else {
 			answer_words("", "command");
 			command_words();
@@ -456,7 +468,7 @@ complete_line(char **w, int n)
 		return EXIT_OK;
 	}
 	ops = operands_find(cmd->name);
-	complete_args(cmd->opts, ops ? ops : &no_operands, w + 1, n - 1, 1);
+	complete_args(cmd->opts, ops ? ops : &no_operands, w + 1, n - 1, 1 + skipped);
 	return EXIT_OK;
 }
 

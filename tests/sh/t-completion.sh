@@ -83,6 +83,11 @@ cat > "$T_TMP/cases" <<'EOF'
 ezpz |+launch +test +info +setup-env +rankenv +hostlist +submit +doctor +kill +help -__complete
 ezpz la|+launch -test
 ezpz --v|+--version
+ezpz --c|+--color
+ezpz --color=|+auto +always +never
+ezpz --color=never la|+launch -test
+ezpz --color launch --no|+--no-rankenv
+ezpz launch --|+--dry-run ---node-rank ---master-addr ---standalone ---print-source ---max-restarts
 ezpz launch --cpu-b|+--cpu-bind ---gpu-bind
 ezpz launch --no|+--no-rankenv
 ezpz launch --cpu-bind |+auto +none +depth +core +socket +numa -launch
