@@ -37,6 +37,7 @@ static const struct opt yeet_opts[] = {
 	{ O_QUIET, "-q|--quiet", NULL, NULL, "no banner" },
 	{ O_VERBOSE, "-v|--verbose", NULL, NULL, "more detail: sources, environment" },
 	JOBOPT_ENTRIES,
+	JOBOPT_JOB_ENTRY,
 	{ 0 }
 };
 
