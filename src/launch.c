@@ -315,7 +315,7 @@ take_unknown(struct launch_args *a, const struct optstate *st, int pass_unknown)
 	if (!pass_unknown)
 		die_usage("%s: unknown option '%s' (see 'ezpz %s --help'%s)", a->name,
 		    st->word, a->name, streq(a->name, "test") ?
-		    "; test options go after '--'" : "");
+		    "; a launcher flag goes with -L, a test option after '--'" : "");
 	strvec_push(&a->lo.passthrough, st->word);
 }
 
