@@ -597,9 +597,14 @@ run_command_mode(struct submit_args *a)
 	a->so.env_setup = a->env_given ? (env = env_line(a->env)) : (env = submit_default_env(self));
 	text = generate(a, self, cwd);
 	if (a->dry_run) {
+		struct strvec argv = STRVEC_INIT;
 		fputs(text, stdout);
-		fprintf(stderr, "ezpz submit: dry run: %s (scheduler from %s) would get this script\n",
+		/* the command too: --sched-args go there, not into the script */
+		submit_argv(&a->so, "SCRIPT", 0, &argv);
+		fprintf(stderr, "ezpz submit: dry run: %s (scheduler from %s) would get this script: ",
 		    submit_program(a->so.sched), a->sched_how);
+		print_argv(stderr, argv.v);
+		strvec_clear(&argv);
 	} else if (a->output) {
 		write_output(a->output, text);
 		fprintf(stderr, "ezpz submit: wrote %s; submit it with: %s %s\n", a->output,

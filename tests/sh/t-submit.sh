@@ -42,7 +42,7 @@ eval \"\$(@EZPZ@ setup-env || echo 'exit 1')\"
 
 @EZPZ@ launch -- python3 -m ezpz.examples.test --epochs 1" "$(norm "$OUT")"
 t_eq "dry-run slurm: says where the scheduler came from" \
-	"ezpz submit: dry run: sbatch (scheduler from sbatch on PATH) would get this script" "$ERR"
+	"ezpz submit: dry run: sbatch (scheduler from sbatch on PATH) would get this script: sbatch SCRIPT" "$ERR"
 t_eq "dry-run: no file written" "" "$(scripts)"
 
 t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -N 4 -t 00:30:00 -q debug --filesystems home,eagle \
@@ -110,10 +110,14 @@ t_match "--env FILE: ezpz-submit(1) says a file is sourced" '^\.Ql source Ar /ab
 
 # ---- the scheduler from the job, the profile, PATH ---------------------------------------
 t_run ezpz_clean PATH="$T_TMP/empty" PBS_JOBID=9.pbs01 "$EZPZ" submit --dry-run -- hostname
-t_eq "scheduler from PBS_JOBID" "ezpz submit: dry run: qsub (scheduler from env:PBS_JOBID) would get this script" "$ERR"
+t_eq "scheduler from PBS_JOBID" "ezpz submit: dry run: qsub (scheduler from env:PBS_JOBID) would get this script: qsub SCRIPT" "$ERR"
 t_run ezpz_clean PATH="$T_TMP/empty" EZPZ_HOSTNAME=frontier01234 "$EZPZ" submit --dry-run -- hostname
 t_eq "scheduler from the machine profile" \
-	"ezpz submit: dry run: sbatch (scheduler from profile:frontier) would get this script" "$ERR"
+	"ezpz submit: dry run: sbatch (scheduler from profile:frontier) would get this script: sbatch SCRIPT" "$ERR"
+t_run ezpz_clean PATH="$T_TMP/empty" EZPZ_HOSTNAME=frontier01234 "$EZPZ" submit --dry-run \
+	--sched-args --exclusive '--comment=a b' -- -- hostname
+t_eq "--sched-args: shown with the command, where they go (not in the script)" \
+	"ezpz submit: dry run: sbatch (scheduler from profile:frontier) would get this script: sbatch --exclusive '--comment=a b' SCRIPT" "$ERR"
 t_run sub "$T_TMP/empty" --dry-run -- hostname
 t_eq "no scheduler to be found: exit 2" 2 "$RC"
 t_eq "no scheduler to be found: says what to do" "ezpz: submit: cannot tell which scheduler to submit to: \
