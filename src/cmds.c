@@ -163,6 +163,9 @@ help_run(int argc, char **argv)
 			    argv[st.ind], near);
 		die_usage("help: unknown command '%s' (see 'ezpz help')", argv[st.ind]);
 	}
+	if (st.ind + 1 < argc)
+		die_usage("help: one command at a time ('%s' after '%s')", argv[st.ind + 1],
+		    argv[st.ind]);
 	if (isatty(STDOUT_FILENO))
 		open_man_page(cmd);   /* returns only if it cannot */
 	cmd_usage(cmd, stdout);
@@ -173,7 +176,8 @@ const struct ezpz_cmd cmd_help = {
 	.name = "help",
 	.summary = "show the commands, or one command's options",
 	.usage = "[COMMAND]",
-	.description = "Without COMMAND, list the commands.  With one, print its options.",
+	.description = "Without COMMAND, list the commands.  With one, open its manual page when\n"
+	    "standard output is a terminal, else print its options.",
 	.opts = NULL,
 	.run = help_run,
 };

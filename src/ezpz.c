@@ -75,7 +75,7 @@ main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		name = argv[i];
 		if (streq(name, "--version") || streq(name, "-V"))
-			return finish(cmd_version.run(1, argv + i));
+			return finish(cmd_version.run(argc - i, argv + i));   /* operands refused */
 		if (streq(name, "--help") || streq(name, "-h")) {
 			ezpz_help(stdout);
 			return finish(EXIT_OK);

@@ -34,6 +34,13 @@ for c in launch info rankenv hostlist help; do
 done
 t_run "$EZPZ" help launch
 t_match "help launch = launch --help" '^usage: ezpz launch' "$OUT"
+t_run "$EZPZ" help launch extra
+t_eq "help with two commands: a usage error naming the extra word" \
+	"2:ezpz: help: one command at a time ('extra' after 'launch')" "$RC:$ERR"
+for v in --version -V version; do
+	t_run "$EZPZ" $v extra
+	t_eq "$v with an operand: a usage error, as 'version' says" "2:ezpz: version: takes no operands" "$RC:$ERR"
+done
 
 t_run "$EZPZ" info --bogus
 t_eq "unknown option: exit 2" 2 "$RC"
