@@ -180,6 +180,8 @@ parse_args(struct args *a, int argc, char **argv)
 		    a->module_use.v[0]);
 	if (a->no_venv && a->venv)
 		die_usage("setup-env: --no-venv and --venv %s contradict each other; drop one", a->venv);
+	if (a->json && a->shell)
+		die_usage("setup-env: choose one of --json and --shell");
 }
 
 /* ---- messages ---- */

@@ -147,6 +147,9 @@ t_eq "... a record of 100 days ago is removed; one of 80 days and other files st
 	"$(for f in undo-1-1-oldold.env0:old undo-2-2-recent.env0:recent keep.txt:keep; do
 		[ -e "$st/${f%%:*}" ] && printf '%s ' "${f#*:}"; done | sed 's/ $//')"
 
+t_run in_dir "$T" bash '"$EZPZ" setup-env --json --shell bash --no-modules --no-venv'
+t_eq "--json with --shell: a usage error, as in info" "2::ezpz: setup-env: choose one of --json and --shell" "$RC:$OUT:$ERR"
+
 # ---- the man page says what 'module list' needs ----------------------------------------
 t_match "ezpz-setup-env(1): module is a function, not carried" \
 	'functions do not travel' "$(tr '\n' ' ' <"$EZPZ_TOP/man/ezpz-setup-env.1")"
