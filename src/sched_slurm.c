@@ -111,9 +111,12 @@ slurm_read(struct job *job, char *const *envp, const struct job_io *io, char **e
 		if ((list = env_nonempty(envp, listvars[i])) != NULL)
 			var = listvars[i];
 	if (list == NULL) {
-		*err = xasprintf("slurm job %s: neither SLURM_JOB_NODELIST nor SLURM_NODELIST is set "
-		    "(are you inside the allocation?%s%s)", job->jobid ? job->jobid : "?",
-		    job->find_note ? " " : "", job->find_note ? job->find_note : "");
+		char *what = job->jobid ? xasprintf("slurm job %s", job->jobid) :
+		    xstrdup("EZPZ_SCHEDULER=slurm, but no Slurm job here");
+		*err = xasprintf("%s: neither SLURM_JOB_NODELIST nor SLURM_NODELIST is set "
+		    "(are you inside the allocation?%s%s)", what, job->find_note ? " " : "",
+		    job->find_note ? job->find_note : "");
+		free(what);
 		return -1;
 	}
 	if (hostlist_expand(list, &hosts, &why) < 0) {
