@@ -729,6 +729,37 @@ unset_launch(enum shell sh)
 	    "unset -f launch 2>/dev/null || true;\n");
 }
 
+/*
+ * All or nothing against read-only variables too: bash goes on after an
+ * export it refuses (status 0 at the end), zsh stops half-way, dash exits.
+ * So the changes are tried first, by name, in a subshell; only when every
+ * one is allowed do they run.  fish has no read-only variables of a user's.
+ */
+static void
+trial_open(enum shell sh, const struct strvec *set, const struct strvec *unset, FILE *fp)
+{
+	/* && and not set -e, which an if's condition turns off */
+	if (sh == SHELL_FISH)
+		return;
+	fputs("if ( :", fp);
+	for (size_t i = 0; i < set->n; i++)
+		if (shell_valid_name(set->v[i]))
+			fprintf(fp, " && export %s=", set->v[i]);
+	for (size_t i = 0; i < unset->n; i++)
+		if (shell_valid_name(unset->v[i]))
+			fprintf(fp, " && unset %s", unset->v[i]);
+	fputs(" ); then\n", fp);
+}
+
+static void
+trial_close(enum shell sh, FILE *fp)
+{
+	if (sh == SHELL_FISH)
+		return;
+	fputs("else echo 'ezpz: setup-env: this shell refused to change a variable (above: "
+	    "read-only?); nothing was changed' >&2; false; fi\n", fp);
+}
+
 /* --undo: the code that puts back what UNDO_VAR's record holds. */
 static int
 undo_run(const struct args *a)
@@ -736,7 +767,7 @@ undo_run(const struct args *a)
 	enum shell sh = shell_choose("setup-env", a->shell, environ);
 	const char *path = env_nonempty(environ, UNDO_VAR);
 	size_t len = 0, nset = 0, nunset = 0;
-	struct strvec lines = STRVEC_INIT;
+	struct strvec lines = STRVEC_INIT, set = STRVEC_INIT, unset = STRVEC_INIT;
 	char *text;
 	int last = 0;
 
@@ -762,10 +793,13 @@ undo_run(const struct args *a)
 			continue;
 		}
 		now = env_get(environ, k);
-		if (v && (now == NULL || !streq(now, v + 1)))
+		if (v && (now == NULL || !streq(now, v + 1))) {
 			l = shell_export(sh, k, v + 1), nset++;
-		else if (!v && now)
+			strvec_push(&set, k);
+		} else if (!v && now) {
 			l = shell_unset(sh, k), nunset++;
+			strvec_push(&unset, k);
+		}
 		if (!v && streq(k, UNDO_VAR))
 			last = 1;   /* back to before any setup-env: no launch either */
 		if (l)
@@ -780,10 +814,14 @@ undo_run(const struct args *a)
 		free(l);
 	}
 	fputs(block_open(sh), stdout);
+	trial_open(sh, &set, &unset, stdout);
 	for (size_t i = 0; i < lines.n; i++)
 		fputs(lines.v[i], stdout);
+	trial_close(sh, stdout);
 	fputs(block_close(sh), stdout);
 	strvec_clear(&lines);
+	strvec_clear(&set);
+	strvec_clear(&unset);
 	if (!a->quiet)
 		fprintf(stderr, "ezpz: setup-env: undo: %zu variable%s put back, %zu unset (%s)\n",
 		    nset, nset == 1 ? "" : "s", nunset, path);
@@ -796,7 +834,7 @@ undo_run(const struct args *a)
 static void
 print_code(enum shell sh, const struct envdiff *d, const char *self, const char *undo)
 {
-	struct strvec lines = STRVEC_INIT;
+	struct strvec lines = STRVEC_INIT, names = STRVEC_INIT;
 	char *f;
 
 	for (size_t i = 0; i < d->unset.n; i++) {
@@ -822,11 +860,20 @@ print_code(enum shell sh, const struct envdiff *d, const char *self, const char 
 	f = launch_function(sh, self);
 	strvec_push(&lines, f);
 	free(f);
-	strvec_push(&lines, block_close(sh));
+	for (size_t i = 0; i < d->set.n; i++)
+		strvec_push(&names, d->set.v[i]);
+	for (size_t i = 0; i < names.n; i++)
+		names.v[i][strcspn(names.v[i], "=")] = '\0';
+	if (undo)
+		strvec_push(&names, UNDO_VAR);
+	trial_open(sh, &names, &d->unset, stdout);
 	for (size_t i = 0; i < lines.n; i++)
 		fputs(lines.v[i], stdout);
+	trial_close(sh, stdout);
+	fputs(block_close(sh), stdout);
 	guard.done = 1;
 	strvec_clear(&lines);
+	strvec_clear(&names);
 }
 
 /*

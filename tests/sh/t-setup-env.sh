@@ -150,6 +150,23 @@ t_eq "... a record of 100 days ago is removed; one of 80 days and other files st
 t_run in_dir "$T" bash '"$EZPZ" setup-env --json --shell bash --no-modules --no-venv'
 t_eq "--json with --shell: a usage error, as in info" "2::ezpz: setup-env: choose one of --json and --shell" "$RC:$OUT:$ERR"
 
+# ---- a read-only variable: nothing changes, and the eval fails ------------------------
+# bash went on past the export it refused (status 0, the rest applied), zsh
+# stopped half-way, dash exited.
+for sh in bash zsh sh; do
+	t_run in_dir "$T" "$sh" 'readonly NHOSTS=7
+		eval "$("$EZPZ" setup-env -q --no-modules --no-venv --allow-system-python --shell '"$sh"')"
+		echo "rc=$? EZPZ_JOBID=${EZPZ_JOBID-unset} NHOSTS=$NHOSTS undo=${__EZPZ_UNDO-unset}"' \
+		SLURM_JOB_ID=5 SLURM_JOB_NODELIST=testhost
+	t_eq "read-only NHOSTS ($sh): the eval fails, nothing changed" \
+		"rc=1 EZPZ_JOBID=unset NHOSTS=7 undo=unset" "$OUT"
+	t_match "... says so" "ezpz: setup-env: this shell refused to change a variable \(above: read-only\?\); nothing was changed" "$ERR"
+done
+t_run in_dir "$T" bash 'eval "$("$EZPZ" setup-env -q --no-modules --no-venv --allow-system-python)"
+	readonly EZPZ_JOBID; eval "$("$EZPZ" setup-env --undo -q)"; echo "rc=$? NHOSTS=${NHOSTS-unset}"' \
+	SLURM_JOB_ID=5 SLURM_JOB_NODELIST=testhost
+t_eq "--undo with a read-only variable: fails, nothing undone" "rc=1 NHOSTS=1" "$OUT"
+
 # ---- the man page says what 'module list' needs ----------------------------------------
 t_match "ezpz-setup-env(1): module is a function, not carried" \
 	'functions do not travel' "$(tr '\n' ' ' <"$EZPZ_TOP/man/ezpz-setup-env.1")"
