@@ -107,6 +107,10 @@ const struct opt launch_opts_table[] = {
 	  "(MASTER_ADDR and MASTER_PORT are set)" },
 	{ O_FOREIGN, "||--max-restarts|--max_restarts", "N", NULL,
 	  "use --retries N to run again after a failure" },
+	/* Launchers' own size flags: passed on, they would contradict the
+	 * sizes ezpz puts on the line, and their value become the command. */
+	{ O_FOREIGN, "||--ntasks|--nodes|--ntasks-per-node", "N", NULL,
+	  "ezpz sizes the launch itself: use -n N (ranks), -ppn N (per host) or -nh N (hosts)" },
 	{ O_FOREIGN, "||--standalone", NULL, NULL,
 	  "ezpz runs on this host alone outside a job; drop it" },
 	{ O_FOREIGN, "||--print-source", NULL, NULL,

@@ -91,7 +91,8 @@ for sp in "--world_size 4" "--nprocs 4" "--nproc 4" "--n 4"; do
 done
 for sp in "--node-rank:NODE_RANK" "--node_rank:NODE_RANK" "--master-addr:MASTER_ADDR=HOST" \
 	"--master_port:MASTER_PORT=PORT" "--rdzv-endpoint:rendezvous" "--max-restarts:--retries" \
-	"--standalone:alone" "--print-source:--version"; do
+	"--standalone:alone" "--print-source:--version" "--ntasks:-n N" "--nodes:-nh N" \
+	"--ntasks-per-node:-ppn N"; do
 	run_env aurora-pbs launch "${sp%%:*}" 1 true
 	t_eq "${sp%%:*}: refused (exit 2), nothing runs" "2:no" "$RC:$([ -e "$STUB_LOG" ] && echo yes || echo no)"
 	t_match "${sp%%:*}: says what to use" "^ezpz: launch: ${sp%%:*} is not an ezpz option: .*${sp#*:}" "$ERR"
