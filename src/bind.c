@@ -280,12 +280,12 @@ bind_list_group(const char *list, int g, int **out)
 	while (*p && *p != ':') {
 		char *end;
 		long lo = strtol(p, &end, 10), hi = lo;
-		if (end == p || lo < 0 || lo > 1 << 20)
+		if (end == p || lo < 0 || lo > BIND_CPU_MAX)
 			goto bad;
 		if (*end == '-') {
 			const char *q = end + 1;
 			hi = strtol(q, &end, 10);
-			if (end == q || hi < lo || hi > 1 << 20)
+			if (end == q || hi < lo || hi > BIND_CPU_MAX)
 				goto bad;
 		}
 		for (long c = lo; c <= hi; c++) {

@@ -35,6 +35,8 @@ size_t bind_rank_pus(const struct topo *t, const struct bind_plan *b, int r, int
  * Group g (0-based) of a list "0-3,8:4-7" as CPU numbers in *out (malloc'd);
  * returns the count, or -1 if the list has no such group or is malformed.
  */
+/* The highest CPU number a list may name. */
+#define BIND_CPU_MAX (1 << 20)
 long bind_list_group(const char *list, int g, int **out);
 /* Number of ':'-separated groups in a list. */
 int bind_list_ngroups(const char *list);

@@ -264,8 +264,8 @@ cpu_group(struct rankenv *re, size_t *n)
 		 * and srun do. */
 		int g = (int)(re->ri.local_rank % bind_list_ngroups(re->cpu_bind + 5));
 		if ((k = bind_list_group(re->cpu_bind + 5, g, &pus)) < 0)
-			die("rankenv: --cpu-bind '%s': group %d is not a list of CPU numbers and "
-			    "ascending ranges", re->cpu_bind, g + 1);
+			die("rankenv: --cpu-bind '%s': group %d is not a list of CPU numbers (0 to %d) and "
+			    "ascending ranges", re->cpu_bind, g + 1, BIND_CPU_MAX);
 		*n = (size_t)k;
 		return pus;
 	}

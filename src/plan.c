@@ -205,7 +205,7 @@ cpu_bind_parse(const char *s, struct cpu_bind *b, char **err)
 			free(cpus);
 			if (n < 0) {
 				*err = xasprintf("cpu binding '%s': group %d is not a list of CPU numbers "
-				    "and ascending ranges", s, i + 1);
+				    "(0 to %d) and ascending ranges", s, i + 1, BIND_CPU_MAX);
 				free(v);
 				return -1;
 			}
