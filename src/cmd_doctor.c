@@ -70,15 +70,15 @@ gather_jobs(struct gather *g, const struct job_opts *jo)
 {
 	struct job_opts sched_jo = *jo;
 
-	g->have_job = job_detect(&g->job, g->envp, g->hostname, &g->ctx.profiles, jo, &g->ctx.io,
-	    &g->job_err) == 0;
+	g->have_job = job_detect_at(&g->job, g->envp, g->hostname, &g->ctx.profiles, jo, &g->ctx.io,
+	    &g->job_err, &g->f.job_at) == 0;
 	/* The scheduler's own view: the same detection without any hostfile. */
 	for (char **e = g->envp; *e; e++)
 		if (!startswith(*e, "HOSTFILE="))
 			strvec_push(&g->env_nohostfile, *e);
 	sched_jo.hostfile = NULL;
-	g->have_sched = job_detect(&g->sched_job, strvec_argv(&g->env_nohostfile), g->hostname,
-	    &g->ctx.profiles, &sched_jo, &g->ctx.io, &g->sched_err) == 0;
+	g->have_sched = job_detect_at(&g->sched_job, strvec_argv(&g->env_nohostfile), g->hostname,
+	    &g->ctx.profiles, &sched_jo, &g->ctx.io, &g->sched_err, &g->f.sched_at) == 0;
 	g->f.job = g->have_job ? &g->job : NULL;
 	g->f.job_err = g->job_err;
 	g->f.sched_job = g->have_sched ? &g->sched_job : NULL;

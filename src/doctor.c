@@ -147,6 +147,23 @@ any_job(const struct doc_facts *f)
 	return f->job ? f->job : f->sched_job;
 }
 
+/* The check that owns a detection that stopped at `at`. */
+static const char *
+stage_check(enum job_stage at)
+{
+	static const char *const name[] = { [JOB_AT_SCHED] = "scheduler",
+		[JOB_AT_MACHINE] = "profile", [JOB_AT_HOSTFILE] = "hostfile", [JOB_AT_GPUS] = "gpus",
+		[JOB_AT_LAUNCHER] = "launcher", [JOB_AT_DONE] = "none" };
+	return name[at];
+}
+
+/* Detection failed at this check's fact: its error, here. */
+static int
+stopped_here(const struct doc_facts *f, enum job_stage at)
+{
+	return f->job == NULL && f->job_at == at;
+}
+
 static const char *
 job_label(const struct job *j)
 {
@@ -174,9 +191,14 @@ check_profile(struct doc_check *c, const struct doc_facts *f)
 		    "share/ezpz/machines next to the binary (EZPZ_DATADIR overrides)"));
 		return;
 	}
+	if (stopped_here(f, JOB_AT_MACHINE)) {
+		set(c, DOC_ERROR, xstrdup(f->job_err), xstrdup("name one of the profiles listed "
+		    "(--machine, EZPZ_MACHINE), or unset EZPZ_MACHINE to detect it"));
+		return;
+	}
 	if (j == NULL) {
-		ok(c, "%zu profiles loaded; machine unknown (job detection failed, see scheduler)",
-		    f->nprofiles);
+		ok(c, "%zu profiles loaded; machine unknown (job detection failed, see %s)",
+		    f->nprofiles, stage_check(f->job_at));
 		return;
 	}
 	if (j->src.machine.kind == SRC_DEFAULT)
@@ -213,6 +235,11 @@ check_scheduler(struct doc_check *c, const struct doc_facts *f)
 	const struct job *j = f->sched_job;
 	char *hosts;
 
+	if (j == NULL && f->sched_at != JOB_AT_SCHED) {
+		ok(c, "the scheduler was found; detection stopped later (see %s)",
+		    stage_check(f->sched_at));
+		return;
+	}
 	if (j == NULL) {
 		set(c, DOC_ERROR, xstrdup(f->sched_err ? f->sched_err : "job detection failed"),
 		    xstrdup("fix the variable or file named, or unset the variables of a job "
@@ -337,6 +364,9 @@ check_hostfile(struct doc_check *c, const struct doc_facts *f)
 		set(c, DOC_WARN, xasprintf("PBS_NODEFILE '%s': %s; hosts came from %s instead",
 		    nodefile, f->nodefile_err, s->src.hosts.text), xstrdup("PBS_NODEFILE is from "
 		    "another node or job: unset it, or run this on the job's first host"));
+	} else if (s == NULL && f->sched_at != JOB_AT_SCHED) {
+		ok(c, "not checked: detection stopped before the host list was used (see %s)",
+		    stage_check(f->sched_at));
 	} else if (s == NULL) {
 		set(c, DOC_ERROR, xasprintf("no host list: %s", f->sched_err ? f->sched_err :
 		    "job detection failed"), xstrdup("see the scheduler check"));
@@ -456,9 +486,15 @@ check_launcher(struct doc_check *c, const struct doc_facts *f)
 	enum launcher seen;
 	char *ver;
 
+	if (stopped_here(f, JOB_AT_LAUNCHER)) {
+		set(c, DOC_ERROR, xstrdup(f->job_err), xstrdup("give --launcher or EZPZ_LAUNCHER a "
+		    "flavour (pals, mpich, openmpi, srun) or the path of an installed launcher, or "
+		    "unset it to probe PATH"));
+		return;
+	}
 	if (j == NULL) {
 		set(c, DOC_WARN, xstrdup("not checked: job detection failed"),
-		    xstrdup("fix the scheduler check first"));
+		    xasprintf("fix the %s check first", stage_check(f->job_at)));
 		return;
 	}
 	if (launcher_missing(c, j, f))
@@ -628,6 +664,11 @@ check_gpus(struct doc_check *c, const struct doc_facts *f)
 	const struct job *j = any_job(f);
 	int tiles, want, hw;
 
+	if (stopped_here(f, JOB_AT_GPUS)) {
+		set(c, DOC_ERROR, xstrdup(f->job_err), xstrdup("fix --topology or EZPZ_TOPOLOGY "
+		    "(an hwloc XML file: 'lstopo host.xml'), or set NGPU_PER_HOST"));
+		return;
+	}
 	if (f->topo == NULL) {
 		set(c, DOC_WARN, xasprintf("cannot read this host's hardware: %s",
 		    f->topo_err ? f->topo_err : "unknown error"), xstrdup("set EZPZ_TOPOLOGY to an "

@@ -55,6 +55,9 @@ struct doc_facts {
 	const char *job_err;
 	const struct job *sched_job;
 	const char *sched_err;
+	/* Where each detection stopped (JOB_AT_DONE: it did not): its error
+	 * goes under that fact's check (profile, hostfile, gpus, launcher). */
+	enum job_stage job_at, sched_at;
 	const char *nodefile_err;     /* PBS_NODEFILE set but unreadable: why */
 
 	/* A hostfile given by --hostfile or HOSTFILE: its hosts, or (only)

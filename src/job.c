@@ -418,7 +418,8 @@ job_free(struct job *job)
 }
 
 static int job_detect_env(struct job *job, char *const *envp, const char *hostname,
-    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err);
+    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err,
+    enum job_stage *at);
 
 /*
  * The job id the scheduler's own variables name ("" outside a job), to
@@ -549,27 +550,42 @@ job_find(struct job *job, char *const *envp, const char *hostname, const struct 
 }
 
 int
-job_detect(struct job *job, char *const *envp_in, const char *hostname,
-    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err)
+job_detect_at(struct job *job, char *const *envp_in, const char *hostname,
+    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err,
+    enum job_stage *at)
 {
 	struct strvec keep = STRVEC_INIT;
 	char *const *envp;
+	enum job_stage dummy;
 	int r;
 
 	memset(job, 0, sizeof *job);
+	if (at == NULL)
+		at = &dummy;
+	*at = JOB_AT_SCHED;
 	if ((r = job_find(job, envp_in, hostname, o, io, err)) < 0) {
 		job_free(job);
 		return r;
 	}
 	envp = env_without_stale(job, envp_in, &keep);
-	r = job_detect_env(job, envp, hostname, ps, o, io, err);
+	r = job_detect_env(job, envp, hostname, ps, o, io, err, at);
 	strvec_clear(&keep);
+	if (r == 0)
+		*at = JOB_AT_DONE;
 	return r;
+}
+
+int
+job_detect(struct job *job, char *const *envp, const char *hostname,
+    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err)
+{
+	return job_detect_at(job, envp, hostname, ps, o, io, err, NULL);
 }
 
 static int
 job_detect_env(struct job *job, char *const *envp, const char *hostname,
-    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err)
+    const struct profiles *ps, const struct job_opts *o, const struct job_io *io, char **err,
+    enum job_stage *at)
 {
 	const struct sched_ops *sc;
 	int r = -1;
@@ -579,10 +595,13 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 	if ((sc = sched_choose(job, envp, err)) == NULL)
 		goto fail;
 	job->sched = sc->id;
+	*at = JOB_AT_MACHINE;
 	if ((r = machine_choose(job, envp, ps, o, err)) < 0)
 		goto fail;
+	*at = JOB_AT_SCHED;
 	if (sc->read(job, envp, io, err) < 0)
 		goto fail;
+	*at = JOB_AT_HOSTFILE;
 	if (hostfile_override(job, envp, o, io, err) < 0)
 		goto fail;
 	if (job->hosts.n == 0) {
@@ -593,8 +612,10 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 		src_set(&job->src.jobid, SRC_OTHER, "%s", job->jobid ? "?" : "no job");
 	if (job->src.hostfile.kind == SRC_NONE)
 		src_set(&job->src.hostfile, SRC_OTHER, "%s", job->hostfile ? "?" : "none");
+	*at = JOB_AT_GPUS;
 	if (gpus_choose(job, envp, io, err) < 0)
 		goto fail;
+	*at = JOB_AT_LAUNCHER;
 	if ((r = launcher_choose(job, envp, o, io, err)) < 0)
 		goto fail;
 	return 0;

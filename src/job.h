@@ -118,6 +118,13 @@ enum { JOB_NO_LAUNCHER = -3, JOB_LAUNCHER_NOEXEC = -4 };
 int job_detect(struct job *job, char *const *envp, const char *hostname,
     const struct profiles *ps, const struct job_opts *o, const struct job_io *io,
     char **err);
+/* The same, saying in *at which fact stopped a failed detection (doctor
+ * files the error under that fact's check). */
+enum job_stage { JOB_AT_SCHED, JOB_AT_MACHINE, JOB_AT_HOSTFILE, JOB_AT_GPUS, JOB_AT_LAUNCHER,
+	JOB_AT_DONE };
+int job_detect_at(struct job *job, char *const *envp, const char *hostname,
+    const struct profiles *ps, const struct job_opts *o, const struct job_io *io,
+    char **err, enum job_stage *at);
 void job_free(struct job *job);
 
 /*

@@ -52,14 +52,15 @@ fx_init(struct fx *x, char **env, const char *host, const struct fake_cmd *cmds,
 	x->f.hostname = host;
 	x->f.profile_errs = &x->errs;
 	x->f.nprofiles = x->ps.n;
-	if (job_detect(&x->job, env, host, &x->ps, &none, &x->io.io, &x->job_err) == 0)
+	if (job_detect_at(&x->job, env, host, &x->ps, &none, &x->io.io, &x->job_err,
+	    &x->f.job_at) == 0)
 		x->f.job = &x->job;
 	x->f.job_err = x->job_err;
 	for (char **e = env; *e; e++)
 		if (!startswith(*e, "HOSTFILE="))
 			strvec_push(&x->env_nohf, *e);
-	if (job_detect(&x->sched_job, strvec_argv(&x->env_nohf), host, &x->ps, &none, &x->io.io,
-	    &x->sched_err) == 0)
+	if (job_detect_at(&x->sched_job, strvec_argv(&x->env_nohf), host, &x->ps, &none, &x->io.io,
+	    &x->sched_err, &x->f.sched_at) == 0)
 		x->f.sched_job = &x->sched_job;
 	x->f.sched_err = x->sched_err;
 	if (topo) {
@@ -564,6 +565,38 @@ Test(doctor, cache)
 	expect_check(&x, "cache", DOC_OK, "this host's facts read from /h/.cache/ezpz/host-n1.facts");
 	x.f.cache = NULL;
 	fx_free(&x);
+}
+
+/* A detection that stops is filed under the fact that stopped it, and the
+ * checks before it say they were not the cause. */
+Test(doctor, detection_errors_go_to_their_check)
+{
+	static const struct { const char *var, *check, *msg, *quiet; } cases[] = {
+		{ "EZPZ_LAUNCHER=bogus", "launcher", "launcher 'bogus' (from EZPZ_LAUNCHER): unknown flavour",
+		  "scheduler" },
+		{ "EZPZ_MACHINE=nosuch", "profile", "machine 'nosuch' (from EZPZ_MACHINE): no such profile",
+		  "hostfile" },
+		{ "EZPZ_LAUNCHER=/no/such/mpiexec", "launcher", "launcher '/no/such/mpiexec' (from "
+		  "EZPZ_LAUNCHER): no such file", "profile" },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		char *env[] = { "PATH=/usr/bin", "EZPZ_SCHEDULER=local", (char *)cases[i].var, NULL };
+		struct fx x;
+		fx_init(&x, env, "mylaptop", ompi_cmds, "synthetic-nogpu.xml");
+		expect_check(&x, cases[i].check, DOC_ERROR, cases[i].msg);
+		expect_check(&x, cases[i].quiet, DOC_OK, "");
+		expect_check(&x, "scheduler", DOC_OK, "detection stopped later (see ");
+		fx_free(&x);
+	}
+	/* a Slurm job without its node list: still the scheduler's */
+	{
+		char *env[] = { "PATH=/usr/bin", "SLURM_JOB_ID=7", NULL };
+		struct fx x;
+		fx_init(&x, env, "n1", ompi_cmds, "synthetic-nogpu.xml");
+		expect_check(&x, "scheduler", DOC_ERROR, "slurm job 7: neither SLURM_JOB_NODELIST");
+		expect_check(&x, "launcher", DOC_WARN, "not checked: job detection failed");
+		fx_free(&x);
+	}
 }
 
 /* ---- modules ---- */
