@@ -54,6 +54,13 @@ each_stdin_line(int (*fn)(const char *line, void *ctx), void *ctx)
 		n = (size_t)(end - line);
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
+		/* the rest of the line would be lost without a word */
+		if (memchr(line, '\0', n) != NULL) {
+			error("hostlist: standard input: a line has a NUL byte (not text): '%.40s...'",
+			    line);
+			status = EXIT_FAIL;
+			continue;
+		}
 		line[n] = '\0';
 		if (fn(line, ctx) != EXIT_OK)
 			status = EXIT_FAIL;
@@ -147,6 +154,8 @@ compress_run(int argc, char **argv)
 	for (; ind < argc; ind++)
 		if (compress_add(argv[ind], &hosts) != EXIT_OK)
 			status = EXIT_FAIL;
+	/* One list: printed without a bad host it would name other nodes
+	 * than asked, and a script that misses the status would use it. */
 	if (status == EXIT_OK) {
 		list = hostlist_compress(hosts.v, hosts.n);
 		puts(list);

@@ -77,6 +77,13 @@ t_run hl compress n1 'a,b' n2
 t_eq "compress: a host with a comma" "1:ezpz: hostlist compress: host 'a,b' contains ',', which separates hosts in a hostlist" "$RC:$ERR"
 t_eq "compress: nothing printed on error" "" "$OUT"
 
+t_run bash -c "printf 'n[1-2]\\0,m1\\nm[3-4]\\n' | env -i LC_ALL=C.UTF-8 '$EZPZ' hostlist expand"
+t_eq "expand: a line with a NUL byte is reported, not cut short; the others expand" \
+	"1:m3 m4:ezpz: hostlist: standard input: a line has a NUL byte (not text): 'n[1-2]...'" \
+	"$RC:$(echo $OUT):$ERR"
+t_run bash -c "printf 'n1\\0junk\\nn2\\n' | env -i LC_ALL=C.UTF-8 '$EZPZ' hostlist compress"
+t_eq "compress: likewise, and nothing printed" "1:" "$RC:$OUT"
+
 t_run hl compress 'n[1-2]'
 t_match "compress: an expression is pointed to expand" "host 'n\[1-2\]' contains '\[' \(to compress an expression, expand it first" "$ERR"
 
