@@ -205,8 +205,8 @@ check_profile(struct doc_check *c, const struct doc_facts *f)
 		ok(c, "machine %s: no profile matches hostname %s (%zu profiles loaded)", j->machine,
 		    j->hostname, f->nprofiles);
 	else if (j->src.machine.kind == SRC_PROFILE)
-		ok(c, "machine %s: its profile matches hostname %s (%zu profiles loaded)", j->machine,
-		    j->hostname, f->nprofiles);
+		ok(c, "machine %s: its profile matches %s (%zu profiles loaded)", j->machine,
+		    j->src.machine.detail ? j->src.machine.detail : j->hostname, f->nprofiles);
 	else
 		ok(c, "machine %s, chosen by %s (%zu profiles loaded)", j->machine,
 		    j->src.machine.text, f->nprofiles);

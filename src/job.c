@@ -130,9 +130,10 @@ machine_choose(struct job *job, char *const *envp, const struct profiles *ps,
 		}
 		src_set(&job->src.machine, how, "%s", howname);
 	} else if ((job->profile = profiles_match(ps, job->hostname, envp)) != NULL) {
+		char *why = profile_match_why(job->profile, job->hostname, envp);
 		src_set(&job->src.machine, SRC_PROFILE, "%s", job->profile->name);
-		src_set_detail(&job->src.machine, "hostname %s",
-		    job->hostname);
+		src_set_detail(&job->src.machine, "%s", why);
+		free(why);
 	} else {
 		job->profile = profiles_find(ps, "generic");
 		src_set(&job->src.machine, SRC_DEFAULT, "no profile matches hostname %s",

@@ -37,6 +37,7 @@
 #include <yaml.h>
 
 #include "backend.h"
+#include "buf.h"
 #include "profile.h"
 #include "strvec.h"
 #include "types.h"
@@ -1422,6 +1423,33 @@ profile_match_len(const struct profile *p, const char *hostname, char *const *en
 			best = len;
 	}
 	return best;
+}
+
+char *
+profile_match_why(const struct profile *p, const char *hostname, char *const *envp)
+{
+	const struct profile_match *best = NULL;
+	long bestlen = -1;
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < p->nmatch; i++) {
+		long len = alt_match(&p->match[i], hostname, envp);
+		if (len > bestlen) {
+			best = &p->match[i];
+			bestlen = len;
+		}
+	}
+	if (best == NULL)
+		return NULL;
+	if (best->hostname.n > 0)
+		buf_addf(&b, "hostname %s", hostname);
+	for (size_t i = 0; i < best->env.n; i++) {
+		const char *pat;
+		char *name = env_split(best->env.v[i], &pat);
+		buf_addf(&b, "%s%s=%s", b.len ? ", env " : "env ", name, env_get(envp, name));
+		free(name);
+	}
+	return buf_detach(&b);
 }
 
 const struct profile *

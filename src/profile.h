@@ -94,6 +94,9 @@ const struct profile *profiles_find(const struct profiles *ps, const char *name)
  */
 const struct profile *profiles_match(const struct profiles *ps,
     const char *hostname, char *const *envp);
+/* What made p match: "hostname x4102...", "env SITE=alcf", or both;
+ * malloc'd, NULL when it does not match. */
+char *profile_match_why(const struct profile *p, const char *hostname, char *const *envp);
 void profiles_free(struct profiles *ps);
 
 #endif

@@ -281,6 +281,22 @@ Test(profile, match_tie_breaks)
 	}
 	/* "pri" and "pri2" tie on priority and length: the name decides */
 	cr_expect_str_eq(profiles_match(&ps, "abc1", NULL)->name, "pri");
+	/* what made each match, for info and doctor (an env-only match was
+	 * shown as "hostname zzz") */
+	{
+		static const struct { const char *host, *env, *name, *why; } whys[] = {
+			{ "zzz", "SITE=lab1", "envonly", "env SITE=lab1" },
+			{ "q1", "SITE=lab1", "both", "hostname q1, env SITE=lab1" },
+			{ "abz", NULL, "long", "hostname abz" },
+			{ "zzz", NULL, "long", NULL },
+		};
+		for (size_t i = 0; i < NITEMS(whys); i++) {
+			char *envp[] = { (char *)whys[i].env, NULL };
+			char *why = profile_match_why(profiles_find(&ps, whys[i].name), whys[i].host, envp);
+			expect_str(why, whys[i].why, "why", whys[i].name);
+			free(why);
+		}
+	}
 	profiles_free(&ps);
 }
 
