@@ -181,36 +181,48 @@ hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
 static long
 slurm_gpu_list_count(const char *v, const char **why)
 {
+	/* indices up to 2^20 + 2^20: a bit each, to find one named twice */
+	unsigned char *seen = xcalloc((2u << 20) / 8 + 1, 1);
+	const char *bad = NULL;
 	long n = 0;
 
-	for (const char *p = v;; p++) {
+	for (const char *p = v; bad == NULL; p++) {
 		char *end;
 		unsigned long a, b;
 		if (*p < '0' || *p > '9') {
-			*why = *p == ',' || *p == '\0' ? "an empty item" : "not a GPU index";
-			return -1;
+			bad = *p == ',' || *p == '\0' ? "an empty item" : "not a GPU index";
+			break;
 		}
 		a = b = strtoul(p, &end, 10);
 		if (*end == '-') {
 			p = end + 1;
 			if (*p < '0' || *p > '9' || (b = strtoul(p, &end, 10)) < a) {
-				*why = "a bad range";
-				return -1;
+				bad = "a bad range";
+				break;
 			}
 		}
 		if (a > (1 << 20) || b - a >= (unsigned long)(1 << 20) - (unsigned long)n) {
-			*why = "too many GPUs";
-			return -1;
+			bad = "too many GPUs";
+			break;
+		}
+		for (unsigned long c = a; c <= b && bad == NULL; c++) {
+			if (seen[c / 8] & (1u << (c % 8)))
+				bad = "a GPU index named twice";
+			seen[c / 8] |= (unsigned char)(1u << (c % 8));
 		}
 		n += (long)(b - a + 1);
 		if (*end == '\0')
-			return n;
-		if (*end != ',') {
-			*why = "not a GPU index";
-			return -1;
-		}
+			break;
+		if (*end != ',')
+			bad = "not a GPU index";
 		p = end;
 	}
+	free(seen);
+	if (bad != NULL) {
+		*why = bad;
+		return -1;
+	}
+	return n;
 }
 
 /*

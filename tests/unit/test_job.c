@@ -275,6 +275,8 @@ Test(job, slurm_bad_values)
 		{ "SLURM_JOB_GPUS=0,1x", "SLURM_JOB_GPUS='0,1x': not a GPU index (" },
 		{ "SLURM_JOB_GPUS=,0", "SLURM_JOB_GPUS=',0': an empty item (" },
 		{ "SLURM_JOB_GPUS=3-1", "SLURM_JOB_GPUS='3-1': a bad range (" },
+		{ "SLURM_JOB_GPUS=0,0", "SLURM_JOB_GPUS='0,0': a GPU index named twice (" },
+		{ "SLURM_JOB_GPUS=0-3,2", "SLURM_JOB_GPUS='0-3,2': a GPU index named twice (" },
 		{ "SLURM_JOB_GPUS=0-99999999999", "SLURM_JOB_GPUS='0-99999999999': too many GPUs (" },
 		{ "SLURM_GPUS_ON_NODE=x", "SLURM_GPUS_ON_NODE='x': not a number of GPUs (" },
 		{ "SLURM_GPUS_ON_NODE=-1", "SLURM_GPUS_ON_NODE='-1': not a number of GPUs (" },
