@@ -119,6 +119,12 @@ pbs_read(struct job *job, char *const *envp, const struct job_io *io, char **err
 	struct strvec tried = STRVEC_INIT;
 	int r = 0;
 
+	/* "123.server", "20[3].server": a name before the dot, no path */
+	if (env_id && (strcspn(env_id, ".") == 0 || strchr(env_id, '/') != NULL)) {
+		*err = xasprintf("PBS_JOBID='%s': not a PBS job id (want NUMBER.SERVER, as qsub "
+		    "prints; unset it outside a PBS job)", env_id);
+		return -1;
+	}
 	if (id) {
 		job->jobid = xstrndup(id, strcspn(id, "."));
 		if (env_id)

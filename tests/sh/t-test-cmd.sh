@@ -12,7 +12,7 @@ t_eq "dry-run: exit 0" 0 "$RC"
 t_match "the worker runs behind rankenv with its options" "rankenv -- $WORKER --short --charts (unicode|ascii) --iters 3\$" "$OUT"
 t_run "$EZPZ" test --iters 3
 t_eq "a worker option before --: usage error" 2 "$RC"
-t_match "... saying where test options go" "test options go after '--'" "$ERR"
+t_match "... saying where test options go, and launcher flags" "a launcher flag goes with -L, a test option after '--'" "$ERR"
 t_run "$EZPZ" test -m foo
 t_eq "-m is launch's: usage error" 2 "$RC"
 t_run env PATH="$T_TMP:/usr/bin:/bin" "$EZPZ" test --torch

@@ -267,6 +267,24 @@ Test(job, slurm_gpu_variable_forms)
  * value would plan a wrong launch; a warning where ezpz can go on without
  * it (a --gpus-per-node request it cannot read: the next source counts).
  */
+/* A PBS_JOBID with no id before its dot, or a path: an error (it was an
+ * empty job id, and the spool path was built from it). */
+Test(job, pbs_bad_jobid)
+{
+	static const char *const bad[] = { "PBS_JOBID=.x", "PBS_JOBID=../../etc/x", "PBS_JOBID=." };
+	for (size_t i = 0; i < NITEMS(bad); i++) {
+		char *env[] = { (char *)bad[i], "PBS_NODEFILE=/nonexistent", NULL };
+		char *want = xasprintf("PBS_JOBID='%s': not a PBS job id (", strchr(bad[i], '=') + 1);
+		struct det d;
+		detect(&d, env, "n1", NULL, no_cmds, "synthetic-nogpu.xml");
+		cr_expect_eq(d.rc, -1, "%s: accepted", bad[i]);
+		if (d.rc == -1)
+			cr_expect(startswith(d.err, want), "%s: %s", bad[i], d.err);
+		det_free(&d);
+		free(want);
+	}
+}
+
 Test(job, slurm_bad_values)
 {
 	static const struct { const char *var, *err; } errors[] = {
