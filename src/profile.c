@@ -420,6 +420,23 @@ f_text(struct pctx *cx, const struct field *f, const char *path, const struct no
 	}
 }
 
+/* One line for people: shell completion shows it after a tab. */
+static void
+f_line(struct pctx *cx, const struct field *f, const char *path, const struct node *k,
+    const struct node *v, void *base)
+{
+	const char *s = want_string(cx, path, v, 0);
+	(void)k;
+	if (s == NULL)
+		return;
+	if (s[strcspn(s, "\n\r\t")] != '\0') {
+		err_at(cx, v->line, "%s: one line, without tabs (shell completion shows it)", path);
+		return;
+	}
+	free(*AT(base, f, char *));
+	*AT(base, f, char *) = xstrdup(s);
+}
+
 static int
 valid_name(const char *s)
 {
@@ -954,7 +971,7 @@ static const struct field submit_fields[] = {
 
 static const struct field top_fields[] = {
 	{ "name", f_name, .off = OFF(name), .slot = L_NAME },
-	{ "description", f_text, .off = OFF(description) },
+	{ "description", f_line, .off = OFF(description) },
 	{ "priority", f_int, .off = OFF(priority), .min = -PROFILE_PRIORITY_MAX,
 	  .max = PROFILE_PRIORITY_MAX },
 	{ .key = "match", .set = f_match },

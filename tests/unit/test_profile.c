@@ -612,6 +612,10 @@ Test(profile, parse_edge_cases)
 		{ "name: t\n\tgpu: 1\n", NULL },    /* a tab: libyaml's own words; just one error */
 		{ "name: t\ndescription: a\001b\n",
 		  "t.yaml:2: YAML syntax error: control characters are not allowed\n" },
+		{ "name: t\ndescription: \"two\\nlines\"\n",
+		  "t.yaml:2: description: one line, without tabs (shell completion shows it)\n" },
+		{ "name: t\ndescription: |\n  two\n  lines\n",
+		  "t.yaml:2: description: one line, without tabs (shell completion shows it)\n" },
 		{ "\xef\xbb\xbfname: t\r\ngpu:\r\n  per_host: x\r\n",     /* BOM, CRLF */
 		  "t.yaml:3: gpu.per_host: expected an integer, got 'x'\n" },
 		{ "\xff\xfen\0", "t.yaml:1: invalid UTF-8 (byte 0xff)\n" },   /* UTF-16 */
