@@ -813,13 +813,15 @@ run_loop(struct runner *r)
 		struct pollfd p[4] = { { sigpipe_fd[0], POLLIN, 0 }, { r->s[0].in, POLLIN, 0 },
 			{ r->s[1].in, POLLIN, 0 }, { r->sentinel_fd, POLLIN, 0 } };
 		int n = poll(p, 4, run_poll_timeout(r));
+		unsigned char sig;
 		if (n < 0 && errno != EINTR)
 			die_errno("poll");
-		if (n > 0 && (p[0].revents & POLLIN)) {
-			unsigned char sig;
-			while (read(sigpipe_fd[0], &sig, 1) == 1)
-				run_on_signal(r, sig);
-		}
+		/* Always, not only when poll saw it: a signal that interrupted
+		 * poll (EINTR) is in the pipe too, and the SIGCONT of a resume
+		 * after a suspend longer than --timeout must reset the watchdog
+		 * before it looks. */
+		while (read(sigpipe_fd[0], &sig, 1) == 1)
+			run_on_signal(r, sig);
 		for (int i = 0; i < 2; i++)
 			if (r->s[i].in >= 0 && (p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
 				stream_pump(r, &r->s[i]);

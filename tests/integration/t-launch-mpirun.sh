@@ -64,6 +64,21 @@ t_match "silent run: says why" "watchdog: no output for 2 s" "$ERR"
 t_eq "silent run: stopped within timeout + grace" yes "$([ $(( $(date +%s) - start )) -le 12 ] && echo yes || echo no)"
 t_run timeout 60 "$EZPZ" launch -q -n 2 --timeout 2 -- sh -c 'for i in 1 2 3 4 5 6; do echo tick; sleep 0.7; done'
 t_eq "chatty run: not stopped" 0 "$RC"
+# A suspend (a scheduler's, SIGSTOP to every process of the run) longer
+# than --timeout is not silence: after SIGCONT the run goes on (ezpz(1)).
+tree() { echo "$1"; local c; for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree "$c"; done; }
+timeout 60 "$EZPZ" launch -q -n 1 --timeout 3 -- sh -c \
+	"for i in 1 2 3 4 5 6 7 8; do echo t\$i; sleep 0.5; done # $MARK" >"$T_TMP/susp.out" 2>&1 &
+susp=$!
+sleep 1.5
+pids=$(tree "$susp")
+kill -STOP $pids
+sleep 5
+kill -CONT $pids
+wait "$susp"
+t_eq "suspended 5 s with --timeout 3: the run goes on to its end" "0:t8" \
+	"$?:$(grep -x 't[0-9]' "$T_TMP/susp.out" | tail -1)"
+t_nomatch "... no watchdog" "watchdog" "$(cat "$T_TMP/susp.out")"
 sleep 0.5
 t_eq "watchdog left nothing behind" "" "$(leftovers)"
 
