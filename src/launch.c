@@ -28,6 +28,7 @@
 #include "json.h"
 #include "launch.h"
 #include "path.h"
+#include "rankwrap.h"
 #include "shell.h"
 #include "util.h"
 
@@ -892,6 +893,24 @@ attempt_plan(struct launch_args *a, struct jobctx *c, struct failover *f, int n,
 	}
 }
 
+/* Did a rank say its --log-dir log is incomplete (rankwrap.h)?  Ranks say
+ * so as they end, so the line is in the output's tail. */
+static int
+rank_log_incomplete(const char *out)
+{
+	static const char head[] = "ezpz rankenv: rank ", tail[] = "' is incomplete";
+	for (const char *p = out; p && *p; ) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		if (n > sizeof head + sizeof tail && strncmp(p, head, sizeof head - 1) == 0 &&
+		    memmem(p, n, ": " RANKWRAP_LOG_INCOMPLETE " '", sizeof RANKWRAP_LOG_INCOMPLETE + 3) &&
+		    memcmp(p + n - (sizeof tail - 1), tail, sizeof tail - 1) == 0)
+			return 1;
+		p = eol ? eol + 1 : NULL;
+	}
+	return 0;
+}
+
 static char *
 hosts_text(const struct strvec *v)
 {
@@ -1031,7 +1050,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
 	size_t nrows = 0, alloc = 0;
 	struct verdict v = { 0 };
 	struct buf keep = BUF_INIT;
-	int status = 0, same = 0;
+	int status = 0, same = 0, log_failed = 0;
 	int want_keep = a->auto_retry || a->log_dir || a->label || a->log || a->timeout;
 
 	exec_signals_init();
@@ -1057,6 +1076,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
 		keep.len = 0;
 		t0 = wall_now();
 		exec_run(p.argv.v, &ro, &res);
+		log_failed |= res.log_failed || rank_log_incomplete(keep.s);
 		if (res.not_found)
 			explain_not_found(&p);
 		if (res.timed_out)
@@ -1094,6 +1114,11 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
 		}
 	}
 	launch_report(a, rows, nrows, &v);
+	if (log_failed && status == 0) {
+		error("%s: the run succeeded but its log%s '%s' %s incomplete (see above)", a->name,
+		    a->log ? "" : "s in", a->log ? a->log : f->dir, a->log ? "is" : "are");
+		status = EXIT_FAIL;
+	}
 	for (size_t i = 0; i < nrows; i++) {
 		free(rows[i].hosts);
 		free(rows[i].outcome);

@@ -61,8 +61,18 @@ struct out {
  * another rank's line before its own (seen under mpirun on a loaded node:
  * "2: 0: on node2").
  */
+/* DIR/rank-N.log: once a write fails (a full disk) it stops, said once,
+ * and again at the end in a line ezpz launch reads (the run's status then
+ * says so; the rank's own stays the command's, or one full disk would
+ * stop the job). */
+struct rlog {
+	int fd;
+	char *path;
+	int failed;
+};
+
 static void
-emit(const struct rankwrap *w, int logfd, struct out *o, const char *s, size_t n)
+emit(const struct rankwrap *w, struct rlog *lg, struct out *o, const char *s, size_t n)
 {
 	if (w->label) {
 		o->labelled.len = 0;
@@ -72,13 +82,18 @@ emit(const struct rankwrap *w, int logfd, struct out *o, const char *s, size_t n
 	} else {
 		(void)write_all(o->fd, s, n);
 	}
-	if (logfd >= 0)
-		(void)write_all(logfd, s, n);
+	if (lg->fd >= 0 && write_all(lg->fd, s, n) < 0) {
+		warn("rankenv: rank %ld: log '%s': writing failed: %s; the rank's log stops here",
+		    w->rank, lg->path, strerror(errno));
+		close(lg->fd);
+		lg->fd = -1;
+		lg->failed = 1;
+	}
 }
 
 /* Whole lines go out as they come; a partial one waits (or goes at EOF). */
 static void
-pump(const struct rankwrap *w, int logfd, struct out *o)
+pump(const struct rankwrap *w, struct rlog *lg, struct out *o)
 {
 	char buf[65536], *nl;
 	ssize_t n = read(o->in, buf, sizeof buf);
@@ -87,7 +102,7 @@ pump(const struct rankwrap *w, int logfd, struct out *o)
 		return;
 	if (n <= 0) {
 		if (o->line.len)
-			emit(w, logfd, o, o->line.s, o->line.len);
+			emit(w, lg, o, o->line.s, o->line.len);
 		o->line.len = 0;
 		close(o->in);
 		o->in = -1;
@@ -96,26 +111,25 @@ pump(const struct rankwrap *w, int logfd, struct out *o)
 	buf_add(&o->line, buf, (size_t)n);
 	while ((nl = memchr(o->line.s + done, '\n', o->line.len - done)) != NULL) {
 		size_t len = (size_t)(nl - (o->line.s + done)) + 1;
-		emit(w, logfd, o, o->line.s + done, len);
+		emit(w, lg, o, o->line.s + done, len);
 		done += len;
 	}
 	memmove(o->line.s, o->line.s + done, o->line.len - done);
 	o->line.len -= done;
 }
 
-static int
-open_log(const struct rankwrap *w)
+static void
+open_log(const struct rankwrap *w, struct rlog *lg)
 {
-	char *path;
-	int fd;
+	lg->fd = -1;
 	if (w->log_dir == NULL)
-		return -1;
-	path = xasprintf("%s/rank-%ld.log", w->log_dir, w->rank);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		warn("rankenv: rank %ld: cannot write '%s': %s", w->rank, path, strerror(errno));
-	free(path);
-	return fd;
+		return;
+	lg->path = xasprintf("%s/rank-%ld.log", w->log_dir, w->rank);
+	lg->fd = open(lg->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (lg->fd < 0) {
+		warn("rankenv: rank %ld: cannot write '%s': %s", w->rank, lg->path, strerror(errno));
+		lg->failed = 1;
+	}
 }
 
 static void
@@ -148,8 +162,12 @@ int
 rankwrap_run(const struct rankwrap *w, char **argv)
 {
 	struct out o[2] = { { -1, 1, BUF_INIT, BUF_INIT }, { -1, 2, BUF_INIT, BUF_INIT } };
-	int logfd = open_log(w), ws = 0, wrap = w->label || logfd >= 0, done = 0;
+	struct rlog lg = { -1, NULL, 0 };
+	int ws = 0, wrap, done = 0;
 	struct sigaction sa;
+
+	open_log(w, &lg);
+	wrap = w->label || lg.fd >= 0;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = pass_on;
@@ -169,7 +187,7 @@ rankwrap_run(const struct rankwrap *w, char **argv)
 			continue;
 		for (int i = 0; i < 2; i++)
 			if (o[i].in >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				pump(w, logfd, &o[i]);
+				pump(w, &lg, &o[i]);
 		if (w->contain && !done && waitpid(child, &ws, WNOHANG) == child) {
 			done = 1;
 			exec_end_leftovers(leftover_grace());
@@ -179,8 +197,11 @@ rankwrap_run(const struct rankwrap *w, char **argv)
 		;
 	if (w->contain)
 		exec_end_leftovers(leftover_grace());
-	if (logfd >= 0)
-		close(logfd);
+	if (lg.fd >= 0 && close(lg.fd) < 0 && !lg.failed) {
+		warn("rankenv: rank %ld: log '%s': closing failed: %s", w->rank, lg.path,
+		    strerror(errno));
+		lg.failed = 1;
+	}
 	for (int i = 0; i < 2; i++) {
 		buf_free(&o[i].line);
 		buf_free(&o[i].labelled);
@@ -193,10 +214,18 @@ rankwrap_run(const struct rankwrap *w, char **argv)
 		if (w->report)
 			fprintf(stderr, "ezpz rankenv: rank %ld on %s: killed by signal %d\n", w->rank,
 			    w->host, sig);
+		if (lg.failed)
+			fprintf(stderr, "ezpz rankenv: rank %ld on %s: %s '%s' is incomplete\n",
+			    w->rank, w->host, RANKWRAP_LOG_INCOMPLETE, lg.path);
 		fflush(NULL);
+		free(lg.path);
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return EXIT_SIGBASE + sig;
 	}
+	if (lg.failed)
+		fprintf(stderr, "ezpz rankenv: rank %ld on %s: %s '%s' is incomplete\n", w->rank,
+		    w->host, RANKWRAP_LOG_INCOMPLETE, lg.path);
+	free(lg.path);
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : EXIT_FAIL;
 }

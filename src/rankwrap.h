@@ -19,6 +19,11 @@ struct rankwrap {
 	int contain;          /* a subreaper: when the command ends, end what it left */
 };
 
+/* In the line a rank whose --log-dir log could not be written whole says
+ * at its end: "ezpz rankenv: rank 3 on n2: its log 'D/rank-3.log' is
+ * incomplete". */
+#define RANKWRAP_LOG_INCOMPLETE "its log"
+
 /* Run argv; returns only with what the rank should exit with (after a
  * signal death, it dies of the same signal itself). */
 int rankwrap_run(const struct rankwrap *w, char **argv);

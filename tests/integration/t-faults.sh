@@ -213,6 +213,20 @@ if small_fs "$T_TMP/full" 64k; then
 		"$(cat "$T_TMP/err")"
 	full_log "--log on a full disk, a rank fails" 3
 	t_eq "... the job's status wins: exit 3" 3 "$RC"
+	# --log-dir: the attempt's log and each rank's stop, each said; the
+	# ranks run to their end (a full disk does not stop the job), and the
+	# run says its logs are incomplete (it said it succeeded, exit 0)
+	"$EZPZ" launch -q --log-dir "$T_TMP/full/ld" -n 2 -- sh -c \
+		"$lines # $MARK" >"$T_TMP/out" 2>"$T_TMP/err"
+	RC=$?
+	t_eq "--log-dir on a full disk: exit 1, every line still reached the terminal" "1 4000" \
+		"$RC $(wc -l <"$T_TMP/out")"
+	t_eq "... each rank says its log is incomplete" 2 \
+		"$(grep -c "^ezpz rankenv: rank [01] on .*: its log '$T_TMP/full/ld/attempt-1/rank-[01].log' is incomplete$" "$T_TMP/err")"
+	t_match "... and the run, last" \
+		"ezpz: launch: the run succeeded but its logs in '$T_TMP/full/ld' are incomplete \(see above\)$" \
+		"$(cat "$T_TMP/err")"
+	rm -rf "$T_TMP/full/ld"
 else
 	skipped+=("--log on a full disk (cannot mount a tmpfs)")
 fi
