@@ -258,7 +258,7 @@ consider(struct targets *t, long pid, const struct kill_match *m)
 			return;
 	if (load(pid, m->uid, &x) < 0)
 		return;
-	if (kill_matches(&x.p, m))
+	if (kill_matches(&x.p, m) || kill_launch_matches(&x.p, x.launch, m))
 		add(t, &x);
 	else
 		target_free(&x);

@@ -138,6 +138,12 @@ kill_parent_matches(const struct kproc *p, int is_launch, const struct kill_matc
 }
 
 int
+kill_launch_matches(const struct kproc *p, int is_launch, const struct kill_match *m)
+{
+	return is_launch && eligible(p, m) && (m->pattern == NULL || strstr(p->cmdline, m->pattern));
+}
+
+int
 kill_is_launch(const char *argv, size_t len, int same_exe)
 {
 	size_t n0 = strnlen(argv, len);

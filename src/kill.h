@@ -63,6 +63,12 @@ int kill_matches(const struct kproc *p, const struct kill_match *m);
  * would start it again; signalled, it forwards the signal and stops.
  */
 int kill_parent_matches(const struct kproc *p, int is_launch, const struct kill_match *m);
+/*
+ * Is p, an `ezpz launch` or `ezpz test` itself, a match without a child
+ * that is one?  Between the attempts of --retries it runs nothing (its
+ * command is in its own command line), and signalled it stops retrying.
+ */
+int kill_launch_matches(const struct kproc *p, int is_launch, const struct kill_match *m);
 /* argv (/proc/PID/cmdline: NUL-separated, len bytes) is an `ezpz launch`
  * or `ezpz test`: argv[1] is launch or test, and argv[0]'s basename is
  * ezpz or the program is this very ezpz (same_exe: /proc/PID/exe is

@@ -91,6 +91,22 @@ rc=$?
 t_eq "--retries: ezpz launch exits 128+SIGTERM" 143 "$rc"
 t_nomatch "--retries: no retry" "retrying" "$(cat "$T_TMP/retry.out")"
 
+# ... and killed while it waits between attempts, with nothing running
+# (it matched nothing then: the waits went on, and the attempts after)
+t_timeout 120 "$EZPZ" launch --retries 2 -n 1 -- sh -c 'exit 3 # ezpz-t-kill-wait' \
+	>"$T_TMP/wait.out" 2>&1 &
+launch=$!
+for ((i = 0; i < 200; i++)); do
+	grep -q 'retrying in' "$T_TMP/wait.out" && break
+	sleep 0.05
+done
+t_run "$EZPZ" kill ezpz-t-kill-wait
+t_match "--retries, between attempts: the ezpz launch itself is killed" \
+	"^$HOST: killed [0-9]+ \(SIGTERM[^)]*\): $EZPZ launch --retries 2 " "$OUT"
+wait "$launch"
+t_eq "... it exits 128+SIGTERM, after one attempt" "143 1" \
+	"$? $(grep -c 'retrying in' "$T_TMP/wait.out")"
+
 # A launcher slower to stop than kill's --grace (here: it ignores SIGTERM):
 # kill SIGKILLs it, and ezpz launch, signalled first, must still end as
 # interrupted by SIGTERM (143) after its own cleanup, not be SIGKILLed (137)

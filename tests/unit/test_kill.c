@@ -184,6 +184,22 @@ Test(kill, launch_parents)
 	launch.uid = ME;
 	launch.state = 'Z';
 	cr_expect(!kill_parent_matches(&launch, 1, &m), "already dead");
+	launch.state = 'S';
+	/* itself, with no child (between the attempts of --retries): by its
+	 * own command line */
+	{
+		struct kill_match pat = { "sleep 60", NULL, NULL, 0, ME, 0 };
+		struct kill_match other = { "python", NULL, NULL, 0, ME, 0 };
+		cr_expect(kill_launch_matches(&launch, 1, &m), "no pattern: every launch of ours");
+		cr_expect(kill_launch_matches(&launch, 1, &pat), "its command line has the pattern");
+		cr_expect(!kill_launch_matches(&launch, 1, &other), "not this pattern");
+		cr_expect(!kill_launch_matches(&launch, 0, &pat), "not an ezpz launch");
+		cr_expect(!kill_launch_matches(&launch, 1, &skipping), "an ancestor of ezpz kill");
+		job.jobid = "77";
+		cr_expect(kill_launch_matches(&launch, 1, &job), "of the job");
+		job.jobid = "78";
+		cr_expect(!kill_launch_matches(&launch, 1, &job), "another job's");
+	}
 }
 
 Test(kill, status_uid)
