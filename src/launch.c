@@ -211,6 +211,26 @@ take_env(struct launch_args *a, const struct optstate *st)
 }
 
 /*
+ * -x RANK=9 and the like: rankenv sets them for each rank from the
+ * launcher's facts, and refuses a value that disagrees (every rank
+ * failed, blaming a login profile).  MASTER_ADDR and MASTER_PORT are the
+ * user's to give.
+ */
+static void
+refuse_rank_vars(const struct launch_args *a)
+{
+	static const char *const owned[] = { "RANK", "LOCAL_RANK", "WORLD_SIZE",
+		"LOCAL_WORLD_SIZE", "NODE_RANK", "GROUP_RANK" };
+	for (size_t i = 0; i < a->lo.env.n; i++)
+		for (size_t k = 0; k < NITEMS(owned); k++)
+			if (startswith(a->lo.env.v[i], owned[k]) &&
+			    a->lo.env.v[i][strlen(owned[k])] == '=')
+				die_usage("%s: %s (from -x or .ezpz_env): ezpz rankenv sets %s for each "
+				    "rank; drop it (or run the command bare with --no-rankenv)", a->name,
+				    a->lo.env.v[i], owned[k]);
+}
+
+/*
  * .ezpz_env, like DeepSpeed's .deepspeed_env: one variable a line, KEY=VALUE
  * (set for every rank; the value is the rest of the line, as is) or KEY
  * (this KEY's value here, sent to every host); blank lines and # comments.
@@ -1153,6 +1173,8 @@ launch_execute(struct launch_args *a)
 	if (a->label && !a->lo.rankenv)
 		die_usage("%s: --label needs 'ezpz rankenv' in front of the command "
 		    "(drop --no-rankenv)", a->name);
+	if (a->lo.rankenv)
+		refuse_rank_vars(a);
 	/* The Python ezpz's default: a failover loop must not wait forever on a hang. */
 	if (a->auto_retry && !a->timeout_set)
 		a->timeout = AUTO_RETRY_TIMEOUT;

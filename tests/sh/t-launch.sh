@@ -145,6 +145,14 @@ t_run env -i PATH="$T_TMP/noexec" HOME="$T_TMP" EZPZ_LAUNCHER=pals EZPZ_HOSTNAME
 	"$EZPZ" launch -q --no-rankenv hostname
 t_eq "launcher that cannot be executed: 126" 126 "$RC"
 t_match "...and says so" "^ezpz: mpiexec: cannot execute: Exec format error$" "$ERR"
+# -x of a variable rankenv sets for each rank: a usage error before the
+# launch (every rank failed, blaming a login profile); MASTER_PORT is the user's
+run_env aurora-pbs launch -q -x RANK=9 hostname
+t_eq "-x RANK=9: exit 2, nothing runs" "2:no" "$RC:$([ -e "$STUB_LOG" ] && echo yes || echo no)"
+t_eq "... says what sets it" "ezpz: launch: RANK=9 (from -x or .ezpz_env): ezpz rankenv sets RANK for each rank; drop it (or run the command bare with --no-rankenv)" "$ERR"
+run_env aurora-pbs launch -q --no-rankenv -x RANK=9 -x MASTER_PORT=1234 hostname
+t_eq "... bare (--no-rankenv), and MASTER_PORT: the user's" 0 "$RC"
+
 # a topology named that cannot be read: an error, also where the profile
 # leaves launch no need of it (info failed, launch went on without a word)
 run_env polaris-pbs launch -q --dry-run --topology "$T_TMP/none.xml" hostname
