@@ -383,9 +383,7 @@ rankenv_run(int argc, char **argv)
 		return e;
 	}
 	execvp(argv[st.ind], argv + st.ind);
-	e = errno;
-	error_errno("rankenv: %s", argv[st.ind]);
-	return e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	return rankwrap_exec_failed(argv[st.ind], errno);
 }
 
 const struct ezpz_cmd cmd_rankenv = {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,6 +133,22 @@ open_log(const struct rankwrap *w, struct rlog *lg)
 	}
 }
 
+int
+rankwrap_exec_failed(const char *cmd, int e)
+{
+	struct stat st;
+	if (e == ENOENT && strchr(cmd, '/') == NULL) {
+		error("rankenv: %s: command not found on the rank's PATH (load its module or "
+		    "activate its venv in the job, or give its path)", cmd);
+	} else if (e == EACCES && stat(cmd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		error("rankenv: %s: a directory, not a program", cmd);
+	} else {
+		errno = e;
+		error_errno("rankenv: %s", cmd);
+	}
+	return e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+}
+
 static void
 start(char **argv, struct out o[2], int wrap)
 {
@@ -147,8 +164,7 @@ start(char **argv, struct out o[2], int wrap)
 		for (int i = 0; wrap && i < 2; i++)
 			dup2(fd[i][1], i + 1);
 		execvp(argv[0], argv);
-		error_errno("rankenv: %s", argv[0]);
-		_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+		_exit(rankwrap_exec_failed(argv[0], errno));
 	}
 	for (int i = 0; i < 2; i++) {
 		o[i].in = wrap ? fd[i][0] : -1;

@@ -24,6 +24,10 @@ struct rankwrap {
  * incomplete". */
 #define RANKWRAP_LOG_INCOMPLETE "its log"
 
+/* Say why exec'ing cmd failed with errno e (not found on PATH, a
+ * directory, ...); returns the status for it, 127 or 126. */
+int rankwrap_exec_failed(const char *cmd, int e);
+
 /* Run argv; returns only with what the rank should exit with (after a
  * signal death, it dies of the same signal itself). */
 int rankwrap_run(const struct rankwrap *w, char **argv);

@@ -102,4 +102,13 @@ t_run "$EZPZ" rankenv -- sh -c 'ps -o comm= -p $PPID'
 t_nomatch "no ezpz process stays around" "ezpz" "$OUT"
 t_run "$EZPZ" rankenv -- /nonexistent/prog
 t_eq "missing command: 127" 127 "$RC"
+t_run "$EZPZ" rankenv -- ezpz-no-such-command
+t_eq "not on PATH: 127, and says where it looked and what to do" \
+	"127:ezpz: rankenv: ezpz-no-such-command: command not found on the rank's PATH (load its module or activate its venv in the job, or give its path)" "$RC:$ERR"
+mkdir -p "$T_TMP/adir"
+for w in "" --label; do
+	t_run "$EZPZ" rankenv $w -- "$T_TMP/adir"
+	t_eq "a directory${w:+ ($w)}: 126, said so" "126:$T_TMP/adir: a directory, not a program" \
+		"$RC:$(grep -o "$T_TMP/adir: .*" <<<"$ERR")"
+done
 t_done
