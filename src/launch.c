@@ -327,6 +327,15 @@ take_words(struct strvec *v, const char *s)
 	}
 }
 
+/* A file or directory name, which cannot be empty. */
+static const char *
+nonempty_arg(const struct launch_args *a, const struct optstate *st)
+{
+	if (*st->arg == '\0')
+		die_usage("%s: %s: an empty name (give a file or directory)", a->name, st->word);
+	return st->arg;
+}
+
 /* An unknown option: the launcher's, unless it is close to one of ezpz's
  * (a typo must never start a job with the typo handed to mpiexec). */
 static void
@@ -379,13 +388,13 @@ take_opt(struct launch_args *a, int o, struct optstate *st, int argc, char **arg
 	case O_TIMEOUT: a->timeout = (int)opt_long(st, 0, 1 << 30); a->timeout_set = 1; break;
 	case O_RETRIES: a->retries = (int)opt_long(st, 0, 1000); break;
 	case O_GRACE: a->grace = (int)opt_long(st, 0, 3600); break;
-	case O_LOG: a->log = st->arg; break;
+	case O_LOG: a->log = nonempty_arg(a, st); break;
 	case O_AUTO_RETRY: a->auto_retry = 1; break;
 	case O_SPARES: a->spares = streq(st->arg, "auto") ? -1 : (int)opt_long(st, 0, 1 << 20); break;
 	case O_MAX_FO: a->max_fo = (int)opt_long(st, 0, 1 << 20); break;
 	case O_EXCLUDE: a->exclude = st->arg; break;
 	case O_INCLUDE: a->include = st->arg; break;
-	case O_LOG_DIR: a->log_dir = st->arg; break;
+	case O_LOG_DIR: a->log_dir = nonempty_arg(a, st); break;
 	case O_LABEL: a->label = 1; break;
 	case O_FILTER: warn("%s: %s is ignored: output filtering has been removed", a->name, st->word); break;
 	case O_NO_RANKENV: a->lo.rankenv = 0; break;

@@ -172,6 +172,10 @@ t_eq "EZPZ_LAUNCHER=PATH not executable: 126" 126 "$RC"
 t_match "...says so" "^ezpz: launcher '.*/noexec/mpiexec' \(from EZPZ_LAUNCHER\): not an executable file " "$ERR"
 
 # --- usage errors -------------------------------------------------------------
+for o in --log --log-dir; do
+	run_env aurora-pbs launch -q "$o" '' hostname
+	t_eq "$o '': a usage error" "2:ezpz: launch: $o: an empty name (give a file or directory)" "$RC:$ERR"
+done
 run_env aurora-pbs launch -q
 t_eq "no command: exit 2" 2 "$RC"
 t_match "no command: usage in the message" "^ezpz: launch: no command given" "$ERR"
