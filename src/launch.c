@@ -491,21 +491,31 @@ duration(char *buf, size_t len, double secs)
 		snprintf(buf, len, "%ldh%02ldm%02lds", s / 3600, s / 60 % 60, s % 60);
 }
 
-/* The one line that ends a run: "ezpz: failed with exit 3 after 1.20s". */
+/* The one line that ends a run: "ezpz: failed with exit 3 after 1.20s".
+ * by_signal: ezpz or the first failed rank was stopped by a signal (a
+ * launcher's own exit 134, mpirun's for a missing program, is no signal). */
 static void
-end_line(int status, double secs)
+end_line(int status, int by_signal, double secs)
 {
 	char d[32];
 	duration(d, sizeof d, secs);
 	if (status == EXIT_OK)
 		fprintf(stderr, "ezpz: succeeded after %s\n", d);
-	else if (status == EXIT_SIGBASE + SIGINT)
+	else if (by_signal && status == EXIT_SIGBASE + SIGINT)
 		fprintf(stderr, "ezpz: interrupted (exit %d) after %s\n", status, d);
-	else if (status > EXIT_SIGBASE && status < EXIT_SIGBASE + NSIG)
+	else if (by_signal && status > EXIT_SIGBASE && status < EXIT_SIGBASE + NSIG)
 		fprintf(stderr, "ezpz: stopped by signal %d (exit %d) after %s\n",
 		    status - EXIT_SIGBASE, status, d);
 	else
 		fprintf(stderr, "ezpz: failed with exit %d after %s\n", status, d);
+}
+
+/* The status is a signal's: ezpz's own, or the first failed rank's. */
+static int
+status_by_signal(int status, int signalled, const struct verdict *v)
+{
+	return signalled || (v && v->have_first && v->first.sig > 0 &&
+	    status == EXIT_SIGBASE + v->first.sig);
 }
 
 /* The launch line as `set -x` shows one: quoted for bash, ready to paste. */
@@ -639,7 +649,9 @@ backoff_for(int retry)
 	return b > BACKOFF_MAX ? BACKOFF_MAX : b;
 }
 
-/* *stopped: ezpz was stopped by a signal or its watchdog. */
+/* *stopped: ezpz was stopped by its watchdog (1) or a signal
+ * (STOPPED_BY_SIGNAL); 0 when not. */
+#define STOPPED_BY_SIGNAL 2
 static int
 run_with_retries(const struct launch_args *a, const struct plan *p, char **envp, struct buf *keep,
     int *stopped)
@@ -676,7 +688,7 @@ run_with_retries(const struct launch_args *a, const struct plan *p, char **envp,
 			break;
 		}
 	}
-	*stopped = res.signal || res.timed_out;
+	*stopped = res.signal ? STOPPED_BY_SIGNAL : res.timed_out;
 	if (log_failed && res.status == 0) {
 		error("%s: the run succeeded but its log '%s' is incomplete (see above)", a->name, a->log);
 		return EXIT_FAIL;
@@ -1072,7 +1084,7 @@ go_on(const struct launch_args *a, struct failover *f, const struct verdict *v, 
 }
 
 static int
-run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
+run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *by_signal)
 {
 	struct hostset orig = c->job.hosts;
 	struct attempt_row *rows = NULL;
@@ -1120,6 +1132,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
 		if (failover_classify(&in, &v, &err) < 0)
 			die("%s: %s", a->name, err);
 		status = rank_status(&p, &v, status, res.signal || res.timed_out);
+		*by_signal = status_by_signal(status, res.signal != 0, &v);
 		rows = xgrow(rows, &alloc, nrows + 1, sizeof *rows);
 		rows[nrows].hosts = hosts_text(&f->active);
 		rows[nrows].secs = wall_now() - t0;
@@ -1139,6 +1152,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f)
 		    "new hosts" : "the same hosts", backoff_for(n));
 		if ((sig = exec_sleep(backoff_for(n))) != 0) {
 			status = EXIT_SIGBASE + sig;
+			*by_signal = 1;
 			break;
 		}
 	}
@@ -1173,7 +1187,7 @@ launch_execute(struct launch_args *a)
 	struct hostset orig;
 	char *err = NULL, *self = path_self(), *agent;
 	double t0;
-	int status;
+	int status, by_signal = 0;
 
 	load_env_files(a);
 	if (a->auto_retry && a->retries > 0)
@@ -1222,6 +1236,7 @@ launch_execute(struct launch_args *a)
 			struct buf keep = BUF_INIT;
 			int stopped;
 			status = run_with_retries(a, &p, child_env(&p, &env), &keep, &stopped);
+			by_signal = stopped == STOPPED_BY_SIGNAL;
 			if (status != 0) {
 				struct verdict v = { 0 };
 				struct strvec used = STRVEC_INIT;
@@ -1233,6 +1248,7 @@ launch_execute(struct launch_args *a)
 				if (failover_classify(&in, &v, &err) == 0) {
 					launch_report(a, NULL, 0, &v);
 					status = rank_status(&p, &v, status, stopped);
+					by_signal = status_by_signal(status, by_signal, &v);
 				}
 				verdict_free(&v);
 				strvec_clear(&used);
@@ -1245,10 +1261,10 @@ launch_execute(struct launch_args *a)
 			c.job.hosts = orig;
 		}
 	} else {
-		status = run_attempts(a, &c, &f);
+		status = run_attempts(a, &c, &f, &by_signal);
 	}
 	if (!a->dry_run && !a->quiet)
-		end_line(status, wall_now() - t0);
+		end_line(status, by_signal, wall_now() - t0);
 	if (f.tmp_hostfile)
 		unlink(f.tmp_hostfile);
 	free(f.tmp_hostfile);

@@ -64,6 +64,15 @@ t_match "silent run: says why" "watchdog: no output for 2 s" "$ERR"
 t_eq "silent run: stopped within timeout + grace" yes "$([ $(( $(date +%s) - start )) -le 12 ] && echo yes || echo no)"
 t_run timeout 60 "$EZPZ" launch -q -n 2 --timeout 2 -- sh -c 'for i in 1 2 3 4 5 6; do echo tick; sleep 0.7; done'
 t_eq "chatty run: not stopped" 0 "$RC"
+# The end line says "signal" only for one: mpirun's own exit 134 (a program
+# it cannot find) is not SIGABRT; a rank's SIGSEGV is.
+t_run timeout 60 "$EZPZ" launch --no-rankenv -n 1 -- ezpz-t-no-such-program
+t_match "mpirun exits 134 by itself: 'failed with exit 134'" "^ezpz: failed with exit 134 after " \
+	"$(tail -1 <<<"$ERR")"
+t_run timeout 60 "$EZPZ" launch -n 2 -- sh -c "kill -SEGV \$\$ # $MARK"
+t_match "a rank's SIGSEGV: 'stopped by signal 11'" "^ezpz: stopped by signal 11 \(exit 139\) after " \
+	"$(tail -1 <<<"$ERR")"
+
 # A suspend (a scheduler's, SIGSTOP to every process of the run) longer
 # than --timeout is not silence: after SIGCONT the run goes on (ezpz(1)).
 tree() { echo "$1"; local c; for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree "$c"; done; }
