@@ -48,6 +48,18 @@ det_free(struct det *d)
 	fakeio_free(&d->f);
 }
 
+/* Detection must refuse env, with an error that starts with want. */
+static void
+expect_refused(char **env, const struct fake_cmd *cmds, const char *want, const char *what)
+{
+	struct det d;
+	detect(&d, env, "n1", NULL, cmds, "synthetic-nogpu.xml");
+	cr_expect_eq(d.rc, -1, "%s: accepted", what);
+	if (d.rc == -1)
+		cr_expect(startswith(d.err, want), "%s: %s", what, d.err);
+	det_free(&d);
+}
+
 Test(job, laptop_is_local_with_this_host)
 {
 	char *env[] = { "PATH=/usr/bin", NULL };
@@ -229,11 +241,7 @@ Test(job, srun_mpi_from_env_checked)
 		char *env[] = { "SLURM_JOB_ID=1", "SLURM_JOB_NODELIST=n1", (char *)bad[i], NULL };
 		const char *v = strchr(bad[i], '=') + 1;
 		char *want = xasprintf("EZPZ_SRUN_MPI='%s': not an MPI plugin type (", v);
-		detect(&d, env, "n1", NULL, cmds, "synthetic-nogpu.xml");
-		cr_expect_eq(d.rc, -1, "%s: accepted", bad[i]);
-		if (d.rc == -1)
-			cr_expect(startswith(d.err, want), "%s: %s", bad[i], d.err);
-		det_free(&d);
+		expect_refused(env, cmds, want, bad[i]);
 		free(want);
 		detect(&d, env, "n1", &opt, cmds, "synthetic-nogpu.xml");
 		cr_assert_eq(d.rc, 0, "%s with --srun-mpi: %s", bad[i], d.err);
@@ -275,12 +283,7 @@ Test(job, pbs_bad_jobid)
 	for (size_t i = 0; i < NITEMS(bad); i++) {
 		char *env[] = { (char *)bad[i], "PBS_NODEFILE=/nonexistent", NULL };
 		char *want = xasprintf("PBS_JOBID='%s': not a PBS job id (", strchr(bad[i], '=') + 1);
-		struct det d;
-		detect(&d, env, "n1", NULL, no_cmds, "synthetic-nogpu.xml");
-		cr_expect_eq(d.rc, -1, "%s: accepted", bad[i]);
-		if (d.rc == -1)
-			cr_expect(startswith(d.err, want), "%s: %s", bad[i], d.err);
-		det_free(&d);
+		expect_refused(env, no_cmds, want, bad[i]);
 		free(want);
 	}
 }
