@@ -67,6 +67,8 @@ int kill_parent_matches(const struct kproc *p, int is_launch, const struct kill_
  * Is p, an `ezpz launch` or `ezpz test` itself, a match without a child
  * that is one?  Between the attempts of --retries it runs nothing (its
  * command is in its own command line), and signalled it stops retrying.
+ * Only for a launch that runs nothing now (the caller checks): a running
+ * one is reached through its marked processes.
  */
 int kill_launch_matches(const struct kproc *p, int is_launch, const struct kill_match *m);
 /* argv (/proc/PID/cmdline: NUL-separated, len bytes) is an `ezpz launch`

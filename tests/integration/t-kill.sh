@@ -91,6 +91,23 @@ rc=$?
 t_eq "--retries: ezpz launch exits 128+SIGTERM" 143 "$rc"
 t_nomatch "--retries: no retry" "retrying" "$(cat "$T_TMP/retry.out")"
 
+# A running launch is reached through its marked processes, not its own
+# command line: 'kill "grace 17"' stops the launch whose ranks have it, not
+# the one that has it only in options of its own (--grace 17), which its
+# launcher and ranks do not carry.
+t_timeout 120 "$EZPZ" launch -q --grace 17 -n 1 -- sleep 61 >"$T_TMP/a.out" 2>&1 &
+launch_a=$!
+t_timeout 120 "$EZPZ" launch -q -n 1 -- sh -c 'sleep 62 # grace 17' >"$T_TMP/b.out" 2>&1 &
+launch_b=$!
+wait_for 1 '^sleep 61$' || t_bail "launch A did not start: $(cat "$T_TMP/a.out")"
+wait_for 1 'sleep 62 # grace 17' || t_bail "launch B did not start: $(cat "$T_TMP/b.out")"
+t_run "$EZPZ" kill 'grace 17'
+wait "$launch_b"
+t_eq "kill PATTERN: the launch whose ranks match is stopped" 143 "$?"
+t_eq "... the one with the pattern only in its options runs on" 1 "$(count '^sleep 61$')"
+"$EZPZ" kill --grace 1 'sleep 61' >/dev/null 2>&1
+wait "$launch_a"
+
 # ... and killed while it waits between attempts, with nothing running
 # (it matched nothing then: the waits went on, and the attempts after)
 t_timeout 120 "$EZPZ" launch --retries 2 -n 1 -- sh -c 'exit 3 # ezpz-t-kill-wait' \
