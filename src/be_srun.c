@@ -90,8 +90,11 @@ srun_build(struct plan *p, const struct job *job)
 	/* Slurm's MpiDefault=none cannot start Open MPI ranks (srunmpi.c). */
 	if (job->srun_mpi)
 		strvec_pushf(a, "--mpi=%s", job->srun_mpi);
+	/* never more than the job has: NGPU_PER_HOST=8 on 4 GPUs is 8 ranks
+	 * sharing them, and srun would refuse a step of 8 */
 	if (p->gpu_flags)
-		strvec_pushf(a, "--gpus-per-node=%d", job->ngpu_per_host);
+		strvec_pushf(a, "--gpus-per-node=%d", job->ngpu_per_host < job->sched_gpus ?
+		    job->ngpu_per_host : job->sched_gpus);
 	if (p->hostfile) {
 		char **names = xcalloc((size_t)p->nhosts, sizeof *names), *list;
 		for (int i = 0; i < p->nhosts; i++)

@@ -321,6 +321,8 @@ Test(plan, slurm_srun_gpu_flags_survive_setup_env)
 		  "srun -u --kill-on-bad-exit=1 -N2 -n8 --ntasks-per-node=4 --gpus-per-node=4" },
 		{ "SLURM_GPUS_ON_NODE=4", "NGPU_PER_HOST=2",
 		  "srun -u --kill-on-bad-exit=1 -N2 -n4 --ntasks-per-node=2 --gpus-per-node=2" },
+		{ "SLURM_GPUS_ON_NODE=4", "NGPU_PER_HOST=8",    /* 8 ranks on 4 GPUs: asks for 4 */
+		  "srun -u --kill-on-bad-exit=1 -N2 -n16 --ntasks-per-node=8 --gpus-per-node=4" },
 		{ "SLURM_GPUS_PER_NODE=a100:2,v100:1", "NGPU_PER_HOST=3",
 		  "srun -u --kill-on-bad-exit=1 -N2 -n6 --ntasks-per-node=3 --gpus-per-node=3" },
 		{ "SLURM_JOB_GPUS=0,1", "NGPU_PER_HOST=2",
