@@ -157,11 +157,17 @@ stage_check(enum job_stage at)
 	return name[at];
 }
 
-/* Detection failed at this check's fact: its error, here. */
-static int
+/* Detection failed at this check's fact: its error (the launch's view
+ * first, then the scheduler's, which a bad HOSTFILE does not stop), else
+ * NULL. */
+static const char *
 stopped_here(const struct doc_facts *f, enum job_stage at)
 {
-	return f->job == NULL && f->job_at == at;
+	if (f->job == NULL && f->job_at == at)
+		return f->job_err;
+	if (f->sched_job == NULL && f->sched_at == at)
+		return f->sched_err;
+	return NULL;
 }
 
 static const char *
@@ -177,6 +183,7 @@ check_profile(struct doc_check *c, const struct doc_facts *f)
 {
 	const struct job *j = any_job(f);
 	size_t nerr = f->profile_errs ? f->profile_errs->n : 0;
+	const char *why;
 
 	if (nerr > 0) {
 		set(c, DOC_ERROR, xasprintf("%zu error%s in machine profiles: %s%s", nerr, plural(nerr),
@@ -191,8 +198,8 @@ check_profile(struct doc_check *c, const struct doc_facts *f)
 		    "share/ezpz/machines next to the binary (EZPZ_DATADIR overrides)"));
 		return;
 	}
-	if (stopped_here(f, JOB_AT_MACHINE)) {
-		set(c, DOC_ERROR, xstrdup(f->job_err), xstrdup("name one of the profiles listed "
+	if ((why = stopped_here(f, JOB_AT_MACHINE)) != NULL) {
+		set(c, DOC_ERROR, xstrdup(why), xstrdup("name one of the profiles listed "
 		    "(--machine, EZPZ_MACHINE), or unset EZPZ_MACHINE to detect it"));
 		return;
 	}
@@ -484,12 +491,13 @@ check_launcher(struct doc_check *c, const struct doc_facts *f)
 {
 	const struct job *j = any_job(f);
 	enum launcher seen;
+	const char *why;
 	char *ver;
 
-	if (stopped_here(f, JOB_AT_LAUNCHER)) {
-		set(c, DOC_ERROR, xstrdup(f->job_err), xstrdup("give --launcher or EZPZ_LAUNCHER a "
-		    "flavour (pals, mpich, openmpi, srun) or the path of an installed launcher, or "
-		    "unset it to probe PATH"));
+	if ((why = stopped_here(f, JOB_AT_LAUNCHER)) != NULL) {
+		set(c, DOC_ERROR, xstrdup(why), xstrdup("fix or unset what the message names "
+		    "(--launcher or EZPZ_LAUNCHER: a flavour or an installed launcher's path; "
+		    "EZPZ_SRUN_MPI)"));
 		return;
 	}
 	if (j == NULL) {
@@ -662,11 +670,12 @@ static void
 check_gpus(struct doc_check *c, const struct doc_facts *f)
 {
 	const struct job *j = any_job(f);
+	const char *why;
 	int tiles, want, hw;
 
-	if (stopped_here(f, JOB_AT_GPUS)) {
-		set(c, DOC_ERROR, xstrdup(f->job_err), xstrdup("fix --topology or EZPZ_TOPOLOGY "
-		    "(an hwloc XML file: 'lstopo host.xml'), or set NGPU_PER_HOST"));
+	if ((why = stopped_here(f, JOB_AT_GPUS)) != NULL) {
+		set(c, DOC_ERROR, xstrdup(why), xstrdup("fix or unset what the message names "
+		    "(NGPU_PER_HOST, a SLURM_ GPU variable, --topology or EZPZ_TOPOLOGY)"));
 		return;
 	}
 	if (f->topo == NULL) {

@@ -588,6 +588,17 @@ Test(doctor, detection_errors_go_to_their_check)
 		expect_check(&x, "scheduler", DOC_OK, "detection stopped later (see ");
 		fx_free(&x);
 	}
+	/* a bad HOSTFILE stops the launch's view first; the scheduler's view
+	 * (HOSTFILE ignored) then stops at the GPUs: both errors are shown */
+	{
+		char *env[] = { "PATH=/usr/bin", "EZPZ_SCHEDULER=local", "HOSTFILE=/nonexistent",
+			"NGPU_PER_HOST=abc", NULL };
+		struct fx x;
+		fx_init(&x, env, "mylaptop", ompi_cmds, "synthetic-nogpu.xml");
+		expect_check(&x, "gpus", DOC_ERROR, "NGPU_PER_HOST='abc'");
+		cr_expect(strstr(x.c.remedy, "NGPU_PER_HOST") != NULL, "%s", x.c.remedy);
+		fx_free(&x);
+	}
 	/* a Slurm job without its node list: still the scheduler's */
 	{
 		char *env[] = { "PATH=/usr/bin", "SLURM_JOB_ID=7", NULL };
