@@ -460,11 +460,11 @@ step_environ(struct strvec *out)
 static void
 step_restore(struct strvec *env)
 {
-	char **after = strvec_argv(env);
 	envset_unset(env, STEP_MARK);
 	for (size_t i = 0; i < NITEMS(step_unset); i++) {
 		const char *v = env_get(environ, step_unset[i]);
-		if (v && env_get(after, step_unset[i]) == NULL)
+		/* env->v anew each time: envset_set may move it */
+		if (v && env_get(strvec_argv(env), step_unset[i]) == NULL)
 			envset_set(env, step_unset[i], v);
 	}
 }
@@ -771,11 +771,9 @@ undo_run(const struct args *a)
 	char *text;
 	int last = 0;
 
-	/* a failure prints 'false', as every setup-env does: an eval of
-	 * nothing returns 0, and a set -e script would go on */
+	/* a failure prints 'false' (setup_env_run armed the guard), as every
+	 * setup-env does: an eval of nothing returns 0 */
 	guard.sh = sh;
-	guard.armed = 1;
-	atexit(guard_fail);
 	if (a->nopts)
 		die_usage("setup-env: --undo takes only --shell and -q");
 	if (path == NULL)
@@ -1161,6 +1159,10 @@ setup_env_run(int argc, char **argv)
 	char *err = NULL;
 	int status = EXIT_OK, shown = 0;
 
+	/* from here on, every way out but success prints 'false' (--undo's
+	 * usage errors too) */
+	guard.armed = 1;
+	atexit(guard_fail);
 	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
 		if (streq(argv[i], "--undo")) {
 			struct args a = { 0 };
@@ -1170,8 +1172,6 @@ setup_env_run(int argc, char **argv)
 			strvec_clear(&a.module_use);
 			return status;
 		}
-	guard.armed = 1;
-	atexit(guard_fail);
 	if (env_nonempty(environ, STEP_MARK))
 		die("setup-env: started inside a step of another ezpz setup-env (pid %s): a shell "
 		    "startup file that bash reads there runs setup-env again; run it only in "

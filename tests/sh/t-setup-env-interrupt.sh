@@ -105,6 +105,17 @@ touch -d '2 hours ago' "$W/.v-live.ezpz-creating"
 setup_env "$v"
 t_eq "another host, marker over an hour old: a leftover, removed and made again" \
 	"0 activate" "$RC $(ls "$v/bin" | grep -x activate)"
+# A tool's own status 75 (uv here) is not another setup-env at work: the
+# step fails with 1 and the fix for a venv, not "wait".
+mkdir -p "$T_TMP/uvbin"
+printf '#!/bin/sh\necho "uv: made up failure" >&2\nexit 75\n' >"$T_TMP/uvbin/uv"
+chmod +x "$T_TMP/uvbin/uv"
+t_run t_timeout 120 env -i PATH="$T_TMP/uvbin:/usr/bin:/bin" HOME="$T_TMP" LC_ALL=C.UTF-8 \
+	EZPZ_HOSTNAME=testhost EZPZ_TOPOLOGY="$NOGPU" "$EZPZ" setup-env --shell bash --no-modules \
+	--venv "$W/v-uv75"
+t_match "uv exits 75: the step failed with 1, not 75" "failed \(exit 1\): uv venv failed" "$ERR"
+t_nomatch "... and the fix is not to wait" "wait until the other setup-env" "$ERR"
+
 # Runs that start at once (a job array) in a fresh directory: one makes the
 # venv; each other says another setup-env is making it, whether it found
 # the marker or lost the race to create it.
