@@ -45,11 +45,17 @@ static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
  * for the launcher. */
 static sigset_t ignored;
 
+/* A resume, for the watchdog: it may look between the pipe's reading and
+ * a stop (the byte then comes after the look). */
+static volatile sig_atomic_t resumed;
+
 static void
 on_signal(int sig)
 {
 	int e = errno;
 	unsigned char b = (unsigned char)sig;
+	if (sig == SIGCONT)
+		resumed = 1;
 	(void)!write(sigpipe_fd[1], &b, 1);
 	errno = e;
 }
@@ -513,7 +519,7 @@ log_write(struct runner *r, int *fd, const char *name, const char *buf, size_t n
 			    "the log stops here", name);
 			close(*fd);
 			*fd = -1;
-			r->res->log_failed = 1;
+			r->res->log_failed |= fd == &r->logfd ? LOG_FAILED_LOG : LOG_FAILED_LOG2;
 			return;
 		}
 		buf += w;
@@ -779,6 +785,10 @@ run_watchdog(struct runner *r)
 		r->escalated = 2;
 		r->kill_at = t + 3600;   /* once */
 		return;
+	}
+	if (resumed) {   /* stopped with the job (a suspend): that was not silence */
+		resumed = 0;
+		r->last_output = t;
 	}
 	if (r->o->idle_timeout > 0 && !r->res->timed_out &&
 	    t - r->last_output >= r->o->idle_timeout) {
@@ -1195,13 +1205,13 @@ exec_run(char *const *argv, const struct run_opts *o, struct run_result *res)
 	for (int i = 0; i < 2; i++)
 		if (r.s[i].in >= 0)
 			close(r.s[i].in);
-	if (r.logfd >= 0 && close(r.logfd) < 0 && !res->log_failed) {
+	if (r.logfd >= 0 && close(r.logfd) < 0) {
 		error_errno("log '%s': closing failed", o->log);
-		res->log_failed = 1;
+		res->log_failed |= LOG_FAILED_LOG;
 	}
-	if (r.log2fd >= 0 && close(r.log2fd) < 0 && !res->log_failed) {
+	if (r.log2fd >= 0 && close(r.log2fd) < 0) {
 		error_errno("log '%s': closing failed", o->log2);
-		res->log_failed = 1;
+		res->log_failed |= LOG_FAILED_LOG2;
 	}
 	res->status = status_of(r.wstatus);
 	/* Interrupted runs say by what, whatever status the launcher chose on

@@ -60,13 +60,17 @@ struct run_opts {
 
 #define EXEC_KEEP_MAX (4 << 20)
 
+/* run_result.log_failed: which log could not be written whole. */
+enum { LOG_FAILED_LOG = 1, LOG_FAILED_LOG2 = 2 };
+
 struct run_result {
 	int status;          /* what ezpz should exit with for this attempt */
 	int signal;          /* terminating signal ezpz received and forwarded, or 0 */
 	int timed_out;       /* the idle watchdog fired */
 	int not_started;     /* exec failed (status is 126 or 127) */
 	int not_found;       /* ... because argv[0] is not on PATH */
-	int log_failed;      /* writing the log failed at some point */
+	int log_failed;      /* writing a log failed at some point: LOG_FAILED_LOG (log),
+	                      * LOG_FAILED_LOG2 (log2), or both */
 	pid_t pid;           /* the launcher's pid once it ran (reaped by now), else 0 */
 };
 

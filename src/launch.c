@@ -1117,7 +1117,9 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 		keep.len = 0;
 		t0 = wall_now();
 		exec_run(p.argv.v, &ro, &res);
-		log_failed |= res.log_failed || rank_log_incomplete(keep.s);
+		log_failed |= res.log_failed;
+		if (f->dir && rank_log_incomplete(keep.s))
+			log_failed |= LOG_FAILED_LOG2;
 		if (res.not_found)
 			explain_not_found(&p);
 		if (res.timed_out)
@@ -1157,9 +1159,14 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 		}
 	}
 	launch_report(a, rows, nrows, &v);
+	/* any attempt's: --log is one file, and each attempt's logs stay */
 	if (log_failed && status == 0) {
-		error("%s: the run succeeded but its log%s '%s' %s incomplete (see above)", a->name,
-		    a->log ? "" : "s in", a->log ? a->log : f->dir, a->log ? "is" : "are");
+		if (log_failed & LOG_FAILED_LOG)
+			error("%s: the run succeeded but its log '%s' is incomplete (see above)",
+			    a->name, a->log);
+		if (log_failed & LOG_FAILED_LOG2)
+			error("%s: the run succeeded but its logs in '%s' are incomplete (see above)",
+			    a->name, f->dir);
 		status = EXIT_FAIL;
 	}
 	for (size_t i = 0; i < nrows; i++) {

@@ -140,7 +140,7 @@ rankwrap_exec_failed(const char *cmd, int e)
 	if (e == ENOENT && strchr(cmd, '/') == NULL) {
 		error("rankenv: %s: command not found on the rank's PATH (load its module or "
 		    "activate its venv in the job, or give its path)", cmd);
-	} else if (e == EACCES && stat(cmd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	} else if (e == EACCES && strchr(cmd, '/') && stat(cmd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		error("rankenv: %s: a directory, not a program", cmd);
 	} else {
 		errno = e;
