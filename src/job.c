@@ -313,37 +313,43 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 }
 
 /*
- * The devices a vendor's runtime shows this process: CUDA_VISIBLE_DEVICES
- * (NVIDIA), ROCR_VISIBLE_DEVICES or HIP_VISIBLE_DEVICES (AMD), as the
- * runtime reads them: an empty value or "NoDevFiles" shows none, and the
- * list ends at its first item that names no device ("-1").  Returns the
- * count, or -1 when no such variable is set.
+ * The devices a vendor's runtime shows this process of the `have` there
+ * are: CUDA_VISIBLE_DEVICES (NVIDIA), ROCR_VISIBLE_DEVICES and
+ * HIP_VISIBLE_DEVICES (AMD: each narrows, so the fewer), as the runtime
+ * reads them: an empty value or "NoDevFiles" shows none, and the list ends
+ * at its first item that names no device ("-1", an index of have or more).
+ * Returns the count, or -1 when no such variable is set.
  */
 static long
-visible_gpus(enum vendor v, char *const *envp, const char **var)
+visible_gpus(enum vendor v, int have, char *const *envp, const char **var)
 {
 	static const struct { enum vendor v; const char *name; } vars[] = {
 		{ VENDOR_NVIDIA, "CUDA_VISIBLE_DEVICES" }, { VENDOR_AMD, "ROCR_VISIBLE_DEVICES" },
 		{ VENDOR_AMD, "HIP_VISIBLE_DEVICES" },
 	};
+	long fewest = -1;
 	for (size_t i = 0; i < NITEMS(vars); i++) {
 		const char *val;
 		long n = 0;
 		if (vars[i].v != v || (val = env_get(envp, vars[i].name)) == NULL)
 			continue;
-		*var = vars[i].name;
-		if (streq(val, "NoDevFiles"))
-			return 0;
-		for (const char *p = val; *p; ) {
-			size_t len = strcspn(p, ",");
-			if (len == 0 || *p == '-')
-				break;
-			n++;
-			p += len + (p[len] == ',');
+		if (!streq(val, "NoDevFiles"))
+			for (const char *p = val; *p; ) {
+				size_t len = strcspn(p, ",");
+				char *end;
+				long idx = strtol(p, &end, 10);
+				if (len == 0 || *p == '-' ||
+				    (end == p + len && end != p && idx >= have))
+					break;
+				n++;
+				p += len + (p[len] == ',');
+			}
+		if (fewest < 0 || n < fewest) {
+			fewest = n;
+			*var = vars[i].name;
 		}
-		return n;
 	}
-	return -1;
+	return fewest;
 }
 
 static int
@@ -392,7 +398,7 @@ gpus_choose(struct job *job, char *const *envp, const struct job_io *io, char **
 	 * the ranks only the visible devices: more ranks would share them. */
 	if (job->src.ngpu_per_host.kind == SRC_HWLOC || job->src.ngpu_per_host.kind == SRC_PROFILE) {
 		const char *var = NULL;
-		long n = visible_gpus(job->gpu_vendor, envp, &var);
+		long n = visible_gpus(job->gpu_vendor, job->ngpu_per_host, envp, &var);
 		if (n >= 0 && n < job->ngpu_per_host) {
 			int all = job->ngpu_per_host;
 			job->ngpu_per_host = (int)n;

@@ -206,6 +206,7 @@ Test(job, visible_devices_narrow_the_hardware_count)
 		{ "CUDA_VISIBLE_DEVICES=NoDevFiles", 0, "env:CUDA_VISIBLE_DEVICES" },
 		{ "CUDA_VISIBLE_DEVICES=2,-1,3", 1, "env:CUDA_VISIBLE_DEVICES" },
 		{ "CUDA_VISIBLE_DEVICES=0,1,2,3,4,5", 4, "hwloc" },     /* never more than there are */
+		{ "CUDA_VISIBLE_DEVICES=0,1,7,2", 2, "env:CUDA_VISIBLE_DEVICES" },  /* 7: none such */
 		{ "ROCR_VISIBLE_DEVICES=0", 4, "hwloc" },               /* another vendor's */
 		{ "EZPZ_UNRELATED=1", 4, "hwloc" },
 	};
@@ -216,6 +217,19 @@ Test(job, visible_devices_narrow_the_hardware_count)
 		cr_assert_eq(d.rc, 0, "%s: %s", cases[i].var, d.err);
 		cr_expect_eq(d.job.ngpu_per_host, cases[i].want, "%s: %d", cases[i].var, d.job.ngpu_per_host);
 		cr_expect(startswith(d.job.src.ngpu_per_host.text, cases[i].src), "%s: %s", cases[i].var,
+		    d.job.src.ngpu_per_host.text);
+		det_free(&d);
+	}
+	/* AMD: each variable narrows, so the fewer */
+	{
+		char *env[] = { "PATH=/usr/bin", "ROCR_VISIBLE_DEVICES=0,1,2,3",
+			"HIP_VISIBLE_DEVICES=0", NULL };
+		struct det d;
+		detect(&d, env, "ws", NULL, ompi_cmds, "stock-mi250x.xml");
+		cr_assert_eq(d.rc, 0, "%s", d.err);
+		cr_expect_eq(d.job.gpu_vendor, VENDOR_AMD);
+		cr_expect_eq(d.job.ngpu_per_host, 1);
+		cr_expect(startswith(d.job.src.ngpu_per_host.text, "env:HIP_VISIBLE_DEVICES"), "%s",
 		    d.job.src.ngpu_per_host.text);
 		det_free(&d);
 	}
