@@ -736,7 +736,8 @@ unset_launch(enum shell sh)
  * one is allowed do they run.  fish has no read-only variables of a user's.
  */
 static void
-trial_open(enum shell sh, const struct strvec *set, const struct strvec *unset, FILE *fp)
+trial_open(enum shell sh, const struct strvec *set, const struct strvec *unset, int launch,
+    FILE *fp)
 {
 	/* && and not set -e, which an if's condition turns off */
 	if (sh == SHELL_FISH)
@@ -748,6 +749,9 @@ trial_open(enum shell sh, const struct strvec *set, const struct strvec *unset, 
 	for (size_t i = 0; i < unset->n; i++)
 		if (shell_valid_name(unset->v[i]))
 			fprintf(fp, " && unset %s", unset->v[i]);
+	/* bash's readonly -f launch refuses the function too */
+	if (launch)
+		fputs(sh == SHELL_SH ? " && launch() { :; }" : " && function launch { :; }", fp);
 	fputs(" ); then\n", fp);
 }
 
@@ -756,8 +760,8 @@ trial_close(enum shell sh, FILE *fp)
 {
 	if (sh == SHELL_FISH)
 		return;
-	fputs("else echo 'ezpz: setup-env: this shell refused to change a variable (above: "
-	    "read-only?); nothing was changed' >&2; false; fi\n", fp);
+	fputs("else echo 'ezpz: setup-env: this shell refused a change (above: a read-only "
+	    "variable or function?); nothing was changed' >&2; false; fi\n", fp);
 }
 
 /* --undo: the code that puts back what UNDO_VAR's record holds. */
@@ -812,7 +816,7 @@ undo_run(const struct args *a)
 		free(l);
 	}
 	fputs(block_open(sh), stdout);
-	trial_open(sh, &set, &unset, stdout);
+	trial_open(sh, &set, &unset, 0, stdout);
 	for (size_t i = 0; i < lines.n; i++)
 		fputs(lines.v[i], stdout);
 	trial_close(sh, stdout);
@@ -864,7 +868,7 @@ print_code(enum shell sh, const struct envdiff *d, const char *self, const char 
 		names.v[i][strcspn(names.v[i], "=")] = '\0';
 	if (undo)
 		strvec_push(&names, UNDO_VAR);
-	trial_open(sh, &names, &d->unset, stdout);
+	trial_open(sh, &names, &d->unset, 1, stdout);
 	for (size_t i = 0; i < lines.n; i++)
 		fputs(lines.v[i], stdout);
 	trial_close(sh, stdout);

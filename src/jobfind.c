@@ -125,15 +125,23 @@ gpu_item(char **f, size_t nf, long *n)
 int
 slurm_gpus_count(const char *v, int tres, long *n)
 {
-	char *copy = xstrdup(v), *save = NULL, *tok;
+	char *copy = xmalloc(strlen(v) + 1), *save = NULL, *tok, *o = copy;
 	long typed = 0, untyped = 0, c;
-	int items = 0, bad = 0;
+	int items = 0, bad = 0, depth = 0;
+
+	/* "(IDX:0,2)" says which devices, and its commas separate no items */
+	for (const char *p = v; *p; p++) {
+		depth += *p == '(';
+		if (depth == 0)
+			*o++ = *p;
+		depth -= *p == ')' && depth > 0;
+	}
+	*o = '\0';
 
 	for (tok = strtok_r(copy, ",", &save); tok && !bad; tok = strtok_r(NULL, ",", &save)) {
 		char *f[8], *fsave = NULL, *w;
 		size_t nf = 0, skip = 0;
 		int r;
-		tok[strcspn(tok, "(")] = '\0';   /* "4(IDX:0-3)" */
 		for (w = strtok_r(tok, ":/=", &fsave); w; w = strtok_r(NULL, ":/=", &fsave))
 			if (nf < NITEMS(f))
 				f[nf++] = w;

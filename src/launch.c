@@ -1221,6 +1221,14 @@ launch_execute(struct launch_args *a)
 	a->lo.ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	a->lo.pbs_rsh_agent = agent = launch_pbs_rsh_agent(&c.job, environ);
 	failover_init(a, &c.job, &f);
+	/* Before the banner: a log that cannot be opened stops the run before
+	 * it starts (the '+ mpirun' line said it ran). */
+	if (a->log && !a->dry_run) {
+		int fd = open(a->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			die_errno("%s: log '%s': cannot open it, so nothing was run", a->name, a->log);
+		close(fd);
+	}
 	orig = c.job.hosts;
 	t0 = wall_now();
 	if (a->dry_run || runs_as_is(a, &f)) {

@@ -167,7 +167,7 @@ else t_fail "... and it does not outlive the run"; echo "$left" | sed 's/^/  /';
 
 t_run "$EZPZ" launch -q --log "$T_TMP/no/such/dir/run.log" -n 2 -- sh -c "echo ran # $MARK"
 t_eq "--log in a missing directory: exit 1 before the run" "1 " "$RC $OUT"
-t_match "... naming the file" "^ezpz: log '$T_TMP/no/such/dir/run.log': No such file or directory$" "$ERR"
+t_match "... naming the file, before the launch line" "^ezpz: launch: log '$T_TMP/no/such/dir/run.log': cannot open it, so nothing was run: No such file or directory$" "$ERR"
 
 # Each rank prints 2000 lines of 38 bytes and a line on stderr, then waits
 # for the others (so that mpirun, when rank 1 fails, has nothing to cut).

@@ -172,6 +172,10 @@ t_eq "EZPZ_LAUNCHER=PATH not executable: 126" 126 "$RC"
 t_match "...says so" "^ezpz: launcher '.*/noexec/mpiexec' \(from EZPZ_LAUNCHER\): not an executable file " "$ERR"
 
 # --- usage errors -------------------------------------------------------------
+run_env aurora-pbs launch -q --log "$T_TMP/none/x.log" hostname
+t_eq "--log that cannot be opened: exit 1 before anything runs" "1:no" \
+	"$RC:$([ -e "$STUB_LOG" ] && echo yes || echo no)"
+t_match "... says so" "^ezpz: launch: log '.*/none/x.log': cannot open it, so nothing was run: No such file or directory$" "$ERR"
 for o in --log --log-dir; do
 	run_env aurora-pbs launch -q "$o" '' hostname
 	t_eq "$o '': a usage error" "2:ezpz: launch: $o: an empty name (give a file or directory)" "$RC:$ERR"

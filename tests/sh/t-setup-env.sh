@@ -160,12 +160,16 @@ for sh in bash zsh sh; do
 		SLURM_JOB_ID=5 SLURM_JOB_NODELIST=testhost
 	t_eq "read-only NHOSTS ($sh): the eval fails, nothing changed" \
 		"rc=1 EZPZ_JOBID=unset NHOSTS=7 undo=unset" "$OUT"
-	t_match "... says so" "ezpz: setup-env: this shell refused to change a variable \(above: read-only\?\); nothing was changed" "$ERR"
+	t_match "... says so" "ezpz: setup-env: this shell refused a change \(above: a read-only variable or function\?\); nothing was changed" "$ERR"
 done
 t_run in_dir "$T" bash 'eval "$("$EZPZ" setup-env -q --no-modules --no-venv --allow-system-python)"
 	readonly EZPZ_JOBID; eval "$("$EZPZ" setup-env --undo -q)"; echo "rc=$? NHOSTS=${NHOSTS-unset}"' \
 	SLURM_JOB_ID=5 SLURM_JOB_NODELIST=testhost
 t_eq "--undo with a read-only variable: fails, nothing undone" "rc=1 NHOSTS=1" "$OUT"
+t_run in_dir "$T" bash 'launch() { :; }; readonly -f launch
+	eval "$("$EZPZ" setup-env -q --no-modules --no-venv --allow-system-python)"
+	echo "rc=$? NHOSTS=${NHOSTS-unset}"' SLURM_JOB_ID=5 SLURM_JOB_NODELIST=testhost
+t_eq "a read-only launch function (bash): the eval fails, nothing changed" "rc=1 NHOSTS=unset" "$OUT"
 
 # ---- the man page says what 'module list' needs ----------------------------------------
 t_match "ezpz-setup-env(1): module is a function, not carried" \

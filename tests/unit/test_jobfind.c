@@ -98,6 +98,7 @@ Test(jobfind, slurm_gpu_strings)
 	static const struct { const char *v; int tres; long want; } ok[] = {
 		{ "4", 0, 4 }, { "a100:4", 0, 4 }, { "gpu:a100:2", 0, 2 }, { "gpu:3", 0, 3 },
 		{ "a100:2,v100:1", 0, 3 }, { "4(IDX:0-3)", 0, 4 }, { "0", 0, 0 },
+		{ "gpu:a100:2(IDX:0,2)", 0, 2 }, { "a100:2(IDX:0,2),v100:1(IDX:3)", 0, 3 },
 		{ "gres:gpu:2", 1, 2 }, { "gres/gpu:a100:4", 1, 4 }, { "gres/gpu=4", 1, 4 },
 		{ "gres/gpu:a100:2,gres/gpu:v100:1", 1, 3 },
 		{ "gres/gpu=4,gres/gpu:a100=4", 1, 4 },          /* one request, named twice */
