@@ -173,33 +173,6 @@ same_exe(long pid)
 	return have && stat(path, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino;
 }
 
-/* Has pid a live child (a launch running its launcher)?  Each thread
- * lists its own in /proc/PID/task/TID/children. */
-static int
-has_children(long pid)
-{
-	char path[96];
-	struct dirent *e;
-	DIR *d;
-	int any = 0;
-
-	snprintf(path, sizeof path, "/proc/%ld/task", pid);
-	if ((d = opendir(path)) == NULL)
-		return 0;
-	while (!any && (e = readdir(d)) != NULL) {
-		char *text;
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/task/%.20s/children", pid, e->d_name);
-		if ((text = read_file(path, READ_MAX_PROC, NULL, NULL)) != NULL) {
-			any = strspn(text, " \n") != strlen(text);
-			free(text);
-		}
-	}
-	closedir(d);
-	return any;
-}
-
 /*
  * pid as /proc shows it, when it is uid's (others' are not even read):
  * 0, or -1 when it is another user's, gone, or has no command line.
@@ -288,7 +261,7 @@ consider(struct targets *t, long pid, const struct kill_match *m)
 	/* a launch by its own command line only while it runs nothing: else
 	 * a pattern in its options (--log-dir runs/bert) would stop it */
 	if (kill_matches(&x.p, m) ||
-	    (kill_launch_matches(&x.p, x.launch, m) && !has_children(pid)))
+	    (kill_launch_matches(&x.p, x.launch, m) && !exec_has_children((pid_t)pid)))
 		add(t, &x);
 	else
 		target_free(&x);

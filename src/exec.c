@@ -905,6 +905,15 @@ proc_children(struct pidset *s, pid_t pid)
 	closedir(d);
 }
 
+int
+exec_has_children(pid_t pid)
+{
+	struct pidset s = { NULL, 0, 0 };
+	proc_children(&s, pid);
+	free(s.v);
+	return s.n > 0;
+}
+
 /* Our descendants, parents before their children. */
 static void
 descendants(struct pidset *s)

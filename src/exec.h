@@ -87,6 +87,8 @@ int exec_sleep(int seconds);
  * (Linux): orphans below it become its children, not init's.
  */
 void exec_become_subreaper(void);
+/* Has pid a live child (as /proc/PID/task/TID/children list them)? */
+int exec_has_children(pid_t pid);
 /*
  * A subreaper whose own work is done: SIGTERM to every descendant still
  * alive, SIGKILL to what is left after grace_s, until none is left (5 s

@@ -221,13 +221,12 @@ refuse_rank_vars(const struct launch_args *a)
 {
 	static const char *const owned[] = { "RANK", "LOCAL_RANK", "WORLD_SIZE",
 		"LOCAL_WORLD_SIZE", "NODE_RANK", "GROUP_RANK" };
-	for (size_t i = 0; i < a->lo.env.n; i++)
-		for (size_t k = 0; k < NITEMS(owned); k++)
-			if (startswith(a->lo.env.v[i], owned[k]) &&
-			    a->lo.env.v[i][strlen(owned[k])] == '=')
-				die_usage("%s: %s (from -x or .ezpz_env): ezpz rankenv sets %s for each "
-				    "rank; drop it (or run the command bare with --no-rankenv)", a->name,
-				    a->lo.env.v[i], owned[k]);
+	const char *v;
+	for (size_t k = 0; k < NITEMS(owned); k++)
+		if ((v = env_get(a->lo.env.v, owned[k])) != NULL)
+			die_usage("%s: %s=%s (from -x or .ezpz_env): ezpz rankenv sets %s for each "
+			    "rank; drop it (or run the command bare with --no-rankenv)", a->name,
+			    owned[k], v, owned[k]);
 }
 
 /*
@@ -934,24 +933,6 @@ attempt_plan(struct launch_args *a, struct jobctx *c, struct failover *f, int n,
 	}
 }
 
-/* Did a rank say its --log-dir log is incomplete (rankwrap.h)?  Ranks say
- * so as they end, so the line is in the output's tail. */
-static int
-rank_log_incomplete(const char *out)
-{
-	static const char head[] = "ezpz rankenv: rank ", tail[] = "' is incomplete";
-	for (const char *p = out; p && *p; ) {
-		const char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		if (n > sizeof head + sizeof tail && strncmp(p, head, sizeof head - 1) == 0 &&
-		    memmem(p, n, ": " RANKWRAP_LOG_INCOMPLETE " '", sizeof RANKWRAP_LOG_INCOMPLETE + 3) &&
-		    memcmp(p + n - (sizeof tail - 1), tail, sizeof tail - 1) == 0)
-			return 1;
-		p = eol ? eol + 1 : NULL;
-	}
-	return 0;
-}
-
 static char *
 hosts_text(const struct strvec *v)
 {
@@ -1118,7 +1099,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 		t0 = wall_now();
 		exec_run(p.argv.v, &ro, &res);
 		log_failed |= res.log_failed;
-		if (f->dir && rank_log_incomplete(keep.s))
+		if (f->dir && rankwrap_said_log_incomplete(keep.s))
 			log_failed |= LOG_FAILED_LOG2;
 		if (res.not_found)
 			explain_not_found(&p);

@@ -56,12 +56,6 @@ struct out {
 	struct buf labelled;  /* "RANK: " and a line, to go out in one write */
 };
 
-/*
- * One write per line, its label included: the launcher forwards each
- * write as it comes, so a label written on its own could be followed by
- * another rank's line before its own (seen under mpirun on a loaded node:
- * "2: 0: on node2").
- */
 /* DIR/rank-N.log: once a write fails (a full disk) it stops, said once,
  * and again at the end in a line ezpz launch reads (the run's status then
  * says so; the rank's own stays the command's, or one full disk would
@@ -72,6 +66,37 @@ struct rlog {
 	int failed;
 };
 
+static const char log_head[] = "ezpz rankenv: rank ", log_tail[] = "' is incomplete";
+
+static void
+say_log_incomplete(const struct rankwrap *w, const struct rlog *lg)
+{
+	if (lg->failed)
+		fprintf(stderr, "%s%ld on %s: its log '%s%s\n", log_head, w->rank, w->host,
+		    lg->path, log_tail);
+}
+
+int
+rankwrap_said_log_incomplete(const char *out)
+{
+	for (const char *p = out; p && *p; ) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		if (n > sizeof log_head + sizeof log_tail && startswith(p, log_head) &&
+		    memmem(p, n, ": its log '", 11) &&
+		    memcmp(p + n - (sizeof log_tail - 1), log_tail, sizeof log_tail - 1) == 0)
+			return 1;
+		p = eol ? eol + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * One write per line, its label included: the launcher forwards each
+ * write as it comes, so a label written on its own could be followed by
+ * another rank's line before its own (seen under mpirun on a loaded node:
+ * "2: 0: on node2").
+ */
 static void
 emit(const struct rankwrap *w, struct rlog *lg, struct out *o, const char *s, size_t n)
 {
@@ -230,18 +255,14 @@ rankwrap_run(const struct rankwrap *w, char **argv)
 		if (w->report)
 			fprintf(stderr, "ezpz rankenv: rank %ld on %s: killed by signal %d\n", w->rank,
 			    w->host, sig);
-		if (lg.failed)
-			fprintf(stderr, "ezpz rankenv: rank %ld on %s: %s '%s' is incomplete\n",
-			    w->rank, w->host, RANKWRAP_LOG_INCOMPLETE, lg.path);
+		say_log_incomplete(w, &lg);
 		fflush(NULL);
 		free(lg.path);
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return EXIT_SIGBASE + sig;
 	}
-	if (lg.failed)
-		fprintf(stderr, "ezpz rankenv: rank %ld on %s: %s '%s' is incomplete\n", w->rank,
-		    w->host, RANKWRAP_LOG_INCOMPLETE, lg.path);
+	say_log_incomplete(w, &lg);
 	free(lg.path);
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : EXIT_FAIL;
 }

@@ -19,10 +19,11 @@ struct rankwrap {
 	int contain;          /* a subreaper: when the command ends, end what it left */
 };
 
-/* In the line a rank whose --log-dir log could not be written whole says
- * at its end: "ezpz rankenv: rank 3 on n2: its log 'D/rank-3.log' is
- * incomplete". */
-#define RANKWRAP_LOG_INCOMPLETE "its log"
+/* Did a rank say, in out (the launcher's output), that its --log-dir log
+ * could not be written whole ("ezpz rankenv: rank 3 on n2: its log
+ * 'D/rank-3.log' is incomplete")?  Ranks say so as they end, so the line
+ * is in the output's tail. */
+int rankwrap_said_log_incomplete(const char *out);
 
 /* Say why exec'ing cmd failed with errno e (not found on PATH, a
  * directory, ...); returns the status for it, 127 or 126. */
