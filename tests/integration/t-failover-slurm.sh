@@ -21,8 +21,16 @@ t_match "... the table names the swapped host" "1 +n1,n2 +node failure: rank 1 o
 t_match "... and attempt 2's success" "2 +n1,n3 +success" "$ERR"
 t_eq "... a file per rank" "rank 1 on n3 rank 1 done" "$(xargs < logs/attempt-2/rank-1.log)"
 
+# Both ranks must get as far as their exit 1: srun's --kill-on-bad-exit
+# SIGTERMs the other rank when the first exits, and a rank so stopped shows
+# one exit 1, on one host, which is what a bad host looks like.  So each
+# waits for the other (a file each, in the directory every node shares) and
+# ignores that SIGTERM.
+allfail='trap "" TERM; echo "rank $RANK"; : > "$0.$RANK"; i=0
+while [ ! -e "$0.0" ] || [ ! -e "$0.1" ]; do i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1; done
+exit 1'
 t_run t_timeout $T salloc -N 3 -w 'n[1-3]' --exclusive "$EZPZ" launch -q -ppn 1 --auto-retry -nh 2 \
-	--log-dir pe -- sh -c 'echo "rank $RANK"; exit 1'
+	--log-dir pe -- sh -c "$allfail" "$T_TMP/ready"
 t_eq "exit 1 on every rank: exit 1" 1 "$RC"
 t_eq "... one attempt, no swap" "attempt-1.log" "$(ls pe | grep '\.log$' | xargs)"
 t_match "... a program error" "program error: exit 1 on 2 ranks, 2 hosts" "$ERR"
