@@ -342,6 +342,7 @@ verdict_free(struct verdict *v)
 {
 	free(v->why);
 	free(v->first.host);
+	free(v->blamed.host);
 	strvec_clear(&v->bad);
 	memset(v, 0, sizeof *v);
 }
@@ -496,6 +497,8 @@ classify_failure(const struct attempt_in *in, const struct strvec *named, struct
 		v->outcome = OUTCOME_NODE;
 		blame(v, attempt_host(in, ev->host));
 		v->why = xasprintf("rank %ld on %s: %s", ev->rank, ev->host, st);
+		v->blamed = *ev;
+		v->blamed.host = xstrdup(ev->host);
 		free(st);
 	} else if (in->status == EXIT_SIGBASE + SIGTERM || in->status == EXIT_SIGBASE + SIGKILL) {
 		v->outcome = OUTCOME_SCHEDULER;
@@ -538,4 +541,28 @@ failover_classify(const struct attempt_in *in, struct verdict *v, char **err)
 		    : "no output at all before the --timeout");
 	}
 	return 0;
+}
+
+/*
+ * A rank that fails the same way on the host swapped in as it did on the
+ * one swapped out: the failure follows the program, not the host.  Under
+ * srun -K a program's exit 1 on every rank can show as one rank's on one
+ * host (the others stopped before they got there); the second such attempt
+ * says which it was.
+ */
+void
+failover_followed(const struct verdict *prev, struct verdict *v)
+{
+	char *st;
+	if (prev->outcome != OUTCOME_NODE || v->outcome != OUTCOME_NODE ||
+	    prev->blamed.host == NULL || v->blamed.host == NULL ||
+	    !same_status(&prev->blamed, &v->blamed) || streq(prev->blamed.host, v->blamed.host))
+		return;
+	st = rank_fail_status(&v->blamed);
+	free(v->why);
+	v->why = xasprintf("%s again, now on %s (was %s): it follows the program, not the host",
+	    st, v->blamed.host, prev->blamed.host);
+	free(st);
+	v->outcome = OUTCOME_PROGRAM;
+	strvec_clear(&v->bad);
 }

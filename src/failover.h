@@ -77,11 +77,14 @@ struct verdict {
 	struct strvec bad;        /* hosts to swap out, as named in hosts[] */
 	int have_first;           /* first is the first failed rank */
 	struct rank_fail first;
+	struct rank_fail blamed;  /* a node failure for a rank's status on one host: that
+	                           * rank (its host NULL for any other verdict) */
 };
 
 /* Returns 0, or -1 with *err malloc'd (a bad pattern). */
 int failover_classify(const struct attempt_in *in, struct verdict *v, char **err);
 void verdict_free(struct verdict *v);
+void failover_followed(const struct verdict *prev, struct verdict *v);
 const char *outcome_name(enum outcome o);
 
 #endif

@@ -1070,7 +1070,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 	struct hostset orig = c->job.hosts;
 	struct attempt_row *rows = NULL;
 	size_t nrows = 0, alloc = 0;
-	struct verdict v = { 0 };
+	struct verdict v = { 0 }, prev = { 0 };
 	struct buf keep = BUF_INIT;
 	int status = 0, same = 0, log_failed = 0;
 	int want_keep = a->auto_retry || a->log_dir || a->label || a->log || a->timeout;
@@ -1111,9 +1111,11 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 			keep.s ? keep.s : "", f->active.v, f->active.n,
 			c->job.profile ? &c->job.profile->failover_patterns : NULL, &c->io,
 			placed_ppn(a, &p), p.kill_on_bad_exit };
-		verdict_free(&v);
+		verdict_free(&prev);
+		prev = v;
 		if (failover_classify(&in, &v, &err) < 0)
 			die("%s: %s", a->name, err);
+		failover_followed(&prev, &v);
 		status = rank_status(&p, &v, status, res.signal || res.timed_out);
 		*by_signal = status_by_signal(status, res.signal != 0, &v);
 		rows = xgrow(rows, &alloc, nrows + 1, sizeof *rows);
@@ -1157,6 +1159,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 	}
 	free(rows);
 	verdict_free(&v);
+	verdict_free(&prev);
 	buf_free(&keep);
 	if (c->job.hosts.v != orig.v) {
 		hostset_free(&c->job.hosts);

@@ -311,3 +311,41 @@ Test(failover, hydra4_box_signal)
 	cr_expect_eq(f.v[0].sig, 0);
 	rank_fails_free(&f);
 }
+
+/* srun -K cut a program's exit 1 on every rank down to one rank's on one
+ * host: a node failure, once.  The same status on the host swapped in
+ * says it was the program; another status, or the same host, does not. */
+Test(failover, same_failure_on_the_swapped_in_host_is_the_program)
+{
+	struct attempt_in in = { 1, 0, 0, 2, "srun: error: n1: task 0: Exited with exit code 1\n"
+		"srun: error: n2: task 1: Terminated\n", four, 4, NULL, NULL, 1, 1 };
+	struct verdict first, v;
+	char *err = NULL;
+
+	cr_assert_eq(failover_classify(&in, &first, &err), 0);
+	cr_assert_eq(first.outcome, OUTCOME_NODE);
+	cr_expect_str_eq(first.bad.v[0], "n1");
+	failover_followed(&(struct verdict){ 0 }, &first);
+	cr_expect_eq(first.outcome, OUTCOME_NODE, "no attempt before it");
+
+	in.text = "srun: error: n3: task 0: Exited with exit code 1\n";
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	failover_followed(&first, &v);
+	cr_expect_eq(v.outcome, OUTCOME_PROGRAM);
+	cr_expect_str_eq(v.why, "exit 1 again, now on n3 (was n1): it follows the program, not the host");
+	cr_expect_eq(v.bad.n, 0);
+	verdict_free(&v);
+
+	in.text = "srun: error: n3: task 0: Exited with exit code 3\n";
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	failover_followed(&first, &v);
+	cr_expect_eq(v.outcome, OUTCOME_NODE, "another status");
+	verdict_free(&v);
+
+	in.text = "srun: error: n1: task 0: Exited with exit code 1\n";
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	failover_followed(&first, &v);
+	cr_expect_eq(v.outcome, OUTCOME_NODE, "the same host");
+	verdict_free(&v);
+	verdict_free(&first);
+}
