@@ -544,8 +544,8 @@ failover_classify(const struct attempt_in *in, struct verdict *v, char **err)
 }
 
 /*
- * A rank that fails the same way on the host swapped in as it did on the
- * one swapped out: the failure follows the program, not the host.  Under
+ * A node failure blamed on one host, then the same status on another host
+ * in the next attempt: the failure follows the program, not the host.  Under
  * srun -K a program's exit 1 on every rank can show as one rank's on one
  * host (the others stopped before they got there); the second such attempt
  * says which it was.
