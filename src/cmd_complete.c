@@ -342,6 +342,8 @@ operand_answer(const struct operands *ops, char **w, int start, int n, int dashd
 		answer("none", "");
 	} else if (streq(hint, "@file")) {
 		answer("file", "");
+	} else if (streq(hint, "@dir")) {
+		answer("dir", "");
 	} else if (streq(hint, "@ezpz")) {
 		answer_words("", "command");
 		command_words();
@@ -405,6 +407,19 @@ complete_args(const struct opt *tab, const struct operands *ops, char **w, int n
 		}
 		if (o->arg == NULL)
 			continue;
+		if (att == NULL && strlen(o->arg) > 3 && streq(o->arg + strlen(o->arg) - 3, "...")) {
+			/* submit --sched-args ARG... --: its words run to the "--",
+			 * and the options go on after it */
+			int end = i + 1;
+			while (end < n - 1 && !streq(w[end], "--"))
+				end++;
+			if (end == n - 1) {
+				answer("none", "words for the scheduler, then '--'");
+				return;
+			}
+			i = end;
+			continue;
+		}
 		if (att == NULL && o->arg[0] == '[') {
 			if (i + 1 < n - 1 && w[i + 1][0] != '-')
 				i++;

@@ -27,20 +27,21 @@ function __ezpz_complete
                 printf '%s%s\n' $arg $line
             end
         case file dir
+            # fish's own path completion, on the word as typed: it expands
+            # ~ and reads quotes and backslashes (a command with no
+            # completions of its own gets just that)
             set -l rest (string sub -s (math (string length -- "$arg") + 1) -- $cur)
-            set -l found
-            if test $kind = dir
-                set found (__fish_complete_directories $rest)
-            else
-                set found (__fish_complete_path $rest)
-            end
-            for f in $found
-                printf '%s%s\n' $arg $f
+            for f in (complete --do-complete="__ezpz_no_such_command $rest")
+                set f (string split -m 1 \t -- $f)[1]
+                if test $kind = file; or string match -q -- '*/' $f
+                    printf '%s%s\n' $arg $f
+                end
             end
         case command
-            # the words from the user's command on, as if typed alone
+            # the words from the user's command on, as if typed alone (the
+            # attached form: a line that starts with '-' is not an option)
             set -l words $tokens[(math $arg + 2)..-1]
-            complete -C (string join ' ' -- (string escape -- $words) $cur)
+            complete --do-complete=(string join ' ' -- (string escape -- $words) $cur)
     end
 end
 

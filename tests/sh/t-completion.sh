@@ -68,6 +68,7 @@ ln -s "$EZPZ" "$T_TMP/bin/ezpz"
 printf '#!/bin/sh\n' > "$T_TMP/bin/ezpz-tc-prog"
 chmod +x "$T_TMP/bin/ezpz-tc-prog"
 : > "$T_TMP/work/file1"
+: > "$T_TMP/home/homefile1"
 printf 'name: testbox\ndescription: made by t-completion.sh\n' > "$T_TMP/profiles/testbox.yaml"
 export PATH="$T_TMP/bin:/usr/bin:/bin" HOME="$T_TMP/home" EZPZ_CONFIG_DIR="$T_TMP/profiles"
 export XDG_CONFIG_HOME="$T_TMP/home/.config" XDG_DATA_HOME="$T_TMP/home/.local/share"
@@ -77,8 +78,9 @@ cd "$T_TMP/work" || t_bail "cannot cd to $T_TMP/work"
 
 # The command lines, each completed at its end, and what must (+) or must
 # not (-) be among the candidates.  A candidate X also counts as PREFIX=X
-# (fish gives "--cpu-bind=none" where bash gives "none"), and a directory
-# X also as X/.
+# (fish gives "--cpu-bind=none" where bash gives "none"), a directory
+# X also as X/, and a file in the home directory X also as ~/X or $HOME/X
+# (zsh records the name, fish the word, bash the expanded path).
 cat > "$T_TMP/cases" <<'EOF'
 ezpz |+launch +test +info +setup-env +rankenv +hostlist +submit +doctor +kill +help -__complete
 ezpz la|+launch -test
@@ -118,6 +120,13 @@ ezpz launch -ppn 2 cat fi|+file1
 ezpz launch -m json.tool fi|+file1
 ezpz submit -- ls --al|+--all
 ezpz rankenv -- ezpz-tc-|+ezpz-tc-prog
+ezpz yeet |+dir1 -file1 -@dir
+ezpz submit --sched-args --exclusive -- --dr|+--dry-run
+ezpz submit --sched-args --exclusive --mem=0 -- -- cat fi|+file1
+ezpz launch -- --fo|
+ezpz launch --log ~/ho|+homefile1
+ezpz launch --machine 'te|+testbox
+ezpz launch --log 'fi|+file1
 EOF
 cut -d'|' -f1 "$T_TMP/cases" > "$T_TMP/lines"
 
@@ -129,7 +138,7 @@ check() {
 		for w in $want; do
 			ok=0
 			while IFS= read -r c; do
-				case $c in "${w:1}" | "${w:1}/" | *"=${w:1}") ok=1; break ;; esac
+				case $c in "${w:1}" | "${w:1}/" | *"=${w:1}" | "~/${w:1}" | "$HOME/${w:1}") ok=1; break ;; esac
 			done <<< "$got"
 			if [ "${w:0:1}" = + ]; then
 				t_eq "$sh: '$line' offers ${w:1}" 1 "$ok"
