@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "jobio.h"
 #include "launch.h"
 #include "path.h"
@@ -128,8 +129,16 @@ source_path(const char *given)
 		abs = xasprintf("%s/%s", cwd, src);
 	for (size_t n = strlen(abs); n > 1 && abs[n - 1] == '/'; n--)
 		abs[n - 1] = '\0';
-	if (stat(abs, &st) < 0)
+	if (lstat(abs, &st) < 0)
 		die("yeet: source '%s': %s", abs, strerror(errno));
+	if (S_ISLNK(st.st_mode)) {
+		/* the worker copies what is there, and a link is not a tree */
+		char real[PATH_MAX];
+		if (realpath(abs, real) == NULL)
+			die("yeet: source '%s': %s", abs, strerror(errno));
+		die_usage("yeet: source '%s' is a symbolic link: give the path it leads to "
+		    "(ezpz yeet %s)", abs, real);
+	}
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		die_usage("yeet: source '%s': not a directory or a file", abs);
 	return abs;
@@ -140,7 +149,30 @@ static int
 under(const char *b, const char *a)
 {
 	size_t n = strlen(a);
+	if (n == 1 && a[0] == '/')
+		return 1;
 	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
+/* dest with %h as this host's short name (the worker checks again on each
+ * host with its own). */
+static char *
+dest_here(const char *dest)
+{
+	char host[256] = "", *dot;
+	struct buf b = BUF_INIT;
+	gethostname(host, sizeof host - 1);
+	if ((dot = strchr(host, '.')) != NULL)
+		*dot = '\0';
+	for (const char *s = dest; *s; s++) {
+		if (s[0] == '%' && (s[1] == 'h' || s[1] == '%')) {
+			buf_adds(&b, s[1] == 'h' ? host : "%");
+			s++;
+		} else {
+			buf_addc(&b, *s);
+		}
+	}
+	return buf_detach(&b);
 }
 
 static char *
@@ -148,18 +180,20 @@ dest_path(const char *given, const char *src)
 {
 	const char *base = strrchr(src, '/') + 1;
 	char *dest = given ? xstrdup(given) : xasprintf("/tmp/%s", *base ? base : "root");
-	char rsrc[PATH_MAX], rdest[PATH_MAX];
+	char rsrc[PATH_MAX], rdest[PATH_MAX], *here;
 
 	if (dest[0] != '/')
 		die_usage("yeet: --dest '%s': not an absolute path", dest);
 	for (size_t n = strlen(dest); n > 1 && dest[n - 1] == '/'; n--)
 		dest[n - 1] = '\0';
-	/* Staging onto the source would replace it with a copy of itself
-	 * half-way through; checked here for what can be resolved. */
-	if (under(dest, src) || under(src, dest) ||
-	    (realpath(src, rsrc) && realpath(dest, rdest) &&
+	/* Staging onto the source, or onto what holds it, would replace it
+	 * with a copy of itself; checked here for what can be resolved. */
+	here = dest_here(dest);
+	if (under(here, src) || under(src, here) ||
+	    (realpath(src, rsrc) && realpath(here, rdest) &&
 	    (under(rdest, rsrc) || under(rsrc, rdest))))
-		die_usage("yeet: --dest '%s' is the source '%s', or inside it, or holds it", dest, src);
+		die_usage("yeet: --dest '%s' is the source '%s', or inside it, or holds it", here, src);
+	free(here);
 	return dest;
 }
 

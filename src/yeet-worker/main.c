@@ -17,6 +17,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #define MSG_MAX 256
 #define HOST_MAX 64
 #define ENTRIES_MAX (1l << 24)
+#define MARK ".ezpz-yeet"     /* in every copy of a directory: what check_dest allows */
 
 enum { T_DIR = 'd', T_FILE = 'f', T_LINK = 'l' };
 
@@ -653,6 +655,147 @@ put_in_place(struct dest *d)
 	free(old);
 }
 
+/* ---- what DIR may be ------------------------------------------------------ */
+
+/* Is b a or below a? (absolute paths without trailing slashes) */
+static int
+under(const char *b, const char *a)
+{
+	size_t n = strlen(a);
+	if (n == 1 && a[0] == '/')
+		return 1;
+	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
+/* path with its links resolved, as far up as it exists (the rest as
+ * given), or NULL. */
+static char *
+resolve(const char *path)
+{
+	char *p = xdup(path), *slash, real[PATH_MAX], *out = NULL;
+	if (realpath(p, real)) {
+		free(p);
+		return xdup(real);
+	}
+	if ((slash = strrchr(p, '/')) != NULL) {
+		char *up;
+		*slash = 0;
+		if ((up = resolve(*p ? p : "/")) != NULL) {
+			out = xalloc(strlen(up) + strlen(slash + 1) + 2);
+			sprintf(out, "%s/%s", strcmp(up, "/") ? up : "", slash + 1);
+			free(up);
+		}
+	}
+	free(p);
+	return out;
+}
+
+static int
+empty_dir(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *e;
+	int n = 0;
+	while (dir && (e = readdir(dir)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	if (dir)
+		closedir(dir);
+	return dir && n == 0;
+}
+
+static const char *
+kind_of(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISREG(m) ? "a file" : S_ISLNK(m) ?
+	    "a symbolic link" : "not a directory or a file";
+}
+
+/*
+ * DIR (after %h) is replaced only by what can only be an earlier copy:
+ * nothing, a directory with yeet's mark in it (or empty), or a file for a
+ * file.  Never the source, inside it, or what holds it: renaming a copy
+ * over any of those destroys the source.
+ */
+static void
+check_dest(struct dest *d, const char *src, int type)
+{
+	char *rsrc = resolve(src), *rdest = resolve(d->final), *mark;
+	struct stat st;
+
+	if (rsrc && rdest && (under(rdest, rsrc) || under(rsrc, rdest)))
+		fail(d, "'%s' is the source '%s', or inside it, or holds it: give --dest "
+		    "another place", d->final, src);
+	else if (lstat(d->final, &st) < 0)
+		;
+	else if (type == T_DIR && S_ISDIR(st.st_mode)) {
+		mark = join(d->final, MARK);
+		if (access(mark, F_OK) < 0 && !empty_dir(d->final))
+			fail(d, "'%s' is a directory that yeet did not make (no %s in it): "
+			    "remove it or give --dest another place", d->final, MARK);
+		free(mark);
+	} else if (!(type == T_FILE && S_ISREG(st.st_mode))) {
+		fail(d, "'%s' is %s and the source %s: remove it or give --dest another place",
+		    d->final, kind_of(st.st_mode), type == T_DIR ? "a directory" : "a file");
+	}
+	free(rsrc);
+	free(rdest);
+}
+
+/* The mark check_dest looks for next time, unless the source brought one. */
+static void
+mark_copy(struct dest *d, const char *src)
+{
+	char *p;
+	int fd;
+	if (d->failed)
+		return;
+	p = join(d->tmp, MARK);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0) {
+		dprintf(fd, "a copy of %s made by ezpz yeet: the next yeet to here replaces it\n",
+		    src);
+		if (close(fd) < 0)
+			fail(d, "write '%s': %s", p, strerror(errno));
+	} else if (errno != EEXIST) {
+		fail(d, "create '%s': %s", p, strerror(errno));
+	}
+	free(p);
+}
+
+/* Earlier yeets' temporary copies on this host whose process is gone
+ * (killed outright, or stopped before it could clean up): DIR.yeet-HOST-PID
+ * and DIR.yeet-HOST-PID.old. */
+static void
+remove_stale(const char *final, const char *host)
+{
+	char *dirpath = xdup(final), *slash = strrchr(dirpath, '/'), *pre;
+	const char *base = final + (slash - dirpath) + 1;
+	struct dirent *e;
+	DIR *dir;
+
+	*slash = 0;
+	pre = xalloc(strlen(base) + strlen(host) + 16);
+	sprintf(pre, "%s.yeet-%s-", base, host);
+	if ((dir = opendir(*dirpath ? dirpath : "/")) != NULL) {
+		while ((e = readdir(dir)) != NULL) {
+			char *end, *p;
+			long pid;
+			if (strncmp(e->d_name, pre, strlen(pre)) != 0)
+				continue;
+			pid = strtol(e->d_name + strlen(pre), &end, 10);
+			if (pid <= 0 || (*end && strcmp(end, ".old")) ||
+			    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+				continue;
+			p = join(*dirpath ? dirpath : "", e->d_name);
+			rm_rf(p);
+			free(p);
+		}
+		closedir(dir);
+	}
+	free(pre);
+	free(dirpath);
+}
+
 /* %h: this host's short name; %%: a percent sign. */
 static char *
 expand_dest(const char *tmpl, const char *host)
@@ -852,10 +995,15 @@ main(int argc, char **argv)
 	d.final = expand_dest(a.dest, me.host);
 	d.tmp = xalloc(strlen(d.final) + HOST_MAX + 40);
 	sprintf(d.tmp, "%s.yeet-%s-%ld", d.final, me.host, (long)getpid());
-	if (mkdir_parents(d.final) < 0)
+	check_dest(&d, a.src, l.e[0].type);
+	if (!d.failed && mkdir_parents(d.final) < 0)
 		fail(&d, "create the parent of '%s': %s", d.final, strerror(errno));
+	if (!d.failed)
+		remove_stale(d.final, me.host);
 
 	share_files(&l, a.src, &d, buf, &srcerr);
+	if (l.e[0].type == T_DIR)
+		mark_copy(&d, a.src);
 	MPI_Bcast(&srcerr, 1, MPI_INT, 0, MPI_COMM_WORLD);
 	if (srcerr)
 		fail(&d, "the source could not be read whole (see rank 0's message)");

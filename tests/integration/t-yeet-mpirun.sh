@@ -21,7 +21,8 @@ t_run t_timeout 60 env VIRTUAL_ENV="$V" "$EZPZ" yeet -q --dest "$L"
 t_eq "yeet the active venv: exit 0" 0 "$RC"
 t_match "one host, ok, its scripts rewritten" "ok .*$L \([0-9]+ scripts now name it\)" "$OUT"
 t_eq "the script's #! names the copy" "#!$L/bin/python3" "$(head -n 1 "$L/bin/where")"
-t_eq "files outside bin/ are the source's" "" "$(diff -r -x bin "$V" "$L")"
+t_eq "files outside bin/ are the source's, and yeet's mark" \
+	"Only in $L: .ezpz-yeet" "$(diff -r -x bin "$V" "$L")"
 t_run t_timeout 120 env -i PATH=/usr/bin:/bin HOME="$T_TMP" EZPZ="$EZPZ" L="$L" \
 	EZPZ_TOPOLOGY="$EZPZ_TOPOLOGY" EZPZ_HOSTNAME=laptop \
 	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_oob_tcp_if_include=lo \
@@ -45,4 +46,50 @@ t_run t_timeout 60 "$EZPZ" yeet -q "$T_TMP/shared/data.tar" --dest "$T_TMP/local
 t_eq "again, after it changed: exit 0" 0 "$RC"
 t_eq "the new bytes" yes "$(cmp -s "$T_TMP/shared/data.tar" "$T_TMP/local/data.tar" && echo yes)"
 t_eq "nothing else beside it" "data.tar venv" "$(ls -A "$T_TMP/local" | xargs)"
+
+# What DIR may be.  The source, inside it, or what holds it (also once %h
+# is this host's name, and /) would be destroyed by the rename: usage
+# errors.  A directory yeet did not make, or another kind of thing, is
+# left as it is: that host fails.
+H=$(hostname -s)
+W=$T_TMP/w
+mkdir -p "$W/hy/$H/venv" "$W/hy/$H/other" "$W/src/a"
+echo v > "$W/hy/$H/venv/f"
+echo precious > "$W/hy/$H/other/results.txt"
+echo a > "$W/src/a/x"
+t_run t_timeout 60 "$EZPZ" yeet -q "$W/hy/$H/venv" --dest "$W/hy/%h"
+t_eq "--dest DIR/%h holds the source on this host: exit 2" 2 "$RC"
+t_match "... saying so" "--dest '$W/hy/$H' is the source '$W/hy/$H/venv', or inside it, or holds it" "$ERR"
+t_eq "... and the source and what is beside it are there" "v precious" \
+	"$(cat "$W/hy/$H/venv/f" "$W/hy/$H/other/results.txt" | xargs)"
+t_run t_timeout 60 "$EZPZ" yeet -q "$W/src/a" --dest /
+t_eq "--dest /: exit 2" 2 "$RC"
+t_run t_timeout 60 "$EZPZ" yeet -q --dry-run / --dest "$W/rootcopy"
+t_eq "SRC /: exit 2" 2 "$RC"
+mkdir -p "$W/scratch/otherjob"
+echo results > "$W/scratch/otherjob/out.h5"
+t_run t_timeout 60 "$EZPZ" yeet -q "$W/src/a" --dest "$W/scratch"
+t_eq "--dest a directory yeet did not make: exit 1" 1 "$RC"
+t_match "... the host's line says why" "FAIL .*'$W/scratch' is a directory that yeet did not make \(no .ezpz-yeet in it\)" "$OUT"
+t_eq "... and it is left as it was" "out.h5" "$(ls -A "$W/scratch/otherjob" | xargs)"
+t_eq "... with nothing beside it" "hy scratch src" "$(ls -A "$W" | xargs)"
+t_run t_timeout 60 "$EZPZ" yeet -q "$T_TMP/shared/data.tar" --dest "$W/scratch"
+t_eq "a file onto a directory: exit 1" 1 "$RC"
+t_match "... the host's line says why" "FAIL .*'$W/scratch' is a directory and the source a file" "$OUT"
+t_eq "... and it is left as it was" "otherjob" "$(ls -A "$W/scratch" | xargs)"
+mkdir -p "$W/copy.yeet-$H-999999999/d" "$W/empty"
+t_run t_timeout 60 "$EZPZ" yeet -q "$W/src/a" --dest "$W/copy"
+t_eq "a new DIR: exit 0" 0 "$RC"
+t_eq "... holds the tree and yeet's mark" ".ezpz-yeet x" "$(ls -A "$W/copy" | xargs)"
+t_eq "... and a dead yeet's temporary copy is gone" "copy" "$(cd "$W" && ls -d copy* | xargs)"
+echo b > "$W/src/a/y"
+t_run t_timeout 60 "$EZPZ" yeet -q "$W/src/a" --dest "$W/copy"
+t_eq "again over the marked copy: exit 0" 0 "$RC"
+t_eq "... the new tree" ".ezpz-yeet x y" "$(ls -A "$W/copy" | xargs)"
+t_run t_timeout 60 "$EZPZ" yeet -q "$W/src/a" --dest "$W/empty"
+t_eq "onto an empty directory: exit 0" 0 "$RC"
+ln -s "$W/src/a" "$W/current"
+t_run env VIRTUAL_ENV="$W/current" "$EZPZ" yeet -q --dest "$W/vc"
+t_eq "a source that is a link: exit 2, nothing launched" 2 "$RC"
+t_match "... naming where it leads" "source '$W/current' is a symbolic link: give the path it leads to \(ezpz yeet $W/src/a\)" "$ERR"
 t_done

@@ -36,12 +36,16 @@ printf 'sp\n' > "$S/a/with space"
 chmod 755 "$S/a/run.sh"; chmod 4755 "$S/a/b/c/empty"; chmod 400 "$S/a/private"
 chmod 555 "$S/ro"; chmod 700 "$S/a/b"
 touch -d '2020-01-02 03:04:05' "$S/a/f.txt"
-# Every fact of a tree, one line an entry.
-facts() { (cd "$1" && find . -printf '%p %y %m %s %T@ %l\n' | sort); }
-# The facts and bytes of each node's copy against the source's.
+# Every fact of a tree, one line an entry, but yeet's mark in a copy's
+# root (and so the root's size as a directory holding one more name).
+facts() {
+	(cd "$1" && find . -path ./.ezpz-yeet -prune -o -printf '%p %y %m %T@ %l\n' &&
+		find . -type f ! -path ./.ezpz-yeet -printf '%p %s\n') | sort
+}
+# The facts and bytes of each node's copy against the source's, and the mark.
 same_tree() {   # root
-	[ -d "$1" ] && diff -r --no-dereference "$S" "$1" >/dev/null &&
-		[ "$(facts "$S")" = "$(facts "$1")" ]
+	[ -d "$1" ] && diff -r --no-dereference -x .ezpz-yeet "$S" "$1" >/dev/null &&
+		[ "$(facts "$S")" = "$(facts "$1")" ] && [ -f "$1/.ezpz-yeet" ]
 }
 
 D=$T_TMP/nodes
