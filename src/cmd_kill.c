@@ -267,26 +267,34 @@ consider(struct targets *t, long pid, const struct kill_match *m)
 		target_free(&x);
 }
 
-/* The `ezpz launch` (or `ezpz test`) above each match, when it is not one
- * already and passes the same checks. */
+/*
+ * The `ezpz launch` (or `ezpz test`) above each match, when it is not one
+ * already and passes the same checks: not only the parent, as a rank's is
+ * mpirun (or Open MPI's prted), whose parent is the launch.  The walk up
+ * stops at another user's process (slurmstepd, sshd), at ezpz kill's own
+ * ancestors, and at a target.
+ */
 static void
 add_launch_parents(struct targets *t, const struct kill_match *m)
 {
 	size_t n = t->n;
 
 	for (size_t i = 0; i < n; i++) {
-		long ppid = t->v[i].p.ppid;
-		struct target x;
-		int skipped = 0;
-
-		for (size_t k = 0; k < m->nskip; k++)
-			skipped |= m->skip[k] == ppid;
-		if (ppid <= 1 || skipped || find(t, ppid) || load(ppid, m->uid, &x) < 0)
-			continue;
-		if (kill_parent_matches(&x.p, x.launch, m))
-			add(t, &x);
-		else
+		long pid = t->v[i].p.ppid;
+		for (int up = 0; up < ANCESTORS_MAX && pid > 1 && !find(t, pid); up++) {
+			struct target x;
+			int skipped = 0;
+			for (size_t k = 0; k < m->nskip; k++)
+				skipped |= m->skip[k] == pid;
+			if (skipped || load(pid, m->uid, &x) < 0)
+				break;
+			if (kill_parent_matches(&x.p, x.launch, m)) {
+				add(t, &x);
+				break;
+			}
+			pid = x.p.ppid;
 			target_free(&x);
+		}
 	}
 }
 

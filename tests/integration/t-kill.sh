@@ -108,6 +108,22 @@ t_eq "... the one with the pattern only in its options runs on" 1 "$(count '^sle
 "$EZPZ" kill --grace 1 'sleep 61' >/dev/null 2>&1
 wait "$launch_a"
 
+# A pattern that only the ranks have (here their argv[0], from a variable
+# mpirun's command line does not spell out): the ezpz launch above them,
+# two levels up (rank, mpirun, launch), is signalled first, so --retries
+# does not start them again.
+t_timeout 120 "$EZPZ" launch -q --retries 2 -x TAG=ezpzqq -n 2 -- \
+	bash -c 'exec -a "$TAG" sleep 100' >"$T_TMP/deep.out" 2>&1 &
+launch=$!
+wait_for 2 '^ezpzqq 100$' || t_bail "the ranks did not start: $(cat "$T_TMP/deep.out")"
+t_run "$EZPZ" kill --grace 1 ezpzqq
+t_match "a pattern only the ranks match: the launch two levels up is killed" \
+	"^$HOST: killed [0-9]+ \(SIGTERM[^)]*\): $EZPZ launch -q --retries 2 " "$OUT"
+wait "$launch"
+t_eq "... it exits 128+SIGTERM, with no retry" "143 0" \
+	"$? $(grep -c 'retrying' "$T_TMP/deep.out")"
+t_eq "... and nothing comes back" "0 0" "$(sleep 1; echo $(count "^ezpzqq") $(count "^mpirun "))"
+
 # ... and killed while it waits between attempts, with nothing running
 # (it matched nothing then: the waits went on, and the attempts after)
 t_timeout 120 "$EZPZ" launch --retries 2 -n 1 -- sh -c 'exit 3 # ezpz-t-kill-wait' \
