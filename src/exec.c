@@ -40,7 +40,7 @@
 
 static int sigpipe_fd[2] = { -1, -1 };
 static int terminating(int sig);
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 /* Signals our caller ignores (nohup, trap '' HUP) stay ignored, for us and
  * for the launcher. */
 static sigset_t ignored;
@@ -108,7 +108,7 @@ exec_signals_init(void)
 static int
 terminating(int sig)
 {
-	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP;
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
 }
 
 static void
@@ -473,6 +473,7 @@ sig_name(int sig)
 	switch (sig) {
 	case SIGINT: return "SIGINT";
 	case SIGHUP: return "SIGHUP";
+	case SIGQUIT: return "SIGQUIT";
 	default: return "SIGTERM";
 	}
 }

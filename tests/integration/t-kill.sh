@@ -116,13 +116,30 @@ t_timeout 120 "$EZPZ" launch -q --retries 2 -x TAG=ezpzqq -n 2 -- \
 	bash -c 'exec -a "$TAG" sleep 100' >"$T_TMP/deep.out" 2>&1 &
 launch=$!
 wait_for 2 '^ezpzqq 100$' || t_bail "the ranks did not start: $(cat "$T_TMP/deep.out")"
+ps -eo pid,ppid,stat,cmd > "$T_TMP/ps.before"
 t_run "$EZPZ" kill --grace 1 ezpzqq
+# (when it did not reach the launch: what ran, for the log)
+grep -q "launch -q --retries" <<<"$OUT" ||
+	{ echo "processes before the kill:"; cat "$T_TMP/ps.before"; echo "$ERR"; } | sed 's/^/# /'
 t_match "a pattern only the ranks match: the launch two levels up is killed" \
 	"^$HOST: killed [0-9]+ \(SIGTERM[^)]*\): $EZPZ launch -q --retries 2 " "$OUT"
 wait "$launch"
 t_eq "... it exits 128+SIGTERM, with no retry" "143 0" \
 	"$? $(grep -c 'retrying' "$T_TMP/deep.out")"
 t_eq "... and nothing comes back" "0 0" "$(sleep 1; echo $(count "^ezpzqq") $(count "^mpirun "))"
+
+# SIGQUIT ends a launch as SIGTERM does (128+3), when it was not started
+# with it ignored (as bash's '&' does: so python3 resets it first).
+python3 -c 'import os, signal, sys
+signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' "$EZPZ" launch -n 2 -- sleep 302 >"$T_TMP/quit.out" 2>&1 &
+launch=$!
+wait_for 2 '^sleep 302$' || t_bail "the launch did not start: $(cat "$T_TMP/quit.out")"
+t_run "$EZPZ" kill -s QUIT
+wait "$launch"
+t_eq "kill -s QUIT: the launch exits 128+SIGQUIT" 131 "$?"
+t_match "... saying so, with nothing SIGKILLed" "stopped by signal 3 \(exit 131\)" "$(cat "$T_TMP/quit.out")"
+t_nomatch "... " "SIGKILL" "$OUT"
 
 # ... and killed while it waits between attempts, with nothing running
 # (it matched nothing then: the waits went on, and the attempts after)
