@@ -106,6 +106,11 @@ take_resource(struct submit_args *a, const char *v)
 	check_value("-l", v);
 	if (eq == NULL || eq == v || eq[1] == '\0')
 		die_usage("submit: -l '%s': expected RESOURCE=VALUE (e.g. -l place=scatter)", v);
+	if (startswith(v, "walltime=") || startswith(v, "filesystems="))
+		die_usage("submit: -l '%s': give it as %s, which ezpz checks and writes once", v,
+		    startswith(v, "walltime=") ? "-t/--time" : "--filesystems");
+	if (startswith(v, "select=") && a->so.select)
+		die_usage("submit: -l select=%s, then -l '%s': give select= once", a->so.select, v);
 	if (startswith(v, "select="))
 		a->so.select = eq + 1;
 	else
@@ -126,7 +131,10 @@ take(struct submit_args *a, int o, struct optstate *st)
 	case O_ENV: a->env = st->arg; a->env_given = 1; break;
 	case O_NO_LAUNCH: a->so.no_launch = 1; break;
 	case O_DRY_RUN: a->dry_run = 1; break;
-	case O_OUTPUT: a->output = st->arg; break;
+	case O_OUTPUT:
+		if (*(a->output = st->arg) == '\0')
+			die_usage("submit: -o: empty value (give the file to write the script to)");
+		break;
 	case O_TEMPLATE: a->template = st->arg; break;
 	case O_RESOURCE: take_resource(a, st->arg); break;
 	case O_QOS: check_value("--qos", a->so.qos = st->arg); break;
@@ -178,6 +186,30 @@ cut_sched_args(struct submit_args *a, int *argc, char **argv, int *after)
 	return 1;
 }
 
+/* A name that can only be meant as a job script (for the error when it is missing). */
+static int
+looks_like_script(const char *w)
+{
+	static const char *const ext[] = { ".sh", ".sbatch", ".pbs", ".qsub", ".slurm", ".job" };
+	const char *dot = strrchr(w, '.');
+	for (size_t i = 0; dot && i < NITEMS(ext); i++)
+		if (streq(dot, ext[i]))
+			return 1;
+	return strchr(w, '/') != NULL;
+}
+
+static int
+starts_with_hashbang(const char *path)
+{
+	char b[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+	if (fd < 0)
+		return 0;
+	ok = read(fd, b, 2) == 2 && b[0] == '#' && b[1] == '!';
+	close(fd);
+	return ok;
+}
+
 static void
 parse(struct submit_args *a, int argc, char **argv)
 {
@@ -211,9 +243,14 @@ parse(struct submit_args *a, int argc, char **argv)
 		no_command();
 	if (st.dashdash)
 		return;
-	if (a->nwords > 1 || stat(a->words[0], &sb) < 0 || !S_ISREG(sb.st_mode))
-		die_usage("submit: '%s' is not a job script; to submit a command, put it after "
-		    "'--': ezpz submit [OPTIONS] -- %s%s", a->words[0], a->words[0],
+	if (stat(a->words[0], &sb) < 0 && looks_like_script(a->words[0]))
+		die_usage("submit: job script '%s': %s (a command goes after '--')", a->words[0],
+		    strerror(errno));
+	if (stat(a->words[0], &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    (a->nwords > 1 && !starts_with_hashbang(a->words[0])))
+		die_usage("submit: '%s' is not a job script%s; to submit a command, put it after "
+		    "'--': ezpz submit [OPTIONS] -- %s%s", a->words[0], a->nwords > 1 &&
+		    S_ISREG(sb.st_mode) ? " (no '#!' line)" : "", a->words[0],
 		    a->nwords > 1 ? " ..." : "");
 	a->script_mode = 1;
 	if (a->env_given || a->so.no_launch || a->template || a->output)
@@ -254,9 +291,9 @@ machine_profile(struct profiles *ps, char *const *envp, const char *machine)
 	free(datadir);
 	strvec_clear(&errs);
 	if (forced) {
-		if ((p = profiles_find(ps, forced)) == NULL && machine)
-			die_usage("submit: --machine '%s': no such machine profile (see 'ezpz info' "
-			    "and ezpz-machines(5))", machine);
+		if ((p = profiles_find(ps, forced)) == NULL)
+			die_usage("submit: %s '%s': no such machine profile (see 'ezpz info' "
+			    "and ezpz-machines(5))", machine ? "--machine" : "EZPZ_MACHINE", forced);
 		return p;
 	}
 	host = this_hostname(envp);
@@ -272,17 +309,28 @@ choose_sched(struct submit_args *a, char *const *envp)
 	const struct profile *prof = NULL;
 	char *qsub = path_which(envp, "qsub"), *sbatch = path_which(envp, "sbatch");
 	char *err = NULL;
+	int rc;
 
 	/* The profile's scheduler only matters when nothing closer decides;
 	 * its submit: keys (the site's directives) always do. */
 	prof = machine_profile(&ps, envp, a->machine);
-	if (submit_choose_sched(a->scheduler, envp, a->scheduler == NULL &&
+	if ((rc = submit_choose_sched(a->scheduler, envp, a->scheduler == NULL &&
 	    env_nonempty(envp, "PBS_JOBID") == NULL && env_nonempty(envp, "SLURM_JOB_ID") == NULL &&
 	    env_nonempty(envp, "SLURM_JOBID") == NULL ? prof : NULL, qsub != NULL, sbatch != NULL,
-	    &a->so.sched, &a->sched_how, &err) < 0) {
+	    &a->so.sched, &a->sched_how, &err)) < 0) {
 		error("submit: %s", err);
-		exit(EXIT_USAGE);
+		exit(rc == -2 ? EXIT_NOTFOUND : EXIT_USAGE);
 	}
+	for (size_t i = 0; i < a->sched_args.n; i++) {
+		const char *w = a->sched_args.v[i];
+		if (a->so.sched == SCHED_SLURM ? streq(w, "-Q") || streq(w, "--quiet") :
+		    streq(w, "-z"))
+			die_usage("submit: --sched-args %s: %s would print no job id, and ezpz reads "
+			    "it to report the job; leave it out", w, submit_program(a->so.sched));
+	}
+	if (a->so.sched != SCHED_PBS && a->so.filesystems)
+		die_usage("submit: --filesystems is a PBS resource; this job goes to %s (scheduler "
+		    "from %s)", sched_name(a->so.sched), a->sched_how);
 	if (a->so.sched != SCHED_PBS && (a->so.select || a->resources.n > 0))
 		die_usage("submit: -l %s is a PBS resource; this job goes to %s (scheduler from %s)",
 		    a->so.select ? "select=..." : a->resources.v[0], sched_name(a->so.sched),
@@ -454,7 +502,7 @@ write_output(const char *path, const char *text)
 	}
 	tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
 	if (write_new(tmp, text) < 0)
-		die_errno("submit: cannot write '%s'", tmp);
+		die_errno("submit: -o '%s': cannot write it (first as '%s')", path, tmp);
 	r = exists ? rename(tmp, path) : rename_new(tmp, path);
 	if (r < 0) {
 		int e = errno;
@@ -499,7 +547,10 @@ submit(const struct submit_args *a, const char *script, int with_options)
 		error("submit: %s failed (exit %d)%s%s", prog, status, out && *out ? ":\n" : "",
 		    out ? strtrim(out) : "");
 	} else if ((id = submit_parse_jobid(a->so.sched, out)) == NULL) {
-		error("submit: %s printed no job id:\n%s", prog, strtrim(out));
+		char *t = strtrim(out);
+		error("submit: %s exited 0 but printed no job id ezpz can read ('%.*s'): the job may "
+		    "be queued; check '%s' before submitting again", prog, (int)strcspn(t, "\n"), t,
+		    a->so.sched == SCHED_PBS ? "qstat -u $USER" : "squeue --me");
 		status = EXIT_FAIL;
 	} else {
 		printf("%s\n", id);
@@ -526,11 +577,42 @@ need_program(const struct submit_args *a)
 	free(path);
 }
 
+/* Does the script name its own account (#PBS -A, #SBATCH -A/--account)? */
+static int
+script_has_account(const char *path, enum sched s)
+{
+	const char *why;
+	char *text = read_file(path, READ_MAX_TEMPLATE, NULL, &why), *line, *save = NULL;
+	int has = 0;
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !has;
+	    line = strtok_r(NULL, "\n", &save))
+		has = s == SCHED_PBS ? startswith(line, "#PBS -A") :
+		    startswith(line, "#SBATCH -A") || startswith(line, "#SBATCH --account");
+	free(text);
+	return has;
+}
+
 static int
 run_script_mode(struct submit_args *a)
 {
 	struct strvec argv = STRVEC_INIT;
+	const char *from;
 
+	if (a->nwords > 1 && a->so.sched == SCHED_PBS)
+		die_usage("submit: qsub passes no arguments to a job script ('%s'): put them in "
+		    "the script, or submit a command after '--'", a->words[1]);
+	/* the account the man page promises, unless the script names its own */
+	if (!script_has_account(a->words[0], a->so.sched)) {
+		a->so.account = submit_account(a->so.sched, a->so.account, environ, &from);
+		if (a->so.account && !streq(from, "--account"))
+			check_value(from, a->so.account);
+		if (a->so.account == NULL && a->account_required)
+			die_usage("submit: machine '%s' needs an account to charge the job to: pass "
+			    "-A/--account, set %s or PROJECT, or name it in '%s'", a->prof_name,
+			    a->so.sched == SCHED_PBS ? "PBS_ACCOUNT" : "SLURM_ACCOUNT", a->words[0]);
+	}
+	a->so.script_args = a->words + 1;
+	a->so.nscript_args = a->nwords - 1;
 	if (a->dry_run) {
 		submit_argv(&a->so, a->words[0], 1, &argv);
 		print_argv(stdout, argv.v);
@@ -562,6 +644,9 @@ generate(struct submit_args *a, const char *self, const char *cwd)
 	if (a->so.filesystems == NULL && a->so.sched == SCHED_PBS)
 		a->so.filesystems = a->prof_filesystems;
 	tmpl = load_template(a, environ, &name);
+	if (submit_template_drops(tmpl, name, &a->so, (from && streq(from, "--account")) ||
+	    a->account_required, &err) < 0)
+		die_usage("submit: %s", err);
 	if (submit_render(tmpl, name, &a->so, &text, &err) < 0)
 		die("submit: %s", err);
 	free(tmpl);
@@ -606,9 +691,12 @@ run_command_mode(struct submit_args *a)
 		print_argv(stderr, argv.v);
 		strvec_clear(&argv);
 	} else if (a->output) {
+		struct strvec argv = STRVEC_INIT;
 		write_output(a->output, text);
-		fprintf(stderr, "ezpz submit: wrote %s; submit it with: %s %s\n", a->output,
-		    submit_program(a->so.sched), a->output);
+		submit_argv(&a->so, a->output, 0, &argv);
+		fprintf(stderr, "ezpz submit: wrote %s; submit it with: ", a->output);
+		print_argv(stderr, argv.v);
+		strvec_clear(&argv);
 	} else {
 		need_program(a);
 		script = write_unique(text);
@@ -629,6 +717,8 @@ submit_run(int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	parse(&a, argc, argv);
+	if (a.dry_run && a.output)
+		die_usage("submit: --dry-run prints the script, -o writes it: pick one");
 	choose_sched(&a, environ);
 	check_time(&a);
 	status = a.script_mode ? run_script_mode(&a) : run_command_mode(&a);
@@ -652,7 +742,7 @@ const struct ezpz_cmd cmd_submit = {
 	    "a failure names it.  With SCRIPT: submit it, passing the options given to qsub\n"
 	    "or sbatch.  Scheduler options ezpz does not have go between --sched-args and\n"
 	    "'--': ezpz submit -N 2 --sched-args --exclusive --mem=0 -- -- python3 train.py\n"
-	    "Templates and placeholders: ezpz(1).",
+	    "Templates and placeholders: ezpz-submit(1).",
 	.opts = submit_opts_table,
 	.run = submit_run,
 };

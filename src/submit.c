@@ -51,6 +51,7 @@ static const char slurm_template[] =
 	"#SBATCH --qos={{qos}}\n"
 	"#SBATCH --constraint={{constraint}}\n"
 	"#SBATCH --gpus-per-node={{gpus_per_node}}\n"
+	"#SBATCH --ntasks-per-node={{gpus_per_node}}\n"
 	"\n"
 	"set -eo pipefail\n"
 	"cd {{workdir}}\n"
@@ -120,19 +121,47 @@ sanitize_name(const char *s, size_t len)
 	return r;
 }
 
+/* An interpreter's option that takes the next word (python3 -W error, bash -o posix). */
+static int
+takes_value(const char *interp, const char *opt)
+{
+	if (startswith(base_name(interp), "python"))
+		return streq(opt, "-W") || streq(opt, "-X");
+	return streq(opt, "-o") || streq(opt, "-O");
+}
+
+/*
+ * The module after an interpreter's -m, else the script it runs, else the
+ * program (env and its VAR=VALUE words skipped); its base name without
+ * the extension.  Only the interpreter's own options are read: the -m in
+ * 'python3 train.py -m resnet' or 'git commit -m fix' is the program's.
+ */
 char *
 submit_job_name(char *const *cmd, size_t n)
 {
 	const char *word, *b, *dot;
+	size_t i = 0;
 
-	for (size_t i = 0; i + 1 < n; i++)
-		if (streq(cmd[i], "-m"))
-			return sanitize_name(cmd[i + 1], strlen(cmd[i + 1]));
-	if (n == 0)
+	if (n > 0 && streq(base_name(cmd[0]), "env"))
+		for (i = 1; i < n && (cmd[i][0] == '-' || strchr(cmd[i], '=')); i++)
+			;
+	if (i >= n)
 		return xstrdup("ezpz");
-	word = cmd[0];
-	if (n > 1 && is_interpreter(cmd[0]) && cmd[1][0] != '-')
-		word = cmd[1];
+	word = cmd[i];
+	if (is_interpreter(cmd[i])) {
+		for (size_t j = i + 1; j < n; j++) {
+			if (streq(cmd[j], "-m") && j + 1 < n)
+				return sanitize_name(cmd[j + 1], strlen(cmd[j + 1]));
+			if (streq(cmd[j], "-c") || streq(cmd[j], "--") || streq(cmd[j], "-"))
+				break;
+			if (cmd[j][0] != '-') {
+				word = cmd[j];
+				break;
+			}
+			if (takes_value(cmd[i], cmd[j]))
+				j++;
+		}
+	}
 	b = base_name(word);
 	dot = strrchr(b, '.');
 	return sanitize_name(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
@@ -215,10 +244,16 @@ submit_choose_sched(const char *opt, char *const *envp, const struct profile *pr
 		*how = xasprintf("%s on PATH", have_qsub ? "qsub" : "sbatch");
 		return 0;
 	}
-	*err = xasprintf("cannot tell which scheduler to submit to: not in a job, %s, and %s; "
-	    "pass --scheduler pbs or --scheduler slurm", prof ? "the machine profile names none" :
-	    "no machine profile matches", have_qsub ? "both qsub and sbatch are on PATH" :
-	    "neither qsub nor sbatch is on PATH");
+	if (!have_qsub) {
+		*err = xasprintf("neither qsub nor sbatch is on PATH (and not in a job, and %s): "
+		    "submit from a login node of a PBS or Slurm cluster, or write the script "
+		    "anyway with --scheduler pbs|slurm and -o FILE", prof ?
+		    "the machine profile names no scheduler" : "no machine profile names one");
+		return -2;
+	}
+	*err = xasprintf("cannot tell which scheduler to submit to: not in a job, %s, and both "
+	    "qsub and sbatch are on PATH; pass --scheduler pbs or --scheduler slurm", prof ?
+	    "the machine profile names none" : "no machine profile names one");
 	return -1;
 }
 
@@ -391,6 +426,44 @@ submit_render(const char *tmpl, const char *name, const struct submit_opts *o,
 	return 0;
 }
 
+int
+submit_template_drops(const char *tmpl, const char *name, const struct submit_opts *o,
+    int account_wanted, char **err)
+{
+	static const struct { const char *key, *alt, *opt; } need[] = {
+		{ "time", NULL, "-t/--time" }, { "queue", NULL, "-q/--queue" },
+		{ "account", NULL, "-A/--account" }, { "job_name", NULL, "--job-name" },
+		{ "qos", NULL, "--qos" }, { "constraint", NULL, "-C/--constraint" },
+		{ "gpus_per_node", NULL, "--gpus-per-node" }, { "filesystems", NULL, "--filesystems" },
+		{ "resources", NULL, "-l" }, { "nodes", "select", "-N/--nodes" },
+		{ "select", NULL, "-l select=" },
+	};
+	const int given[] = { o->time != NULL, o->queue != NULL, account_wanted && o->account,
+		o->job_name != NULL, o->qos != NULL, o->constraint != NULL, o->gpus_per_node != NULL,
+		o->filesystems != NULL, o->nresources > 0, o->nodes > 1, o->select != NULL };
+
+	for (size_t i = 0; i < NITEMS(need); i++) {
+		char *ph, *alt = NULL;
+		int has;
+		if (!given[i])
+			continue;
+		ph = xasprintf("{{%s}}", need[i].key);
+		if (need[i].alt)
+			alt = xasprintf("{{%s}}", need[i].alt);
+		has = strstr(tmpl, ph) != NULL || (alt && strstr(tmpl, alt) != NULL);
+		free(alt);
+		if (!has) {
+			*err = xasprintf("template '%s' has no %s: %s would be lost; add a line "
+			    "with it (see ezpz-submit(1)), or leave the option out", name, ph,
+			    need[i].opt);
+			free(ph);
+			return -1;
+		}
+		free(ph);
+	}
+	return 0;
+}
+
 /* ---- the submit command and its answer --------------------------------- */
 
 static void
@@ -463,6 +536,7 @@ submit_argv(const struct submit_opts *o, const char *script, int with_options, s
 	/* the user's own, last: on the command line they win over directives */
 	strvec_pushn(argv, o->sched_args, o->nsched_args);
 	strvec_push(argv, script);
+	strvec_pushn(argv, o->script_args, o->nscript_args);
 }
 
 char *
@@ -474,14 +548,13 @@ submit_parse_jobid(enum sched s, const char *out)
 
 	if (out == NULL)
 		return NULL;
-	if (s == SCHED_SLURM) {
-		if ((p = strstr(out, said)) == NULL)
-			return NULL;
+	if (s == SCHED_SLURM && (p = strstr(out, said)) != NULL) {
 		p += strlen(said);
 		len = strspn(p, "0123456789_");
 		return len ? xstrndup(p, len) : NULL;
 	}
-	/* qsub prints the id ("123.server") on its last line. */
+	/* qsub prints the id ("123.server") on its last line, as does
+	 * sbatch --parsable ("123", or "123;cluster" on a federation). */
 	for (p = out; *p; ) {
 		size_t n = strcspn(p, "\n"), lead = strspn(p, " \t\r");
 		if (n > lead) {
@@ -495,6 +568,12 @@ submit_parse_jobid(enum sched s, const char *out)
 	if (last == NULL || len == 0 || last[0] < '0' || last[0] > '9' ||
 	    memchr(last, ' ', len) != NULL)
 		return NULL;
+	if (s == SCHED_SLURM) {
+		size_t digits = strspn(last, "0123456789_");
+		if (digits < len && last[digits] != ';')
+			return NULL;
+		len = digits;
+	}
 	return xstrndup(last, len);
 }
 

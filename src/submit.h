@@ -61,6 +61,8 @@ struct submit_opts {
 	const char *gpus_per_node;   /* Slurm --gpus-per-node */
 	char *const *sched_args;     /* after --sched-args: to qsub/sbatch as they are */
 	size_t nsched_args;
+	char *const *script_args;    /* after SCRIPT (sbatch only): the script's arguments */
+	size_t nscript_args;
 	const char *env_setup;       /* NULL or "": no setup line */
 	int no_launch;
 	const char *self;            /* ezpz's absolute path */
@@ -103,7 +105,8 @@ const char *submit_account(enum sched s, const char *opt, char *const *envp, con
  * The scheduler: opt ("pbs", "slurm", any case), else EZPZ_SCHEDULER or the
  * job this shell is in, else the machine profile's, else whichever of
  * qsub and sbatch is on PATH.  Returns 0 with *out and *how ("--scheduler",
- * "env:PBS_JOBID", "profile:aurora", "qsub on PATH"), or -1 with *err.
+ * "env:PBS_JOBID", "profile:aurora", "qsub on PATH"), or -1 with *err:
+ * -2 when neither qsub nor sbatch is on PATH.
  */
 int submit_choose_sched(const char *opt, char *const *envp, const struct profile *prof,
     int have_qsub, int have_sbatch, enum sched *out, char **how, char **err);
@@ -120,8 +123,16 @@ void submit_argv(const struct submit_opts *o, const char *script, int with_optio
     struct strvec *argv);
 
 /* The job id in qsub's ("123.server") or sbatch's ("Submitted batch job
- * 123") output; malloc'd, NULL when there is none. */
+ * 123", or --parsable's "123;cluster") output; malloc'd, NULL when there
+ * is none. */
 char *submit_parse_jobid(enum sched s, const char *out);
+
+/*
+ * An option given (account: when account_wanted) whose placeholder the
+ * template lacks would be lost without a word: -1 with *err naming it.
+ */
+int submit_template_drops(const char *tmpl, const char *name, const struct submit_opts *o,
+    int account_wanted, char **err);
 
 /* A directive value must be non-empty printable ASCII without blanks;
  * returns 0, or -1 with *err naming what. */

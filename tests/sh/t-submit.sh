@@ -119,10 +119,10 @@ t_run ezpz_clean PATH="$T_TMP/empty" EZPZ_HOSTNAME=frontier01234 "$EZPZ" submit 
 t_eq "--sched-args: shown with the command, where they go (not in the script)" \
 	"ezpz submit: dry run: sbatch (scheduler from profile:frontier) would get this script: sbatch --exclusive '--comment=a b' SCRIPT" "$ERR"
 t_run sub "$T_TMP/empty" --dry-run -- hostname
-t_eq "no scheduler to be found: exit 2" 2 "$RC"
-t_eq "no scheduler to be found: says what to do" "ezpz: submit: cannot tell which scheduler to submit to: \
-not in a job, no machine profile matches, and neither qsub nor sbatch is on PATH; pass --scheduler pbs \
-or --scheduler slurm" "$ERR"
+t_eq "no scheduler to be found: exit 127 (not found)" 127 "$RC"
+t_eq "no scheduler to be found: says what to do" "ezpz: submit: neither qsub nor sbatch is on PATH \
+(and not in a job, and no machine profile names one): submit from a login node of a PBS or Slurm \
+cluster, or write the script anyway with --scheduler pbs|slurm and -o FILE" "$ERR"
 
 # ---- -o FILE -------------------------------------------------------------------------------
 t_run sub "$S/bin-slurm" --dry-run -- python3 -c 'print(1)'
@@ -322,4 +322,55 @@ t_run sub "$S/bin-slurm" -N 0 -- hostname
 t_eq "-N 0: exit 2" 2 "$RC"
 t_eq "usage errors wrote nothing" "" "$(scripts)"
 
+# ---- what a review found ------------------------------------------------------------
+t_run sub "$S/bin-slurm" --dry-run --sched-args --quiet -- -- hostname
+t_eq "--sched-args --quiet (no job id to read): usage error" 2 "$RC"
+t_run sub "$S/bin-pbs" --dry-run --sched-args -z -- -- hostname
+t_eq "--sched-args -z to qsub: usage error" 2 "$RC"
+t_run ezpz_clean EZPZ_MACHINE=polars PATH="$S/bin-pbs" "$EZPZ" submit --dry-run -- true
+t_eq "EZPZ_MACHINE misspelled: usage error, as --machine" \
+	"2 ezpz: submit: EZPZ_MACHINE 'polars': no such machine profile (see 'ezpz info' and ezpz-machines(5))" \
+	"$RC $ERR"
+t_run sub "$S/bin-slurm" --dry-run --gpus-per-node 4 -- true
+t_match "--gpus-per-node 4: a task per GPU" "#SBATCH --gpus-per-node=4
+#SBATCH --ntasks-per-node=4" "$OUT"
+printf '#!/bin/bash\n#SBATCH -N 1\necho "$@"\n' > job.sh
+t_run sub "$S/bin-slurm" --dry-run job.sh python3 'a b'
+t_eq "a job script and its arguments (sbatch)" "0 sbatch job.sh python3 'a b'" "$RC $OUT"
+t_run sub "$S/bin-pbs" --dry-run job.sh python3
+t_eq "... qsub takes none: usage error" 2 "$RC"
+t_run sub "$S/bin-slurm" --dry-run missing.sh
+t_eq "a missing job script: usage error naming it" \
+	"2 ezpz: submit: job script 'missing.sh': No such file or directory (a command goes after '--')" "$RC $ERR"
+printf 'x = 1\n' > notascript.py
+t_run sub "$S/bin-slurm" --dry-run notascript.py --lr 1
+t_eq "a file without '#!' and arguments: not a job script" 2 "$RC"
+t_run sub "$S/bin-slurm" -o 'my out.sh' --sched-args --exclusive -- -- hostname
+t_eq "-o: the command to submit it carries --sched-args, quoted" \
+	"ezpz submit: wrote my out.sh; submit it with: sbatch --exclusive 'my out.sh'" "$ERR"
+t_run sub "$S/bin-slurm" -o '' -- hostname
+t_eq "-o '': usage error" 2 "$RC"
+t_run sub "$S/bin-slurm" --dry-run -o x.sh -- hostname
+t_eq "--dry-run and -o: usage error, nothing written" "2 no" "$RC $([ -e x.sh ] && echo yes || echo no)"
+printf '#!/bin/bash\n#SBATCH -N {{nodes}}\n{{run}}\n' > small.tmpl
+t_run sub "$S/bin-slurm" --dry-run --template small.tmpl -t 00:10:00 -- true
+t_eq "a template without {{time}}, and -t: usage error" \
+	"2 ezpz: submit: template 'small.tmpl' has no {{time}}: -t/--time would be lost; add a line with it (see ezpz-submit(1)), or leave the option out" \
+	"$RC $ERR"
+t_run sub "$S/bin-slurm" --dry-run --template small.tmpl -N 2 -- true
+t_eq "... what it has is fine" 0 "$RC"
+printf '#!/bin/bash\n#PBS -l select=1\necho hi\n' > pjob.sh
+t_run ezpz_clean EZPZ_MACHINE=polaris PATH="$S/bin-pbs" "$EZPZ" submit --dry-run pjob.sh
+t_eq "script mode on a machine that needs an account, none given: usage error" 2 "$RC"
+t_run ezpz_clean EZPZ_MACHINE=polaris PROJECT=p1 PATH="$S/bin-pbs" "$EZPZ" submit --dry-run pjob.sh
+t_eq "... \$PROJECT goes to qsub" "0 qsub -A p1 pjob.sh" "$RC $OUT"
+printf '#!/bin/bash\n#PBS -A own\necho hi\n' > ojob.sh
+t_run ezpz_clean EZPZ_MACHINE=polaris PATH="$S/bin-pbs" "$EZPZ" submit --dry-run ojob.sh
+t_eq "... a script that names its own account" "0 qsub ojob.sh" "$RC $OUT"
+t_run sub "$S/bin-pbs" --dry-run -l walltime=2:00:00 -- true
+t_eq "-l walltime=: usage error (use -t)" 2 "$RC"
+t_run sub "$S/bin-pbs" --dry-run -l select=2 -l select=3 -- true
+t_eq "-l select= twice: usage error" 2 "$RC"
+t_run sub "$S/bin-slurm" --dry-run --filesystems home -- true
+t_eq "--filesystems to Slurm: usage error" 2 "$RC"
 t_done

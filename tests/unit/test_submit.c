@@ -96,6 +96,7 @@ Test(submit, slurm_script_line_by_line)
 	    "#SBATCH --qos=debug\n"
 	    "#SBATCH --constraint=gpu&hbm80g\n"
 	    "#SBATCH --gpus-per-node=4\n"
+	    "#SBATCH --ntasks-per-node=4\n"
 	    "\n"
 	    "set -eo pipefail\n"
 	    "cd '/home/u/my proj'\n"
@@ -259,6 +260,14 @@ Test(submit, job_names)
 		{ { "bash", "job script.sh", NULL }, "job_script" },
 		{ { ".hidden", NULL }, ".hidden" },
 		{ { "python3", "-m", "a b$c", NULL }, "a_b_c" },
+		/* the interpreter's own options, not the program's */
+		{ { "python3", "-u", "train.py", NULL }, "train" },
+		{ { "python3", "-W", "error", "train.py", NULL }, "train" },
+		{ { "python3", "train.py", "-m", "resnet", NULL }, "train" },
+		{ { "git", "commit", "-m", "fix", NULL }, "git" },
+		{ { "/usr/bin/env", "OMP_NUM_THREADS=1", "python3", "train.py", NULL }, "train" },
+		{ { "bash", "-o", "posix", "run.sh", NULL }, "run" },
+		{ { "env", NULL }, "ezpz" },
 	};
 	for (size_t i = 0; i < NITEMS(cases); i++) {
 		size_t n = 0;
@@ -330,13 +339,13 @@ Test(submit, scheduler_choice)
 	free(how);
 	cr_expect_eq(submit_choose_sched(NULL, none, NULL, 1, 1, &s, &how, &err), -1);
 	cr_expect_str_eq(err, "cannot tell which scheduler to submit to: not in a job, no machine "
-	    "profile matches, and both qsub and sbatch are on PATH; pass --scheduler pbs or "
+	    "profile names one, and both qsub and sbatch are on PATH; pass --scheduler pbs or "
 	    "--scheduler slurm");
 	free(err);
 	cr_expect_eq(submit_choose_sched(NULL, none, profiles_find(&ps, "generic"), 0, 0, &s, &how,
-	    &err), -1);
-	cr_expect(strstr(err, "the machine profile names none, and neither qsub nor sbatch is on "
-	    "PATH") != NULL, "%s", err);
+	    &err), -2, "neither on PATH: not found");
+	cr_expect(strstr(err, "neither qsub nor sbatch is on PATH (and not in a job, and the machine "
+	    "profile names no scheduler)") != NULL, "%s", err);
 	free(err);
 	profiles_free(&ps);
 }
