@@ -407,6 +407,14 @@ Test(submit, job_ids)
 	cr_expect_str_eq(id, "12_3");
 	free(id);
 	cr_expect_null(submit_parse_jobid(SCHED_SLURM, "sbatch: error: invalid partition\n"));
+	/* sbatch --parsable: the bare id, or id;cluster */
+	id = submit_parse_jobid(SCHED_SLURM, "47\n");
+	cr_expect_str_eq(id, "47");
+	free(id);
+	id = submit_parse_jobid(SCHED_SLURM, "sbatch: warning: x\n48;perlmutter\n");
+	cr_expect_str_eq(id, "48");
+	free(id);
+	cr_expect_null(submit_parse_jobid(SCHED_SLURM, "47.server\n"), "not Slurm's");
 	id = submit_parse_jobid(SCHED_PBS, "12345.pbs-server\n");
 	cr_expect_str_eq(id, "12345.pbs-server");
 	free(id);
