@@ -439,7 +439,7 @@ doctor_run_cmd(int argc, char **argv)
 const struct ezpz_cmd cmd_doctor = {
 	.name = "doctor",
 	.summary = "check this host and job for what breaks distributed runs",
-	.usage = "[--json] [--hostfile FILE] [--machine NAME] [--launcher NAME] [--topology FILE.xml]",
+	.usage = "[--json] [JOB OPTIONS]",
 	.description = "Check the machine profile, the job and its host list, the launcher and\n"
 	    "MPI library, PMIx (inside a launch), GPUs, modules, Python and torch, and the\n"
 	    "limits large jobs hit.  Each check is ok, warn or error with a one-line fix.\n"

@@ -194,8 +194,10 @@ const struct ezpz_cmd cmd_hostlist = {
 	    "expression for the hosts, in their order, that Slurm reads back the same; with\n"
 	    "no HOST it reads hosts from standard input, one per line.  Put '--' before an\n"
 	    "EXPR or HOST that starts with '-'.\n\n"
-	    "A bad expression or host name is reported and the rest are still processed;\n"
-	    "the exit status is then 1.  Expressions scontrol misreads (unbalanced or\n"
+	    "A bad expression is reported and the others are still expanded; a bad host\n"
+	    "name is reported and compress prints nothing (its one expression would\n"
+	    "leave that host out).  Either way the exit status is 1.  Expressions scontrol\n"
+	    "misreads (unbalanced or\n"
 	    "nested brackets, blanks or signs inside brackets) are errors here, and one\n"
 	    "expression may expand to at most 1048576 hosts and 16777216 bytes of names.",
 	.opts = NULL,

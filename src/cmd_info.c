@@ -148,7 +148,7 @@ info_run(int argc, char **argv)
 const struct ezpz_cmd cmd_info = {
 	.name = "info",
 	.summary = "show the job ezpz detects: scheduler, hosts, GPUs, launcher",
-	.usage = "[--json | --shell [SHELL]] [--hostfile FILE] [--machine NAME] [--topology FILE.xml]",
+	.usage = "[--json | --shell [SHELL]] [JOB OPTIONS]",
 	.description = "Detect the job this shell is in (PBS, Slurm, Flux, LSF or none) and print\n"
 	    "what ezpz would launch on, and where each fact came from.",
 	.opts = info_opts,

@@ -34,8 +34,8 @@ const struct ezpz_cmd cmd_launch = {
 	.summary = "run a command on every GPU of the job with the right launcher",
 	.usage = "[OPTIONS] [--] CMD [ARGS...]\n[OPTIONS] -m MODULE [ARGS...]\n[OPTIONS] -c CODE [ARGS...]",
 	.description =
-	    "Detect the job (PBS, Slurm or none), build the launch line for its launcher\n"
-	    "(PALS mpiexec, MPICH/Hydra mpiexec, Open MPI mpirun or srun), print it, and run\n"
+	    "Detect the job (PBS, Slurm, Flux, LSF or none), build the launch line for its\n"
+	    "launcher (PALS mpiexec, MPICH/Hydra mpiexec, Open MPI mpirun or srun), print it, and run\n"
 	    "it with signal forwarding, exit codes and an optional hang watchdog.\n\n"
 	    "Options are read up to the first word that is not an option, or '--': the\n"
 	    "command's own arguments are never taken as ezpz's.  Options ezpz does not know\n"

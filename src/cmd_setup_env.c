@@ -1238,8 +1238,10 @@ out:
 const struct ezpz_cmd cmd_setup_env = {
 	.name = "setup-env",
 	.summary = "print shell code that loads modules, a venv and the job's variables",
-	.usage = "[--shell SHELL | --json] [--dry-run] [-q] [--module NAME]... [--no-modules]\n"
-	    "[--venv DIR | --no-venv] [--without-pip] [--allow-system-python] [--machine NAME]",
+	.usage = "[--shell SHELL | --json] [--dry-run] [-q] [--module-use DIR]... [--module NAME]... "
+	    "[--no-modules] [--venv DIR | --no-venv] [--without-pip] [--allow-system-python] "
+	    "[--machine NAME]\n"
+	    "--undo [--shell SHELL] [-q]",
 	.description =
 	    "Use as: eval \"$(ezpz setup-env)\"   (fish: ezpz setup-env | source)\n"
 	    "\n"

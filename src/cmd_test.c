@@ -164,7 +164,7 @@ test_main(int argc, char **argv)
 const struct ezpz_cmd cmd_test = {
 	.name = "test",
 	.summary = "distributed smoke test: placement, training, checkpoint, collectives",
-	.usage = "[LAUNCH OPTIONS] [--torch] [-- TEST OPTIONS]",
+	.usage = "[LAUNCH OPTIONS] [--torch] [--plot FILE.svg] [-- TEST OPTIONS]",
 	.description =
 	    "Is this allocation ready for distributed training?  Launch the MPI test\n"
 	    "worker on every GPU of the job (2 ranks on a laptop) with the same detection,\n"

@@ -58,7 +58,7 @@ cmd_usage(const struct ezpz_cmd *cmd, FILE *fp)
 	const char *lead = "usage:";
 	int width = help_width(fp);
 	do {
-		int col = fprintf(fp, "%s ezpz %s ", lead, cmd->name);
+		int col = fprintf(fp, "%s ezpz %s%s", lead, cmd->name, *u ? " " : "");
 		char *line;
 		nl = strchr(u, '\n');
 		line = xstrndup(u, nl ? (size_t)(nl - u) : strlen(u));

@@ -368,6 +368,18 @@ help_wrap(FILE *fp, const char *text, int col, int indent, int width)
 			p += 2 + strspn(p + 2, "\n");
 			continue;
 		}
+		if (*p == ' ' && p > text && p[-1] == '\n') {
+			/* a line that starts with a blank is laid out already (a
+			 * table): as it is, on a line of its own */
+			n = strcspn(p, "\n");
+			if (!first)
+				fprintf(fp, "\n%*s", indent, "");
+			fprintf(fp, "%.*s", (int)n, p);
+			p += n;
+			col = width + 1;
+			first = 0;
+			continue;
+		}
 		if (*p == ' ' || *p == '\n') {
 			p++;
 			continue;
