@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,53 @@ struct ckpt_rec {
 	uint64_t written;  /* rank 0: hash of the state it wrote */
 	uint64_t valid;    /* received image passed mlp_state_check */
 };
+
+/*
+ * While rank 0 has the checkpoint on disk: the files a signal must not
+ * leave behind (Ctrl-C, the job's end, ezpz kill: 'ezpz test' forwards
+ * them).  unlink is async-signal-safe; then the signal does what it would
+ * have done.
+ */
+static char doomed[2][PATH_MAX + 8];
+static const int stops[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static void
+on_stop(int sig)
+{
+	for (size_t i = 0; i < 2; i++)
+		if (doomed[i][0])
+			unlink(doomed[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+cleanup_on_signal(const char *tmp, const char *path)
+{
+	struct sigaction sa;
+	snprintf(doomed[0], sizeof doomed[0], "%s", tmp);
+	snprintf(doomed[1], sizeof doomed[1], "%s", path ? path : "");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NITEMS(stops); i++) {
+		struct sigaction old;
+		/* one ignored (nohup) stays so */
+		if (sigaction(stops[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(stops[i], &sa, NULL);
+	}
+}
+
+static void
+cleanup_done(void)
+{
+	for (size_t i = 0; i < NITEMS(stops); i++) {
+		struct sigaction old;
+		if (sigaction(stops[i], NULL, &old) == 0 && old.sa_handler == on_stop)
+			signal(stops[i], SIG_DFL);
+	}
+	doomed[0][0] = doomed[1][0] = '\0';
+}
 
 static int
 read_all(int fd, unsigned char *p, size_t len)
@@ -104,8 +153,15 @@ rank0_round_trip(const struct ctx *c, struct results *r, const struct mlp *m,
 	mlp_state_pack(m, img);
 	r->ckpt_hash = mlp_checksum(m);
 	t = MPI_Wtime();
-	if ((err = write_ckpt(r->ckpt_path, img, size)) != NULL)
+	{
+		char *tmp = xasprintf("%s.tmp", r->ckpt_path);
+		cleanup_on_signal(tmp, c->opt->keep_ckpt ? NULL : r->ckpt_path);
+		free(tmp);
+	}
+	if ((err = write_ckpt(r->ckpt_path, img, size)) != NULL) {
+		cleanup_done();
 		return err;
+	}
 	r->t_write = MPI_Wtime() - t;
 	memset(img, 0, size);   /* what is broadcast is what came back */
 	t = MPI_Wtime();
@@ -114,6 +170,7 @@ rank0_round_trip(const struct ctx *c, struct results *r, const struct mlp *m,
 	r->ckpt_kept = c->opt->keep_ckpt;
 	if (!c->opt->keep_ckpt && unlink(r->ckpt_path) < 0 && err == NULL)
 		err = xasprintf("cannot remove '%s': %s", r->ckpt_path, strerror(errno));
+	cleanup_done();
 	return err;
 }
 

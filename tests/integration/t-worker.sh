@@ -114,6 +114,26 @@ t_eq "unwritable checkpoint directory: exit 1" 1 "$RC"
 t_match "... naming the check and the file" \
 	"^ezpz-test-worker: check failed: checkpoint: cannot create '$T_TMP/nonexistent/ezpz-test-checkpoint-[0-9]+\.bin\.tmp': No such file" "$ERR"
 
+# A stop (SIGTERM to the rank, as a Ctrl-C to the terminal's group or
+# 'ezpz kill' sends it) while rank 0 writes a large checkpoint leaves no
+# file behind.
+mkdir "$T_TMP/ck2"
+t_timeout $T mpirun -np 1 "$W" --layers 128,4096,4096,128 --iters 2 --warmup 1 --batch 8 \
+	--max-bytes 64 --checkpoint-dir "$T_TMP/ck2" >"$T_TMP/ck2.out" 2>&1 &
+run=$!
+seen=
+for ((i = 0; i < 1500; i++)); do
+	seen=$(ls -A "$T_TMP/ck2")
+	[ -n "$seen" ] && break
+	kill -0 "$run" 2>/dev/null || break
+	sleep 0.02
+done
+pkill -TERM -f "^$W --layers 128,4096" 2>/dev/null
+wait "$run"
+t_match "a stop while the checkpoint is written: caught while it was there" \
+	"^ezpz-test-checkpoint-[0-9]+\.bin(\.tmp)?$" "$seen"
+t_eq "... and nothing is left of it" "" "$(ls -A "$T_TMP/ck2")"
+
 # -- failure injection: each documented exit and message
 t_run t_timeout $T mpirun -np 3 "$W" "${M[@]}" --iters 6 --warmup 1 --max-bytes 64 --inject diverge:2
 t_eq "diverge: exit 1" 1 "$RC"
