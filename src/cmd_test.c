@@ -7,6 +7,7 @@
  * `ezpz launch`, so it tests what a real job will use.  --torch runs the
  * PyTorch DDP check shipped in share/ezpz instead.
  */
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
@@ -26,14 +27,19 @@ extern const struct ezpz_cmd cmd_test;
 #define TORCH_CHECK "torch_ddp_check.py"
 
 /* dir/name, which must exist: ezpz's own files, next to the binary. */
+/* One of ezpz's own files, readable (mode R_OK) or runnable (X_OK). */
 static char *
-own_file(char *dir, const char *name, const char *what)
+own_file(char *dir, const char *name, const char *what, int mode)
 {
 	char *p = xasprintf("%s/%s", dir, name);
 	free(dir);
-	if (access(p, R_OK) < 0)
+	if (access(p, F_OK) < 0)
 		die_status(EXIT_NOTFOUND, "%s '%s' is missing: ezpz is not completely built or "
 		    "installed (run 'make', or 'make install')", what, p);
+	if (access(p, mode) < 0)
+		die_status(mode == X_OK ? EXIT_NOEXEC : EXIT_NOTFOUND, "%s '%s' is not %s: %s "
+		    "(reinstall ezpz: 'make install', or fix its mode)", what, p,
+		    mode == X_OK ? "executable" : "readable", strerror(errno));
 	return p;
 }
 
@@ -138,20 +144,28 @@ test_main(int argc, char **argv)
 		die_usage("test: -m and -c are for 'ezpz launch'; test options go after '--'");
 	if (first < argc && !dashdash)
 		die_usage("test: unexpected argument '%s' (test options go after '--')", argv[first]);
+	if (own.plot && own.torch)
+		die_usage("test: --plot is for the MPI worker, not --torch");
 	if (own.torch) {
 		char *py = launch_python(environ);
-		prog = own_file(path_datadir(environ), TORCH_CHECK, "test --torch: the DDP check");
-		need_torch(py);
+		prog = own_file(path_datadir(environ), TORCH_CHECK, "test --torch: the DDP check",
+		    R_OK);
+		if (!a.dry_run)
+			need_torch(py);
 		strvec_push(&a.lo.command, py);
 		free(py);
 	} else {
-		prog = own_file(path_libexecdir(environ), WORKER, "test: the test worker");
+		prog = own_file(path_libexecdir(environ), WORKER, "test: the test worker", X_OK);
 	}
 	strvec_push(&a.lo.command, prog);
-	if (own.plot && own.torch)
-		die_usage("test: --plot is for the MPI worker, not --torch");
-	if (!own.torch)
+	if (!own.torch) {
 		worker_view(&a.lo.command, a.verbose, own.plot);
+		/* the watchdog counts output: a quiet phase must not look hung */
+		if (a.timeout > 0) {
+			strvec_push(&a.lo.command, "--heartbeat");
+			strvec_pushf(&a.lo.command, "%d", a.timeout > 3 ? a.timeout / 3 : 1);
+		}
+	}
 	strvec_pushn(&a.lo.command, argv + first, (size_t)(argc - first));
 	free(prog);
 	if (a.json && !a.dry_run)

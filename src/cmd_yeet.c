@@ -202,9 +202,12 @@ worker_path(void)
 {
 	char *dir = path_libexecdir(environ), *p = xasprintf("%s/%s", dir, YEET_WORKER);
 	free(dir);
-	if (access(p, X_OK) < 0)
+	if (access(p, F_OK) < 0)
 		die_status(EXIT_NOTFOUND, "yeet: the yeet worker '%s' is missing: ezpz is not "
 		    "completely built or installed (run 'make', or 'make install')", p);
+	if (access(p, X_OK) < 0)
+		die_status(EXIT_NOEXEC, "yeet: the yeet worker '%s' is not executable: %s "
+		    "(reinstall ezpz: 'make install', or fix its mode)", p, strerror(errno));
 	return p;
 }
 

@@ -277,6 +277,7 @@ bench_run(struct ctx *c, struct results *r)
 					continue;
 			}
 			row = c->rank == 0 ? &r->coll[r->ncoll++] : NULL;
+			heartbeat(c, "collectives: %s of %zu bytes", coll_names[k], b.bytes);
 			measure(c, (enum coll)k, &b, i == ns - 1, row);
 			if (row && !row->ok && bad++ == 0)
 				first_bad = row;

@@ -7,6 +7,7 @@
  * then the verdict; every rank exits with it (0 pass, 1 a check failed,
  * 2 usage, 124 a collective hung).
  */
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,7 +27,7 @@ extern char **environ;
 enum {
 	O_INJECT = 1, O_LAYERS, O_BATCH, O_ITERS, O_WARMUP, O_LOG_FREQ, O_LR, O_SEED,
 	O_MAX_BYTES, O_NONBLOCKING, O_TIMEOUT, O_CKPT_DIR, O_KEEP, O_JSON, O_SHORT, O_CHARTS,
-	O_PLOT, O_MPI_LIBRARY
+	O_PLOT, O_MPI_LIBRARY, O_HEARTBEAT
 };
 
 /* --inject comes first so that --help can leave it out (opts + 1). */
@@ -51,6 +52,8 @@ static const struct opt opts[] = {
 	{ O_PLOT, "--plot", "FILE.svg", "@file", "write both charts as one SVG (rank 0)" },
 	{ O_MPI_LIBRARY, "--mpi-library", NULL, NULL, "print the MPI library it runs with and how it "
 	    "was built, then exit (no MPI_Init)" },
+	{ O_HEARTBEAT, "--heartbeat", "S", NULL, "rank 0 prints a line at least every S seconds "
+	    "(ezpz test --timeout sets it)" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
@@ -288,7 +291,8 @@ parse_options(struct options *o, int argc, char **argv)
 				usage_error("option '--charts': '%s' is not unicode, ascii or none", st.arg);
 			break;
 		case O_PLOT: o->plot = st.arg; break;
-		case O_MPI_LIBRARY: print_mpi_library();
+		case O_MPI_LIBRARY: print_mpi_library(); break;
+		case O_HEARTBEAT: o->heartbeat = opt_num(&st, 1, 7 * 86400); break;
 		}
 	}
 	if (st.ind < argc)
@@ -412,9 +416,46 @@ verdict(const struct ctx *c, struct results *r)
  * phase as it starts, on one line of stderr: a person sees it is alive, and
  * a silence watchdog ('ezpz test --timeout') hears from it.
  */
+/* The directory part of path ("." for a bare name). */
+static char *
+xdup_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		return xstrdup(".");
+	return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+}
+
+static double last_line;   /* rank 0: when it last said something on its own */
+
+/*
+ * A line when --heartbeat seconds went by without one: ezpz test's
+ * watchdog (--timeout) counts output, and a healthy phase can be long and
+ * quiet (the short view prints nothing while training).
+ */
+void
+heartbeat(const struct ctx *c, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+	double now;
+
+	if (c->rank != 0 || c->opt->heartbeat <= 0)
+		return;
+	now = MPI_Wtime();
+	if (now - last_line < (double)c->opt->heartbeat)
+		return;
+	last_line = now;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	wmsg("%s", what);
+}
+
 static void
 progress(const struct ctx *c, const char *what)
 {
+	last_line = MPI_Wtime();
 	if (c->rank != 0 || !c->opt->brief)
 		return;
 	/* A whole line each: srun and mpirun carry a rank's two streams
@@ -459,6 +500,44 @@ launch_time(char **envp)
 	return t;
 }
 
+/* Can rank 0 write path at the end?  Checked before the run, not after. */
+static int
+writable(const char *path, char *why, size_t n)
+{
+	char *dir = xdup_dir(path);
+	int ok = access(path, F_OK) == 0 ? access(path, W_OK) == 0 : access(dir, W_OK | X_OK) == 0;
+	if (!ok)
+		snprintf(why, n, "%s", strerror(errno));
+	free(dir);
+	return ok;
+}
+
+/* --json and --plot: usage errors on every rank before the phases, not a
+ * verdict of PASS followed by exit 1 once the run is over. */
+static void
+check_outputs(const struct ctx *c, const struct options *o)
+{
+	const char *bad = NULL, *opt = NULL;
+	char why[128] = "";
+	int status = 0;
+
+	if (c->rank == 0) {
+		if (o->json && !writable(o->json, why, sizeof why))
+			bad = o->json, opt = "--json";
+		else if (o->plot && !writable(o->plot, why, sizeof why))
+			bad = o->plot, opt = "--plot";
+		if (bad) {
+			wmsg("option '%s': cannot write '%s': %s", opt, bad, why);
+			status = EXIT_USAGE;
+		}
+	}
+	guard_bcast(c, &status, 1, MPI_INT, c->ctl, "output check");
+	if (status) {
+		MPI_Finalize();
+		exit(status);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -488,6 +567,7 @@ main(int argc, char **argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &c.size);
 	check_world_size(c.size);
 	setup_ctx(&c, &opt);
+	check_outputs(&c, &opt);
 	mpi_library(&res);
 
 	progress(&c, "checking placement");

@@ -226,6 +226,7 @@ train_run(struct ctx *c, struct results *r, struct mlp *m)
 		double t[4], l = train_step(&tr, step, t);
 		if (c->rank != 0)
 			continue;
+		heartbeat(c, "training: step %ld of %ld", step + 1, o->iters);
 		if (step == 0)
 			r->first_step_s = wall_now();
 		memcpy(times[step], t, sizeof t);

@@ -37,6 +37,7 @@ struct options {
 	double lr;
 	long max_bytes;
 	long timeout;             /* seconds, for every collective */
+	long heartbeat;           /* rank 0: a line at least this often (s); 0: no */
 	const char *ckpt_dir;     /* NULL: $TMPDIR or /tmp */
 	int keep_ckpt;
 	int nonblocking;          /* bandwidth phase: non-blocking calls */
@@ -137,6 +138,7 @@ struct results {
 
 /* main.c */
 void wmsg(const char *fmt, ...) PRINTF(1, 2);
+void heartbeat(const struct ctx *c, const char *fmt, ...) PRINTF(2, 3);
 void add_check(struct results *r, const char *name, int ok, const char *fmt, ...) PRINTF(4, 5);
 void add_warning(struct results *r, const char *fmt, ...) PRINTF(2, 3);
 double wall_now(void);

@@ -89,8 +89,25 @@ if command -v xmllint >/dev/null 2>&1; then
 	t_eq "--plot: xmllint agrees" "0:" "$RC:$ERR"
 fi
 t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 --plot "$T_TMP/none/p.svg" -- "${W[@]}"
-t_eq "--plot into a missing directory: exit 1" 1 "$RC"
-t_match "... says so" "--plot '$T_TMP/none/p.svg': No such file or directory" "$ERR"
+t_eq "--plot into a missing directory: a usage error (2), before the run" 2 "$RC"
+t_match "... says so" "option '--plot': cannot write '$T_TMP/none/p.svg': No such file or directory" "$ERR"
+t_nomatch "... and no verdict, no phase ran" "PASS|checking training" "$OUT$ERR"
+t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 -- "${W[@]}" --json "$T_TMP/none/r.json"
+t_eq "-- --json into a missing directory: the same" "2 no" \
+	"$RC $(grep -q 'PASS\|checking training' <<<"$OUT$ERR" && echo yes || echo no)"
+
+# --timeout: the worker says something at least every third of it, so a
+# long quiet phase (the short view prints nothing while training) is not
+# taken for a hang.  (5 s: a second between lines; the start of MPI on a
+# loaded machine must not be what fails here.)
+# (training takes 2-3 s here: 150 steps of the default model, or under
+# ASan, ~30 times slower, 20 of a small one)
+L=(--iters 150)
+[ "${SANITIZE:-}" = 1 ] && L=(--iters 20 --layers 64,256,64 --batch 512)
+t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 --timeout 5 -- "${L[@]}" --warmup 2 \
+	--max-bytes 65536
+t_eq "--timeout 5, a training phase of 2-3 s: exit 0" 0 "$RC"
+t_match "... rank 0 said how far training was" "^ezpz-test-worker: training: step [0-9]+ of ${L[1]}$" "$ERR"
 
 # A real browser draws it: both charts' colours are on the screenshot.
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)

@@ -10,6 +10,9 @@ unset PBS_JOBID SLURM_JOB_ID SLURM_JOBID HOSTFILE NGPU_PER_HOST EZPZ_JOBID
 t_run "$EZPZ" test --dry-run -n 2 -- --iters 3
 t_eq "dry-run: exit 0" 0 "$RC"
 t_match "the worker runs behind rankenv with its options" "rankenv -- $WORKER --short --charts (unicode|ascii) --iters 3\$" "$OUT"
+t_run "$EZPZ" test --dry-run -n 2 --timeout 30 -- --iters 3
+t_match "--timeout 30: the worker prints a line at least every 10 s" \
+	"rankenv -- $WORKER --short --charts (unicode|ascii) --heartbeat 10 --iters 3\$" "$OUT"
 t_run "$EZPZ" test --iters 3
 t_eq "a worker option before --: usage error" 2 "$RC"
 t_match "... saying where test options go, and launcher flags" "a launcher flag goes with -L, a test option after '--'" "$ERR"
@@ -21,4 +24,14 @@ t_match "--torch without torch: says so and what to do" "torch is not importable
 t_run env EZPZ_LIBEXECDIR="$T_TMP/none" "$EZPZ" test
 t_eq "missing worker: exit 127" 127 "$RC"
 t_match "missing worker: names it" "the test worker '$T_TMP/none/ezpz-test-worker' is missing" "$ERR"
+mkdir -p "$T_TMP/noexec"
+cp "$WORKER" "$T_TMP/noexec/"
+chmod -x "$T_TMP/noexec/ezpz-test-worker"
+t_run env EZPZ_LIBEXECDIR="$T_TMP/noexec" "$EZPZ" test
+t_eq "a worker that is not executable: exit 126, before any launch" 126 "$RC"
+t_match "... saying so" "the test worker '$T_TMP/noexec/ezpz-test-worker' is not executable" "$ERR"
+t_run env PATH="$T_TMP:/usr/bin:/bin" "$EZPZ" test --torch --dry-run
+t_eq "--torch --dry-run needs no torch: exit 0" 0 "$RC"
+t_run "$EZPZ" test --torch --plot x.svg
+t_eq "--torch --plot: a usage error whether or not torch imports" 2 "$RC"
 t_done
