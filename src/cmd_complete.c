@@ -157,9 +157,14 @@ option_words(const struct opt *tab)
 	const struct opt *o;
 
 	opt_iter_init(&it, tab);
-	while ((o = opt_iter_next(&it)) != NULL)
-		if (o->names[0] != '|')   /* other tools' spellings, refused: not offered */
-			candidates(o->names, o->help);
+	while ((o = opt_iter_next(&it)) != NULL) {
+		/* other tools' spellings (after "||") are accepted, never offered,
+		 * as --help leaves them out */
+		const char *other = strstr(o->names, "||");
+		char *own = xstrndup(o->names, other ? (size_t)(other - o->names) : strlen(o->names));
+		candidates(own, o->help);
+		free(own);
+	}
 	candidate("--help", 6, "show this help and exit");
 }
 
@@ -193,7 +198,7 @@ value_answer(const struct opt *o, const char *prefix, int k)
 	}
 }
 
-/* ---- the test worker's options, from its own --help (its table) ---- */
+/* ---- the test worker's options, from its own table ---- */
 
 struct worker_opts {
 	struct opt v[WORKER_OPTS_MAX + 1];
@@ -209,33 +214,29 @@ keep(struct worker_opts *w, const char *s, size_t n)
 	return w->strings.v[w->strings.n - 1];
 }
 
-/* "  --json FILE     help", or the names alone with the help on the next line. */
+/* "NAMES<TAB>ARG<TAB>VALUES<TAB>HELP", as ezpz-test-worker --print-options
+ * writes its table; an empty field is none. */
 static void
-worker_line(struct worker_opts *w, size_t *n, const char *line, const char *next)
+worker_line(struct worker_opts *w, size_t *n, const char *line)
 {
-	const char *gap = strstr(line + 2, "  "), *help, *names, *sp;
-	size_t len = gap ? (size_t)(gap - line - 2) : strlen(line + 2);
+	const char *f[4], *p = line;
+	size_t len[4];
 	struct opt *o = &w->v[*n];
-	char *joined;
 
-	names = keep(w, line + 2, len);
-	help = gap ? gap + strspn(gap, " ") : next ? next + strspn(next, " ") : "";
-	if (strncmp(names, "-h, --help", 10) == 0 || *n == WORKER_OPTS_MAX)
-		return;
-	/* "--a, -b ARG": spellings joined by ", ", the last may carry the metavar */
-	joined = xstrdup(names);
-	for (char *p = strstr(joined, ", "); p; p = strstr(p, ", ")) {
-		*p = '|';
-		memmove(p + 1, p + 2, strlen(p + 2) + 1);
+	for (int i = 0; i < 4; i++) {
+		len[i] = i < 3 ? strcspn(p, "\t") : strlen(p);
+		f[i] = p;
+		if (i < 3 && p[len[i]] != '\t')
+			return;   /* not a row */
+		p += len[i] + (i < 3);
 	}
-	sp = strchr(joined, ' ');
+	if (len[0] == 0 || *n == WORKER_OPTS_MAX)
+		return;
 	o->id = (int)*n + 1;
-	o->names = keep(w, joined, sp ? (size_t)(sp - joined) : strlen(joined));
-	o->arg = sp ? keep(w, sp + 1, strlen(sp + 1)) : NULL;
-	o->values = o->arg && strstr(o->arg, "DIR") ? "@dir" : o->arg && strstr(o->arg, "FILE") ?
-	    "@file" : NULL;
-	o->help = keep(w, help, strcspn(help, "\n"));
-	free(joined);
+	o->names = keep(w, f[0], len[0]);
+	o->arg = len[1] ? keep(w, f[1], len[1]) : NULL;
+	o->values = len[2] ? keep(w, f[2], len[2]) : NULL;
+	o->help = keep(w, f[3], len[3]);
 	(*n)++;
 }
 
@@ -244,18 +245,13 @@ static int
 worker_load(struct worker_opts *w)
 {
 	char *dir = path_libexecdir(environ), *path = xasprintf("%s/" WORKER_NAME, dir);
-	char *argv[] = { path, "--help", NULL }, *out = NULL, *line, *save = NULL;
+	char *argv[] = { path, "--print-options", NULL }, *out = NULL, *line, *save = NULL;
 	size_t n = 0;
-	struct strvec lines = STRVEC_INIT;
 
 	memset(w, 0, sizeof *w);
 	if (exec_capture(argv, environ, WORKER_HELP_TIMEOUT_MS, &out) == 0 && out)
 		for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			strvec_push(&lines, line);
-	for (size_t i = 0; i < lines.n; i++)
-		if (startswith(lines.v[i], "  -"))
-			worker_line(w, &n, lines.v[i], i + 1 < lines.n ? lines.v[i + 1] : NULL);
-	strvec_clear(&lines);
+			worker_line(w, &n, line);
 	free(out);
 	free(path);
 	free(dir);
@@ -309,6 +305,15 @@ later_dashdash(char **w, int from, int to)
 	return 0;
 }
 
+static int
+has_word(char **w, int n, const char *word)
+{
+	for (int i = 0; i < n; i++)
+		if (streq(w[i], word))
+			return 1;
+	return 0;
+}
+
 static void complete_args(const struct opt *tab, const struct operands *ops, char **w, int n,
     int base);
 
@@ -336,6 +341,8 @@ operand_answer(const struct operands *ops, char **w, int start, int n, int dashd
 	if (streq(hint, "@command")) {
 		snprintf(num, sizeof num, "%d", base + start);
 		answer("command", num);
+	} else if (streq(hint, "@worker") && has_word(w, start, "--torch")) {
+		answer("none", "the PyTorch DDP check (--torch) takes no options");
 	} else if (streq(hint, "@worker")) {
 		worker_args(w + start, n - start, base + start);
 	} else if (!first || *hint == '\0') {

@@ -189,6 +189,20 @@ launcher_rank_nonzero(char **envp)
 	return 0;
 }
 
+/*
+ * For 'ezpz __complete' (not in --help): the table as NAMES<TAB>ARG<TAB>
+ * VALUES<TAB>HELP lines, so completion offers what the parser takes, with
+ * the whole help and the values, not what --help's layout lets through.
+ */
+static NORETURN void
+print_options(void)
+{
+	for (const struct opt *o = opts + 1; o->names; o++)
+		printf("%s\t%s\t%s\t%s\n", o->names, o->arg ? o->arg : "", o->values ? o->values : "",
+		    o->help);
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL);
+}
+
 static void
 usage(FILE *fp)
 {
@@ -550,6 +564,8 @@ main(int argc, char **argv)
 	int status;
 
 	quiet = launcher_rank_nonzero(environ);
+	if (argc == 2 && streq(argv[1], "--print-options"))
+		print_options();
 	parse_options(&opt, argc, argv);
 	launch = launch_time(environ);
 	memset(&res, 0, sizeof res);

@@ -121,6 +121,10 @@ ezpz launch -m json.tool fi|+file1
 ezpz submit -- ls --al|+--all
 ezpz rankenv -- ezpz-tc-|+ezpz-tc-prog
 ezpz yeet |+dir1 -file1 -@dir
+ezpz launch --npro|---nproc ---nprocs
+ezpz test -- --charts |+unicode +ascii +none
+ezpz test --torch -- --i|---iters
+ezpz launch --w|---world_size
 ezpz submit --sched-args --exclusive -- --dr|+--dry-run
 ezpz submit --sched-args --exclusive --mem=0 -- -- cat fi|+file1
 ezpz launch -- --fo|
