@@ -333,6 +333,15 @@ alive(const struct target *x)
 
 /* ---- signalling ---- */
 
+static int
+stopped(long pid)
+{
+	long ppid;
+	unsigned long long start;
+	char state = 0;
+	return read_stat(pid, &ppid, &state, &start) == 0 && (state == 'T' || state == 't');
+}
+
 enum { SEND_ALL, SEND_RUN, SEND_LAUNCH };
 
 /* The `ezpz launch` processes first: interrupted before their launcher
@@ -355,6 +364,10 @@ send_all(struct targets *t, int sig, int which)
 					x->gone = 1;
 				else
 					x->err = errno;
+			} else if (sig != SIGKILL && stopped(x->p.pid)) {
+				/* a stopped process (Ctrl-Z, SIGSTOP) only gets the
+				 * signal once it runs again, as scancel knows */
+				kill((pid_t)x->p.pid, SIGCONT);
 			}
 		}
 }

@@ -141,6 +141,19 @@ t_eq "kill -s QUIT: the launch exits 128+SIGQUIT" 131 "$?"
 t_match "... saying so, with nothing SIGKILLed" "stopped by signal 3 \(exit 131\)" "$(cat "$T_TMP/quit.out")"
 t_nomatch "... " "SIGKILL" "$OUT"
 
+# A stopped launch (Ctrl-Z, SIGSTOP): kill continues what it signals, so
+# the SIGTERM is acted on now, not escalated to SIGKILL after --grace.
+t_timeout 120 "$EZPZ" launch -n 2 -- sleep 304 >"$T_TMP/stop.out" 2>&1 &
+launch=$!
+wait_for 2 '^sleep 304$' || t_bail "the launch did not start: $(cat "$T_TMP/stop.out")"
+# (the launch, mpirun and the ranks; not t_timeout's timeout, which kill
+# does not signal and the test waits for)
+for p in $(pgrep -f "^($EZPZ launch -n 2 -- |mpirun .*|)sleep 304$"); do kill -STOP "$p"; done
+t_run "$EZPZ" kill --grace 5
+wait "$launch"
+t_eq "a stopped launch: it ends as SIGTERM asks (143)" 143 "$?"
+t_nomatch "... nothing needed SIGKILL" "SIGKILL" "$OUT"
+
 # ... and killed while it waits between attempts, with nothing running
 # (it matched nothing then: the waits went on, and the attempts after)
 t_timeout 120 "$EZPZ" launch --retries 2 -n 1 -- sh -c 'exit 3 # ezpz-t-kill-wait' \
