@@ -71,10 +71,20 @@ die(const char *fmt, ...)
 	vdie(EXIT_FAIL, fmt, ap, NULL);
 }
 
+static int usage_quiet;
+
+void
+message_quiet_usage(int on)
+{
+	usage_quiet = on;
+}
+
 void
 die_usage(const char *fmt, ...)
 {
 	va_list ap;
+	if (usage_quiet)
+		exit(EXIT_USAGE);
 	va_start(ap, fmt);
 	vdie(EXIT_USAGE, fmt, ap, NULL);
 }

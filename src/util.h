@@ -38,6 +38,9 @@ void vmessage(const char *fmt, va_list ap, const char *suffix);
 /* A live progress line is on stderr, unfinished (1), or not (0): the next
  * message starts on a line of its own. */
 void message_status_line(int open);
+/* die_usage exits without a word (1): every rank of a launch gets the same
+ * command line, and one of them says what is wrong with it. */
+void message_quiet_usage(int on);
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);

@@ -566,7 +566,9 @@ main(int argc, char **argv)
 	quiet = launcher_rank_nonzero(environ);
 	if (argc == 2 && streq(argv[1], "--print-options"))
 		print_options();
+	message_quiet_usage(quiet);
 	parse_options(&opt, argc, argv);
+	message_quiet_usage(0);
 	launch = launch_time(environ);
 	memset(&res, 0, sizeof res);
 	res.ready_from_launch = launch > 0;

@@ -229,6 +229,9 @@ t_eq "unknown option: exit 2" 2 "$RC"
 t_eq "unknown option: the message" "ezpz-test-worker: unknown option '--bogus'" "$ERR"
 t_run "$W" --layers 128,64
 t_eq "--layers must end where it starts: exit 2" 2 "$RC"
+t_run t_timeout $T mpirun -np 2 "$W" --iters
+t_eq "a value missing, 2 ranks: exit 2, said once (by rank 0)" "2 1" \
+	"$RC $(grep -c "option '--iters' needs a value" <<<"$ERR")"
 t_run "$W" --help
 t_eq "--help: exit 0" 0 "$RC"
 t_match "--help: lists the options" "--checkpoint-dir DIR" "$OUT"
