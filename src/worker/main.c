@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -536,6 +537,7 @@ check_outputs(const struct ctx *c, const struct options *o)
 	int status = 0;
 
 	if (c->rank == 0) {
+		struct stat sb;
 		if (o->json && !writable(o->json, why, sizeof why))
 			bad = o->json, opt = "--json";
 		else if (o->plot && !writable(o->plot, why, sizeof why))
@@ -543,6 +545,15 @@ check_outputs(const struct ctx *c, const struct options *o)
 		if (bad) {
 			wmsg("option '%s': cannot write '%s': %s", opt, bad, why);
 			status = EXIT_USAGE;
+		} else if (o->ckpt_dir) {
+			/* a typo; a directory that is there but cannot take the
+			 * file is what the checkpoint check is for */
+			const char *no = stat(o->ckpt_dir, &sb) < 0 ? strerror(errno) :
+			    !S_ISDIR(sb.st_mode) ? "not a directory" : NULL;
+			if (no) {
+				wmsg("option '--checkpoint-dir': '%s': %s", o->ckpt_dir, no);
+				status = EXIT_USAGE;
+			}
 		}
 	}
 	guard_bcast(c, &status, 1, MPI_INT, c->ctl, "output check");

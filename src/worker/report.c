@@ -115,10 +115,12 @@ print_short(const struct ctx *c, const struct results *r)
 	    fmt_seconds(r->dtf_med, t2, sizeof t2), fmt_seconds(r->dtb_med, t3, sizeof t3),
 	    fmt_seconds(r->dtc_med, t4, sizeof t4));
 	printf("%-16s %.4g first step, %.4g last\n", "loss", r->loss_first, r->loss_last);
-	if (pk)
+	if (c->size == 1)   /* bus bandwidth counts (n-1)/n of the data: none */
+		printf("%-16s none: 1 rank moves no data (run 2 or more)\n", "allreduce");
+	else if (pk)
 		printf("%-16s %.3g GB/s bus bandwidth at %s\n", "allreduce peak", pk->busbw,
 		    fmt_bytes(pk->bytes, sz, sizeof sz));
-	if (big)
+	if (big && c->size > 1)
 		printf("%-16s %.3g GB/s at %s (median of %ld)\n", "allreduce large", big->busbw,
 		    fmt_bytes(big->bytes, sz, sizeof sz), big->reps);
 	printf("%-16s %s after %s\n", "MPI ready", fmt_seconds(r->mpi_ready_s, t1, sizeof t1),

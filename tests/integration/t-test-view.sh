@@ -96,6 +96,13 @@ t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 -- "${W[@]}" --json "
 t_eq "-- --json into a missing directory: the same" "2 no" \
 	"$RC $(grep -q 'PASS\|checking training' <<<"$OUT$ERR" && echo yes || echo no)"
 
+# One rank moves no data: no bus bandwidth to show, said so.
+t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 1 -- "${W[@]}"
+t_eq "-n 1: exit 0" 0 "$RC"
+t_match "... the summary says a rank alone has no bus bandwidth" \
+	"^allreduce +none: 1 rank moves no data \(run 2 or more\)$" "$OUT"
+t_nomatch "... rather than 0 GB/s" "^allreduce (peak|large)" "$OUT"
+
 # --timeout: the worker says something at least every third of it, so a
 # long quiet phase (the short view prints nothing while training) is not
 # taken for a hang.  (5 s: a second between lines; the start of MPI on a

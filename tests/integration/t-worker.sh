@@ -110,9 +110,18 @@ t_match "EZPZ_LAUNCH_TIME not a time: said" \
 t_match "... and the time runs from process start" "after process start" "$OUT"
 t_match "--keep-checkpoint keeps it" "^ezpz-test-checkpoint-[0-9]+\.bin$" "$(ls -A "$T_TMP/ck")"
 t_run t_timeout $T mpirun -np 2 "$W" "${M[@]}" --iters 4 --warmup 1 --max-bytes 64 --checkpoint-dir "$T_TMP/nonexistent"
-t_eq "unwritable checkpoint directory: exit 1" 1 "$RC"
-t_match "... naming the check and the file" \
-	"^ezpz-test-worker: check failed: checkpoint: cannot create '$T_TMP/nonexistent/ezpz-test-checkpoint-[0-9]+\.bin\.tmp': No such file" "$ERR"
+t_eq "a checkpoint directory that is not there (a typo): usage error, before the run" 2 "$RC"
+t_match "... naming it" "^ezpz-test-worker: option '--checkpoint-dir': '$T_TMP/nonexistent': No such file" "$ERR"
+mkdir -p "$T_TMP/ro"
+if mount -t tmpfs -o ro,size=1m tmpfs "$T_TMP/ro" 2>/dev/null; then
+	t_run t_timeout $T mpirun -np 2 "$W" "${M[@]}" --iters 4 --warmup 1 --max-bytes 64 --checkpoint-dir "$T_TMP/ro"
+	umount "$T_TMP/ro"
+	t_eq "a read-only checkpoint file system: the check fails (exit 1)" 1 "$RC"
+	t_match "... naming the check and the file" \
+		"^ezpz-test-worker: check failed: checkpoint: cannot create '$T_TMP/ro/ezpz-test-checkpoint-[0-9]+\.bin\.tmp': Read-only file system" "$ERR"
+else
+	echo "# no tmpfs mount here (not root): the read-only case is not run"
+fi
 
 # A stop (SIGTERM to the rank, as a Ctrl-C to the terminal's group or
 # 'ezpz kill' sends it) while rank 0 writes a large checkpoint leaves no
