@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -477,7 +478,7 @@ confirmed(const struct targets *t, const char *host, const struct kill_opts *o)
 	if (fgets(line, sizeof line, stdin) == NULL)
 		return 0;
 	line[strcspn(line, "\n")] = '\0';
-	return streq(line, "y") || streq(line, "Y") || streq(line, "yes");
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
 
 static int

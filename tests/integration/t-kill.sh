@@ -220,7 +220,9 @@ t_match "--any-process at a terminal: lists the matches" "would send SIGTERM to 
 t_match "--any-process at a terminal: asks" "signal this 1 process, not all started by ezpz launch\\? \\[y/N\\]" "$OUT"
 t_match "--any-process at a terminal, not confirmed: exit 1" "rc=1" "$OUT"
 t_eq "--any-process at a terminal, not confirmed: nothing signalled" 1 "$(count '^sleep 302$')"
-kill "$p3"
+t_run script -qec "\"$EZPZ\" kill --any-process 'sleep 302'; echo rc=\$?" /dev/null <<<YES
+t_match "--any-process at a terminal, 'YES' (any case): signalled, exit 0" \
+	"killed $p3 \(SIGTERM\): sleep 302.*rc=0" "$(tr -d '\r\n' <<<"$OUT")"
 wait "$p1" "$p2" "$p3" 2>/dev/null
 t_run "$EZPZ" kill --any-process
 t_eq "--any-process without PATTERN: exit 2" "2:ezpz: kill: --any-process needs a PATTERN" "$RC:$ERR"
