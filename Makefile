@@ -108,10 +108,11 @@ $(WORKER): $(WORKER_OBJ) $(O)/libezpz.a $(MPI_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(EZLDFLAGS) -o $@ $(WORKER_OBJ) $(O)/libezpz.a $(MPI_LIBS) $(shell $(PKG_CONFIG) --libs libcjson) -lm
 
-# ezpz yeet's worker: MPI only (it broadcasts a tree, one rank per host).
-$(YEET_WORKER): $(YEET_OBJ)
+# ezpz yeet's worker: MPI (it broadcasts a tree, one rank per host), and
+# ezpz's path checks.
+$(YEET_WORKER): $(YEET_OBJ) $(O)/libezpz.a
 	@mkdir -p $(@D)
-	$(CC) $(EZLDFLAGS) -o $@ $(YEET_OBJ) $(MPI_LIBS)
+	$(CC) $(EZLDFLAGS) -o $@ $(YEET_OBJ) $(O)/libezpz.a $(MPI_LIBS)
 
 $(O)/tests/tools/%: tests/tools/%.c $(O)/libezpz.a
 	@mkdir -p $(@D)

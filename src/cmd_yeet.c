@@ -144,16 +144,6 @@ source_path(const char *given)
 	return abs;
 }
 
-/* Is b a or below a? (paths without trailing slashes) */
-static int
-under(const char *b, const char *a)
-{
-	size_t n = strlen(a);
-	if (n == 1 && a[0] == '/')
-		return 1;
-	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
-}
-
 /* dest with %h as this host's short name (the worker checks again on each
  * host with its own). */
 static char *
@@ -189,9 +179,9 @@ dest_path(const char *given, const char *src)
 	/* Staging onto the source, or onto what holds it, would replace it
 	 * with a copy of itself; checked here for what can be resolved. */
 	here = dest_here(dest);
-	if (under(here, src) || under(src, here) ||
+	if (path_under(here, src) || path_under(src, here) ||
 	    (realpath(src, rsrc) && realpath(here, rdest) &&
-	    (under(rdest, rsrc) || under(rsrc, rdest))))
+	    (path_under(rdest, rsrc) || path_under(rsrc, rdest))))
 		die_usage("yeet: --dest '%s' is the source '%s', or inside it, or holds it", here, src);
 	free(here);
 	return dest;

@@ -18,6 +18,15 @@
 #define EZPZ_LIBEXECDIR "/usr/local/libexec/ezpz"
 #endif
 
+int
+path_under(const char *b, const char *a)
+{
+	size_t n = strlen(a);
+	if (n == 1 && a[0] == '/')
+		return 1;   /* everything is below / */
+	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
 char *
 path_self(void)
 {

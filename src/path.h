@@ -7,6 +7,8 @@
 #ifndef EZPZ_PATH_H
 #define EZPZ_PATH_H
 
+/* Is b the path a or below it?  Both absolute, without trailing slashes. */
+int path_under(const char *b, const char *a);
 /* Absolute path of the running ezpz binary; malloc'd. */
 char *path_self(void);
 /* share/ezpz: $EZPZ_DATADIR, else <bindir>/../share/ezpz; malloc'd. */

@@ -89,6 +89,15 @@ file_of(const char *dir, const char *key)
 	return xasprintf("%s/q-%016llx", dir, h);
 }
 
+/*
+ * How far in the future a file's time may be and still count as written
+ * now: the kernel stamps files from a clock that can be a tick ahead of
+ * time(2)'s at a second's edge (a file written at once read as from the
+ * future), and a home on NFS takes the server's clock.  Beyond it, a clock
+ * was set back: the file's age cannot be known.
+ */
+#define QCACHE_SKEW_S 5
+
 /* The whole file, if it is a regular file of ours that nobody else can
  * write, not older than ttl_s; *age its age. */
 static char *
@@ -104,7 +113,7 @@ load_own(const char *path, int ttl_s, size_t *len, int *age)
 		return NULL;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 022) || st.st_size > QCACHE_MAX_BYTES + 4096 ||
-	    st.st_mtime > now || now - st.st_mtime >= ttl_s)
+	    st.st_mtime > now + QCACHE_SKEW_S || now - st.st_mtime >= ttl_s)
 		goto out;
 	buf = xmalloc((size_t)st.st_size + 1);
 	while (got < (size_t)st.st_size) {
@@ -122,7 +131,7 @@ load_own(const char *path, int ttl_s, size_t *len, int *age)
 	}
 	buf[got] = '\0';
 	*len = got;
-	*age = (int)(now - st.st_mtime);
+	*age = st.st_mtime > now ? 0 : (int)(now - st.st_mtime);
 out:
 	close(fd);
 	return buf;

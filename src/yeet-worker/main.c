@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../path.h"
+
 #define WORKER "ezpz-yeet-worker"
 #define CHUNK (8u << 20)          /* bytes per broadcast; a multiple of 32 */
 #define MSG_MAX 256
@@ -657,16 +659,6 @@ put_in_place(struct dest *d)
 
 /* ---- what DIR may be ------------------------------------------------------ */
 
-/* Is b a or below a? (absolute paths without trailing slashes) */
-static int
-under(const char *b, const char *a)
-{
-	size_t n = strlen(a);
-	if (n == 1 && a[0] == '/')
-		return 1;
-	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
-}
-
 /* path with its links resolved, as far up as it exists (the rest as
  * given), or NULL. */
 static char *
@@ -723,7 +715,7 @@ check_dest(struct dest *d, const char *src, int type)
 	char *rsrc = resolve(src), *rdest = resolve(d->final), *mark;
 	struct stat st;
 
-	if (rsrc && rdest && (under(rdest, rsrc) || under(rsrc, rdest)))
+	if (rsrc && rdest && (path_under(rdest, rsrc) || path_under(rsrc, rdest)))
 		fail(d, "'%s' is the source '%s', or inside it, or holds it: give --dest "
 		    "another place", d->final, src);
 	else if (lstat(d->final, &st) < 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fakeio.h"
@@ -751,6 +752,20 @@ Test(qcache, round_trip_expiry_and_strangers, .init = cache_setup, .fini = cache
 	/* too old */
 	utimes(file, old);
 	cr_expect_eq(qcache_load(dir, "squeue\n-h", 30, &b), 0);
+	/* a second ahead of time(2) (the kernel's clock at a second's edge,
+	 * an NFS server's): written now; an hour ahead: a clock set back */
+	qcache_store(dir, "squeue\n-h", &a);
+	{
+		struct timeval soon[2] = { { time(NULL) + 2, 0 }, { time(NULL) + 2, 0 } };
+		struct timeval later[2] = { { time(NULL) + 3600, 0 }, { time(NULL) + 3600, 0 } };
+		utimes(file, soon);
+		cr_expect_eq(qcache_load(dir, "squeue\n-h", 30, &b), 1, "2 s ahead");
+		cr_expect_eq(b.age_s, 0);
+		free(b.out);
+		free(b.err);
+		utimes(file, later);
+		cr_expect_eq(qcache_load(dir, "squeue\n-h", 30, &b), 0, "an hour ahead");
+	}
 	/* another user's file */
 	qcache_store(dir, "squeue\n-h", &a);
 	cr_assert_eq(qcache_load(dir, "squeue\n-h", 30, &b), 1);
