@@ -577,6 +577,29 @@ need_program(const struct submit_args *a)
 	free(path);
 }
 
+/*
+ * The account: -A, else PBS_ACCOUNT/SLURM_ACCOUNT, else PROJECT; none on a
+ * machine that requires one is a usage error (script: the job script,
+ * which could name it).  Returns where it came from, or NULL.
+ */
+static const char *
+take_account(struct submit_args *a, const char *script)
+{
+	const char *from;
+	a->so.account = submit_account(a->so.sched, a->so.account, environ, &from);
+	if (a->so.account && !streq(from, "--account"))
+		check_value(from, a->so.account);
+	if (a->so.account == NULL && a->account_required && script)
+		die_usage("submit: machine '%s' needs an account to charge the job to: pass "
+		    "-A/--account, set %s or PROJECT, or name it in '%s'", a->prof_name,
+		    a->so.sched == SCHED_PBS ? "PBS_ACCOUNT" : "SLURM_ACCOUNT", script);
+	if (a->so.account == NULL && a->account_required)
+		die_usage("submit: machine '%s' needs an account to charge the job to: pass "
+		    "-A/--account, or set %s or PROJECT", a->prof_name,
+		    a->so.sched == SCHED_PBS ? "PBS_ACCOUNT" : "SLURM_ACCOUNT");
+	return from;
+}
+
 /* Does the script name its own account (#PBS -A, #SBATCH -A/--account)? */
 static int
 script_has_account(const char *path, enum sched s)
@@ -596,21 +619,13 @@ static int
 run_script_mode(struct submit_args *a)
 {
 	struct strvec argv = STRVEC_INIT;
-	const char *from;
 
 	if (a->nwords > 1 && a->so.sched == SCHED_PBS)
 		die_usage("submit: qsub passes no arguments to a job script ('%s'): put them in "
 		    "the script, or submit a command after '--'", a->words[1]);
 	/* the account the man page promises, unless the script names its own */
-	if (!script_has_account(a->words[0], a->so.sched)) {
-		a->so.account = submit_account(a->so.sched, a->so.account, environ, &from);
-		if (a->so.account && !streq(from, "--account"))
-			check_value(from, a->so.account);
-		if (a->so.account == NULL && a->account_required)
-			die_usage("submit: machine '%s' needs an account to charge the job to: pass "
-			    "-A/--account, set %s or PROJECT, or name it in '%s'", a->prof_name,
-			    a->so.sched == SCHED_PBS ? "PBS_ACCOUNT" : "SLURM_ACCOUNT", a->words[0]);
-	}
+	if (!script_has_account(a->words[0], a->so.sched))
+		take_account(a, a->words[0]);
 	a->so.script_args = a->words + 1;
 	a->so.nscript_args = a->nwords - 1;
 	if (a->dry_run) {
@@ -633,13 +648,7 @@ generate(struct submit_args *a, const char *self, const char *cwd)
 	a->so.workdir = cwd;
 	a->so.command = a->words;
 	a->so.ncommand = a->nwords;
-	a->so.account = submit_account(a->so.sched, a->so.account, environ, &from);
-	if (a->so.account && !streq(from, "--account"))
-		check_value(from, a->so.account);
-	if (a->so.account == NULL && a->account_required)
-		die_usage("submit: machine '%s' needs an account to charge the job to: pass "
-		    "-A/--account, or set %s or PROJECT", a->prof_name,
-		    a->so.sched == SCHED_PBS ? "PBS_ACCOUNT" : "SLURM_ACCOUNT");
+	from = take_account(a, NULL);
 	/* Site-only directives come from the machine profile alone. */
 	if (a->so.filesystems == NULL && a->so.sched == SCHED_PBS)
 		a->so.filesystems = a->prof_filesystems;
