@@ -657,6 +657,81 @@ put_in_place(struct dest *d)
 	free(old);
 }
 
+/* ---- a stop (Ctrl-C, the walltime, ezpz kill) ------------------------------ */
+
+static char stop_tmp[PATH_MAX + HOST_MAX + 48], stop_old[PATH_MAX + HOST_MAX + 56];
+static char stop_final[PATH_MAX + 1];
+
+/*
+ * rm -rf of name below dirfd with system calls alone (openat, getdents64,
+ * unlinkat): what a signal handler may do.  Names removed while a
+ * directory is read can make the read skip others, so it reads again, a
+ * few times at most (a name it cannot remove stays).
+ */
+static void
+rm_tree_at(int dirfd, const char *name, int depth)
+{
+	char buf[2048];
+	int fd, pass, found = 1;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT || depth > 64)
+		return;
+	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		fchmodat(dirfd, name, 0700, 0);   /* a read-only directory of the copy */
+		if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return;
+	}
+	fchmod(fd, 0700);
+	for (pass = 0; found && pass < 4; pass++) {
+		ssize_t n;
+		found = 0;
+		lseek(fd, 0, SEEK_SET);
+		while ((n = getdents64(fd, buf, sizeof buf)) > 0)
+			for (ssize_t off = 0; off < n; ) {
+				struct dirent64 *e = (struct dirent64 *)(buf + off);
+				off += e->d_reclen;
+				if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+					rm_tree_at(fd, e->d_name, depth + 1);
+					found = 1;
+				}
+			}
+	}
+	close(fd);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* Nothing half-written stays: the temporary copy goes, and an older copy
+ * moved aside (no RENAME_EXCHANGE) goes back to DIR. */
+static void
+on_stop(int sig)
+{
+	if (access(stop_final, F_OK) < 0 && access(stop_old, F_OK) == 0)
+		rename(stop_old, stop_final);
+	rm_tree_at(AT_FDCWD, stop_tmp, 0);
+	rm_tree_at(AT_FDCWD, stop_old, 0);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+clean_on_stop(const struct dest *d)
+{
+	static const int stops[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa, old;
+
+	if (strlen(d->final) >= sizeof stop_final || strlen(d->tmp) + 4 >= sizeof stop_tmp)
+		return;
+	strcpy(stop_final, d->final);
+	strcpy(stop_tmp, d->tmp);
+	sprintf(stop_old, "%s.old", d->tmp);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+		if (sigaction(stops[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(stops[i], &sa, NULL);
+}
+
 /* ---- what DIR may be ------------------------------------------------------ */
 
 /* path with its links resolved, as far up as it exists (the rest as
@@ -990,8 +1065,10 @@ main(int argc, char **argv)
 	check_dest(&d, a.src, l.e[0].type);
 	if (!d.failed && mkdir_parents(d.final) < 0)
 		fail(&d, "create the parent of '%s': %s", d.final, strerror(errno));
-	if (!d.failed)
+	if (!d.failed) {
 		remove_stale(d.final, me.host);
+		clean_on_stop(&d);
+	}
 
 	share_files(&l, a.src, &d, buf, &srcerr);
 	if (l.e[0].type == T_DIR)

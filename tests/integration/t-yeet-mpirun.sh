@@ -88,6 +88,27 @@ t_eq "again over the marked copy: exit 0" 0 "$RC"
 t_eq "... the new tree" ".ezpz-yeet x y" "$(ls -A "$W/copy" | xargs)"
 t_run t_timeout 60 "$EZPZ" yeet -q "$W/src/a" --dest "$W/empty"
 t_eq "onto an empty directory: exit 0" 0 "$RC"
+# A stop while a copy is written (SIGTERM to the worker, as a Ctrl-C to the
+# terminal's group or ezpz kill sends it): its temporary copy goes, and the
+# copy already at DIR stays as it was.
+mkdir -p "$W/big/sub"
+truncate -s 300M "$W/big/sub/blob"
+t_timeout 60 "$EZPZ" yeet -q "$W/big" --dest "$W/copy" >"$T_TMP/stop.out" 2>&1 &
+run=$!
+seen=
+for ((i = 0; i < 1000; i++)); do
+	seen=$(cd "$W" && ls -d copy.yeet-* 2>/dev/null)
+	[ -n "$seen" ] && break
+	kill -0 "$run" 2>/dev/null || break
+	sleep 0.01
+done
+pkill -TERM -f "ezpz-yeet-worker --src $W/big" 2>/dev/null
+wait "$run"
+rm -rf "$W/big"
+t_match "a stop while the copy is written: caught while its temporary was there" \
+	"^copy\.yeet-$H-[0-9]+$" "$seen"
+t_eq "... nothing of it is left" "copy" "$(cd "$W" && ls -d copy* | xargs)"
+t_eq "... and the earlier copy is whole" ".ezpz-yeet x y" "$(ls -A "$W/copy" | xargs)"
 ln -s "$W/src/a" "$W/current"
 t_run env VIRTUAL_ENV="$W/current" "$EZPZ" yeet -q --dest "$W/vc"
 t_eq "a source that is a link: exit 2, nothing launched" 2 "$RC"
