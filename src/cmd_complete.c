@@ -49,7 +49,7 @@ static const struct operands {
 	{ "submit", "@file", "@command", NULL, 0 },
 	{ "doctor", "", "", NULL, 0 },
 	{ "kill", "", "", NULL, 0 },
-	{ "yeet", "@dir", "@dir", NULL, 0 },
+	{ "yeet", "@file", "@file", NULL, 0 },   /* SRC: a directory or a file */
 	{ "help", "@ezpz", "@ezpz", NULL, 0 },
 	{ "version", "", "", NULL, 0 },
 };

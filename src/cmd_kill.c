@@ -365,9 +365,10 @@ send_all(struct targets *t, int sig, int which)
 					x->gone = 1;
 				else
 					x->err = errno;
-			} else if (sig != SIGKILL && stopped(x->p.pid)) {
-				/* a stopped process (Ctrl-Z, SIGSTOP) only gets the
-				 * signal once it runs again, as scancel knows */
+			} else if (sig != SIGKILL && kill_signal_ends(sig) && stopped(x->p.pid)) {
+				/* a stopped process (Ctrl-Z, SIGSTOP) only acts on
+				 * a signal that ends it once it runs again, as
+				 * scancel knows; USR1/USR2 leave a suspended job be */
 				kill((pid_t)x->p.pid, SIGCONT);
 			}
 		}

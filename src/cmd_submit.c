@@ -243,11 +243,13 @@ parse(struct submit_args *a, int argc, char **argv)
 		no_command();
 	if (st.dashdash)
 		return;
-	if (stat(a->words[0], &sb) < 0 && looks_like_script(a->words[0]))
-		die_usage("submit: job script '%s': %s (a command goes after '--')", a->words[0],
-		    strerror(errno));
-	if (stat(a->words[0], &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    (a->nwords > 1 && !starts_with_hashbang(a->words[0])))
+	if (stat(a->words[0], &sb) < 0) {
+		if (looks_like_script(a->words[0]))
+			die_usage("submit: job script '%s': %s (a command goes after '--')",
+			    a->words[0], strerror(errno));
+		sb.st_mode = 0;
+	}
+	if (!S_ISREG(sb.st_mode) || (a->nwords > 1 && !starts_with_hashbang(a->words[0])))
 		die_usage("submit: '%s' is not a job script%s; to submit a command, put it after "
 		    "'--': ezpz submit [OPTIONS] -- %s%s", a->words[0], a->nwords > 1 &&
 		    S_ISREG(sb.st_mode) ? " (no '#!' line)" : "", a->words[0],
@@ -302,6 +304,21 @@ machine_profile(struct profiles *ps, char *const *envp, const char *machine)
 	return p;
 }
 
+/*
+ * sbatch -Q/--quiet (getopt takes --qu, --quie, and -Q in a cluster such
+ * as -QJx), qsub -z: the job id would not be printed.
+ */
+static int
+hides_job_id(enum sched s, const char *w)
+{
+	size_t n = strlen(w);
+	if (w[0] != '-')
+		return 0;
+	if (s == SCHED_SLURM && w[1] == '-')
+		return n >= 4 && strncmp(w, "--quiet", n) == 0;
+	return w[1] != '-' && strchr(w + 1, s == SCHED_SLURM ? 'Q' : 'z') != NULL;
+}
+
 static void
 choose_sched(struct submit_args *a, char *const *envp)
 {
@@ -321,13 +338,11 @@ choose_sched(struct submit_args *a, char *const *envp)
 		error("submit: %s", err);
 		exit(rc == -2 ? EXIT_NOTFOUND : EXIT_USAGE);
 	}
-	for (size_t i = 0; i < a->sched_args.n; i++) {
-		const char *w = a->sched_args.v[i];
-		if (a->so.sched == SCHED_SLURM ? streq(w, "-Q") || streq(w, "--quiet") :
-		    streq(w, "-z"))
+	for (size_t i = 0; i < a->sched_args.n; i++)
+		if (hides_job_id(a->so.sched, a->sched_args.v[i]))
 			die_usage("submit: --sched-args %s: %s would print no job id, and ezpz reads "
-			    "it to report the job; leave it out", w, submit_program(a->so.sched));
-	}
+			    "it to report the job; leave it out", a->sched_args.v[i],
+			    submit_program(a->so.sched));
 	if (a->so.sched != SCHED_PBS && a->so.filesystems)
 		die_usage("submit: --filesystems is a PBS resource; this job goes to %s (scheduler "
 		    "from %s)", sched_name(a->so.sched), a->sched_how);
@@ -607,10 +622,18 @@ script_has_account(const char *path, enum sched s)
 	const char *why;
 	char *text = read_file(path, READ_MAX_TEMPLATE, NULL, &why), *line, *save = NULL;
 	int has = 0;
+	const char *tag = s == SCHED_PBS ? "#PBS" : "#SBATCH";
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !has;
-	    line = strtok_r(NULL, "\n", &save))
-		has = s == SCHED_PBS ? startswith(line, "#PBS -A") :
-		    startswith(line, "#SBATCH -A") || startswith(line, "#SBATCH --account");
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *w, *wsave = NULL;
+		if (!startswith(line, tag) || (line[strlen(tag)] != ' ' && line[strlen(tag)] != '\t'))
+			continue;
+		/* any word of the directive: '#PBS -q debug -A proj', '#SBATCH  --account=x' */
+		for (w = strtok_r(line + strlen(tag), " \t", &wsave); w && !has;
+		    w = strtok_r(NULL, " \t", &wsave))
+			has = startswith(w, "-A") || streq(w, "--account") ||
+			    startswith(w, "--account=");
+	}
 	free(text);
 	return has;
 }
@@ -654,7 +677,7 @@ generate(struct submit_args *a, const char *self, const char *cwd)
 		a->so.filesystems = a->prof_filesystems;
 	tmpl = load_template(a, environ, &name);
 	if (submit_template_drops(tmpl, name, &a->so, (from && streq(from, "--account")) ||
-	    a->account_required, &err) < 0)
+	    a->account_required, a->so.filesystems != a->prof_filesystems, &err) < 0)
 		die_usage("submit: %s", err);
 	if (submit_render(tmpl, name, &a->so, &text, &err) < 0)
 		die("submit: %s", err);

@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chart.h"
@@ -32,14 +33,16 @@ static char *
 own_file(char *dir, const char *name, const char *what, int mode)
 {
 	char *p = xasprintf("%s/%s", dir, name);
+	struct stat sb;
 	free(dir);
 	if (access(p, F_OK) < 0)
 		die_status(EXIT_NOTFOUND, "%s '%s' is missing: ezpz is not completely built or "
 		    "installed (run 'make', or 'make install')", what, p);
-	if (access(p, mode) < 0)
+	if (access(p, mode) < 0 || stat(p, &sb) < 0 || !S_ISREG(sb.st_mode))
 		die_status(mode == X_OK ? EXIT_NOEXEC : EXIT_NOTFOUND, "%s '%s' is not %s: %s "
 		    "(reinstall ezpz: 'make install', or fix its mode)", what, p,
-		    mode == X_OK ? "executable" : "readable", strerror(errno));
+		    mode == X_OK ? "executable" : "readable",
+		    access(p, mode) < 0 ? strerror(errno) : "not a regular file");
 	return p;
 }
 
@@ -163,7 +166,7 @@ test_main(int argc, char **argv)
 		/* the watchdog counts output: a quiet phase must not look hung */
 		if (a.timeout > 0) {
 			strvec_push(&a.lo.command, "--heartbeat");
-			strvec_pushf(&a.lo.command, "%d", a.timeout > 3 ? a.timeout / 3 : 1);
+			strvec_pushf(&a.lo.command, "%g", a.timeout / 3.0 < 0.1 ? 0.1 : a.timeout / 3.0);
 		}
 	}
 	strvec_pushn(&a.lo.command, argv + first, (size_t)(argc - first));

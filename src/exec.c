@@ -622,7 +622,9 @@ run_on_signal(struct runner *r, int sig)
 		r->last_output = mono_now();
 		return;
 	}
-	group_signal(r, sig);
+	/* SIGQUIT ends the run as SIGTERM does; passed on as itself it would
+	 * make every rank dump core */
+	group_signal(r, sig == SIGQUIT ? SIGTERM : sig);
 	if (terminating(sig)) {
 		double grace = r->o->grace;
 		if (r->res->signal == 0)

@@ -544,8 +544,10 @@ failover_classify(const struct attempt_in *in, struct verdict *v, char **err)
 }
 
 /*
- * A node failure blamed on one host, then the same status on another host
- * in the next attempt: the failure follows the program, not the host.  Under
+ * A node failure blamed on one rank on one host, then the same rank with
+ * the same status on another host in the next attempt: the failure follows
+ * the program, not the host (two bad hosts in a row would have to fail the
+ * same rank the same way).  Under
  * srun -K a program's exit 1 on every rank can show as one rank's on one
  * host (the others stopped before they got there); the second such attempt
  * says which it was.
@@ -555,8 +557,9 @@ failover_followed(const struct verdict *prev, struct verdict *v)
 {
 	char *st;
 	if (prev->outcome != OUTCOME_NODE || v->outcome != OUTCOME_NODE ||
-	    prev->blamed.host == NULL || v->blamed.host == NULL ||
-	    !same_status(&prev->blamed, &v->blamed) || streq(prev->blamed.host, v->blamed.host))
+	    prev->blamed.host == NULL || v->blamed.host == NULL || prev->blamed.rank < 0 ||
+	    prev->blamed.rank != v->blamed.rank || !same_status(&prev->blamed, &v->blamed) ||
+	    streq(prev->blamed.host, v->blamed.host))
 		return;
 	st = rank_fail_status(&v->blamed);
 	free(v->why);

@@ -144,7 +144,8 @@ submit_job_name(char *const *cmd, size_t n)
 
 	if (n > 0 && streq(base_name(cmd[0]), "env"))
 		for (i = 1; i < n && (cmd[i][0] == '-' || strchr(cmd[i], '=')); i++)
-			;
+			if (streq(cmd[i], "-u") || streq(cmd[i], "-C") || streq(cmd[i], "-S"))
+				i++;   /* its value */
 	if (i >= n)
 		return xstrdup("ezpz");
 	word = cmd[i];
@@ -428,7 +429,7 @@ submit_render(const char *tmpl, const char *name, const struct submit_opts *o,
 
 int
 submit_template_drops(const char *tmpl, const char *name, const struct submit_opts *o,
-    int account_wanted, char **err)
+    int account_wanted, int filesystems_given, char **err)
 {
 	static const struct { const char *key, *alt, *opt; } need[] = {
 		{ "time", NULL, "-t/--time" }, { "queue", NULL, "-q/--queue" },
@@ -440,7 +441,7 @@ submit_template_drops(const char *tmpl, const char *name, const struct submit_op
 	};
 	const int given[] = { o->time != NULL, o->queue != NULL, account_wanted && o->account,
 		o->job_name != NULL, o->qos != NULL, o->constraint != NULL, o->gpus_per_node != NULL,
-		o->filesystems != NULL, o->nresources > 0, o->nodes > 1, o->select != NULL };
+		filesystems_given && o->filesystems != NULL, o->nresources > 0, o->nodes > 1, o->select != NULL };
 
 	for (size_t i = 0; i < NITEMS(need); i++) {
 		char *ph, *alt = NULL;

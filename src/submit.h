@@ -128,11 +128,12 @@ void submit_argv(const struct submit_opts *o, const char *script, int with_optio
 char *submit_parse_jobid(enum sched s, const char *out);
 
 /*
- * An option given (account: when account_wanted) whose placeholder the
- * template lacks would be lost without a word: -1 with *err naming it.
+ * An option given (account: when account_wanted; filesystems: when given,
+ * not the profile's default) whose placeholder the template lacks would be
+ * lost without a word: -1 with *err naming it.
  */
 int submit_template_drops(const char *tmpl, const char *name, const struct submit_opts *o,
-    int account_wanted, char **err);
+    int account_wanted, int filesystems_given, char **err);
 
 /* A directive value must be non-empty printable ASCII without blanks;
  * returns 0, or -1 with *err naming what. */

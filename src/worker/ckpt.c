@@ -39,6 +39,8 @@ struct ckpt_rec {
  */
 static char doomed[2][PATH_MAX + 8];
 static const int stops[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static struct sigaction before[NITEMS(stops)];   /* to put back: an MPI's own, or none */
+static int installed[NITEMS(stops)];
 
 static void
 on_stop(int sig)
@@ -46,7 +48,11 @@ on_stop(int sig)
 	for (size_t i = 0; i < 2; i++)
 		if (doomed[i][0])
 			unlink(doomed[i]);
-	signal(sig, SIG_DFL);
+	/* then what was there before does what it would have done: the signal
+	 * stays pending until this handler returns */
+	for (size_t i = 0; i < NITEMS(stops); i++)
+		if (stops[i] == sig && installed[i])
+			sigaction(sig, &before[i], NULL);
 	raise(sig);
 }
 
@@ -60,21 +66,19 @@ cleanup_on_signal(const char *tmp, const char *path)
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NITEMS(stops); i++) {
-		struct sigaction old;
 		/* one ignored (nohup) stays so */
-		if (sigaction(stops[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(stops[i], &sa, NULL);
+		installed[i] = sigaction(stops[i], NULL, &before[i]) == 0 &&
+		    before[i].sa_handler != SIG_IGN && sigaction(stops[i], &sa, NULL) == 0;
 	}
 }
 
 static void
 cleanup_done(void)
 {
-	for (size_t i = 0; i < NITEMS(stops); i++) {
-		struct sigaction old;
-		if (sigaction(stops[i], NULL, &old) == 0 && old.sa_handler == on_stop)
-			signal(stops[i], SIG_DFL);
-	}
+	for (size_t i = 0; i < NITEMS(stops); i++)
+		if (installed[i])
+			sigaction(stops[i], &before[i], NULL);
+	memset(installed, 0, sizeof installed);
 	doomed[0][0] = doomed[1][0] = '\0';
 }
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,8 +54,8 @@ static const struct opt opts[] = {
 	{ O_PLOT, "--plot", "FILE.svg", "@file", "write both charts as one SVG (rank 0)" },
 	{ O_MPI_LIBRARY, "--mpi-library", NULL, NULL, "print the MPI library it runs with and how it "
 	    "was built, then exit (no MPI_Init)" },
-	{ O_HEARTBEAT, "--heartbeat", "S", NULL, "rank 0 prints a line at least every S seconds "
-	    "(ezpz test --timeout sets it)" },
+	{ O_HEARTBEAT, "--heartbeat", "S", NULL, "rank 0 prints a line at least every S seconds, "
+	    "0.1 or more (ezpz test --timeout sets it)" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
@@ -307,7 +308,12 @@ parse_options(struct options *o, int argc, char **argv)
 			break;
 		case O_PLOT: o->plot = st.arg; break;
 		case O_MPI_LIBRARY: print_mpi_library(); break;
-		case O_HEARTBEAT: o->heartbeat = opt_num(&st, 1, 7 * 86400); break;
+		case O_HEARTBEAT:
+			o->heartbeat = strtod(st.arg, &end);
+			if (end == st.arg || *end || !(o->heartbeat >= 0.1 && o->heartbeat <= 7 * 86400))
+				usage_error("option '--heartbeat': '%s' is not seconds from 0.1 to 604800",
+				    st.arg);
+			break;
 		}
 	}
 	if (st.ind < argc)
@@ -441,26 +447,71 @@ xdup_dir(const char *path)
 	return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 
-static double last_line;   /* rank 0: when it last said something on its own */
-
 /*
- * A line when --heartbeat seconds went by without one: ezpz test's
- * watchdog (--timeout) counts output, and a healthy phase can be long and
- * quiet (the short view prints nothing while training).
+ * --heartbeat: ezpz test's watchdog (--timeout) counts output, and a
+ * healthy phase can be long and quiet (the short view prints nothing while
+ * training; one step of a large model, one 1 GiB allreduce, the checkpoint
+ * write).  Rank 0 says how far it is at each training step or message size
+ * when S seconds went by without a line, and a thread of its own says what
+ * it is still doing when a single call takes longer.  The thread makes no
+ * MPI call: write(2) and the clock only.
  */
+static _Atomic long long said_ms;          /* when rank 0 last said something */
+static const char *_Atomic doing = "starting";
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *
+beat(void *arg)
+{
+	long long every = *(const long long *)arg;
+	for (;;) {
+		long long now;
+		usleep(every < 1000 ? (useconds_t)every * 250 : 250000);
+		now = mono_ms();
+		if (now - said_ms >= every) {
+			char line[160];
+			int n = snprintf(line, sizeof line, WORKER ": still %s\n", (const char *)doing);
+			said_ms = now;
+			(void)!write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n :
+			    sizeof line - 1);
+		}
+	}
+	return NULL;
+}
+
+static void
+heartbeat_start(const struct ctx *c)
+{
+	static long long every;
+	pthread_t t;
+	if (c->rank != 0 || c->opt->heartbeat <= 0)
+		return;
+	every = (long long)(c->opt->heartbeat * 1000);
+	said_ms = mono_ms();
+	if (pthread_create(&t, NULL, beat, &every) == 0)
+		pthread_detach(t);
+}
+
 void
 heartbeat(const struct ctx *c, const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
-	double now;
+	long long now;
 
 	if (c->rank != 0 || c->opt->heartbeat <= 0)
 		return;
-	now = MPI_Wtime();
-	if (now - last_line < (double)c->opt->heartbeat)
+	now = mono_ms();
+	if (now - said_ms < (long long)(c->opt->heartbeat * 1000))
 		return;
-	last_line = now;
+	said_ms = now;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
@@ -470,7 +521,8 @@ heartbeat(const struct ctx *c, const char *fmt, ...)
 static void
 progress(const struct ctx *c, const char *what)
 {
-	last_line = MPI_Wtime();
+	doing = what;
+	said_ms = mono_ms();
 	if (c->rank != 0 || !c->opt->brief)
 		return;
 	/* A whole line each: srun and mpirun carry a rank's two streams
@@ -520,9 +572,12 @@ static int
 writable(const char *path, char *why, size_t n)
 {
 	char *dir = xdup_dir(path);
-	int ok = access(path, F_OK) == 0 ? access(path, W_OK) == 0 : access(dir, W_OK | X_OK) == 0;
+	struct stat sb;
+	int ok = stat(path, &sb) == 0 ? !S_ISDIR(sb.st_mode) && access(path, W_OK) == 0 :
+	    access(dir, W_OK | X_OK) == 0;
 	if (!ok)
-		snprintf(why, n, "%s", strerror(errno));
+		snprintf(why, n, "%s", stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ?
+		    "a directory" : strerror(errno));
 	free(dir);
 	return ok;
 }
@@ -597,6 +652,7 @@ main(int argc, char **argv)
 	check_world_size(c.size);
 	setup_ctx(&c, &opt);
 	check_outputs(&c, &opt);
+	heartbeat_start(&c);
 	mpi_library(&res);
 
 	progress(&c, "checking placement");

@@ -37,7 +37,7 @@ struct options {
 	double lr;
 	long max_bytes;
 	long timeout;             /* seconds, for every collective */
-	long heartbeat;           /* rank 0: a line at least this often (s); 0: no */
+	double heartbeat;         /* rank 0: a line at least this often (s); 0: no */
 	const char *ckpt_dir;     /* NULL: $TMPDIR or /tmp */
 	int keep_ckpt;
 	int nonblocking;          /* bandwidth phase: non-blocking calls */

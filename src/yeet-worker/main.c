@@ -944,6 +944,11 @@ parse_args(int argc, char **argv, struct args *a)
 		else
 			return -1;
 	}
+	/* as ezpz yeet checks: no '.' or '..' (see check_dest) */
+	if (a->dest && (strstr(a->dest, "/./") || strstr(a->dest, "/../") ||
+	    (strlen(a->dest) >= 2 && strcmp(a->dest + strlen(a->dest) - 2, "/.") == 0) ||
+	    (strlen(a->dest) >= 3 && strcmp(a->dest + strlen(a->dest) - 3, "/..") == 0)))
+		return -1;
 	return a->src && a->dest && a->dest[0] == '/' ? 0 : -1;
 }
 
@@ -958,6 +963,8 @@ share_list(struct list *l, const char *src, struct report *me)
 	if (rank == 0) {
 		if (walk(l, src, "", me->msg) < 0)
 			len = -1;
+		else if (l->n == 0)   /* a fifo or socket: walk skips it */
+			snprintf(me->msg, MSG_MAX, "source '%s': not a directory or a file", src), len = -1;
 		else if (l->n > 0 && l->e[0].type == T_LINK)
 			snprintf(me->msg, MSG_MAX, "source '%s': a symbolic link", src), len = -1;
 		else

@@ -154,6 +154,17 @@ wait "$launch"
 t_eq "a stopped launch: it ends as SIGTERM asks (143)" 143 "$?"
 t_nomatch "... nothing needed SIGKILL" "SIGKILL" "$OUT"
 
+# USR1 to a stopped (suspended) process asks it to act when it runs again:
+# kill does not continue it.
+env EZPZ_RUN_COMMAND=x sleep 309 &
+s309=$!
+wait_for 1 '^sleep 309$' || t_bail "sleep 309 did not start"
+kill -STOP "$s309"
+t_run "$EZPZ" kill -s USR1 'sleep 309'
+t_eq "-s USR1 to a stopped process: it stays stopped" T "$(awk '{print $3}' "/proc/$s309/stat")"
+kill -KILL "$s309"
+wait "$s309" 2>/dev/null
+
 # ... and killed while it waits between attempts, with nothing running
 # (it matched nothing then: the waits went on, and the attempts after)
 t_timeout 120 "$EZPZ" launch --retries 2 -n 1 -- sh -c 'exit 3 # ezpz-t-kill-wait' \

@@ -93,6 +93,9 @@ t_eq "--plot into a missing directory: a usage error (2), before the run" 2 "$RC
 t_match "... says so" "option '--plot': cannot write '$T_TMP/none/p.svg': No such file or directory" "$ERR"
 t_nomatch "... and no verdict, no phase ran" "PASS|checking training" "$OUT$ERR"
 t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 -- "${W[@]}" --json "$T_TMP/none/r.json"
+t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 -- "${W[@]}" --json "$T_TMP"
+t_eq "-- --json a directory: usage error, before the run" 2 "$RC"
+t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 -- "${W[@]}" --json "$T_TMP/none/r.json"
 t_eq "-- --json into a missing directory: the same" "2 no" \
 	"$RC $(grep -q 'PASS\|checking training' <<<"$OUT$ERR" && echo yes || echo no)"
 

@@ -141,7 +141,18 @@ pkill -TERM -f "^$W --layers 128,4096" 2>/dev/null
 wait "$run"
 t_match "a stop while the checkpoint is written: caught while it was there" \
 	"^ezpz-test-checkpoint-[0-9]+\.bin(\.tmp)?$" "$seen"
+t_nomatch "... it was stopped in the checkpoint phase, not after it" "^-- checkpoint:" "$(cat "$T_TMP/ck2.out")"
 t_eq "... and nothing is left of it" "" "$(ls -A "$T_TMP/ck2")"
+
+# --heartbeat: a single step longer than it still gets a line (rank 0's
+# own thread), and training steps say how far they are.
+HB=(--layers 128,2048,2048,128 --batch 64)
+[ "${SANITIZE:-}" = 1 ] && HB=(--layers 64,1024,1024,64 --batch 64)
+t_run t_timeout $T mpirun -np 1 "$W" "${HB[@]}" --iters 4 --warmup 1 --max-bytes 64 --heartbeat 0.1 --short
+t_eq "--heartbeat 0.1: exit 0" 0 "$RC"
+t_match "... a line while one long call runs" "^ezpz-test-worker: still checking (training|checkpoint)$" "$ERR"
+t_run "$W" --heartbeat 0
+t_eq "--heartbeat 0: usage error" 2 "$RC"
 
 # -- failure injection: each documented exit and message
 t_run t_timeout $T mpirun -np 3 "$W" "${M[@]}" --iters 6 --warmup 1 --max-bytes 64 --inject diverge:2

@@ -64,6 +64,9 @@ t_eq "... and the source and what is beside it are there" "v precious" \
 	"$(cat "$W/hy/$H/venv/f" "$W/hy/$H/other/results.txt" | xargs)"
 t_run t_timeout 60 "$EZPZ" yeet -q "$W/src/a" --dest /
 t_eq "--dest /: exit 2" 2 "$RC"
+t_run t_timeout 60 "$EZPZ" yeet -q "$W/src/a" --dest "$W/new/../src"
+t_eq "--dest with '..' (after a directory not made yet, it resolves to what holds SRC): exit 2" \
+	"2 no" "$RC $([ -e "$W/new" ] && echo yes || echo no)"
 t_run t_timeout 60 "$EZPZ" yeet -q --dry-run / --dest "$W/rootcopy"
 t_eq "SRC /: exit 2" 2 "$RC"
 mkdir -p "$W/scratch/otherjob"
@@ -102,11 +105,14 @@ for ((i = 0; i < 1000; i++)); do
 	kill -0 "$run" 2>/dev/null || break
 	sleep 0.01
 done
-pkill -TERM -f "ezpz-yeet-worker --src $W/big" 2>/dev/null
+# (the worker itself, not mpirun, whose command line holds the worker's)
+pkill -TERM -f "^[^ ]*/ezpz-yeet-worker --src $W/big" 2>/dev/null
 wait "$run"
+rc=$?
 rm -rf "$W/big"
 t_match "a stop while the copy is written: caught while its temporary was there" \
 	"^copy\.yeet-$H-[0-9]+$" "$seen"
+t_eq "... it was stopped, not finished" 1 "$([ "$rc" != 0 ] && ! grep -q ' ok ' "$T_TMP/stop.out" && echo 1)"
 t_eq "... nothing of it is left" "copy" "$(cd "$W" && ls -d copy* | xargs)"
 t_eq "... and the earlier copy is whole" ".ezpz-yeet x y" "$(ls -A "$W/copy" | xargs)"
 ln -s "$W/src/a" "$W/current"

@@ -120,7 +120,7 @@ ezpz launch -ppn 2 cat fi|+file1
 ezpz launch -m json.tool fi|+file1
 ezpz submit -- ls --al|+--all
 ezpz rankenv -- ezpz-tc-|+ezpz-tc-prog
-ezpz yeet |+dir1 -file1 -@dir
+ezpz yeet |+dir1 +file1 -@dir -@file
 ezpz launch --npro|---nproc ---nprocs
 ezpz test -- --charts |+unicode +ascii +none
 ezpz test --torch -- --i|---iters

@@ -325,6 +325,10 @@ t_eq "usage errors wrote nothing" "" "$(scripts)"
 # ---- what a review found ------------------------------------------------------------
 t_run sub "$S/bin-slurm" --dry-run --sched-args --quiet -- -- hostname
 t_eq "--sched-args --quiet (no job id to read): usage error" 2 "$RC"
+for w in --qu --quie -QJx; do
+	t_run sub "$S/bin-slurm" --dry-run --sched-args "$w" -- -- hostname
+	t_eq "--sched-args $w (sbatch reads it as --quiet/-Q): usage error" 2 "$RC"
+done
 t_run sub "$S/bin-pbs" --dry-run --sched-args -z -- -- hostname
 t_eq "--sched-args -z to qsub: usage error" 2 "$RC"
 t_run ezpz_clean EZPZ_MACHINE=polars PATH="$S/bin-pbs" "$EZPZ" submit --dry-run -- true
@@ -359,12 +363,18 @@ t_eq "a template without {{time}}, and -t: usage error" \
 	"$RC $ERR"
 t_run sub "$S/bin-slurm" --dry-run --template small.tmpl -N 2 -- true
 t_eq "... what it has is fine" 0 "$RC"
+printf '#!/bin/bash --login\n#PBS -l select={{select}}\n#PBS -A {{account}}\n#PBS -l filesystems=home:flare\n{{run}}\n' > site.tmpl
+t_run ezpz_clean EZPZ_MACHINE=aurora PROJECT=p1 PATH="$S/bin-pbs" "$EZPZ" submit --dry-run --template site.tmpl -- true
+t_eq "... a profile's default filesystems is not an option given: fine without {{filesystems}}" 0 "$RC"
+t_run ezpz_clean EZPZ_MACHINE=aurora PROJECT=p1 PATH="$S/bin-pbs" "$EZPZ" submit --dry-run --template site.tmpl \
+	--filesystems home -- true
+t_eq "... --filesystems given: it would be lost, usage error" 2 "$RC"
 printf '#!/bin/bash\n#PBS -l select=1\necho hi\n' > pjob.sh
 t_run ezpz_clean EZPZ_MACHINE=polaris PATH="$S/bin-pbs" "$EZPZ" submit --dry-run pjob.sh
 t_eq "script mode on a machine that needs an account, none given: usage error" 2 "$RC"
 t_run ezpz_clean EZPZ_MACHINE=polaris PROJECT=p1 PATH="$S/bin-pbs" "$EZPZ" submit --dry-run pjob.sh
 t_eq "... \$PROJECT goes to qsub" "0 qsub -A p1 pjob.sh" "$RC $OUT"
-printf '#!/bin/bash\n#PBS -A own\necho hi\n' > ojob.sh
+printf '#!/bin/bash\n#PBS -q debug -A own\necho hi\n' > ojob.sh
 t_run ezpz_clean EZPZ_MACHINE=polaris PATH="$S/bin-pbs" "$EZPZ" submit --dry-run ojob.sh
 t_eq "... a script that names its own account" "0 qsub ojob.sh" "$RC $OUT"
 t_run sub "$S/bin-pbs" --dry-run -l walltime=2:00:00 -- true

@@ -30,6 +30,11 @@ chmod -x "$T_TMP/noexec/ezpz-test-worker"
 t_run env EZPZ_LIBEXECDIR="$T_TMP/noexec" "$EZPZ" test
 t_eq "a worker that is not executable: exit 126, before any launch" 126 "$RC"
 t_match "... saying so" "the test worker '$T_TMP/noexec/ezpz-test-worker' is not executable" "$ERR"
+mkdir -p "$T_TMP/isdir/ezpz-test-worker"
+t_run env EZPZ_LIBEXECDIR="$T_TMP/isdir" "$EZPZ" test
+t_eq "a worker that is a directory: exit 126, before any launch" 126 "$RC"
+t_run "$EZPZ" test --dry-run -n 2 --timeout 1 -- --iters 3
+t_match "--timeout 1: a line every third of a second, below the watchdog" "--heartbeat 0.333333 --iters 3\$" "$OUT"
 t_run env PATH="$T_TMP:/usr/bin:/bin" "$EZPZ" test --torch --dry-run
 t_eq "--torch --dry-run needs no torch: exit 0" 0 "$RC"
 t_run "$EZPZ" test --torch --plot x.svg

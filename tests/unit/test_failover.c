@@ -347,5 +347,13 @@ Test(failover, same_failure_on_the_swapped_in_host_is_the_program)
 	failover_followed(&first, &v);
 	cr_expect_eq(v.outcome, OUTCOME_NODE, "the same host");
 	verdict_free(&v);
+
+	/* another rank the same way on another host: two bad hosts can do that */
+	in.text = "srun: error: n3: task 1: Exited with exit code 1\n"
+	    "srun: error: n2: task 0: Terminated\n";
+	cr_assert_eq(failover_classify(&in, &v, &err), 0);
+	failover_followed(&first, &v);
+	cr_expect_eq(v.outcome, OUTCOME_NODE, "another rank");
+	verdict_free(&v);
 	verdict_free(&first);
 }
