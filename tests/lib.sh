@@ -129,6 +129,20 @@ t_timeout_alive() {
 	[ "${stat%% *}" != Z ]
 }
 
+# t_wait_name DIR GLOB PID: the first name in DIR matching GLOB, printed as
+# soon as one is there (to catch a file while it is being written), or
+# nothing once PID has ended or 15 s went by.
+t_wait_name() {
+	local i name
+	for ((i = 0; i < 1500; i++)); do
+		name=$(cd "$1" && for n in $2; do [ -e "$n" ] && { echo "$n"; break; }; done)
+		[ -n "$name" ] && { echo "$name"; return 0; }
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.01
+	done
+	return 1
+}
+
 t_timeouts_running() {
 	local pid
 	while read -r pid; do

@@ -130,13 +130,7 @@ mkdir "$T_TMP/ck2"
 t_timeout $T mpirun -np 1 "$W" --layers 128,4096,4096,128 --iters 2 --warmup 1 --batch 8 \
 	--max-bytes 64 --checkpoint-dir "$T_TMP/ck2" >"$T_TMP/ck2.out" 2>&1 &
 run=$!
-seen=
-for ((i = 0; i < 1500; i++)); do
-	seen=$(ls -A "$T_TMP/ck2")
-	[ -n "$seen" ] && break
-	kill -0 "$run" 2>/dev/null || break
-	sleep 0.02
-done
+seen=$(t_wait_name "$T_TMP/ck2" 'ezpz-test-checkpoint-*' "$run")
 pkill -TERM -f "^$W --layers 128,4096" 2>/dev/null
 wait "$run"
 t_match "a stop while the checkpoint is written: caught while it was there" \

@@ -98,13 +98,7 @@ mkdir -p "$W/big/sub"
 truncate -s 300M "$W/big/sub/blob"
 t_timeout 60 "$EZPZ" yeet -q "$W/big" --dest "$W/copy" >"$T_TMP/stop.out" 2>&1 &
 run=$!
-seen=
-for ((i = 0; i < 1000; i++)); do
-	seen=$(cd "$W" && ls -d copy.yeet-* 2>/dev/null)
-	[ -n "$seen" ] && break
-	kill -0 "$run" 2>/dev/null || break
-	sleep 0.01
-done
+seen=$(t_wait_name "$W" 'copy.yeet-*' "$run")
 # (the worker itself, not mpirun, whose command line holds the worker's)
 pkill -TERM -f "^[^ ]*/ezpz-yeet-worker --src $W/big" 2>/dev/null
 wait "$run"
