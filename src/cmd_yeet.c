@@ -144,15 +144,6 @@ source_path(const char *given)
 	return abs;
 }
 
-/* Does path end in a "." or ".." component? */
-static int
-endswith_dots(const char *path)
-{
-	size_t n = strlen(path);
-	return (n >= 2 && strcmp(path + n - 2, "/.") == 0) ||
-	    (n >= 3 && strcmp(path + n - 3, "/..") == 0);
-}
-
 /* dest with %h as this host's short name (the worker checks again on each
  * host with its own). */
 static char *
@@ -185,7 +176,7 @@ dest_path(const char *given, const char *src)
 		die_usage("yeet: --dest '%s': not an absolute path", dest);
 	/* '..' after a directory not made yet would resolve only once it is:
 	 * past the check below, onto the source */
-	if (strstr(dest, "/./") || strstr(dest, "/../") || endswith_dots(dest))
+	if (path_has_dots(dest))
 		die_usage("yeet: --dest '%s': '.' and '..' are not allowed; give the path itself", dest);
 	for (size_t n = strlen(dest); n > 1 && dest[n - 1] == '/'; n--)
 		dest[n - 1] = '\0';

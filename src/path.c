@@ -19,6 +19,14 @@
 #endif
 
 int
+path_has_dots(const char *p)
+{
+	size_t n = strlen(p);
+	return strstr(p, "/./") || strstr(p, "/../") ||
+	    (n >= 2 && strcmp(p + n - 2, "/.") == 0) || (n >= 3 && strcmp(p + n - 3, "/..") == 0);
+}
+
+int
 path_under(const char *b, const char *a)
 {
 	size_t n = strlen(a);

@@ -7,6 +7,8 @@
 #ifndef EZPZ_PATH_H
 #define EZPZ_PATH_H
 
+/* Does the absolute path p have a "." or ".." component? */
+int path_has_dots(const char *p);
 /* Is b the path a or below it?  Both absolute, without trailing slashes. */
 int path_under(const char *b, const char *a);
 /* Absolute path of the running ezpz binary; malloc'd. */

@@ -945,9 +945,7 @@ parse_args(int argc, char **argv, struct args *a)
 			return -1;
 	}
 	/* as ezpz yeet checks: no '.' or '..' (see check_dest) */
-	if (a->dest && (strstr(a->dest, "/./") || strstr(a->dest, "/../") ||
-	    (strlen(a->dest) >= 2 && strcmp(a->dest + strlen(a->dest) - 2, "/.") == 0) ||
-	    (strlen(a->dest) >= 3 && strcmp(a->dest + strlen(a->dest) - 3, "/..") == 0)))
+	if (a->dest && path_has_dots(a->dest))
 		return -1;
 	return a->src && a->dest && a->dest[0] == '/' ? 0 : -1;
 }
