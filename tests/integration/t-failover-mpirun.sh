@@ -38,7 +38,13 @@ t_match "... the first failed rank, on a line before the closing one" "first fai
 # report names the rank, ezpz's block placement (ppr:2:node) the host.
 fl -nh 2 -- sh -c "$crash"
 t_eq "a plain launch, a rank crashes on node2: exit 3" 3 "$RC"
-t_match "... names the first failed rank on node2" "^ezpz launch: first failed rank: [23] on node2: exit 3\$" "$ERR"
+# (when mpirun reports it: Open MPI 4.1 now and then aborts the job before
+# printing its "Process name" box, and then no one names the rank)
+if grep -q "Process name:" <<<"$ERR"; then
+	t_match "... names the first failed rank on node2" "^ezpz launch: first failed rank: [23] on node2: exit 3\$" "$ERR"
+else
+	t_nomatch "... mpirun named no rank: nor does ezpz guess one" "first failed rank" "$ERR"
+fi
 t_match "... and the ranks' stdout is there" "rank 0 on node1" "$OUT"
 
 # Program errors stop at once, without swapping.
