@@ -170,7 +170,6 @@ write_config() {
 		SchedulerType=sched/builtin
 		# Batch jobs are scheduled on the next 1 s tick, not up to 3 s later.
 		SchedulerParameters=batch_sched_delay=0
-		PropagateResourceLimits=NONE
 		ReturnToService=2
 		MailProg=/bin/true
 		# Fast failure, so that a broken test cannot hang for minutes.
@@ -204,9 +203,11 @@ start_slurmctld() {
 # hostname, MPI_Get_processor_name and PMIX_HOSTNAME differ per node (and
 # Open MPI's shared-memory segment names, which contain the host name, do
 # not collide between the fake nodes).  Tests crash ranks on purpose:
-# slurmd raises its core limit to the hard one and, with
-# PropagateResourceLimits=NONE, hands it to every task, so a crashing rank
-# would leave a core file in the test's directory; both limits are 0 here.
+# with Slurm's default PropagateResourceLimits=ALL a task takes the core
+# limit of the srun or sbatch that started it (0: tests/lib.sh), but slurmd
+# raises its own to the hard one, and a batch script or a step started with
+# other settings would leave core files in a test's directory from slurmd's
+# limit; both are 0 here.
 start_slurmd() {   # node
 	# shellcheck disable=SC2016 # $1 is the inner shell's
 	SLURM_CONF=$conf unshare --uts /bin/sh -c 'ulimit -c 0 && hostname "$1" && exec slurmd -N "$1"' sh "$1" \
