@@ -39,7 +39,7 @@ enum {
 
 static const struct opt submit_opts_table[] = {
 	{ O_NODES, "-N|--nodes", "N", NULL, "number of nodes (default 1)" },
-	{ O_TIME, "-t|--time", "HH:MM:SS", NULL, "walltime (default 01:00:00)" },
+	{ O_TIME, "-t|--time", "HH:MM:SS", NULL, "walltime (default: 01:00:00 under PBS, the partition's DefaultTime under Slurm)" },
 	{ O_QUEUE, "-q|--queue", "QUEUE", NULL, "PBS queue or Slurm partition (default: the scheduler's)" },
 	{ O_ACCOUNT, "-A|--account", "ACCOUNT", NULL,
 	  "account to charge (else $PBS_ACCOUNT or $SLURM_ACCOUNT, else $PROJECT)" },

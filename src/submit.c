@@ -316,7 +316,10 @@ values_fill(struct values *v, const struct submit_opts *o)
 	put(v, "nodes", xasprintf("%d", o->nodes > 0 ? o->nodes : 1));
 	put(v, "select", o->select ? xstrdup(o->select) : xasprintf("%d", o->nodes > 0 ? o->nodes : 1));
 	put(v, "resources", joined(o->resources, o->nresources, ","));
-	put(v, "time", xstrdup(o->time ? o->time : SUBMIT_DEFAULT_TIME));
+	/* No -t under Slurm: no --time line, so the partition's DefaultTime
+	 * applies.  A fixed default above its MaxTime would leave the job
+	 * pending for ever (PartitionTimeLimit), where qsub refuses at once. */
+	put(v, "time", xstrdup(o->time ? o->time : o->sched == SCHED_PBS ? SUBMIT_DEFAULT_TIME : ""));
 	put(v, "queue", xstrdup(o->queue ? o->queue : ""));
 	put(v, "account", xstrdup(o->account ? o->account : ""));
 	put(v, "filesystems", colons(o->filesystems ? o->filesystems : ""));

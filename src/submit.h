@@ -9,7 +9,7 @@
  *   {{nodes}}        -N/--nodes (default 1)
  *   {{select}}       the PBS select spec: -l select=SPEC, else {{nodes}}
  *   {{resources}}    the other -l RES=VALUE, joined by ',' (PBS; default none)
- *   {{time}}         -t/--time (default 01:00:00)
+ *   {{time}}         -t/--time (default 01:00:00 under PBS, empty under Slurm)
  *   {{queue}}        -q/--queue (PBS queue, Slurm partition; default none)
  *   {{account}}      -A/--account, else PBS_ACCOUNT (PBS) or SLURM_ACCOUNT
  *                    (Slurm), else PROJECT; default none

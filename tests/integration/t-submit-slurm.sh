@@ -46,12 +46,15 @@ t_match "submit: through ezpz launch (its banner)" "ezpz launch: job $id \(slurm
 [ "$(job_end "$id")" = "COMPLETED 0:0" ] || printf 'job log:\n%s\n' "$log" | sed 's/^/  /'
 
 # ---- --gpus-per-node (a rank per GPU needs a task per GPU: ezpz asks for
-# them), and sbatch --parsable (its answer is the bare id) ---------------------------
-t_run t_timeout 60 "$EZPZ" submit -N 2 -t 00:05:00 --gpus-per-node 2 --sched-args --parsable -- \
+# them), sbatch --parsable (its answer is the bare id), and no -t: the
+# partition's DefaultTime (10 min), where a fixed 1 h default would be over
+# its MaxTime (30 min) and the job would pend for ever -----------------------------
+t_run t_timeout 60 "$EZPZ" submit -N 2 --gpus-per-node 2 --sched-args --parsable -- \
 	-- hostname
 t_eq "--gpus-per-node 2, --parsable: exit 0" 0 "$RC"
 t_match "... the job id, read from --parsable's answer" '^[0-9]+$' "$OUT"
 id=$OUT
+t_match "... no -t: the partition's DefaultTime" " TimeLimit=00:10:00 " "$(scontrol show job "$id" 2>&1)"
 t_eq "... the job finished with exit 0" "COMPLETED 0:0" "$(job_end "$id")"
 log=$(cat "slurm-$id.out" 2>/dev/null)
 t_eq "... a rank per GPU on each node" "n1 n1 n2 n2" "$(grep -E '^n[0-9]+$' <<<"$log" | sort | xargs)"

@@ -30,7 +30,6 @@ t_run sub "$S/bin-slurm" --dry-run -N 2 -A proj123 -- python3 -m ezpz.examples.t
 t_eq "dry-run slurm: exit 0" 0 "$RC"
 t_eq "dry-run slurm: the script" "#!/bin/bash
 #SBATCH --nodes=2
-#SBATCH --time=01:00:00
 #SBATCH --account=proj123
 #SBATCH --job-name=ezpz.examples.test
 
