@@ -90,4 +90,11 @@ t_eq "unknown queue: exit 1" 1 "$RC"
 t_match "unknown queue: qsub's own words" "^ezpz: submit: qsub failed \(exit [0-9]+\):
 qsub: Unknown queue" "$ERR"
 t_eq "unknown queue: no job id on stdout" "" "$OUT"
+
+# A walltime over the queue's limit (01:00:00 here) is refused at once, not
+# left queued: why ezpz keeps a default walltime under PBS and not under Slurm.
+t_run sub -t 02:00:00 -- hostname
+t_eq "walltime over the queue's limit: exit 1" 1 "$RC"
+t_match "... qsub's own words" "^ezpz: submit: qsub failed \(exit [0-9]+\):
+qsub: Job violates queue and/or server resource limits" "$ERR"
 t_done
