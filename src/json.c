@@ -219,7 +219,7 @@ json_job(const struct job *job, const struct topo *t)
 	add_job(o, job);
 	if (t) {
 		/* where this host's facts came from: the cache, or hwloc and what the cache did */
-		char *from = t->origin ? xstrdup(t->origin) : xasprintf("hwloc: %s", t->source);
+		char *from = t->origin ? xstrdup(t->origin) : xasprintf("hwloc:%s", t->source);
 		add_str(cJSON_GetObjectItemCaseSensitive(o, "sources"), "this_host", from);
 		free(from);
 		cJSON_AddItemToObject(o, "this_host", topo_json(t));
