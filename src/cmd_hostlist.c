@@ -156,7 +156,7 @@ compress_run(int argc, char **argv)
 			status = EXIT_FAIL;
 	/* One list: printed without a bad host it would name other nodes
 	 * than asked, and a script that misses the status would use it. */
-	if (status == EXIT_OK) {
+	if (status == EXIT_OK && hosts.n > 0) {
 		list = hostlist_compress(hosts.v, hosts.n);
 		puts(list);
 		free(list);

@@ -70,8 +70,8 @@ t_eq "compress: two groups" "r[1-2]n[1-2]" "$OUT"
 t_run hl compress n3 n2 n1
 t_eq "compress: order kept" "n3,n2,n1" "$OUT"
 
-t_run bash -c "env -i LC_ALL=C.UTF-8 '$EZPZ' hostlist compress </dev/null"
-t_eq "compress: no hosts, an empty line" "0:" "$RC:$OUT"
+t_run bash -c "env -i LC_ALL=C.UTF-8 '$EZPZ' hostlist compress </dev/null | wc -c"
+t_eq "compress: no hosts print nothing, as expand does" "0:0" "$RC:$OUT"
 
 t_run hl compress n1 'a,b' n2
 t_eq "compress: a host with a comma" "1:ezpz: hostlist compress: host 'a,b' contains ',', which separates hosts in a hostlist" "$RC:$ERR"
