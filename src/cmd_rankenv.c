@@ -137,15 +137,15 @@ rank_facts(struct rankenv *re)
 static char *
 first_host(void)
 {
-	const char *list = env_nonempty(environ, "SLURM_STEP_NODELIST");
+	const char *var = "SLURM_STEP_NODELIST", *list = env_nonempty(environ, var);
 	const char *nodefile = env_nonempty(environ, "PBS_NODEFILE");
 	char *err = NULL, *h = NULL;
 
 	if (list == NULL)
-		list = env_nonempty(environ, "SLURM_JOB_NODELIST");
+		list = env_nonempty(environ, var = "SLURM_JOB_NODELIST");
 	/* Not the whole list: every rank of a 10,000-node step asks. */
 	if (list && hostlist_first(list, &h, &err) < 0)
-		h = NULL;
+		die("rankenv: %s='%s': %s", var, list, err);
 	if (h == NULL && nodefile) {
 		const char *why;
 		char *text = read_file(nodefile, READ_MAX_HOSTFILE, NULL, &why);
@@ -227,20 +227,26 @@ static void
 bind_gpu(struct rankenv *re)
 {
 	const char *vname = env_nonempty(environ, "EZPZ_GPU_VENDOR"), *var;
-	enum vendor v = vname ? vendor_parse(vname) : VENDOR_UNSET;
-	int ngpus = env_int("EZPZ_NGPU_PER_HOST", -1);
+	enum vendor v = VENDOR_UNSET;
+	int ngpus, have = -1;
 	char *value = NULL, *err = NULL;
 
 	if (!streq(re->gpu_bind, "per-rank"))
 		return;
+	if (vname && (v = vendor_parse(vname)) == VENDOR_UNSET)
+		die("rankenv: EZPZ_GPU_VENDOR='%s': not a GPU vendor (use nvidia, amd, intel or none)",
+		    vname);
+	/* EZPZ_NGPU_PER_HOST is what launch counted: the devices shown, which
+	 * may be fewer than the host's (have: only from the hardware). */
+	ngpus = env_int("EZPZ_NGPU_PER_HOST", -1);
 	if (v == VENDOR_UNSET || ngpus < 0) {
 		const struct topo *t = need_topo(re);
 		if (v == VENDOR_UNSET)
 			v = t->vendor;
 		if (ngpus < 0)
-			ngpus = (int)t->ngpus;
+			ngpus = have = (int)t->ngpus;
 	}
-	if (rank_gpu_mask(v, ngpus, env_int("EZPZ_GPU_TILES", 0), re->ri.local_rank,
+	if (rank_gpu_mask(v, ngpus, have, env_int("EZPZ_GPU_TILES", 0), re->ri.local_rank,
 	    re->ri.local_size, environ, &var, &value, &err) < 0)
 		die("rankenv: %s", err);
 	set(var, value);
@@ -264,8 +270,7 @@ cpu_group(struct rankenv *re, size_t *n)
 		 * and srun do. */
 		int g = (int)(re->ri.local_rank % bind_list_ngroups(re->cpu_bind + 5));
 		if ((k = bind_list_group(re->cpu_bind + 5, g, &pus)) < 0)
-			die("rankenv: --cpu-bind '%s': group %d is not a list of CPU numbers (0 to %d) and "
-			    "ascending ranges", re->cpu_bind, g + 1, BIND_CPU_MAX);
+			die("rankenv: --cpu-bind '%s': group %d is not a list of CPU numbers", re->cpu_bind, g + 1);
 		*n = (size_t)k;
 		return pus;
 	}
@@ -283,6 +288,21 @@ cpu_group(struct rankenv *re, size_t *n)
 	return pus;
 }
 
+/* Every group, in every rank: a malformed list is a usage error for all
+ * of them, not only for the ranks whose group is bad. */
+static void
+check_cpu_list(const char *value)
+{
+	int ng = bind_list_ngroups(value + 5);
+	for (int g = 0; g < ng; g++) {
+		int *pus = NULL;
+		if (bind_list_group(value + 5, g, &pus) < 0)
+			die_usage("rankenv: --cpu-bind '%s': group %d is not a list of CPU numbers (0 to "
+			    "%d) and ascending ranges", value, g + 1, BIND_CPU_MAX);
+		free(pus);
+	}
+}
+
 static void
 bind_cpu(struct rankenv *re)
 {
@@ -294,6 +314,8 @@ bind_cpu(struct rankenv *re)
 		return;
 	if (!streq(re->cpu_bind, "auto") && !startswith(re->cpu_bind, "list:"))
 		die_usage("rankenv: --cpu-bind '%s': use none, auto or list:A:B...", re->cpu_bind);
+	if (startswith(re->cpu_bind, "list:"))
+		check_cpu_list(re->cpu_bind);
 	pus = cpu_group(re, &n);
 	if (topo_bind_self(pus, n, &err) < 0)
 		die("rankenv: rank %ld: %s", re->ri.rank, err);

@@ -25,6 +25,7 @@
 #include "job.h"
 #include "jobfind.h"
 #include "launcher.h"
+#include "rank.h"
 #include "util.h"
 
 static const struct sched_ops *const scheds[] = {
@@ -315,10 +316,9 @@ gpus_from_env(struct job *job, char *const *envp, char **err)
 /*
  * The devices a vendor's runtime shows this process of the `have` there
  * are: CUDA_VISIBLE_DEVICES (NVIDIA), ROCR_VISIBLE_DEVICES and
- * HIP_VISIBLE_DEVICES (AMD: each narrows, so the fewer), as the runtime
- * reads them: an empty value or "NoDevFiles" shows none, and the list ends
- * at its first item that names no device ("-1", an index of have or more).
- * Returns the count, or -1 when no such variable is set.
+ * HIP_VISIBLE_DEVICES (AMD: each narrows, so the fewer), read as the
+ * runtime reads them (gpu_visible_parse).  Returns the count, or -1 when
+ * no such variable is set.
  */
 static long
 visible_gpus(enum vendor v, int have, char *const *envp, const char **var)
@@ -330,20 +330,10 @@ visible_gpus(enum vendor v, int have, char *const *envp, const char **var)
 	long fewest = -1;
 	for (size_t i = 0; i < NITEMS(vars); i++) {
 		const char *val;
-		long n = 0;
+		long n;
 		if (vars[i].v != v || (val = env_get(envp, vars[i].name)) == NULL)
 			continue;
-		if (!streq(val, "NoDevFiles"))
-			for (const char *p = val; *p; ) {
-				size_t len = strcspn(p, ",");
-				char *end;
-				long idx = strtol(p, &end, 10);
-				if (len == 0 || *p == '-' ||
-				    (end == p + len && end != p && idx >= have))
-					break;
-				n++;
-				p += len + (p[len] == ',');
-			}
+		n = gpu_visible_parse(val, have, NULL);
 		if (fewest < 0 || n < fewest) {
 			fewest = n;
 			*var = vars[i].name;

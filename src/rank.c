@@ -6,6 +6,7 @@
  * last; Slurm's local rank is SLURM_LOCALID (the Python ezpz read
  * SLURM_LOCAL_ID, which Slurm never sets).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,24 +15,26 @@
 #include "rank.h"
 #include "util.h"
 
-/* One launcher's variables; NULL where it has none. */
+/* One launcher's variables; NULL where it has none.  nnodes: only for a
+ * launcher without a local size (one node: every rank is local). */
 struct family {
 	const char *name;
-	const char *rank, *size, *local_rank, *local_size, *node;
+	const char *rank, *size, *local_rank, *local_size, *node, *nnodes;
 };
 
 static const struct family families[] = {
-	{ "torchrun", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK" },
-	{ "PALS", "PALS_RANKID", "PMI_SIZE", "PALS_LOCAL_RANKID", "PALS_LOCAL_SIZE", "PALS_NODEID" },
+	{ "torchrun", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", NULL },
+	{ "PALS", "PALS_RANKID", "PMI_SIZE", "PALS_LOCAL_RANKID|PMI_LOCAL_RANK",
+	  "PALS_LOCAL_SIZE|PMI_LOCAL_SIZE", "PALS_NODEID", NULL },
 	{ "Open MPI", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
-	  "OMPI_COMM_WORLD_LOCAL_SIZE", NULL },
-	{ "Hydra", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", NULL },
+	  "OMPI_COMM_WORLD_LOCAL_SIZE", NULL, NULL },
+	{ "Hydra", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", NULL, NULL },
 	{ "MVAPICH", "MV2_COMM_WORLD_RANK", "MV2_COMM_WORLD_SIZE", "MV2_COMM_WORLD_LOCAL_RANK",
-	  "MV2_COMM_WORLD_LOCAL_SIZE", NULL },
-	{ "Flux", "FLUX_TASK_RANK", "FLUX_JOB_SIZE", "FLUX_TASK_LOCAL_ID", NULL, NULL },
+	  "MV2_COMM_WORLD_LOCAL_SIZE", NULL, NULL },
+	{ "Flux", "FLUX_TASK_RANK", "FLUX_JOB_SIZE", "FLUX_TASK_LOCAL_ID", NULL, NULL, "FLUX_JOB_NNODES" },
 	{ "LSF jsrun", "JSM_NAMESPACE_RANK", "JSM_NAMESPACE_SIZE", "JSM_NAMESPACE_LOCAL_RANK",
-	  "JSM_NAMESPACE_LOCAL_SIZE", NULL },
-	{ "Slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", NULL, "SLURM_NODEID" },
+	  "JSM_NAMESPACE_LOCAL_SIZE", NULL, NULL },
+	{ "Slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", NULL, "SLURM_NODEID", NULL },
 };
 
 void
@@ -42,14 +45,21 @@ rank_free(struct rankinfo *ri)
 	memset(ri, 0, sizeof *ri);
 }
 
+/* var: a name, or names "A|B" tried in order. */
 static int
 get_num(char *const *envp, const char *var, long *out, char **err)
 {
-	const char *v, *why;
-	if (var == NULL || (v = env_nonempty(envp, var)) == NULL)
+	const char *v = NULL, *why;
+	char name[64];
+
+	for (const char *p = var; p && *p && v == NULL; p += strcspn(p, "|"), p += *p == '|') {
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(p, "|"), p);
+		v = env_nonempty(envp, name);
+	}
+	if (v == NULL)
 		return 0;
 	if (parse_long(v, 0, 1L << 30, out, &why) < 0) {
-		*err = xasprintf("%s='%s': %s", var, v, why);
+		*err = xasprintf("%s='%s': %s", name, v, why);
 		return -1;
 	}
 	return 1;
@@ -79,6 +89,57 @@ slurm_local_size(const struct rankinfo *ri, char *const *envp, long *out)
 	return 0;
 }
 
+/* A variable the family names but the launcher did not set: a hand-made
+ * or partial environment, where any guess could be wrong. */
+static int
+need_num(char *const *envp, const struct family *f, const char *var, long *out, char **err)
+{
+	int r = get_num(envp, var, out, err);
+	size_t n = strcspn(var, "|");
+	if (r == 0)
+		*err = xasprintf("%s=%s (%s), but %.*s%s%s%s is not set: start the ranks with the "
+		    "launcher itself, which sets it (or with 'ezpz launch')", f->rank,
+		    env_get(envp, f->rank), f->name, (int)n, var, var[n] ? " (or " : "",
+		    var[n] ? var + n + 1 : "", var[n] ? ")" : "");
+	return r > 0 ? 1 : -1;
+}
+
+/*
+ * The ranks on this host.  Never "every rank" by default: told that, a
+ * rank on another node takes itself for rank 0's host (MASTER_ADDR
+ * 127.0.0.1) and the job hangs.
+ */
+static int
+family_local_size(const struct family *f, struct rankinfo *ri, char *const *envp, char **err)
+{
+	long nn;
+	int r;
+
+	if (f->local_size)
+		return need_num(envp, f, f->local_size, &ri->local_size, err);
+	if (streq(f->name, "Slurm")) {
+		if (ri->node_rank < 0)
+			return need_num(envp, f, f->node, &ri->node_rank, err);
+		if (slurm_local_size(ri, envp, &ri->local_size))
+			return 1;
+		*err = xasprintf("%s=%s (Slurm), but neither SLURM_STEP_TASKS_PER_NODE nor "
+		    "SLURM_TASKS_PER_NODE gives node %ld's tasks: start the ranks with srun, which "
+		    "sets them (or with 'ezpz launch')", f->rank, env_get(envp, f->rank), ri->node_rank);
+		return -1;
+	}
+	if ((r = need_num(envp, f, f->nnodes, &nn, err)) < 0)
+		return -1;
+	if (nn != 1) {
+		*err = xasprintf("%s=%s (%s): the job has %ld nodes and %s gives no count of ranks per "
+		    "node, so LOCAL_WORLD_SIZE is unknown: start the ranks with an MPI launcher inside "
+		    "the allocation ('ezpz launch' does)", f->rank, env_get(envp, f->rank), f->name, nn,
+		    f->name);
+		return -1;
+	}
+	ri->local_size = ri->size;
+	return 1;
+}
+
 static int
 family_read(const struct family *f, struct rankinfo *ri, char *const *envp, char **err)
 {
@@ -87,19 +148,22 @@ family_read(const struct family *f, struct rankinfo *ri, char *const *envp, char
 
 	if ((r = get_num(envp, f->rank, &ri->rank, err)) <= 0)
 		return r;
-	if (get_num(envp, f->size, &ri->size, err) < 0 ||
-	    get_num(envp, f->local_rank, &ri->local_rank, err) < 0)
-		return -1;
-	ri->local_size = -1;
 	ri->node_rank = -1;
-	if (get_num(envp, f->local_size, &ri->local_size, err) < 0)
-		return -1;
 	if ((r = get_num(envp, f->node, &v, err)) < 0)
 		return -1;
 	if (r)
 		ri->node_rank = v;
-	if (ri->local_size < 0 && streq(f->name, "Slurm") && !slurm_local_size(ri, envp, &ri->local_size))
-		ri->local_size = -1;
+	if (need_num(envp, f, f->size, &ri->size, err) < 0)
+		return -1;
+	/* one rank alone is its own host's only rank, whatever else is set */
+	if (ri->size == 1 && ri->rank == 0) {
+		ri->local_rank = 0;
+		ri->local_size = 1;
+		return 1;
+	}
+	if (need_num(envp, f, f->local_rank, &ri->local_rank, err) < 0 ||
+	    family_local_size(f, ri, envp, err) < 0)
+		return -1;
 	return 1;
 }
 
@@ -118,8 +182,6 @@ rank_from_env(struct rankinfo *ri, char *const *envp, char **err)
 			return -1;
 		if (r == 0)
 			continue;
-		if (ri->local_size < 0)       /* Flux, or a launcher that omits it */
-			ri->local_size = ri->size;
 		if (ri->node_rank < 0)        /* block mapping, as every ezpz backend uses */
 			ri->node_rank = ri->local_size > 0 ? ri->rank / ri->local_size : 0;
 		ri->nnodes = ri->local_size > 0 ? (ri->size + ri->local_size - 1) / ri->local_size : 1;
@@ -144,6 +206,11 @@ rank_validate(const struct rankinfo *ri, char **err)
 	    ri->local_rank >= ri->local_size) {
 		*err = xasprintf("local rank %ld of local size %ld with world size %ld (from %s) is "
 		    "impossible", ri->local_rank, ri->local_size, ri->size, ri->source);
+		return -1;
+	}
+	if (ri->local_size == ri->size && ri->node_rank != 0) {
+		*err = xasprintf("node rank %ld, but all %ld ranks are on this host (from %s): "
+		    "impossible", ri->node_rank, ri->size, ri->source);
 		return -1;
 	}
 	return 0;
@@ -171,7 +238,37 @@ rank_check_env(const struct rankinfo *ri, char *const *envp, char **err)
 	return 0;
 }
 
-/* Split a restriction list ("2,3" or "GPU-uuid,..." or "0.0,0.1"). */
+long
+gpu_visible_parse(const char *val, long have, struct strvec *out)
+{
+	struct strvec items = STRVEC_INIT;
+	long n;
+
+	for (const char *p = val; !streq(val, "NoDevFiles") && *p; ) {
+		size_t len = strcspn(p, ",");
+		char *item = xstrndup(p, len), *t = strtrim(item), *end;
+		long idx = strtol(t, &end, 10);
+		int ends = *t == '\0' || *t == '-' || (*end == '\0' && end != t && have >= 0 && idx >= have);
+		if (!ends && strvec_find(&items, t) >= 0) {
+			strvec_clear(&items);     /* a device named twice: none at all */
+			free(item);
+			break;
+		}
+		if (!ends)
+			strvec_push(&items, t);
+		free(item);
+		if (ends)
+			break;
+		p += len + (p[len] == ',');
+	}
+	n = (long)items.n;
+	for (size_t i = 0; out && i < items.n; i++)
+		strvec_push(out, items.v[i]);
+	strvec_clear(&items);
+	return n;
+}
+
+/* Split a restriction list ("0.0,0.1"). */
 static size_t
 split_list(const char *s, struct strvec *out)
 {
@@ -183,7 +280,7 @@ split_list(const char *s, struct strvec *out)
 }
 
 int
-rank_gpu_mask(enum vendor v, int ngpus, int tiles, long local_rank, long local_size,
+rank_gpu_mask(enum vendor v, int ngpus, int have, int tiles, long local_rank, long local_size,
     char *const *envp, const char **var, char **value, char **err)
 {
 	struct strvec allowed = STRVEC_INIT;
@@ -201,8 +298,20 @@ rank_gpu_mask(enum vendor v, int ngpus, int tiles, long local_rank, long local_s
 		    "(set EZPZ_GPU_VENDOR to nvidia, amd or intel)");
 		return -1;
 	}
-	if ((restrict_ = env_nonempty(envp, *var)) != NULL && split_list(restrict_, &allowed) > 0)
-		ngpus = (int)allowed.n;   /* the devices left to us, in the order given */
+	/* The devices left to us, in the order given, read as the runtime
+	 * reads them; ZE_AFFINITY_MASK's GPU.TILE items as they are. */
+	if (v == VENDOR_INTEL) {
+		if ((restrict_ = env_nonempty(envp, *var)) != NULL && split_list(restrict_, &allowed) > 0)
+			ngpus = (int)allowed.n;
+	} else if ((restrict_ = env_get(envp, *var)) != NULL) {
+		ngpus = (int)gpu_visible_parse(restrict_, have, &allowed);
+		if (ngpus < 1) {
+			*err = xasprintf("--gpu-bind per-rank: %s='%s' shows no GPU to give local rank %ld "
+			    "(empty, 'NoDevFiles', a first item naming no device, or a device named "
+			    "twice)", *var, restrict_, local_rank);
+			return -1;
+		}
+	}
 	if (ngpus < 1) {
 		*err = xasprintf("--gpu-bind per-rank: this host has no GPUs to give local rank %ld",
 		    local_rank);

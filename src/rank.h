@@ -33,13 +33,25 @@ int rank_check_env(const struct rankinfo *ri, char *const *envp, char **err);
 void rank_free(struct rankinfo *ri);
 
 /*
+ * A CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES or HIP_VISIBLE_DEVICES value
+ * as the runtime (and PyTorch's _parse_visible_devices) reads it: empty or
+ * "NoDevFiles" shows no device, the list ends at its first item that names
+ * none (empty, negative, or an index of have or more; have < 0: unknown),
+ * and a device named twice shows none at all.  The devices shown are
+ * appended to out (if not NULL), in order; returns their count.
+ */
+long gpu_visible_parse(const char *val, long have, struct strvec *out);
+
+/*
  * The GPU variable and value for a local rank: vendor's variable
  * (CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES or HIP_VISIBLE_DEVICES,
- * ZE_AFFINITY_MASK), honouring a restriction already in envp.  ngpus counts
- * devices ranks use (tiles on Aurora); tiles > 1 gives "GPU.TILE" values.
- * Returns 0, or -1 with *err.  *var is static, *value malloc'd.
+ * ZE_AFFINITY_MASK), honouring a restriction already in envp, read by
+ * gpu_visible_parse with have, the host's device count (-1: unknown).
+ * ngpus counts devices ranks use (tiles on Aurora); tiles > 1 gives
+ * "GPU.TILE" values.  Returns 0, or -1 with *err.  *var is static, *value
+ * malloc'd.
  */
-int rank_gpu_mask(enum vendor v, int ngpus, int tiles, long local_rank, long local_size,
+int rank_gpu_mask(enum vendor v, int ngpus, int have, int tiles, long local_rank, long local_size,
     char *const *envp, const char **var, char **value, char **err);
 
 #endif

@@ -49,7 +49,7 @@ OBJS_shell = shell $(OBJS_base)
 OBJS_walltime = submit $(OBJS_job)
 OBJS_job = job jobfind sched_pbs sched_slurm sched_flux sched_lsf sched_local launcher srunmpi \
 	hostfile profile types plan source $(OBJS_backends) \
-	shell json topo doctor setupenv modsys envdiff pycheck path $(OBJS_base)
+	shell json topo doctor setupenv modsys envdiff pycheck path rank $(OBJS_base)
 
 objs = $(patsubst %,$(FZ)/obj/%.o,$(OBJS_$(1)))
 BINS = $(patsubst %,$(FZ)/fuzz_%,$(FUZZ_TARGETS))

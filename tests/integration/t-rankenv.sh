@@ -77,6 +77,34 @@ t_eq "nvidia: local rank 2 of 4 -> GPU 2" 2 "$(gpu OMPI_COMM_WORLD_RANK=2 OMPI_C
 t_eq "nvidia: Slurm's CUDA_VISIBLE_DEVICES=2,3 respected" 3 "$(gpu SLURM_PROCID=1 SLURM_NTASKS=2 SLURM_LOCALID=1 SLURM_STEP_TASKS_PER_NODE=2 SLURM_NODEID=0 SLURM_JOB_NODELIST=n1 CUDA_VISIBLE_DEVICES=2,3 EZPZ_GPU_VENDOR=nvidia EZPZ_NGPU_PER_HOST=4)"
 t_eq "intel tiles: local rank 7 of 12 -> 3.1" 3.1 "$(gpu PALS_RANKID=7 PMI_SIZE=12 PALS_LOCAL_RANKID=7 PALS_LOCAL_SIZE=12 MASTER_ADDR=h EZPZ_GPU_VENDOR=intel EZPZ_NGPU_PER_HOST=12 EZPZ_GPU_TILES=2)"
 t_eq "amd from hwloc (MI250X fixture): local rank 5 of 8 -> 5" 5 "$(gpu OMPI_COMM_WORLD_RANK=5 OMPI_COMM_WORLD_SIZE=8 OMPI_COMM_WORLD_LOCAL_RANK=5 OMPI_COMM_WORLD_LOCAL_SIZE=8 MASTER_ADDR=h EZPZ_TOPOLOGY=$FIX/topo/synthetic-8xMI250X-gcd.xml)"
+# A visible-devices list as the runtime reads it: never a device it hides.
+one="OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_LOCAL_RANK=1 OMPI_COMM_WORLD_LOCAL_SIZE=2 MASTER_ADDR=h"
+t_eq "CUDA_VISIBLE_DEVICES=0,-1: the list ends at -1, both ranks on 0" 0 \
+	"$(gpu $one CUDA_VISIBLE_DEVICES=0,-1 EZPZ_TOPOLOGY=$FIX/topo/synthetic-4xA100.xml)"
+t_eq "CUDA_VISIBLE_DEVICES=0,9,1 on a 4-GPU host: ends at 9" 0 \
+	"$(gpu $one CUDA_VISIBLE_DEVICES=0,9,1 EZPZ_TOPOLOGY=$FIX/topo/synthetic-4xA100.xml)"
+for v in "" NoDevFiles 0,0,1; do
+	t_run env $one CUDA_VISIBLE_DEVICES=$v EZPZ_TOPOLOGY=$FIX/topo/synthetic-4xA100.xml \
+		"$EZPZ" rankenv --gpu-bind per-rank -- true
+	t_eq "CUDA_VISIBLE_DEVICES='$v' shows none: an error, not a hidden GPU" \
+		"1:ezpz: rankenv: --gpu-bind per-rank: CUDA_VISIBLE_DEVICES='$v' shows no GPU to give local rank 1 (empty, 'NoDevFiles', a first item naming no device, or a device named twice)" "$RC:$ERR"
+done
+t_run env $one EZPZ_GPU_VENDOR=bogus EZPZ_NGPU_PER_HOST=4 "$EZPZ" rankenv --gpu-bind per-rank -- true
+t_eq "EZPZ_GPU_VENDOR=bogus: an error naming it" \
+	"1:ezpz: rankenv: EZPZ_GPU_VENDOR='bogus': not a GPU vendor (use nvidia, amd, intel or none)" "$RC:$ERR"
+
+# Partial launcher facts: an error, never every rank on this host.
+t_run env PMI_RANK=1 PMI_SIZE=2 "$EZPZ" rankenv -- true
+t_match "PMI_RANK without MPI_LOCALRANKID: names it" \
+	"^ezpz: rankenv: PMI_RANK=1 \(Hydra\), but MPI_LOCALRANKID is not set" "$ERR"
+t_run env SLURM_JOB_ID=77 SLURM_PROCID=2 SLURM_NTASKS=4 SLURM_NODEID=1 SLURM_LOCALID=0 "$EZPZ" rankenv -- true
+t_match "a Slurm rank on node 1 with no tasks per node: no 127.0.0.1" \
+	"^ezpz: rankenv: SLURM_PROCID=2 \(Slurm\), but neither SLURM_STEP_TASKS_PER_NODE nor" "$ERR"
+t_run env SLURM_JOB_ID=77 SLURM_PROCID=1 SLURM_NTASKS=2 SLURM_NODEID=1 SLURM_LOCALID=0 \
+	SLURM_TASKS_PER_NODE='1(x2)' SLURM_JOB_NODELIST='n[' "$EZPZ" rankenv -- true
+t_match "a malformed SLURM_JOB_NODELIST: names it, no 127.0.0.1" \
+	"^ezpz: rankenv: SLURM_JOB_NODELIST='n\[': " "$ERR"
+
 t_eq "--gpu-bind none (default) leaves all visible" "" "$(OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_LOCAL_RANK=0 OMPI_COMM_WORLD_LOCAL_SIZE=1 "$EZPZ" rankenv -- sh -c 'echo ${CUDA_VISIBLE_DEVICES-}')"
 
 # CPU binding: a list (what ezpz launch passes Open MPI ranks), and auto.
@@ -96,6 +124,10 @@ t_eq "fewer groups than ranks: the list is reused (as PALS and srun do)" "0 0" "
 t_run env OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_LOCAL_RANK=0 OMPI_COMM_WORLD_LOCAL_SIZE=1 \
 	MASTER_ADDR=h "$EZPZ" rankenv --cpu-bind list:3-1 -- true
 t_match "a malformed group: says which" "group 1 is not a list of CPU numbers" "$ERR"
+t_run env OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_LOCAL_RANK=0 OMPI_COMM_WORLD_LOCAL_SIZE=2 \
+	MASTER_ADDR=h "$EZPZ" rankenv --cpu-bind list:0:1-x -- true
+t_eq "a malformed group is a usage error in every rank, not only in its own" \
+	"2:ezpz: rankenv: --cpu-bind 'list:0:1-x': group 2 is not a list of CPU numbers (0 to 1048576) and ascending ranges" "$RC:$ERR"
 
 # exec: rankenv replaces itself, and a missing command is 127.
 t_run "$EZPZ" rankenv -- sh -c 'ps -o comm= -p $PPID'

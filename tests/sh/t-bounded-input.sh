@@ -71,7 +71,7 @@ t_eq "submit --template over the limit: names the limit" \
 
 # rankenv runs in every rank: a bad PBS_NODEFILE is one error, not a hang.
 for f in /dev/zero "$T_TMP/fifo"; do
-	bounded "rankenv PBS_NODEFILE=$f" "${CLEAN[@]}" PMI_RANK=1 PMI_SIZE=2 PBS_NODEFILE="$f" "$EZPZ" rankenv -- true
+	bounded "rankenv PBS_NODEFILE=$f" "${CLEAN[@]}" PMI_RANK=1 PMI_SIZE=2 MPI_LOCALRANKID=0 MPI_LOCALNRANKS=1 PBS_NODEFILE="$f" "$EZPZ" rankenv -- true
 	t_eq "rankenv PBS_NODEFILE=$f: names the file" "ezpz: rankenv: PBS_NODEFILE '$f': not a regular file" "$ERR"
 done
 
