@@ -207,6 +207,7 @@ Test(job, visible_devices_narrow_the_hardware_count)
 		{ "CUDA_VISIBLE_DEVICES=2,-1,3", 1, "env:CUDA_VISIBLE_DEVICES" },
 		{ "CUDA_VISIBLE_DEVICES=0,1,2,3,4,5", 4, "hwloc" },     /* never more than there are */
 		{ "CUDA_VISIBLE_DEVICES=0,1,7,2", 2, "env:CUDA_VISIBLE_DEVICES" },  /* 7: none such */
+		{ "CUDA_VISIBLE_DEVICES=0,0,1", 0, "env:CUDA_VISIBLE_DEVICES" },    /* twice: none (CUDA) */
 		{ "ROCR_VISIBLE_DEVICES=0", 4, "hwloc" },               /* another vendor's */
 		{ "EZPZ_UNRELATED=1", 4, "hwloc" },
 	};
