@@ -144,12 +144,82 @@ machine_choose(struct job *job, char *const *envp, const struct profiles *ps,
 	return 0;
 }
 
+/* The short names of hs's hosts, in its order ("n1.example.org": n1). */
+static void
+short_names(const struct hostset *hs, struct hostset *out)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		hostset_add_owned(out, xstrndup(hs->v[i].name, host_short_len(hs->v[i].name)), 1);
+}
+
+/*
+ * In a job, a hostfile picks some of the job's hosts: any other is an
+ * error here, naming it, not the launcher's later ("srun: error: Only
+ * allocated 2 nodes asked for 3").
+ */
+static int
+hostfile_in_job(const struct hostset *job_hosts, const struct hostset *hs, const char *path,
+    const char *howname, char **err)
+{
+	struct hostset in_job = HOSTSET_INIT;
+	int r = 0;
+
+	short_names(job_hosts, &in_job);
+	for (size_t i = 0; i < hs->n && r == 0; i++) {
+		char *s = xstrndup(hs->v[i].name, host_short_len(hs->v[i].name));
+		if (hostset_find(&in_job, s) < 0) {
+			char **v = xcalloc(job_hosts->n, sizeof *v), *all;
+			for (size_t j = 0; j < job_hosts->n; j++)
+				v[j] = job_hosts->v[j].name;
+			all = hostlist_compress(v, job_hosts->n);
+			*err = xasprintf("hostfile '%s' (from %s): '%s' is not one of the job's hosts (%s)",
+			    path, howname, hs->v[i].name, all);
+			free(all);
+			free(v);
+			r = -1;
+		}
+		free(s);
+	}
+	hostset_free(&in_job);
+	return r;
+}
+
+/*
+ * srun starts tasks in the allocation's node order, whatever the order of
+ * --nodelist: a hostfile's hosts are put in that order, so that the first
+ * (MASTER_ADDR) is where rank 0 runs.  A host the scheduler's list does not
+ * name in short form (or two hostfile names for one host) leave it as is.
+ */
+static void
+hosts_in_sched_order(struct job *job, const struct hostset *sched)
+{
+	struct hostset shorts = HOSTSET_INIT, hs = HOSTSET_INIT;
+
+	short_names(&job->hosts, &shorts);
+	for (size_t i = 0; i < sched->n && shorts.n == job->hosts.n; i++) {
+		char *s = xstrndup(sched->v[i].name, host_short_len(sched->v[i].name));
+		long k = hostset_find(&shorts, s);
+		if (k >= 0)
+			hostset_add(&hs, job->hosts.v[k].name, job->hosts.v[k].slots);
+		free(s);
+	}
+	if (hs.n == job->hosts.n) {
+		hostset_free(&job->hosts);
+		job->hosts = hs;
+	} else {
+		hostset_free(&hs);
+	}
+	hostset_free(&shorts);
+}
+
+/* sched: the scheduler's hosts are moved there when a hostfile replaces them. */
 static int
 hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
-    const struct job_io *io, char **err)
+    const struct job_io *io, struct hostset *sched, char **err)
 {
 	const char *path = o->hostfile, *howname = "--hostfile", *why;
 	enum src_kind how = SRC_OPTION;
+	struct hostset hs = HOSTSET_INIT;
 	char *text;
 	int r;
 
@@ -163,10 +233,17 @@ hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
 		*err = xasprintf("hostfile '%s' (from %s): %s", path, howname, why);
 		return -1;
 	}
-	r = job_hosts_from_text(job, text, path, err);
+	r = hostfile_parse(text, path, &hs, err);
 	free(text);
 	if (r < 0)
 		return -1;
+	if (job->sched != SCHED_LOCAL && job->hosts.n > 0 &&
+	    hostfile_in_job(&job->hosts, &hs, path, howname, err) < 0) {
+		hostset_free(&hs);
+		return -1;
+	}
+	*sched = job->hosts;
+	job->hosts = hs;
 	free(job->hostfile);
 	job->hostfile = xstrdup(path);
 	src_set(&job->src.hosts, how, "%s", howname);
@@ -597,6 +674,7 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
     enum job_stage *at)
 {
 	const struct sched_ops *sc;
+	struct hostset sched = HOSTSET_INIT;
 	int r = -1;
 
 	job->gpu_vendor = VENDOR_UNSET;
@@ -611,7 +689,7 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 	if (sc->read(job, envp, io, err) < 0)
 		goto fail;
 	*at = JOB_AT_HOSTFILE;
-	if (hostfile_override(job, envp, o, io, err) < 0)
+	if (hostfile_override(job, envp, o, io, &sched, err) < 0)
 		goto fail;
 	if (job->hosts.n == 0) {
 		hostset_add(&job->hosts, job->hostname, 1);
@@ -627,8 +705,12 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 	*at = JOB_AT_LAUNCHER;
 	if ((r = launcher_choose(job, envp, o, io, err)) < 0)
 		goto fail;
+	if (job->launcher == LAUNCHER_SRUN && sched.n > 0)
+		hosts_in_sched_order(job, &sched);
+	hostset_free(&sched);
 	return 0;
 fail:
+	hostset_free(&sched);
 	job_free(job);
 	return r < -1 ? r : -1;
 }

@@ -48,6 +48,20 @@ t_run t_timeout 90 salloc -N 2 --exclusive "$EZPZ" launch -q -nh 3 -- true
 t_eq "-nh larger than the allocation: exit 2" 2 "$RC"
 t_match "... naming the numbers" "-nh 3: the job has only 2 hosts" "$ERR"
 
+# A hostfile in a job: srun starts rank 0 on the first of its hosts in the
+# allocation's order, whatever the file's, so that is MASTER_ADDR; a host
+# the job lacks is named before srun runs.
+printf 'n3\nn1\n' >"$T_TMP/hf-order"
+printf 'n1\nn2\nn9\n' >"$T_TMP/hf-stranger"
+t_run t_timeout 90 salloc -N 3 --exclusive "$EZPZ" launch -q --hostfile "$T_TMP/hf-order" -- \
+	sh -c 'echo "$RANK $(hostname) $MASTER_ADDR"'
+t_eq "--hostfile n3,n1: rank 0 runs on MASTER_ADDR (n1)" "0 n1 n1
+1 n3 n1" "$(printf '%s\n' "$OUT" | sort -n)"
+t_run t_timeout 90 salloc -N 2 --exclusive "$EZPZ" launch -q --hostfile "$T_TMP/hf-stranger" -- true
+t_eq "--hostfile naming a host the job lacks: exit 1, naming it" \
+	"1:ezpz: hostfile '$T_TMP/hf-stranger' (from --hostfile): 'n9' is not one of the job's hosts (n1,n2)" \
+	"$RC:$(grep -v '^salloc' <<<"$ERR")"
+
 # Rank facts under srun: the PMIx path and the variable path agree.
 for mpi in pmix none; do
 	t_run t_timeout 90 salloc -N 2 --exclusive srun --mpi=$mpi -N 2 -n 4 "$EZPZ" rankenv --pmix -v -- sh -c "$show"
