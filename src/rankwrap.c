@@ -32,15 +32,40 @@
 
 static volatile pid_t child;
 static volatile sig_atomic_t stopping;
+static pid_t stepd;         /* our parent when it is slurmstepd, else 0 */
 static const int passed[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
 
+/*
+ * A signal slurmstepd sends a task goes to every process of the step (its
+ * proctrack plugin signals them all, or the task's process group): the
+ * command has one of its own, and passing this one on would deliver it
+ * twice (a checkpoint on SIGUSR1, twice).  Any other sender's is passed on.
+ */
 static void
-pass_on(int sig)
+pass_on(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
 	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
 		stopping = 1;
-	if (child > 0)
+	if (child > 0 && !(stepd > 0 && si && si->si_code == SI_USER && si->si_pid == stepd))
 		kill(child, sig);
+}
+
+/* The parent, when it is slurmstepd (we are a task srun started). */
+static pid_t
+parent_stepd(void)
+{
+	pid_t pp = getppid();
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/comm", (long)pp);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(comm, sizeof comm, f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	return strcmp(comm, "slurmstepd\n") == 0 ? pp : 0;
 }
 
 static double
@@ -211,9 +236,10 @@ rankwrap_run(const struct rankwrap *w, char **argv)
 	wrap = w->label || lg.fd >= 0;
 
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = pass_on;
+	sa.sa_sigaction = pass_on;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = SA_RESTART | SA_SIGINFO;
+	stepd = parent_stepd();
 	for (size_t i = 0; i < NITEMS(passed); i++)
 		sigaction(passed[i], &sa, NULL);
 	fflush(NULL);

@@ -62,6 +62,28 @@ t_eq "--hostfile naming a host the job lacks: exit 1, naming it" \
 	"1:ezpz: hostfile '$T_TMP/hf-stranger' (from --hostfile): 'n9' is not one of the job's hosts (n1,n2)" \
 	"$RC:$(grep -v '^salloc' <<<"$ERR")"
 
+# A signal forwarded to the ranks reaches each once: slurmstepd signals
+# every process of a task, so rankenv (the command's parent under srun)
+# must not pass it on as well (a SIGUSR1 checkpoint would run twice).
+sig=$T_TMP/sig
+mkdir -p "$sig"
+rank_cmd="trap 'echo usr1 >>$sig/got.\$RANK' USR1; trap 'exit 0' TERM; touch $sig/ready.\$RANK; while :; do sleep 0.1; done"
+cat >"$sig/run.sh" <<EOF
+#!/bin/bash
+"$EZPZ" launch -q -- bash -c "\$1" &
+pid=\$!
+for i in \$(seq 200); do [ -e $sig/ready.0 ] && [ -e $sig/ready.1 ] && break; sleep 0.1; done
+kill -USR1 \$pid
+for i in \$(seq 50); do [ -e $sig/got.0 ] && [ -e $sig/got.1 ] && break; sleep 0.1; done
+sleep 1
+kill -TERM \$pid
+wait \$pid
+EOF
+chmod +x "$sig/run.sh"
+t_run t_timeout 90 salloc -N 2 --exclusive "$sig/run.sh" "$rank_cmd"
+t_eq "SIGUSR1 to ezpz launch under srun: once to each rank" "1 1" \
+	"$(cat "$sig/got.0" 2>/dev/null | wc -l) $(cat "$sig/got.1" 2>/dev/null | wc -l)"
+
 # Rank facts under srun: the PMIx path and the variable path agree.
 for mpi in pmix none; do
 	t_run t_timeout 90 salloc -N 2 --exclusive srun --mpi=$mpi -N 2 -n 4 "$EZPZ" rankenv --pmix -v -- sh -c "$show"
