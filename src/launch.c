@@ -988,11 +988,14 @@ rank_status(const struct plan *p, const struct verdict *v, int status, int stopp
 /*
  * The end of the run: with --auto-retry the table of attempts, then the
  * first rank that failed (when the launcher said), on a line of its own
- * just before the closing line.
+ * just before the closing line.  Not when ezpz stopped the run (it got a
+ * signal, or the watchdog fired): its ranks were killed as a consequence,
+ * and "rank 0 on n1: signal 9 (SIGKILL)" would read as that rank's own
+ * failure.
  */
 static void
 launch_report(const struct launch_args *a, const struct attempt_row *rows, size_t n,
-    const struct verdict *last)
+    const struct verdict *last, int stopped)
 {
 	if (a->auto_retry && n > 0) {
 		fprintf(stderr, "ezpz %s: %-7s  %-20s  %-44s  %9s  %s\n", a->name, "attempt", "hosts",
@@ -1001,7 +1004,8 @@ launch_report(const struct launch_args *a, const struct attempt_row *rows, size_
 			fprintf(stderr, "ezpz %s: %-7zu  %-20s  %-44s  %8.1fs  %s\n", a->name, i + 1,
 			    rows[i].hosts, rows[i].outcome, rows[i].secs, rows[i].swapped);
 	}
-	if (last && last->outcome != OUTCOME_SUCCESS && last->have_first) {
+	if (last && last->have_first && !stopped && last->outcome != OUTCOME_SUCCESS &&
+	    last->outcome != OUTCOME_STUCK) {
 		char *st = rank_fail_status(&last->first), rank[32] = "(not reported)";
 		if (last->first.rank >= 0)
 			snprintf(rank, sizeof rank, "%ld", last->first.rank);
@@ -1141,7 +1145,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 			break;
 		}
 	}
-	launch_report(a, rows, nrows, &v);
+	launch_report(a, rows, nrows, &v, *by_signal);
 	/* any attempt's: --log is one file, and each attempt's logs stay */
 	if (log_failed && status == 0) {
 		if (log_failed & LOG_FAILED_LOG)
@@ -1245,7 +1249,7 @@ launch_execute(struct launch_args *a)
 				in = (struct attempt_in){ status, 0, 0, p.np, keep.s ? keep.s : "",
 					used.v, used.n, NULL, NULL, placed_ppn(a, &p), p.kill_on_bad_exit };
 				if (failover_classify(&in, &v, &err) == 0) {
-					launch_report(a, NULL, 0, &v);
+					launch_report(a, NULL, 0, &v, stopped);
 					status = rank_status(&p, &v, status, stopped);
 					by_signal = status_by_signal(status, by_signal, &v);
 				}

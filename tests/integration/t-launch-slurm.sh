@@ -83,6 +83,8 @@ chmod +x "$sig/run.sh"
 t_run t_timeout 90 salloc -N 2 --exclusive "$sig/run.sh" "$rank_cmd"
 t_eq "SIGUSR1 to ezpz launch under srun: once to each rank" "1 1" \
 	"$(cat "$sig/got.0" 2>/dev/null | wc -l) $(cat "$sig/got.1" 2>/dev/null | wc -l)"
+t_eq "... then SIGTERM stops the run: exit 143" 143 "$RC"
+t_nomatch "... and no rank is blamed for the SIGKILL that stop sent" "first failed rank" "$ERR"
 
 # Rank facts under srun: the PMIx path and the variable path agree.
 for mpi in pmix none; do
