@@ -104,13 +104,20 @@ is_exec_file(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
 }
 
-char *
-path_which(char *const *envp, const char *name)
+static int
+exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+static char *
+path_search(char *const *envp, const char *name, int (*ok)(const char *))
 {
 	const char *path = env_get(envp, "PATH"), *p;
 	size_t nn;
 	if (strchr(name, '/'))
-		return is_exec_file(name) ? xstrdup(name) : NULL;
+		return ok(name) ? xstrdup(name) : NULL;
 	if (path == NULL)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	/* Each launcher probe walks PATH for several names: no heap per try. */
@@ -124,13 +131,25 @@ path_which(char *const *envp, const char *name)
 			memcpy(cand, dir, nd);
 			cand[nd] = '/';
 			memcpy(cand + nd + 1, name, nn + 1);
-			if (is_exec_file(cand))
+			if (ok(cand))
 				return xstrdup(cand);
 		}
 		if (p[len] == '\0')
 			return NULL;
 		p += len + 1;
 	}
+}
+
+char *
+path_which(char *const *envp, const char *name)
+{
+	return path_search(envp, name, is_exec_file);
+}
+
+char *
+path_which_any(char *const *envp, const char *name)
+{
+	return path_search(envp, name, exists);
 }
 
 char *

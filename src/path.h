@@ -22,6 +22,10 @@ char *path_mandir(char *const *envp);
 /* name on the PATH of envp, as a malloc'd path, or NULL.  Names with a
  * slash are checked as given. */
 char *path_which(char *const *envp, const char *name);
+/* The first NAME on PATH that is there at all (a file execvp could not
+ * run, a directory), malloc'd, or NULL: an EACCES from execvp means one of
+ * these, or only a PATH directory that cannot be searched. */
+char *path_which_any(char *const *envp, const char *name);
 /* $XDG_STATE_HOME/ezpz/SUB, else ~/.local/state/ezpz/SUB, created 0700 as
  * needed; NULL with *err when neither is absolute or mkdir fails. */
 char *path_state_dir(char *const *envp, const char *sub, char **err);

@@ -18,8 +18,11 @@
 
 #include "buf.h"
 #include "exec.h"
+#include "path.h"
 #include "rankwrap.h"
 #include "util.h"
+
+extern char **environ;
 
 /*
  * From the command's end to SIGKILL for what it left running.  When the
@@ -187,6 +190,13 @@ int
 rankwrap_exec_failed(const char *cmd, int e)
 {
 	struct stat st;
+	char *found = NULL;
+	/* execvp says EACCES when a PATH directory cannot be searched
+	 * (/root/bin, 0700), though the command is nowhere: that is
+	 * "not found" (127), as a shell says. */
+	if (e == EACCES && strchr(cmd, '/') == NULL && (found = path_which_any(environ, cmd)) == NULL)
+		e = ENOENT;
+	free(found);
 	if (e == ENOENT && strchr(cmd, '/') == NULL) {
 		error("rankenv: %s: command not found on the rank's PATH (load its module or "
 		    "activate its venv in the job, or give its path)", cmd);

@@ -137,6 +137,26 @@ t_eq "missing command: 127" 127 "$RC"
 t_run "$EZPZ" rankenv -- ezpz-no-such-command
 t_eq "not on PATH: 127, and says where it looked and what to do" \
 	"127:ezpz: rankenv: ezpz-no-such-command: command not found on the rank's PATH (load its module or activate its venv in the job, or give its path)" "$RC:$ERR"
+# A PATH directory the user cannot search (a root-only /root/bin) makes
+# execvp say EACCES even when the command is nowhere: that is "not found"
+# (127), as a shell says, not "Permission denied" (126).  Root searches
+# any directory, so this runs as nobody, on a copy of ezpz it can run.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	pub=$(mktemp -d /tmp/ezpz-eacces.XXXXXX) && chmod 755 "$pub" && mkdir -m 700 "$pub/locked" &&
+		cp "$EZPZ" "$pub/ezpz" && printf '#!/bin/sh\n' >"$pub/notexec" && chmod 644 "$pub/notexec" ||
+		t_bail "cannot set up $pub"
+	as_nobody() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"; }
+	t_run as_nobody env -i PATH="$pub/locked:/usr/bin:/bin" "$pub/ezpz" rankenv -- ezpz-no-such-command
+	t_eq "an unsearchable PATH directory: still 127, not found" \
+		"127:ezpz: rankenv: ezpz-no-such-command: command not found on the rank's PATH (load its module or activate its venv in the job, or give its path)" "$RC:$ERR"
+	t_run as_nobody env -i PATH="$pub/locked:$pub:/usr/bin:/bin" "$pub/ezpz" rankenv -- notexec
+	t_eq "a command there but not executable: 126, permission denied" \
+		"126:ezpz: rankenv: notexec: Permission denied" "$RC:$ERR"
+	rm -rf "$pub"
+else
+	echo "# not root, or no nobody/setpriv: the EACCES checks need another user"
+	[ "${EZPZ_TEST_NO_SKIP:-}" = 1 ] && t_fail "no other user for the EACCES checks"
+fi
 mkdir -p "$T_TMP/adir"
 for w in "" --label; do
 	t_run "$EZPZ" rankenv $w -- "$T_TMP/adir"
