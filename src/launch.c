@@ -66,7 +66,7 @@ const struct opt launch_opts_table[] = {
 	{ O_RETRIES, "--retries", "N", NULL,
 	  "run again after a failure, up to N times (backoff 5, 10, 20, 40, 60 s)" },
 	{ O_GRACE, "--grace", "SECONDS", NULL,
-	  "time between SIGTERM and SIGKILL when stopping the launcher (default 10)" },
+	  "time between SIGTERM and SIGKILL for what the launcher started (default 10; the launcher 2 s more)" },
 	{ O_LOG, "--log", "FILE", "@file", "also append the run's output to FILE" },
 	{ O_AUTO_RETRY, "--auto-retry", NULL, NULL,
 	  "when a host fails, swap it for a spare and run again (see ezpz-launch(1))" },
