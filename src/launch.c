@@ -230,6 +230,31 @@ refuse_rank_vars(const struct launch_args *a)
 }
 
 /*
+ * MASTER_ADDR and MASTER_PORT the user gives (the environment, -x,
+ * .ezpz_env) are passed on as they are: a value no rank can use is an
+ * error here, not in every rank's init_process_group.
+ */
+static void
+check_master_vars(const struct launch_args *a)
+{
+	static const char *const vars[] = { "MASTER_ADDR", "MASTER_PORT" };
+	for (size_t i = 0; i < NITEMS(vars); i++) {
+		const char *v = env_get(a->lo.env.v, vars[i]), *from = "-x or .ezpz_env", *why;
+		long port;
+		if (v == NULL && (v = env_get(environ, vars[i])) != NULL)
+			from = "the environment";
+		if (v == NULL)
+			continue;
+		if (i == 0 && (*v == '\0' || v[strcspn(v, " \t\n/")] != '\0'))
+			die_usage("%s: MASTER_ADDR='%s' (from %s): not a host name or address; unset it, "
+			    "and ezpz sets the first host", a->name, v, from);
+		if (i == 1 && parse_long(v, 1, 65535, &port, &why) < 0)
+			die_usage("%s: MASTER_PORT='%s' (from %s): %s (a port is 1 to 65535); unset it, "
+			    "and ezpz derives one from the job id", a->name, v, from, why);
+	}
+}
+
+/*
  * .ezpz_env, like DeepSpeed's .deepspeed_env: one variable a line, KEY=VALUE
  * (set for every rank; the value is the rest of the line, as is) or KEY
  * (this KEY's value here, sent to every host); blank lines and # comments.
@@ -1193,6 +1218,7 @@ launch_execute(struct launch_args *a)
 		    "(drop --no-rankenv)", a->name);
 	if (a->lo.rankenv)
 		refuse_rank_vars(a);
+	check_master_vars(a);
 	/* The Python ezpz's default: a failover loop must not wait forever on a hang. */
 	if (a->auto_retry && !a->timeout_set)
 		a->timeout = AUTO_RETRY_TIMEOUT;

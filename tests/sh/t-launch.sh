@@ -172,6 +172,15 @@ t_eq "EZPZ_LAUNCHER=PATH not executable: 126" 126 "$RC"
 t_match "...says so" "^ezpz: launcher '.*/noexec/mpiexec' \(from EZPZ_LAUNCHER\): not an executable file " "$ERR"
 
 # --- usage errors -------------------------------------------------------------
+# MASTER_ADDR/MASTER_PORT no rank could use: named before the launch
+XVARS="MASTER_PORT=abc" run_env aurora-pbs launch -q --dry-run hostname
+t_eq "MASTER_PORT=abc: usage error naming it" "2:ezpz: launch: MASTER_PORT='abc' (from the environment): not a number (a port is 1 to 65535); unset it, and ezpz derives one from the job id" "$RC:$ERR"
+run_env aurora-pbs launch -q --dry-run -x MASTER_PORT=99999 hostname
+t_match "-x MASTER_PORT=99999: usage error" "^2:ezpz: launch: MASTER_PORT='99999' \(from -x or .ezpz_env\): " "$RC:$ERR"
+XVARS="MASTER_ADDR=" run_env aurora-pbs launch -q --dry-run hostname
+t_match "MASTER_ADDR='': usage error" "^2:ezpz: launch: MASTER_ADDR='' \(from the environment\): not a host name" "$RC:$ERR"
+XVARS="MASTER_ADDR=h1 MASTER_PORT=29777" run_env aurora-pbs launch -q --dry-run hostname
+t_eq "good ones are kept" 0 "$RC"
 run_env aurora-pbs launch -q --log "$T_TMP/none/x.log" hostname
 t_eq "--log that cannot be opened: exit 1 before anything runs" "1:no" \
 	"$RC:$([ -e "$STUB_LOG" ] && echo yes || echo no)"
