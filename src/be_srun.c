@@ -82,6 +82,8 @@ srun_build(struct plan *p, const struct job *job)
 	strvec_push(a, "-u");
 	if (p->kill_on_bad_exit)
 		strvec_push(a, "--kill-on-bad-exit=1");
+	if (p->overlap)
+		strvec_push(a, "--overlap");
 	if (job->found)
 		strvec_pushf(a, "--jobid=%s", job->found->id);
 	strvec_pushf(a, "-N%d", p->nhosts);

@@ -644,6 +644,15 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 	p->gpu_flags = job->sched == SCHED_SLURM && job->ngpu_per_host > 0 && job->sched_gpus > 0;
 	strvec_pushv(&p->command, o->command.v);
 	p->kill_on_bad_exit = p->launcher == LAUNCHER_SRUN && srun_kill_unset(job, envp, o);
+	/* Run under srun (srun ezpz launch ...), the job's step holds CPUs
+	 * our srun then waits for until the walltime ("Requested nodes are
+	 * busy"): it shares them instead. */
+	if (p->launcher == LAUNCHER_SRUN && job->sched == SCHED_SLURM &&
+	    env_nonempty(envp, "SLURM_STEP_ID") && env_nonempty(envp, "SLURM_JOB_ID")) {
+		p->overlap = 1;
+		strvec_pushf(&p->notes, "inside job step %s.%s: srun --overlap, to share its CPUs",
+		    env_get(envp, "SLURM_JOB_ID"), env_get(envp, "SLURM_STEP_ID"));
+	}
 	plan_env(p, job, envp, o);
 	be->build(p, job);
 	/* Found as mpiexec.hydra, or given as a path: that program, not the

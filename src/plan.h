@@ -54,6 +54,7 @@ struct plan {
 	int gpu_flags;                /* the scheduler allocated the GPUs (srun --gpus-per-node) */
 	int oversubscribe;            /* a laptop run with more ranks than CPUs */
 	int kill_on_bad_exit;         /* srun: ezpz asks it to stop every rank when one fails */
+	int overlap;                  /* srun inside a job step: share the step's CPUs */
 	struct strvec launcher_argv;  /* launcher, its flags, pass-through flags */
 	struct strvec rankenv_argv;   /* ezpz rankenv ... -- (empty with --no-rankenv) */
 	struct strvec command;        /* the user's command */

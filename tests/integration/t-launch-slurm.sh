@@ -86,6 +86,12 @@ t_eq "SIGUSR1 to ezpz launch under srun: once to each rank" "1 1" \
 t_eq "... then SIGTERM stops the run: exit 143" 143 "$RC"
 t_nomatch "... and no rank is blamed for the SIGKILL that stop sent" "first failed rank" "$ERR"
 
+# ezpz launch run by srun (inside a job step): its srun shares the step's
+# CPUs (--overlap) instead of waiting for them until the walltime.
+t_run t_timeout 60 salloc -N 2 --exclusive srun -N 1 -n 1 "$EZPZ" launch -- hostname
+t_eq "srun ezpz launch: runs (exit 0), on both nodes" "0 n1 n2" "$RC $(grep -E '^n[0-9]$' <<<"$OUT" | sort | xargs)"
+t_match "... saying why --overlap" "note: inside job step [0-9]+\.0: srun --overlap, to share its CPUs" "$ERR"
+
 # Rank facts under srun: the PMIx path and the variable path agree.
 for mpi in pmix none; do
 	t_run t_timeout 90 salloc -N 2 --exclusive srun --mpi=$mpi -N 2 -n 4 "$EZPZ" rankenv --pmix -v -- sh -c "$show"
