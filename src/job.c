@@ -531,6 +531,19 @@ found_short_id(const struct found_job *f)
 	return f->sched == SCHED_PBS ? xstrndup(f->id, strcspn(f->id, ".")) : xstrdup(f->id);
 }
 
+/* "A", "A and B", "A, B and C" */
+static char *
+names_and(const struct strvec *v)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < v->n; i++) {
+		if (i > 0)
+			buf_adds(&b, i + 1 == v->n ? " and " : ", ");
+		buf_adds(&b, v->v[i]);
+	}
+	return buf_detach(&b);
+}
+
 /*
  * 'ezpz setup-env' exports facts (NGPU_PER_HOST, HOSTFILE, EZPZ_SCHEDULER,
  * ...) that are also inputs, with EZPZ_JOBID naming the job they describe.
@@ -543,9 +556,15 @@ env_without_stale(struct job *job, char *const *envp, struct strvec *keep)
 	static const char *const facts[] = { "NGPU_PER_HOST", "HOSTFILE", "EZPZ_SCHEDULER",
 		"EZPZ_MACHINE", "EZPZ_LAUNCHER" };
 	const char *exported = env_get(envp, "EZPZ_JOBID");
-	char *native;
+	struct strvec set = STRVEC_INIT;
+	char *native, *names;
 
 	if (exported == NULL)
+		return (char **)envp;
+	for (size_t i = 0; i < NITEMS(facts); i++)
+		if (env_get(envp, facts[i]))
+			strvec_push(&set, facts[i]);
+	if (set.n == 0)       /* nothing to ignore, nothing to say */
 		return (char **)envp;
 	native = native_jobid(envp);
 	if (*native == '\0' && job->found) {
@@ -554,13 +573,16 @@ env_without_stale(struct job *job, char *const *envp, struct strvec *keep)
 	}
 	if (strcmp(native, exported) == 0) {
 		free(native);
+		strvec_clear(&set);
 		return (char **)envp;
 	}
-	job->stale_note = xasprintf("ignoring NGPU_PER_HOST, HOSTFILE, EZPZ_SCHEDULER, EZPZ_MACHINE "
-	    "and EZPZ_LAUNCHER: 'ezpz setup-env' exported them for %s%s, but this is %s%s",
-	    *exported ? "job " : "", *exported ? exported : "no job",
-	    *native ? "job " : "", *native ? native : "no job");
+	names = names_and(&set);
+	job->stale_note = xasprintf("ignoring %s: 'ezpz setup-env' exported %s for %s%s, but this "
+	    "is %s%s", names, set.n > 1 ? "them" : "it", *exported ? "job " : "",
+	    *exported ? exported : "no job", *native ? "job " : "", *native ? native : "no job");
+	free(names);
 	free(native);
+	strvec_clear(&set);
 	for (; *envp; envp++) {
 		size_t i;
 		for (i = 0; i < NITEMS(facts); i++)

@@ -429,8 +429,15 @@ Test(job, stale_exports_from_another_job_are_ignored)
 	cr_expect_eq(d.job.ngpu_per_host, 4, "the profile's, not the stale 99");
 	cr_expect_eq(d.job.hosts.n, 2);
 	cr_assert_not_null(d.job.stale_note);
-	cr_expect(strstr(d.job.stale_note, "for job 123, but this is job 456") != NULL, "%s",
+	cr_expect(strstr(d.job.stale_note, "ignoring NGPU_PER_HOST, HOSTFILE and EZPZ_SCHEDULER: "
+	    "'ezpz setup-env' exported them for job 123, but this is job 456") != NULL, "%s",
 	    d.job.stale_note);
+	det_free(&d);
+	/* only EZPZ_JOBID left: nothing is ignored, and nothing is said */
+	char *bare[] = { "PBS_JOBID=456.polaris-pbs", pn, "EZPZ_JOBID=123", NULL };
+	detect(&d, bare, "x3005c0s7b0n0", NULL, no_cmds, NULL);
+	cr_assert_eq(d.rc, 0, "%s", d.err);
+	cr_expect_null(d.job.stale_note, "%s", d.job.stale_note);
 	det_free(&d);
 	detect(&d, same, "x3005c0s7b0n0", NULL, no_cmds, NULL);
 	cr_assert_eq(d.rc, 0, "%s", d.err);

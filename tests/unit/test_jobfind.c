@@ -685,7 +685,7 @@ Test(jobfind, detect_exported_facts_of_the_found_job_are_kept_others_dropped)
 	cr_assert_eq(d.rc, 0, "%s", d.err);
 	cr_expect_str_eq(d.job.jobid, "2");
 	cr_assert_not_null(d.job.stale_note);
-	cr_expect_not_null(strstr(d.job.stale_note, "exported them for job 77, but this is job 2"),
+	cr_expect_not_null(strstr(d.job.stale_note, "ignoring NGPU_PER_HOST: 'ezpz setup-env' exported it for job 77, but this is job 2"),
 	    "%s", d.job.stale_note);
 	det_free(&d);
 }
