@@ -462,10 +462,16 @@ gpus_choose(struct job *job, char *const *envp, const struct job_io *io, char **
 		}
 	}
 	/* The hardware's count (hwloc or the profile), but the runtime shows
-	 * the ranks only the visible devices: more ranks would share them. */
-	if (job->src.ngpu_per_host.kind == SRC_HWLOC || job->src.ngpu_per_host.kind == SRC_PROFILE) {
+	 * the ranks only the visible devices: more ranks would share them.
+	 * So is the count 'ezpz setup-env' exported (EZPZ_JOBID says it ran;
+	 * env_without_stale dropped another job's): a fact it derived, not
+	 * the user's choice, and maybe narrowed already (no index check). */
+	int derived = src_is_env(&job->src.ngpu_per_host, "NGPU_PER_HOST") &&
+	    env_get(envp, "EZPZ_JOBID") != NULL;
+	if (job->src.ngpu_per_host.kind == SRC_HWLOC || job->src.ngpu_per_host.kind == SRC_PROFILE ||
+	    derived) {
 		const char *var = NULL;
-		long n = visible_gpus(job->gpu_vendor, job->ngpu_per_host, envp, &var);
+		long n = visible_gpus(job->gpu_vendor, derived ? -1 : job->ngpu_per_host, envp, &var);
 		if (n >= 0 && n < job->ngpu_per_host) {
 			int all = job->ngpu_per_host;
 			job->ngpu_per_host = (int)n;

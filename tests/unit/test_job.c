@@ -243,6 +243,19 @@ Test(job, visible_devices_narrow_the_hardware_count)
 		cr_expect_eq(d.job.ngpu_per_host, 4);
 		det_free(&d);
 	}
+	/* ... but one 'ezpz setup-env' exported (EZPZ_JOBID: for this, no,
+	 * job) is a derived fact: narrowed as the hardware's would be */
+	{
+		char *env[] = { "PATH=/usr/bin", "NGPU_PER_HOST=4", "EZPZ_JOBID=",
+			"CUDA_VISIBLE_DEVICES=0,1", NULL };
+		struct det d;
+		detect(&d, env, "ws", NULL, ompi_cmds, "synthetic-4xA100.xml");
+		cr_assert_eq(d.rc, 0, "%s", d.err);
+		cr_expect_eq(d.job.ngpu_per_host, 2, "%d", d.job.ngpu_per_host);
+		cr_expect(startswith(d.job.src.ngpu_per_host.text, "env:CUDA_VISIBLE_DEVICES"), "%s",
+		    d.job.src.ngpu_per_host.text);
+		det_free(&d);
+	}
 }
 
 /* EZPZ_SRUN_MPI gets the check --srun-mpi gets (which wins over it). */
