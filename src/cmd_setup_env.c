@@ -442,8 +442,10 @@ make_nonce(char out[33])
  * The steps' bash reads no startup file of the user's: BASH_ENV (and ENV)
  * pointing at a ~/.bashrc that runs setup-env made each step start another
  * setup-env, without end.  They are put back in what the steps end with,
- * unless a step set them.  STEP_MARK tells a setup-env that it was started
- * inside the steps of another one all the same.
+ * also over a value a step set (Lmod's init sets BASH_ENV to its own): the
+ * user's file is theirs to keep; only where they had none does a step's
+ * stand.  STEP_MARK tells a setup-env that it was started inside the steps
+ * of another one all the same.
  */
 static const char *const step_unset[] = { "BASH_ENV", "ENV" };
 #define STEP_MARK "__EZPZ_SETUP_ENV_STEP"
@@ -464,7 +466,7 @@ step_restore(struct strvec *env)
 	for (size_t i = 0; i < NITEMS(step_unset); i++) {
 		const char *v = env_get(environ, step_unset[i]);
 		/* env->v anew each time: envset_set may move it */
-		if (v && env_get(strvec_argv(env), step_unset[i]) == NULL)
+		if (v)
 			envset_set(env, step_unset[i], v);
 	}
 }

@@ -43,6 +43,12 @@ t_eq "the venv was made once, under venvs/<machine>/<wd>-<python root>" 0 "$RC"
 t_run grep -c '^include-system-site-packages = true' "$SE_VENV/pyvenv.cfg"
 t_eq "the venv sees the system site packages" 1 "$OUT"
 
+# Lmod's init sets BASH_ENV to its own file; the user's BASH_ENV stays.
+printf 'true\n' >"$T/mybashenv"
+t_run clean bash 'export BASH_ENV=$1; eval "$("$EZPZ" setup-env --shell bash -q)" || echo "eval failed"
+echo "BASH_ENV=$BASH_ENV"' "$T/mybashenv"
+t_eq "the user's BASH_ENV is kept over Lmod's" "BASH_ENV=$T/mybashenv" "$OUT"
+
 # ---- the progress lines are on stderr, stdout is only code ----
 t_run clean bash '"$EZPZ" setup-env --shell bash'
 t_eq "stdout: one block of code" "{" "$(head -n 1 <<<"$OUT")"
