@@ -94,6 +94,7 @@ static struct {
 	int armed;    /* stdout is code for eval */
 	int opened;   /* the block's opener is out */
 	int done;     /* the block is closed */
+	int json;     /* stdout is one JSON object instead */
 	enum shell sh;
 } guard;
 
@@ -115,6 +116,16 @@ guard_fail(void)
 	if (!guard.armed || guard.done)
 		return;
 	guard.done = 1;
+	/* --json: a failure before any step (the job, an option) is still
+	 * one object, with the message just printed as its error */
+	if (guard.json) {
+		struct setupenv_report rep = { 0, 0, message_last(), NULL, NULL, NULL, NULL, NULL, NULL };
+		char *s = json_setup_env(&rep);
+		fputs(s, stdout);
+		free(s);
+		fflush(stdout);
+		return;
+	}
 	fputs("false;\n", stdout);
 	if (guard.opened)
 		fputs(block_close(guard.sh), stdout);
@@ -136,7 +147,7 @@ parse_args(struct args *a, int argc, char **argv)
 		switch (o) {
 		case OPT_HELP: guard.armed = 0; cmd_help_exit(&cmd_setup_env); break;
 		case O_SHELL: a->shell = st.arg; break;
-		case O_JSON: a->json = 1; guard.armed = 0; break;
+		case O_JSON: a->json = 1; guard.json = 1; break;
 		case O_DRY_RUN: a->dry_run = 1; break;
 		case O_QUIET: a->quiet = 1; break;
 		case O_MODULE:
@@ -1004,6 +1015,7 @@ finish_fail(struct run *r, const char *why)
 		fputs(s, stdout);
 		free(s);
 		free(summary);
+		guard.done = 1;
 	} else {
 		error("setup-env: nothing was changed in your shell: the code printed for eval only "
 		    "runs 'false'");
@@ -1169,6 +1181,8 @@ setup_env_run(int argc, char **argv)
 	 * usage errors too) */
 	guard.armed = 1;
 	atexit(guard_fail);
+	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+		guard.json |= streq(argv[i], "--json");   /* before an option error */
 	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
 		if (streq(argv[i], "--undo")) {
 			struct args a = { 0 };

@@ -19,11 +19,18 @@
 #include "util.h"
 
 static int status_line;
+static char last_message[1024];   /* without "ezpz: " and the newline */
 
 void
 message_status_line(int open)
 {
 	status_line = open;
+}
+
+const char *
+message_last(void)
+{
+	return last_message;
 }
 
 void
@@ -47,6 +54,7 @@ vmessage(const char *fmt, va_list ap, const char *suffix)
 		memcpy(buf + len, suffix, s);
 		len += s;
 	}
+	snprintf(last_message, sizeof last_message, "%.*s", (int)(len - (size_t)n), buf + n);
 	buf[len++] = '\n';
 	fflush(stdout);
 	if (status_line) {   /* a message ends the live line, never joins it */

@@ -38,6 +38,8 @@ void vmessage(const char *fmt, va_list ap, const char *suffix);
 /* A live progress line is on stderr, unfinished (1), or not (0): the next
  * message starts on a line of its own. */
 void message_status_line(int open);
+/* The last message printed (die, error, warn), without "ezpz: "; "" if none. */
+const char *message_last(void);
 /* die_usage exits without a word (1): every rank of a launch gets the same
  * command line, and one of them says what is wrong with it. */
 void message_quiet_usage(int on);

@@ -147,8 +147,17 @@ t_eq "... a record of 100 days ago is removed; one of 80 days and other files st
 	"$(for f in undo-1-1-oldold.env0:old undo-2-2-recent.env0:recent keep.txt:keep; do
 		[ -e "$st/${f%%:*}" ] && printf '%s ' "${f#*:}"; done | sed 's/ $//')"
 
+jsonok() { python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d["ok"], d["error"])' "$1" 2>&1; }
 t_run in_dir "$T" bash '"$EZPZ" setup-env --json --shell bash --no-modules --no-venv'
-t_eq "--json with --shell: a usage error, as in info" "2::ezpz: setup-env: choose one of --json and --shell" "$RC:$OUT:$ERR"
+t_eq "--json with --shell: a usage error, as in info" "2:ezpz: setup-env: choose one of --json and --shell" "$RC:$ERR"
+t_eq "... and --json's one object says so" "False setup-env: choose one of --json and --shell" "$(jsonok "$OUT")"
+# --json fails as one object also before any step: the job, an option
+t_run in_dir "$T" bash '"$EZPZ" setup-env --json --no-modules --no-venv' HOSTFILE="$T/none"
+t_eq "--json, HOSTFILE missing: exit 1, one object with the error" \
+	"1:False hostfile '$T/none' (from HOSTFILE): No such file or directory" "$RC:$(jsonok "$OUT")"
+t_run in_dir "$T" bash '"$EZPZ" setup-env --bogus --json'
+t_eq "--json after an unknown option: exit 2, one object" \
+	"2:False setup-env: unknown option '--bogus' (see 'ezpz setup-env --help')" "$RC:$(jsonok "$OUT")"
 
 # ---- a read-only variable: nothing changes, and the eval fails ------------------------
 # bash went on past the export it refused (status 0, the rest applied), zsh
