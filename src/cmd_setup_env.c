@@ -1244,6 +1244,12 @@ setup_env_run(int argc, char **argv)
 		char *undo = r.d.set.n + r.d.unset.n ? save_undo(&r.d) : NULL;
 		print_code(r.sh, &r.d, r.self, undo);
 		free(undo);
+		/* code on a terminal changed nothing: never a silent no-op */
+		if (isatty(STDOUT_FILENO)) {
+			fflush(stdout);
+			warn("setup-env: the code above changed nothing in this shell; to apply it: %s",
+			    r.sh == SHELL_FISH ? "ezpz setup-env | source" : "eval \"$(ezpz setup-env)\"");
+		}
 	}
 out:
 	free(err);

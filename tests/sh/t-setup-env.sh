@@ -147,6 +147,16 @@ t_eq "... a record of 100 days ago is removed; one of 80 days and other files st
 	"$(for f in undo-1-1-oldold.env0:old undo-2-2-recent.env0:recent keep.txt:keep; do
 		[ -e "$st/${f%%:*}" ] && printf '%s ' "${f#*:}"; done | sed 's/ $//')"
 
+# Code printed on a terminal changes nothing: it says so, and how to apply it.
+if command -v script >/dev/null; then
+	t_run script -qec "env -i PATH=/usr/bin:/bin HOME=$T LC_ALL=C.UTF-8 '$EZPZ' setup-env -q --no-modules --no-venv --allow-system-python" /dev/null
+	t_match "setup-env on a terminal: says the code changed nothing, and to eval it" \
+		'ezpz: setup-env: the code above changed nothing in this shell; to apply it: eval "\$\(ezpz setup-env\)"' "$OUT"
+	t_run in_dir "$T" bash '"$EZPZ" setup-env -q --no-modules --no-venv --allow-system-python | cat'
+	t_nomatch "... not when its output goes to eval (a pipe here)" "changed nothing" "$ERR"
+else
+	t_fail "script(1) (bsdutils) is missing: the terminal check cannot run"
+fi
 jsonok() { python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d["ok"], d["error"])' "$1" 2>&1; }
 t_run in_dir "$T" bash '"$EZPZ" setup-env --json --shell bash --no-modules --no-venv'
 t_eq "--json with --shell: a usage error, as in info" "2:ezpz: setup-env: choose one of --json and --shell" "$RC:$ERR"
