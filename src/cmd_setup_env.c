@@ -265,8 +265,12 @@ print_fix(const struct step *s, const struct setupenv_opts *o)
 		}
 		break;
 	case STEP_MODULE_USE:
-		error("setup-env: fix: correct modules.use in %s (is this machine '%s'? "
-		    "--machine NAME picks another profile)", profile_file(o), o->machine);
+		if (streq(s->from, "--module-use"))
+			error("setup-env: fix: correct your --module-use '%s' (a directory of "
+			    "modulefiles), or leave it out", s->arg);
+		else
+			error("setup-env: fix: correct modules.use in %s (is this machine '%s'? "
+			    "--machine NAME picks another profile)", profile_file(o), o->machine);
 		break;
 	case STEP_MODULE_LOAD:
 	case STEP_MODULE_UNLOAD: {

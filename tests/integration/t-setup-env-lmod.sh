@@ -109,6 +109,11 @@ t_match "unknown module: Lmod's own message is shown" 'module\(s\) are unknown' 
 	"$(cat "$T/o/f.err")"
 t_match "unknown module: how to fix it" "module avail nosuch" "$(cat "$T/o/f.err")"
 
+fail_case "--module-use of no directory" bash 'module use .*/nodir \(from --module-use\): failed' \
+	--module-use "$T/nodir"
+t_match "--module-use of no directory: the fix names the option, not the profile" \
+	"fix: correct your --module-use '$T/nodir'" "$(cat "$T/o/f.err")"
+
 fail_case "a module that fails to load" bash 'module load broken/1\.0.*failed' --module broken/1.0
 t_match "a failing module: its error is shown" 'broken on purpose' "$(cat "$T/o/f.err")"
 
