@@ -157,6 +157,15 @@ if command -v script >/dev/null; then
 else
 	t_fail "script(1) (bsdutils) is missing: the terminal check cannot run"
 fi
+# A venv whose Python is gone (its bin/python3 a broken link): said so, and how to fix it.
+if /usr/bin/python3 -m venv --without-pip "$T/vgone" 2>/dev/null; then
+	for f in "$T"/vgone/bin/python*; do ln -sf /nonexistent/python3.99 "$f"; done
+	t_run in_dir "$T" bash '"$EZPZ" setup-env -q --no-modules --venv "$VGONE"' VGONE="$T/vgone"
+	t_match "a venv whose python is gone: exit 1, the broken link named, and what to do" \
+		"venv $T/vgone \(from --venv\): failed \(exit 1\): its bin/python3 is a broken link to '/nonexistent/python3.99': the Python it was made with is gone; remove $T/vgone \(rm -rf\)" "$RC:$ERR"
+else
+	t_fail "python3 -m venv failed: the broken-venv check cannot run"
+fi
 jsonok() { python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d["ok"], d["error"])' "$1" 2>&1; }
 t_run in_dir "$T" bash '"$EZPZ" setup-env --json --shell bash --no-modules --no-venv'
 t_eq "--json with --shell: a usage error, as in info" "2:ezpz: setup-env: choose one of --json and --shell" "$RC:$ERR"
