@@ -1152,13 +1152,32 @@ dry_run(struct run *r)
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
+#define PY_START_TIMEOUT_MS 30000   /* a cold start on a busy shared filesystem */
+
 static int
-check_python(struct run *r)
+check_python(struct run *r, char **why)
 {
 	char *advice;
 
 	setupenv_python_check(strvec_argv(&r->env), r->a.allow_system, &r->pc);
 	r->checked = 1;
+	/* The python3 a shell will have must start, as doctor checks: found
+	 * is not enough (a wrapper that fails, a deleted interpreter). */
+	if (r->pc.ok && r->pc.python3) {
+		char *argv[] = { r->pc.python3, "-c", "", NULL }, *out = NULL;
+		int st = exec_capture(argv, strvec_argv(&r->env), PY_START_TIMEOUT_MS, &out);
+		if (st != 0) {
+			char *line = out ? xstrndup(strtrim(out), strcspn(strtrim(out), "\n")) : NULL;
+			*why = xasprintf("python3 at %s does not run (%s %d)%s%s; fix or deactivate the "
+			    "environment that provides it", r->pc.python3, st < 0 ? "status" : "exit", st,
+			    line && *line ? ": " : "", line ? line : "");
+			free(line);
+			free(out);
+			r->pc.ok = 0;
+			return -1;
+		}
+		free(out);
+	}
 	if (r->pc.ok) {
 		if (r->pc.root_var)
 			say("setup-env: python3 is %s (%s=%s)", r->pc.python3, r->pc.root_var, r->pc.root);
@@ -1228,8 +1247,8 @@ setup_env_run(int argc, char **argv)
 	} else {
 		strvec_pushv(&r.env, environ);
 	}
-	if (check_python(&r) < 0) {
-		status = finish_fail(&r, NULL);
+	if (check_python(&r, &err) < 0) {
+		status = finish_fail(&r, err);
 		goto out;
 	}
 	add_job_env(&r.env, &r.a, &r.c.job);

@@ -166,6 +166,15 @@ if /usr/bin/python3 -m venv --without-pip "$T/vgone" 2>/dev/null; then
 else
 	t_fail "python3 -m venv failed: the broken-venv check cannot run"
 fi
+# A python3 that is found but does not start fails setup-env, as doctor says.
+mkdir -p "$T/vbad/bin"
+printf '#!/bin/sh\necho "broken on purpose" >&2\nexit 3\n' >"$T/vbad/bin/python3"
+chmod +x "$T/vbad/bin/python3"
+t_run in_dir "$T" bash '"$EZPZ" setup-env -q --no-modules --no-venv' PATH="$T/vbad/bin:/usr/bin:/bin" \
+	VIRTUAL_ENV="$T/vbad"
+t_eq "a python3 that does not run: exit 1, its own words, nothing changed" \
+	"1:ezpz: setup-env: python3 at $T/vbad/bin/python3 does not run (exit 3): broken on purpose; fix or deactivate the environment that provides it
+ezpz: setup-env: nothing was changed in your shell: the code printed for eval only runs 'false'" "$RC:$ERR"
 jsonok() { python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d["ok"], d["error"])' "$1" 2>&1; }
 t_run in_dir "$T" bash '"$EZPZ" setup-env --json --shell bash --no-modules --no-venv'
 t_eq "--json with --shell: a usage error, as in info" "2:ezpz: setup-env: choose one of --json and --shell" "$RC:$ERR"
