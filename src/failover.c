@@ -537,7 +537,7 @@ failover_classify(const struct attempt_in *in, struct verdict *v, char **err)
 	if (in->timed_out && v->outcome != OUTCOME_NODE) {
 		free(v->why);
 		v->outcome = OUTCOME_STUCK;
-		v->why = xstrdup(in->text && *in->text ? "no output for the --timeout, after some"
+		v->why = xstrdup(in->text && *in->text ? "no output for the --timeout, after some output"
 		    : "no output at all before the --timeout");
 	}
 	return 0;

@@ -309,7 +309,8 @@ load_env_files(struct launch_args *a)
 	const char *f = env_nonempty(environ, "EZPZ_ENV_FILE"), *home;
 	if (f) {
 		if (access(f, R_OK) < 0)
-			die_usage("EZPZ_ENV_FILE '%s': cannot read it", f);
+			die_usage("EZPZ_ENV_FILE '%s': cannot read it: %s (unset it, or name a file of "
+			    "KEY=VALUE lines)", f, strerror(errno));
 		read_env_file(f, &env, &fwd);
 	} else {
 		if ((home = env_nonempty(environ, "HOME")) != NULL) {
