@@ -507,7 +507,10 @@ plan_env(struct plan *p, const struct job *job, char *const *envp, const struct 
 	strvec_pushf(&p->env, "EZPZ_LAUNCH_TIME=%.6f", o->launch_time);
 	if (o->rankenv) {
 		strvec_pushf(&p->env, "EZPZ_NGPU_PER_HOST=%d", job->ngpu_per_host);
-		strvec_pushf(&p->env, "EZPZ_GPU_VENDOR=%s", vendor_name(job->gpu_vendor));
+		/* GPUs this host cannot name (salloc's shell on a login node,
+		 * the count from Slurm): each rank's host says, not "none" */
+		if (job->gpu_vendor > VENDOR_NONE || job->ngpu_per_host == 0)
+			strvec_pushf(&p->env, "EZPZ_GPU_VENDOR=%s", vendor_name(job->gpu_vendor));
 		if (job->gpu_tiles > 1)
 			strvec_pushf(&p->env, "EZPZ_GPU_TILES=%d", job->gpu_tiles);
 	}

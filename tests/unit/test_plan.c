@@ -513,6 +513,21 @@ Test(plan, environment_and_rankenv)
 	pl_free(&x);
 }
 
+/* GPUs counted (NGPU_PER_HOST, the scheduler) on a host that has none to
+ * name the vendor: the ranks' hosts find it, rankenv is not told "none". */
+Test(plan, gpu_vendor_unknown_here_is_left_to_the_ranks)
+{
+	char *env[] = { "NGPU_PER_HOST=4", NULL };
+	struct pl x = { 0 };
+	lo_init(&x.lo);
+	x.lo.gpu_bind = "per-rank";
+	plan(&x, env, "login1", "synthetic-nogpu.xml");
+	cr_assert_eq(x.rc, 0, "%s", x.err);
+	cr_expect_str_eq(env_get(x.p.env.v, "EZPZ_NGPU_PER_HOST"), "4");
+	cr_expect_null(env_get(x.p.env.v, "EZPZ_GPU_VENDOR"), "%s", env_get(x.p.env.v, "EZPZ_GPU_VENDOR"));
+	pl_free(&x);
+}
+
 Test(plan, master_address_and_port_agree_everywhere)
 {
 	struct pl x = { 0 }, y = { 0 };
