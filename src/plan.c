@@ -359,6 +359,14 @@ is_this_host(const struct job *job, const char *host)
 	return host_short_len(job->hostname) == n && strncasecmp(host, job->hostname, n) == 0;
 }
 
+static int
+slurm_normal_step(const char *id)
+{
+	const char *why;
+	long n;
+	return id && parse_long(id, 0, 0xfffffff0L - 1, &n, &why) == 0;
+}
+
 /* Every rank must agree on these without talking to each other. */
 static void
 plan_master(struct plan *p, const struct job *job, char *const *envp, const struct launch_opts *o)
@@ -649,9 +657,11 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 	p->kill_on_bad_exit = p->launcher == LAUNCHER_SRUN && srun_kill_unset(job, envp, o);
 	/* Run under srun (srun ezpz launch ...), the job's step holds CPUs
 	 * our srun then waits for until the walltime ("Requested nodes are
-	 * busy"): it shares them instead. */
-	if (p->launcher == LAUNCHER_SRUN && job->sched == SCHED_SLURM &&
-	    env_nonempty(envp, "SLURM_STEP_ID") && env_nonempty(envp, "SLURM_JOB_ID")) {
+	 * busy"): it shares them instead.  Not from the batch script (no
+	 * SLURM_STEP_ID) or Slurm's own steps (salloc's interactive step,
+	 * 0xfffffffa; normal steps are below 0xfffffff0). */
+	if (p->launcher == LAUNCHER_SRUN && job->sched == SCHED_SLURM && env_nonempty(envp, "SLURM_JOB_ID") &&
+	    slurm_normal_step(env_get(envp, "SLURM_STEP_ID"))) {
 		p->overlap = 1;
 		strvec_pushf(&p->notes, "inside job step %s.%s: srun --overlap, to share its CPUs",
 		    env_get(envp, "SLURM_JOB_ID"), env_get(envp, "SLURM_STEP_ID"));

@@ -289,6 +289,27 @@ Test(plan, slurm_srun_gpu_flags_only_from_slurm)
 	pl_free(&x);
 }
 
+/* Run by srun (a normal job step holds CPUs): --overlap; from the batch
+ * script or Slurm's interactive step (0xfffffffa): not. */
+Test(plan, srun_inside_a_step_overlaps)
+{
+	static const struct { const char *step; int overlap; } cases[] = {
+		{ "SLURM_STEP_ID=0", 1 }, { "SLURM_STEP_ID=12", 1 }, { "SLURM_STEP_ID=4294967290", 0 },
+		{ "SLURM_STEP_ID=", 0 }, { "EZPZ_NO_STEP=1", 0 },
+	};
+	for (size_t i = 0; i < NITEMS(cases); i++) {
+		char *env[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=nid[001-002]", (char *)cases[i].step, NULL };
+		struct pl x = { 0 };
+		lo_init(&x.lo);
+		x.lo.rankenv = 0;
+		plan(&x, env, "nid001", NULL);
+		cr_assert_eq(x.rc, 0, "%s: %s", cases[i].step, x.err);
+		cr_expect_eq(strstr(x.argv, " --overlap") != NULL, cases[i].overlap, "%s: %s", cases[i].step,
+		    x.argv);
+		pl_free(&x);
+	}
+}
+
 /* --gpu-bind per-rank on a job without GPUs: a usage error before the
  * launch, not one failure per rank after it. */
 Test(plan, gpu_bind_per_rank_needs_gpus)
