@@ -34,7 +34,8 @@ static const struct family families[] = {
 	{ "Flux", "FLUX_TASK_RANK", "FLUX_JOB_SIZE", "FLUX_TASK_LOCAL_ID", NULL, NULL, "FLUX_JOB_NNODES" },
 	{ "LSF jsrun", "JSM_NAMESPACE_RANK", "JSM_NAMESPACE_SIZE", "JSM_NAMESPACE_LOCAL_RANK",
 	  "JSM_NAMESPACE_LOCAL_SIZE", NULL, NULL },
-	{ "Slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID", NULL, "SLURM_NODEID", NULL },
+	{ "Slurm", "SLURM_PROCID", "SLURM_STEP_NUM_TASKS|SLURM_NTASKS", "SLURM_LOCALID", NULL,
+	  "SLURM_NODEID", NULL },
 };
 
 void
@@ -89,8 +90,13 @@ slurm_local_size(const struct rankinfo *ri, char *const *envp, long *out)
 	return 0;
 }
 
-/* A variable the family names but the launcher did not set: a hand-made
- * or partial environment, where any guess could be wrong. */
+#define INCOMPLETE (-2)   /* the family's rank is set, but not all it needs */
+
+/*
+ * A variable the family names but is not set: not this family after all
+ * (PMI_RANK and PMI_SIZE alone are Slurm's pmi2 or Flux's PMI, not Hydra),
+ * or a hand-made environment.  INCOMPLETE with *err, -1 on a bad value.
+ */
 static int
 need_num(char *const *envp, const struct family *f, const char *var, long *out, char **err)
 {
@@ -101,7 +107,7 @@ need_num(char *const *envp, const struct family *f, const char *var, long *out, 
 		    "launcher itself, which sets it (or with 'ezpz launch')", f->rank,
 		    env_get(envp, f->rank), f->name, (int)n, var, var[n] ? " (or " : "",
 		    var[n] ? var + n + 1 : "", var[n] ? ")" : "");
-	return r > 0 ? 1 : -1;
+	return r > 0 ? 1 : r < 0 ? -1 : INCOMPLETE;
 }
 
 /*
@@ -125,16 +131,16 @@ family_local_size(const struct family *f, struct rankinfo *ri, char *const *envp
 		*err = xasprintf("%s=%s (Slurm), but neither SLURM_STEP_TASKS_PER_NODE nor "
 		    "SLURM_TASKS_PER_NODE gives node %ld's tasks: start the ranks with srun, which "
 		    "sets them (or with 'ezpz launch')", f->rank, env_get(envp, f->rank), ri->node_rank);
-		return -1;
+		return INCOMPLETE;
 	}
 	if ((r = need_num(envp, f, f->nnodes, &nn, err)) < 0)
-		return -1;
+		return r;
 	if (nn != 1) {
 		*err = xasprintf("%s=%s (%s): the job has %ld nodes and %s gives no count of ranks per "
 		    "node, so LOCAL_WORLD_SIZE is unknown: start the ranks with an MPI launcher inside "
 		    "the allocation ('ezpz launch' does)", f->rank, env_get(envp, f->rank), f->name, nn,
 		    f->name);
-		return -1;
+		return INCOMPLETE;
 	}
 	ri->local_size = ri->size;
 	return 1;
@@ -153,40 +159,62 @@ family_read(const struct family *f, struct rankinfo *ri, char *const *envp, char
 		return -1;
 	if (r)
 		ri->node_rank = v;
-	if (need_num(envp, f, f->size, &ri->size, err) < 0)
-		return -1;
+	if ((r = need_num(envp, f, f->size, &ri->size, err)) < 0)
+		return r;
 	/* one rank alone is its own host's only rank, whatever else is set */
 	if (ri->size == 1 && ri->rank == 0) {
 		ri->local_rank = 0;
 		ri->local_size = 1;
 		return 1;
 	}
-	if (need_num(envp, f, f->local_rank, &ri->local_rank, err) < 0 ||
-	    family_local_size(f, ri, envp, err) < 0)
-		return -1;
-	return 1;
+	if ((r = need_num(envp, f, f->local_rank, &ri->local_rank, err)) < 0)
+		return r;
+	return family_local_size(f, ri, envp, err);
 }
 
+/*
+ * The first family whose variables are all there.  One that is incomplete
+ * is passed over (Slurm's pmi2 sets PMI_RANK and PMI_SIZE beside Slurm's
+ * own); when none is complete, the last one's reason is the error: the
+ * families run from MPI launchers to allocations (Flux, Slurm), and the
+ * outermost one is the launcher that started the ranks.
+ */
 int
 rank_from_env(struct rankinfo *ri, char *const *envp, char **err)
 {
-	memset(ri, 0, sizeof *ri);
+	char *incomplete = NULL;
+
 	for (size_t i = 0; i < NITEMS(families); i++) {
 		const struct family *f = &families[i];
 		int r;
 		/* torchrun is trusted only with its own marker, never a bare RANK */
 		if (i == 0 && !env_nonempty(envp, "TORCHELASTIC_RUN_ID") && !env_nonempty(envp, "GROUP_RANK"))
 			continue;
+		memset(ri, 0, sizeof *ri);
 		ri->size = 1;
-		if ((r = family_read(f, ri, envp, err)) < 0)
+		if ((r = family_read(f, ri, envp, err)) == -1) {
+			free(incomplete);
 			return -1;
+		}
+		if (r == INCOMPLETE) {
+			free(incomplete);
+			incomplete = *err;
+			*err = NULL;
+			continue;
+		}
 		if (r == 0)
 			continue;
+		free(incomplete);
 		if (ri->node_rank < 0)        /* block mapping, as every ezpz backend uses */
 			ri->node_rank = ri->local_size > 0 ? ri->rank / ri->local_size : 0;
 		ri->nnodes = ri->local_size > 0 ? (ri->size + ri->local_size - 1) / ri->local_size : 1;
 		ri->source = xasprintf("env:%s (%s)", f->rank, f->name);
 		return 0;
+	}
+	memset(ri, 0, sizeof *ri);
+	if (incomplete) {
+		*err = incomplete;
+		return -1;
 	}
 	ri->rank = ri->local_rank = ri->node_rank = 0;
 	ri->size = ri->local_size = ri->nnodes = 1;

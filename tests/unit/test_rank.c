@@ -44,6 +44,16 @@ Test(rank, launcher_families)
 	char *pals_pmi[] = { "PALS_RANKID=5", "PMI_SIZE=8", "PMI_LOCAL_RANK=1", "PMI_LOCAL_SIZE=4",
 		"PALS_NODEID=1", NULL };
 	char *alone[] = { "PMI_RANK=0", "PMI_SIZE=1", NULL };   /* a singleton needs no locals */
+	/* srun --mpi=pmi2: PMI_RANK and PMI_SIZE beside Slurm's own; not Hydra */
+	char *slurm_pmi2[] = { "PMI_RANK=3", "PMI_SIZE=4", "PMI_FD=5", "PMI_JOBID=7.0",
+		"SLURM_PROCID=3", "SLURM_NTASKS=4", "SLURM_STEP_NUM_TASKS=4", "SLURM_LOCALID=1",
+		"SLURM_NODEID=1", "SLURM_STEP_TASKS_PER_NODE=2(x2)", NULL };
+	/* flux run (its shell's pmi plugin sets PMI_RANK, PMI_SIZE) on one node */
+	char *flux_pmi[] = { "FLUX_TASK_RANK=1", "FLUX_JOB_SIZE=2", "FLUX_TASK_LOCAL_ID=1",
+		"FLUX_JOB_NNODES=1", "PMI_RANK=1", "PMI_SIZE=2", "PMI_FD=4", NULL };
+	/* srun -E in a job of 8 tasks: SLURM_NTASKS is the job's, the step has 2 */
+	char *slurm_e[] = { "SLURM_PROCID=1", "SLURM_NTASKS=8", "SLURM_STEP_NUM_TASKS=2",
+		"SLURM_LOCALID=1", "SLURM_NODEID=0", "SLURM_STEP_TASKS_PER_NODE=2", NULL };
 	char *jsm[] = { "JSM_NAMESPACE_RANK=1", "JSM_NAMESPACE_SIZE=2", "JSM_NAMESPACE_LOCAL_RANK=1",
 		"JSM_NAMESPACE_LOCAL_SIZE=2", NULL };
 	/* mpirun inside a Slurm allocation: Open MPI's variables, not the daemon's SLURM_PROCID */
@@ -60,6 +70,9 @@ Test(rank, launcher_families)
 	expect_env(flux, (struct want){ 2, 4, 2, 4, 0, "FLUX_TASK_RANK" });
 	expect_env(pals_pmi, (struct want){ 5, 8, 1, 4, 1, "PALS_RANKID" });
 	expect_env(alone, (struct want){ 0, 1, 0, 1, 0, "PMI_RANK" });
+	expect_env(slurm_pmi2, (struct want){ 3, 4, 1, 2, 1, "SLURM_PROCID" });
+	expect_env(flux_pmi, (struct want){ 1, 2, 1, 2, 0, "FLUX_TASK_RANK" });
+	expect_env(slurm_e, (struct want){ 1, 2, 1, 2, 0, "SLURM_PROCID" });
 	expect_env(jsm, (struct want){ 1, 2, 1, 2, 0, "JSM_NAMESPACE_RANK" });
 	expect_env(ompi_in_slurm, (struct want){ 3, 4, 1, 2, 1, "OMPI_COMM_WORLD_RANK" });
 	expect_env(torchrun, (struct want){ 3, 4, 1, 2, 1, "torchrun" });
@@ -109,6 +122,10 @@ Test(rank, missing_facts_are_errors)
 		  "the job has 2 nodes and Flux gives no count of ranks per node" },
 		{ { "FLUX_TASK_RANK=2", "FLUX_JOB_SIZE=4", "FLUX_TASK_LOCAL_ID=0" },
 		  "but FLUX_JOB_NNODES is not set" },
+		/* flux run on 2 nodes: Flux's reason (the outermost), not Hydra's */
+		{ { "FLUX_TASK_RANK=2", "FLUX_JOB_SIZE=4", "FLUX_TASK_LOCAL_ID=0", "FLUX_JOB_NNODES=2",
+		    "PMI_RANK=2", "PMI_SIZE=4" },
+		  "FLUX_TASK_RANK=2 (Flux): the job has 2 nodes" },
 	};
 	for (size_t i = 0; i < NITEMS(cases); i++) {
 		struct rankinfo ri;
