@@ -519,6 +519,8 @@ plan_env(struct plan *p, const struct job *job, char *const *envp, const struct 
 		 * the count from Slurm): each rank's host says, not "none" */
 		if (job->gpu_vendor > VENDOR_NONE || job->ngpu_per_host == 0)
 			strvec_pushf(&p->env, "EZPZ_GPU_VENDOR=%s", vendor_name(job->gpu_vendor));
+		else if (env_get(envp, "EZPZ_GPU_VENDOR"))   /* setup-env's, from this host */
+			strvec_push(&p->unset, "EZPZ_GPU_VENDOR");
 		if (job->gpu_tiles > 1)
 			strvec_pushf(&p->env, "EZPZ_GPU_TILES=%d", job->gpu_tiles);
 	}

@@ -547,6 +547,18 @@ Test(plan, gpu_vendor_unknown_here_is_left_to_the_ranks)
 	cr_expect_str_eq(env_get(x.p.env.v, "EZPZ_NGPU_PER_HOST"), "4");
 	cr_expect_null(env_get(x.p.env.v, "EZPZ_GPU_VENDOR"), "%s", env_get(x.p.env.v, "EZPZ_GPU_VENDOR"));
 	pl_free(&x);
+	/* ... and setup-env's EZPZ_GPU_VENDOR=none from this host is taken away */
+	{
+		char *env2[] = { "NGPU_PER_HOST=4", "EZPZ_GPU_VENDOR=none", NULL };
+		struct pl y = { 0 };
+		lo_init(&y.lo);
+		y.lo.gpu_bind = "per-rank";
+		plan(&y, env2, "login1", "synthetic-nogpu.xml");
+		cr_assert_eq(y.rc, 0, "%s", y.err);
+		cr_expect_null(env_get(y.p.env.v, "EZPZ_GPU_VENDOR"));
+		cr_expect(strvec_find(&y.p.unset, "EZPZ_GPU_VENDOR") >= 0, "unset for the ranks");
+		pl_free(&y);
+	}
 }
 
 Test(plan, master_address_and_port_agree_everywhere)
