@@ -905,6 +905,31 @@ failover_init(struct launch_args *a, const struct job *job, struct failover *f)
 	f->active = usable;
 }
 
+/*
+ * srun starts tasks in the allocation's node order, whatever --nodelist's:
+ * the active hosts go in the job's order, so that the first (MASTER_ADDR)
+ * is rank 0's also after a spare took a failed host's place.
+ */
+static void
+active_in_job_order(struct failover *f, const struct hostset *job_hosts)
+{
+	struct hostset act = HOSTSET_INIT;
+	struct strvec sorted = STRVEC_INIT;
+
+	for (size_t i = 0; i < f->active.n; i++)
+		hostset_add(&act, f->active.v[i], 1);
+	for (size_t i = 0; i < job_hosts->n; i++)
+		if (hostset_find(&act, job_hosts->v[i].name) >= 0)
+			strvec_push(&sorted, job_hosts->v[i].name);
+	if (sorted.n == f->active.n) {
+		strvec_clear(&f->active);
+		f->active = sorted;
+	} else {
+		strvec_clear(&sorted);
+	}
+	hostset_free(&act);
+}
+
 /* A's hosts become the job's, in a hostfile, and the plan is built on them. */
 static void
 attempt_plan(struct launch_args *a, struct jobctx *c, struct failover *f, int n, struct plan *p,
@@ -921,6 +946,8 @@ attempt_plan(struct launch_args *a, struct jobctx *c, struct failover *f, int n,
 	if (f->use_hostfile) {
 		struct job tmp = c->job;
 		tmp.hosts = *orig;
+		if (c->job.launcher == LAUNCHER_SRUN)
+			active_in_job_order(f, orig);
 		if (f->dir)
 			hf = xasprintf("%s/attempt-%d/hostfile", f->dir, n);
 		else if (f->tmp_hostfile)
@@ -1102,7 +1129,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 	size_t nrows = 0, alloc = 0;
 	struct verdict v = { 0 }, prev = { 0 };
 	struct buf keep = BUF_INIT;
-	int status = 0, same = 0, log_failed = 0;
+	int status = 0, same = 0, log_failed = 0, stopped = 0;
 	int want_keep = a->auto_retry || a->log_dir || a->label || a->log || a->timeout;
 
 	exec_signals_init();
@@ -1148,6 +1175,7 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 		failover_followed(&prev, &v);
 		status = rank_status(&p, &v, status, res.signal || res.timed_out);
 		*by_signal = status_by_signal(status, res.signal != 0, &v);
+		stopped = res.signal || res.timed_out;   /* ezpz stopped this attempt */
 		rows = xgrow(rows, &alloc, nrows + 1, sizeof *rows);
 		rows[nrows].hosts = hosts_text(&f->active);
 		rows[nrows].secs = wall_now() - t0;
@@ -1167,11 +1195,11 @@ run_attempts(struct launch_args *a, struct jobctx *c, struct failover *f, int *b
 		    "new hosts" : "the same hosts", backoff_for(n));
 		if ((sig = exec_sleep(backoff_for(n))) != 0) {
 			status = EXIT_SIGBASE + sig;
-			*by_signal = 1;
+			*by_signal = 1;   /* the last attempt's failure was its own: still said */
 			break;
 		}
 	}
-	launch_report(a, rows, nrows, &v, *by_signal);
+	launch_report(a, rows, nrows, &v, stopped);
 	/* any attempt's: --log is one file, and each attempt's logs stay */
 	if (log_failed && status == 0) {
 		if (log_failed & LOG_FAILED_LOG)

@@ -39,13 +39,16 @@ t_match "... a program error" "program error: exit 1 on 2 ranks, 2 hosts" "$ERR"
 # rank's exit 1 on one host, a node failure.  On the host swapped in, the
 # same: the program, not the host.
 t_run t_timeout $T salloc -N 3 -w 'n[1-3]' --exclusive "$EZPZ" launch -q -ppn 1 --auto-retry -nh 2 \
-	--log-dir r0 -- sh -c '[ "$RANK" = 0 ] && exit 1; sleep 30'
+	--log-dir r0 -- sh -c 'echo "rank $RANK on $(hostname) master $MASTER_ADDR"; [ "$RANK" = 0 ] && exit 1; sleep 30'
 t_eq "rank 0 exits 1, srun stops rank 1: exit 1" 1 "$RC"
 t_eq "... two attempts" "attempt-1.log attempt-2.log" "$(ls r0 | grep '\.log$' | xargs)"
 t_match "... the first blames rank 0's host" "1 +n1,n2 +node failure: rank 0 on n1: exit 1 .* n1 -> n3" "$ERR"
-# (srun places rank 0 on the lower-named node of its --nodelist: n2)
+# srun places rank 0 on the first node in the allocation's order (n2):
+# the hosts are in that order, so MASTER_ADDR is rank 0's host
 t_match "... the second sees it follow the program" \
-	"2 +n3,n2 +program error: exit 1 again, now on n2 \(was n1\): it follows the program" "$ERR"
+	"2 +n2,n3 +program error: exit 1 again, now on n2 \(was n1\): it follows the program" "$ERR"
+t_eq "... after the swap, rank 0 runs on MASTER_ADDR" "rank 0 on n2 master n2" \
+	"$(cat r0/attempt-2/rank-0.log 2>/dev/null)"
 
 t_run t_timeout $T salloc -N 3 -w 'n[1-3]' --exclusive "$EZPZ" launch -q -ppn 1 --exclude n2 --label \
 	-- sh -c 'echo "on $(hostname)"'

@@ -104,6 +104,11 @@ case_alloc "srun, a rank dies of SIGSEGV, the others wait" "" 139 "$EZPZ" launch
 	--grace "$GRACE" -- sh -c "[ \"\$RANK\" = 1 ] && kill -SEGV \$\$; sleep 300 # $MARK"
 t_match "... ezpz names the rank" "first failed rank: 1 on n1: signal 11" \
 	"$(cat "$T_TMP/srun, a rank dies of SIGSEGV, the others wait/err")"
+# The same through the attempts path (--label): a rank's own signal is named.
+case_alloc "srun --label, a rank dies of SIGSEGV" "" 139 "$EZPZ" launch -q -n 4 --label \
+	--grace "$GRACE" -- sh -c "[ \"\$RANK\" = 1 ] && kill -SEGV \$\$; sleep 300 # $MARK"
+t_match "... ezpz names the rank" "first failed rank: 1 on n1: signal 11" \
+	"$(cat "$T_TMP/srun --label, a rank dies of SIGSEGV/err")"
 # The user's choice stands: no -K, the others end on their own.
 case_alloc "srun, SLURM_KILL_BAD_EXIT=0: the others run on" "" 3 env SLURM_KILL_BAD_EXIT=0 \
 	"$EZPZ" launch -q -n 4 --grace "$GRACE" -- sh -c "[ \"\$RANK\" = 2 ] && exit 3; sleep 3 # $MARK"
