@@ -144,41 +144,65 @@ machine_choose(struct job *job, char *const *envp, const struct profiles *ps,
 	return 0;
 }
 
-/* The short names of hs's hosts, in its order ("n1.example.org": n1). */
+/* A host's key for matching names: its short name, in lower case
+ * ("N1.example.org": n1), as host names compare. */
+static char *
+host_key(const char *name)
+{
+	char *k = xstrndup(name, host_short_len(name));
+	for (char *p = k; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return k;
+}
+
 static void
-short_names(const struct hostset *hs, struct hostset *out)
+host_keys(const struct hostset *hs, struct hostset *out)
 {
 	for (size_t i = 0; i < hs->n; i++)
-		hostset_add_owned(out, xstrndup(hs->v[i].name, host_short_len(hs->v[i].name)), 1);
+		hostset_add_owned(out, host_key(hs->v[i].name), 1);
+}
+
+/* The job's hosts for a message: compressed, and cut short past a line. */
+static char *
+hosts_for_message(const struct hostset *hs)
+{
+	char **v = xcalloc(hs->n ? hs->n : 1, sizeof *v), *all;
+	for (size_t i = 0; i < hs->n; i++)
+		v[i] = hs->v[i].name;
+	all = hostlist_compress(v, hs->n);
+	free(v);
+	if (strlen(all) > 200) {
+		char *cut = xasprintf("%.180s... (%zu hosts)", all, hs->n);
+		free(all);
+		all = cut;
+	}
+	return all;
 }
 
 /*
- * In a job, a hostfile picks some of the job's hosts: any other is an
- * error here, naming it, not the launcher's later ("srun: error: Only
- * allocated 2 nodes asked for 3").
+ * Under srun in a job, a hostfile picks some of the job's nodes: any other
+ * name is an error here, naming it, not srun's later "Only allocated 2
+ * nodes asked for 3".  (Other launchers take addresses and aliases, and
+ * say themselves what they cannot reach.)
  */
 static int
-hostfile_in_job(const struct hostset *job_hosts, const struct hostset *hs, const char *path,
-    const char *howname, char **err)
+hostfile_in_job(const struct job *job, const struct hostset *sched, char **err)
 {
 	struct hostset in_job = HOSTSET_INIT;
 	int r = 0;
 
-	short_names(job_hosts, &in_job);
-	for (size_t i = 0; i < hs->n && r == 0; i++) {
-		char *s = xstrndup(hs->v[i].name, host_short_len(hs->v[i].name));
-		if (hostset_find(&in_job, s) < 0) {
-			char **v = xcalloc(job_hosts->n, sizeof *v), *all;
-			for (size_t j = 0; j < job_hosts->n; j++)
-				v[j] = job_hosts->v[j].name;
-			all = hostlist_compress(v, job_hosts->n);
-			*err = xasprintf("hostfile '%s' (from %s): '%s' is not one of the job's hosts (%s)",
-			    path, howname, hs->v[i].name, all);
+	host_keys(sched, &in_job);
+	for (size_t i = 0; i < job->hosts.n && r == 0; i++) {
+		char *k = host_key(job->hosts.v[i].name);
+		if (hostset_find(&in_job, k) < 0) {
+			char *all = hosts_for_message(sched);
+			*err = xasprintf("hostfile '%s': '%s' is not one of the job's nodes (%s); remove it "
+			    "from the file, or run in a job that has it", job->hostfile,
+			    job->hosts.v[i].name, all);
 			free(all);
-			free(v);
 			r = -1;
 		}
-		free(s);
+		free(k);
 	}
 	hostset_free(&in_job);
 	return r;
@@ -187,21 +211,20 @@ hostfile_in_job(const struct hostset *job_hosts, const struct hostset *hs, const
 /*
  * srun starts tasks in the allocation's node order, whatever the order of
  * --nodelist: a hostfile's hosts are put in that order, so that the first
- * (MASTER_ADDR) is where rank 0 runs.  A host the scheduler's list does not
- * name in short form (or two hostfile names for one host) leave it as is.
+ * (MASTER_ADDR) is where rank 0 runs.
  */
 static void
 hosts_in_sched_order(struct job *job, const struct hostset *sched)
 {
-	struct hostset shorts = HOSTSET_INIT, hs = HOSTSET_INIT;
+	struct hostset keys = HOSTSET_INIT, hs = HOSTSET_INIT;
 
-	short_names(&job->hosts, &shorts);
-	for (size_t i = 0; i < sched->n && shorts.n == job->hosts.n; i++) {
-		char *s = xstrndup(sched->v[i].name, host_short_len(sched->v[i].name));
-		long k = hostset_find(&shorts, s);
-		if (k >= 0)
-			hostset_add(&hs, job->hosts.v[k].name, job->hosts.v[k].slots);
-		free(s);
+	host_keys(&job->hosts, &keys);
+	for (size_t i = 0; i < sched->n && keys.n == job->hosts.n; i++) {
+		char *k = host_key(sched->v[i].name);
+		long at = hostset_find(&keys, k);
+		if (at >= 0)
+			hostset_add(&hs, job->hosts.v[at].name, job->hosts.v[at].slots);
+		free(k);
 	}
 	if (hs.n == job->hosts.n) {
 		hostset_free(&job->hosts);
@@ -209,7 +232,7 @@ hosts_in_sched_order(struct job *job, const struct hostset *sched)
 	} else {
 		hostset_free(&hs);
 	}
-	hostset_free(&shorts);
+	hostset_free(&keys);
 }
 
 /* sched: the scheduler's hosts are moved there when a hostfile replaces them. */
@@ -237,11 +260,6 @@ hostfile_override(struct job *job, char *const *envp, const struct job_opts *o,
 	free(text);
 	if (r < 0)
 		return -1;
-	if (job->sched != SCHED_LOCAL && job->hosts.n > 0 &&
-	    hostfile_in_job(&job->hosts, &hs, path, howname, err) < 0) {
-		hostset_free(&hs);
-		return -1;
-	}
 	*sched = job->hosts;
 	job->hosts = hs;
 	free(job->hostfile);
@@ -733,8 +751,12 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 	*at = JOB_AT_LAUNCHER;
 	if ((r = launcher_choose(job, envp, o, io, err)) < 0)
 		goto fail;
-	if (job->launcher == LAUNCHER_SRUN && sched.n > 0)
+	if (job->launcher == LAUNCHER_SRUN && job->sched == SCHED_SLURM && sched.n > 0) {
+		*at = JOB_AT_HOSTFILE;
+		if (hostfile_in_job(job, &sched, err) < 0)
+			goto fail;
 		hosts_in_sched_order(job, &sched);
+	}
 	hostset_free(&sched);
 	return 0;
 fail:

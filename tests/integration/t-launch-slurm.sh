@@ -59,7 +59,7 @@ t_eq "--hostfile n3,n1: rank 0 runs on MASTER_ADDR (n1)" "0 n1 n1
 1 n3 n1" "$(printf '%s\n' "$OUT" | sort -n)"
 t_run t_timeout 90 salloc -N 2 --exclusive "$EZPZ" launch -q --hostfile "$T_TMP/hf-stranger" -- true
 t_eq "--hostfile naming a host the job lacks: exit 1, naming it" \
-	"1:ezpz: hostfile '$T_TMP/hf-stranger' (from --hostfile): 'n9' is not one of the job's hosts (n1,n2)" \
+	"1:ezpz: hostfile '$T_TMP/hf-stranger': 'n9' is not one of the job's nodes (n1,n2); remove it from the file, or run in a job that has it" \
 	"$RC:$(grep -v '^salloc' <<<"$ERR")"
 
 # A signal forwarded to the ranks reaches each once: slurmstepd signals
