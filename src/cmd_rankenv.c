@@ -18,6 +18,7 @@
 #include "pmix.h"
 #include "rank.h"
 #include "rankwrap.h"
+#include "srunmpi.h"
 #include "hostcache.h"
 #include "topo.h"
 #include "util.h"
@@ -145,7 +146,8 @@ first_host(void)
 		list = env_nonempty(environ, var = "SLURM_JOB_NODELIST");
 	/* Not the whole list: every rank of a 10,000-node step asks. */
 	if (list && hostlist_first(list, &h, &err) < 0)
-		die("rankenv: %s='%s': %s", var, list, err);
+		die("rankenv: %s='%s': %s (a Slurm hostlist; set MASTER_ADDR to skip reading it)", var,
+		    list, err);
 	if (h == NULL && nodefile) {
 		const char *why;
 		char *text = read_file(nodefile, READ_MAX_HOSTFILE, NULL, &why);
@@ -395,6 +397,7 @@ rankenv_run(int argc, char **argv)
 	if (contain < 0)
 		contain = env_get(environ, "SLURM_STEP_ID") != NULL;
 	re.wrap.contain = contain;
+	re.wrap.step_task = slurm_in_step(environ);
 	if (re.wrap.label || re.wrap.report || re.wrap.log_dir || re.wrap.contain) {
 		char *host = this_hostname(environ);
 		re.wrap.rank = re.ri.rank;

@@ -18,6 +18,7 @@
 #include "bind.h"
 #include "plan.h"
 #include "shell.h"
+#include "srunmpi.h"
 #include "util.h"
 
 #define MASTER_PORT_BASE 29500
@@ -359,14 +360,6 @@ is_this_host(const struct job *job, const char *host)
 	return host_short_len(job->hostname) == n && strncasecmp(host, job->hostname, n) == 0;
 }
 
-static int
-slurm_normal_step(const char *id)
-{
-	const char *why;
-	long n;
-	return id && parse_long(id, 0, 0xfffffff0L - 1, &n, &why) == 0;
-}
-
 /* Every rank must agree on these without talking to each other. */
 static void
 plan_master(struct plan *p, const struct job *job, char *const *envp, const struct launch_opts *o)
@@ -663,7 +656,7 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 	 * SLURM_STEP_ID) or Slurm's own steps (salloc's interactive step,
 	 * 0xfffffffa; normal steps are below 0xfffffff0). */
 	if (p->launcher == LAUNCHER_SRUN && job->sched == SCHED_SLURM && env_nonempty(envp, "SLURM_JOB_ID") &&
-	    slurm_normal_step(env_get(envp, "SLURM_STEP_ID"))) {
+	    slurm_in_step(envp)) {
 		p->overlap = 1;
 		strvec_pushf(&p->notes, "inside job step %s.%s: srun --overlap, to share its CPUs",
 		    env_get(envp, "SLURM_JOB_ID"), env_get(envp, "SLURM_STEP_ID"));

@@ -39,10 +39,12 @@ static pid_t stepd;         /* our parent when it is slurmstepd, else 0 */
 static const int passed[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
 
 /*
- * A signal slurmstepd sends a task goes to every process of the step (its
- * proctrack plugin signals them all, or the task's process group): the
- * command has one of its own, and passing this one on would deliver it
- * twice (a checkpoint on SIGUSR1, twice).  Any other sender's is passed on.
+ * A signal slurmstepd sends a task of a job step goes to every process of
+ * the step (its proctrack plugin signals them all, or the task's process
+ * group): the command has one of its own, and passing this one on would
+ * deliver it twice (a checkpoint on SIGUSR1, twice).  Any other sender's is
+ * passed on, and so is slurmstepd's to the batch script (scancel -b signals
+ * that shell alone).
  */
 static void
 pass_on(int sig, siginfo_t *si, void *uc)
@@ -249,7 +251,7 @@ rankwrap_run(const struct rankwrap *w, char **argv)
 	sa.sa_sigaction = pass_on;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART | SA_SIGINFO;
-	stepd = parent_stepd();
+	stepd = w->step_task ? parent_stepd() : 0;
 	for (size_t i = 0; i < NITEMS(passed); i++)
 		sigaction(passed[i], &sa, NULL);
 	fflush(NULL);

@@ -17,6 +17,7 @@ struct rankwrap {
 	int report;           /* say how a failed rank ended, on stderr */
 	const char *log_dir;  /* DIR/rank-RANK.log, or NULL */
 	int contain;          /* a subreaper: when the command ends, end what it left */
+	int step_task;        /* a task of a normal Slurm job step (srunmpi.h: slurm_in_step) */
 };
 
 /* Did a rank say, in out (the launcher's output), that its --log-dir log

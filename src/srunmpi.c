@@ -152,3 +152,11 @@ srun_mpi_free(struct srun_mpi *m)
 	free(m->why);
 	memset(m, 0, sizeof *m);
 }
+
+int
+slurm_in_step(char *const *envp)
+{
+	const char *id = env_get(envp, "SLURM_STEP_ID"), *why;
+	long n;
+	return id && parse_long(id, 0, 0xfffffff0L - 1, &n, &why) == 0;
+}

@@ -20,6 +20,11 @@ struct srun_mpi {
 	char *why;           /* one line: why that */
 };
 
+/* Inside a normal job step (srun started us): SLURM_STEP_ID set and below
+ * 0xfffffff0, so not the batch script (unset) nor Slurm's own steps
+ * (salloc's interactive step, 0xfffffffa). */
+int slurm_in_step(char *const *envp);
+
 /* A slurm.conf key's value (keys are case-insensitive; the last wins), or NULL. */
 char *slurm_conf_get(const char *text, const char *key);
 /*
