@@ -1167,11 +1167,16 @@ check_python(struct run *r, char **why)
 		char *argv[] = { r->pc.python3, "-c", "", NULL }, *out = NULL;
 		int st = exec_capture(argv, strvec_argv(&r->env), PY_START_TIMEOUT_MS, &out);
 		if (st != 0) {
-			char *line = out ? xstrndup(strtrim(out), strcspn(strtrim(out), "\n")) : NULL;
-			*why = xasprintf("python3 at %s does not run (%s %d)%s%s; fix or deactivate the "
-			    "environment that provides it", r->pc.python3, st < 0 ? "status" : "exit", st,
-			    line && *line ? ": " : "", line ? line : "");
-			free(line);
+			/* its last line: a traceback's first says nothing */
+			char *t = out ? strtrim(out) : NULL, *last = t ? strrchr(t, '\n') : NULL;
+			const char *line = last ? last + 1 : t ? t : "";
+			if (st < 0)
+				*why = xasprintf("python3 at %s cannot be started: %s; fix or deactivate the "
+				    "environment that provides it", r->pc.python3, strerror(errno));
+			else
+				*why = xasprintf("python3 at %s does not run (exit %d)%s%s; fix or deactivate "
+				    "the environment that provides it", r->pc.python3, st, *line ? ": " : "",
+				    line);
 			free(out);
 			r->pc.ok = 0;
 			return -1;

@@ -266,13 +266,17 @@ rank_check_env(const struct rankinfo *ri, char *const *envp, char **err)
 	return 0;
 }
 
+/* No node has this many devices: a longer list ends there (and the
+ * duplicate check stays cheap). */
+#define GPU_VISIBLE_MAX 1024
+
 long
 gpu_visible_parse(const char *val, long have, struct strvec *out)
 {
 	struct strvec items = STRVEC_INIT;
 	long n;
 
-	for (const char *p = val; !streq(val, "NoDevFiles") && *p; ) {
+	for (const char *p = val; !streq(val, "NoDevFiles") && *p && items.n < GPU_VISIBLE_MAX; ) {
 		size_t len = strcspn(p, ",");
 		char *item = xstrndup(p, len), *t = strtrim(item), *end;
 		long idx = strtol(t, &end, 10);
@@ -336,7 +340,8 @@ rank_gpu_mask(enum vendor v, int ngpus, int have, int tiles, long local_rank, lo
 		if (ngpus < 1) {
 			*err = xasprintf("--gpu-bind per-rank: %s='%s' shows no GPU to give local rank %ld "
 			    "(empty, 'NoDevFiles', a first item naming no device, or a device named "
-			    "twice)", *var, restrict_, local_rank);
+			    "twice); unset it or list the GPUs to use, or drop --gpu-bind", *var, restrict_,
+			    local_rank);
 			return -1;
 		}
 	}

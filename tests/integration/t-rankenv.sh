@@ -87,7 +87,7 @@ for v in "" NoDevFiles 0,0,1; do
 	t_run env $one CUDA_VISIBLE_DEVICES=$v EZPZ_TOPOLOGY=$FIX/topo/synthetic-4xA100.xml \
 		"$EZPZ" rankenv --gpu-bind per-rank -- true
 	t_eq "CUDA_VISIBLE_DEVICES='$v' shows none: an error, not a hidden GPU" \
-		"1:ezpz: rankenv: --gpu-bind per-rank: CUDA_VISIBLE_DEVICES='$v' shows no GPU to give local rank 1 (empty, 'NoDevFiles', a first item naming no device, or a device named twice)" "$RC:$ERR"
+		"1:ezpz: rankenv: --gpu-bind per-rank: CUDA_VISIBLE_DEVICES='$v' shows no GPU to give local rank 1 (empty, 'NoDevFiles', a first item naming no device, or a device named twice); unset it or list the GPUs to use, or drop --gpu-bind" "$RC:$ERR"
 done
 t_run env $one EZPZ_GPU_VENDOR=bogus EZPZ_NGPU_PER_HOST=4 "$EZPZ" rankenv --gpu-bind per-rank -- true
 t_eq "EZPZ_GPU_VENDOR=bogus: an error naming it" \
@@ -146,10 +146,11 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 		cp "$EZPZ" "$pub/ezpz" && printf '#!/bin/sh\n' >"$pub/notexec" && chmod 644 "$pub/notexec" ||
 		t_bail "cannot set up $pub"
 	as_nobody() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"; }
-	t_run as_nobody env -i PATH="$pub/locked:/usr/bin:/bin" "$pub/ezpz" rankenv -- ezpz-no-such-command
+	san=(${ASAN_OPTIONS+"ASAN_OPTIONS=$ASAN_OPTIONS"} ${UBSAN_OPTIONS+"UBSAN_OPTIONS=$UBSAN_OPTIONS"})
+	t_run as_nobody env -i "${san[@]}" PATH="$pub/locked:/usr/bin:/bin" "$pub/ezpz" rankenv -- ezpz-no-such-command
 	t_eq "an unsearchable PATH directory: still 127, not found" \
 		"127:ezpz: rankenv: ezpz-no-such-command: command not found on the rank's PATH (load its module or activate its venv in the job, or give its path)" "$RC:$ERR"
-	t_run as_nobody env -i PATH="$pub/locked:$pub:/usr/bin:/bin" "$pub/ezpz" rankenv -- notexec
+	t_run as_nobody env -i "${san[@]}" PATH="$pub/locked:$pub:/usr/bin:/bin" "$pub/ezpz" rankenv -- notexec
 	t_eq "a command there but not executable: 126, permission denied" \
 		"126:ezpz: rankenv: notexec: Permission denied" "$RC:$ERR"
 	rm -rf "$pub"
