@@ -657,9 +657,18 @@ plan_build(struct plan *p, const struct job *job, char *const *envp,
 	 * 0xfffffffa; normal steps are below 0xfffffff0). */
 	if (p->launcher == LAUNCHER_SRUN && job->sched == SCHED_SLURM && env_nonempty(envp, "SLURM_JOB_ID") &&
 	    slurm_in_step(envp)) {
+		static const char *const step_binding[] = { "SLURM_CPU_BIND", "SLURM_CPU_BIND_LIST",
+			"SLURM_CPU_BIND_TYPE", "SLURM_CPU_BIND_VERBOSE", "SLURM_MEM_BIND",
+			"SLURM_MEM_BIND_LIST", "SLURM_MEM_BIND_TYPE", "SLURM_MEM_BIND_VERBOSE",
+			"SLURM_CPUS_PER_TASK" };
 		p->overlap = 1;
 		strvec_pushf(&p->notes, "inside job step %s.%s: srun --overlap, to share its CPUs",
 		    env_get(envp, "SLURM_JOB_ID"), env_get(envp, "SLURM_STEP_ID"));
+		/* srun reads these as its options: the outer step's one-task
+		 * binding must not become every rank's */
+		for (size_t i = 0; i < NITEMS(step_binding); i++)
+			if (env_get(envp, step_binding[i]))
+				strvec_push(&p->unset, step_binding[i]);
 	}
 	plan_env(p, job, envp, o);
 	be->build(p, job);

@@ -308,6 +308,19 @@ Test(plan, srun_inside_a_step_overlaps)
 		    x.argv);
 		pl_free(&x);
 	}
+	/* the outer step's binding, which srun reads as options, is not passed on */
+	{
+		char *env[] = { "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=nid[001-002]", "SLURM_STEP_ID=0",
+			"SLURM_CPU_BIND=quiet,mask_cpu:0x1", "SLURM_CPUS_PER_TASK=1", NULL };
+		struct pl x = { 0 };
+		lo_init(&x.lo);
+		x.lo.rankenv = 0;
+		plan(&x, env, "nid001", NULL);
+		cr_assert_eq(x.rc, 0, "%s", x.err);
+		cr_expect(strvec_find(&x.p.unset, "SLURM_CPU_BIND") >= 0);
+		cr_expect(strvec_find(&x.p.unset, "SLURM_CPUS_PER_TASK") >= 0);
+		pl_free(&x);
+	}
 }
 
 /* --gpu-bind per-rank on a job without GPUs: a usage error before the
