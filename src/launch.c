@@ -375,6 +375,11 @@ take_unknown(struct launch_args *a, const struct optstate *st, int pass_unknown)
 		die_usage("%s: unknown option '%s' (see 'ezpz %s --help'%s)", a->name,
 		    st->word, a->name, streq(a->name, "test") ?
 		    "; a launcher flag goes with -L, a test option after '--'" : "");
+	/* python's -mjson.tool: no launcher has an option with a '.' in it,
+	 * and handed on it would make the next word the command */
+	if (startswith(st->word, "-m") && st->word[2] != '-' && strchr(st->word, '.'))
+		die_usage("%s: '%s' is not a launcher option; to run module %s, put a space after "
+		    "-m: -m %s", a->name, st->word, st->word + 2, st->word + 2);
 	strvec_push(&a->lo.passthrough, st->word);
 }
 

@@ -181,6 +181,9 @@ XVARS="MASTER_ADDR=" run_env aurora-pbs launch -q --dry-run hostname
 t_match "MASTER_ADDR='': usage error" "^2:ezpz: launch: MASTER_ADDR='' \(from the environment\): not a host name" "$RC:$ERR"
 XVARS="MASTER_ADDR=h1 MASTER_PORT=29777" run_env aurora-pbs launch -q --dry-run hostname
 t_eq "good ones are kept" 0 "$RC"
+run_env aurora-pbs launch -q --dry-run -mjson.tool x.json
+t_eq "-mjson.tool (python's spelling): a usage error saying to put a space" \
+	"2:ezpz: launch: '-mjson.tool' is not a launcher option; to run module json.tool, put a space after -m: -m json.tool" "$RC:$ERR"
 XVARS="EZPZ_ENV_FILE=$T_TMP/none.env" run_env aurora-pbs launch -q --dry-run hostname
 t_eq "EZPZ_ENV_FILE missing: a usage error with the reason" \
 	"2:ezpz: EZPZ_ENV_FILE '$T_TMP/none.env': cannot read it: No such file or directory (unset it, or name a file of KEY=VALUE lines)" "$RC:$ERR"
