@@ -208,31 +208,28 @@ hostfile_in_job(const struct job *job, const struct hostset *sched, char **err)
 	return r;
 }
 
-/*
- * srun starts tasks in the allocation's node order, whatever the order of
- * --nodelist: a hostfile's hosts are put in that order, so that the first
- * (MASTER_ADDR) is where rank 0 runs.
- */
-static void
-hosts_in_sched_order(struct job *job, const struct hostset *sched)
+const char *
+job_srun_rank0_host(const struct job *job, int n)
 {
-	struct hostset keys = HOSTSET_INIT, hs = HOSTSET_INIT;
+	struct hostset keys = HOSTSET_INIT;
+	const char *first = job->hosts.v[0].name;
 
-	host_keys(&job->hosts, &keys);
-	for (size_t i = 0; i < sched->n && keys.n == job->hosts.n; i++) {
-		char *k = host_key(sched->v[i].name);
+	if (job->sched_hosts.n == 0)
+		return first;
+	/* the chosen hosts, by key; the first of the allocation among them */
+	for (int i = 0; i < n && (size_t)i < job->hosts.n; i++)
+		hostset_add_owned(&keys, host_key(job->hosts.v[i].name), 1);
+	for (size_t i = 0; i < job->sched_hosts.n; i++) {
+		char *k = host_key(job->sched_hosts.v[i].name);
 		long at = hostset_find(&keys, k);
-		if (at >= 0)
-			hostset_add(&hs, job->hosts.v[at].name, job->hosts.v[at].slots);
 		free(k);
-	}
-	if (hs.n == job->hosts.n) {
-		hostset_free(&job->hosts);
-		job->hosts = hs;
-	} else {
-		hostset_free(&hs);
+		if (at >= 0) {
+			first = job->hosts.v[at].name;
+			break;
+		}
 	}
 	hostset_free(&keys);
+	return first;
 }
 
 /* sched: the scheduler's hosts are moved there when a hostfile replaces them. */
@@ -509,6 +506,7 @@ job_free(struct job *job)
 	free(job->hostname);
 	free(job->machine);
 	hostset_free(&job->hosts);
+	hostset_free(&job->sched_hosts);
 	free(job->hostfile);
 	free(job->launcher_path);
 	free(job->launcher_note);
@@ -755,7 +753,8 @@ job_detect_env(struct job *job, char *const *envp, const char *hostname,
 		*at = JOB_AT_HOSTFILE;
 		if (hostfile_in_job(job, &sched, err) < 0)
 			goto fail;
-		hosts_in_sched_order(job, &sched);
+		job->sched_hosts = sched;      /* for job_srun_rank0_host */
+		sched = (struct hostset)HOSTSET_INIT;
 	}
 	hostset_free(&sched);
 	return 0;

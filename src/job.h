@@ -83,6 +83,8 @@ struct job {
 	char *machine;             /* profile name; "generic" when none matched */
 	const struct profile *profile;   /* may be NULL when no profiles are installed */
 	struct hostset hosts;      /* unique, in order, with slot counts */
+	struct hostset sched_hosts;   /* the scheduler's, when a hostfile replaced them under
+	                               * srun: job_srun_rank0_host */
 	char *hostfile;            /* file the hosts came from, or NULL */
 	int ngpu_per_host;
 	int sched_gpus;            /* GPUs per host the scheduler gave the job (Slurm); 0 none
@@ -158,5 +160,11 @@ extern const struct sched_ops sched_pbs, sched_slurm, sched_flux, sched_lsf, sch
 
 /* Helpers the scheduler files share. */
 int job_hosts_from_text(struct job *job, const char *text, const char *path, char **err);
+/*
+ * Where srun starts rank 0 on the first n of the job's hosts: the one that
+ * comes first in the allocation's order, whatever the order srun is given
+ * them in (a hostfile's); with no hostfile, the first.
+ */
+const char *job_srun_rank0_host(const struct job *job, int n);
 
 #endif

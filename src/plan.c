@@ -364,7 +364,9 @@ is_this_host(const struct job *job, const char *host)
 static void
 plan_master(struct plan *p, const struct job *job, char *const *envp, const struct launch_opts *o)
 {
-	const char *first = job->hosts.v[0].name;
+	/* rank 0's host: under srun not always the first it is given */
+	const char *first = p->launcher == LAUNCHER_SRUN ? job_srun_rank0_host(job, p->nhosts) :
+	    job->hosts.v[0].name;
 	const char *suffix = job->profile ? job->profile->master_suffix : NULL;
 	int local = job->sched == SCHED_LOCAL && job->hostfile == NULL;
 

@@ -57,6 +57,11 @@ t_run t_timeout 90 salloc -N 3 --exclusive "$EZPZ" launch -q --hostfile "$T_TMP/
 	sh -c 'echo "$RANK $(hostname) $MASTER_ADDR"'
 t_eq "--hostfile n3,n1: rank 0 runs on MASTER_ADDR (n1)" "0 n1 n1
 1 n3 n1" "$(printf '%s\n' "$OUT" | sort -n)"
+printf 'n3\nn1\nn2\n' >"$T_TMP/hf-three"
+t_run t_timeout 90 salloc -N 3 --exclusive "$EZPZ" launch -q --hostfile "$T_TMP/hf-three" -nh 2 -- \
+	sh -c 'echo "$RANK $(hostname) $MASTER_ADDR"'
+t_eq "--hostfile n3,n1,n2 -nh 2: the file's first two, rank 0 on MASTER_ADDR" "0 n1 n1
+1 n3 n1" "$(printf '%s\n' "$OUT" | sort -n)"
 t_run t_timeout 90 salloc -N 2 --exclusive "$EZPZ" launch -q --hostfile "$T_TMP/hf-stranger" -- true
 t_eq "--hostfile naming a host the job lacks: exit 1, naming it" \
 	"1:ezpz: hostfile '$T_TMP/hf-stranger': 'n9' is not one of the job's nodes (n1,n2); remove it from the file, or run in a job that has it" \
