@@ -298,6 +298,33 @@ joined(char *const *w, size_t n, const char *sep)
 	return s;
 }
 
+/*
+ * -N N on PBS means N hosts: PBS's own default placement (place=free) may
+ * put every chunk of select=N on one host, and the job then runs there
+ * alone.  Unless the user chose a placement, or gave select= themselves.
+ */
+static int
+wants_scatter(const struct submit_opts *o)
+{
+	if (o->sched != SCHED_PBS || o->nodes < 2 || o->select)
+		return 0;
+	for (size_t i = 0; i < o->nresources; i++)
+		if (startswith(o->resources[i], "place="))
+			return 0;
+	return 1;
+}
+
+static char *
+pbs_resources(const struct submit_opts *o)
+{
+	char *s = joined(o->resources, o->nresources, ","), *t;
+	if (!wants_scatter(o))
+		return s;
+	t = xasprintf("%s%splace=scatter", s, *s ? "," : "");
+	free(s);
+	return t;
+}
+
 static char *
 colons(const char *s)
 {
@@ -315,7 +342,7 @@ values_fill(struct values *v, const struct submit_opts *o)
 
 	put(v, "nodes", xasprintf("%d", o->nodes > 0 ? o->nodes : 1));
 	put(v, "select", o->select ? xstrdup(o->select) : xasprintf("%d", o->nodes > 0 ? o->nodes : 1));
-	put(v, "resources", joined(o->resources, o->nresources, ","));
+	put(v, "resources", pbs_resources(o));
 	/* No -t under Slurm: no --time line, so the partition's DefaultTime
 	 * applies.  A fixed default above its MaxTime would leave the job
 	 * pending for ever (PartitionTimeLimit), where qsub refuses at once. */
@@ -493,6 +520,10 @@ pbs_options(const struct submit_opts *o, struct strvec *a)
 	for (size_t i = 0; i < o->nresources; i++) {
 		strvec_push(a, "-l");
 		strvec_push(a, o->resources[i]);
+	}
+	if (wants_scatter(o)) {
+		strvec_push(a, "-l");
+		strvec_push(a, "place=scatter");
 	}
 	if (o->queue) {
 		strvec_push(a, "-q");

@@ -8,7 +8,7 @@
  *
  *   {{nodes}}        -N/--nodes (default 1)
  *   {{select}}       the PBS select spec: -l select=SPEC, else {{nodes}}
- *   {{resources}}    the other -l RES=VALUE, joined by ',' (PBS; default none)
+ *   {{resources}}    the other -l RES=VALUE, joined by ',' (PBS; place=scatter for -N 2 or more)
  *   {{time}}         -t/--time (default 01:00:00 under PBS, empty under Slurm)
  *   {{queue}}        -q/--queue (PBS queue, Slurm partition; default none)
  *   {{account}}      -A/--account, else PBS_ACCOUNT (PBS) or SLURM_ACCOUNT

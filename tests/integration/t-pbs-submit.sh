@@ -45,8 +45,9 @@ sub() {
 	(cd "$work" && pbs_on 1 runuser -u pbsuser -- env ${T_SUB_ENV:-} "$EZPZ" submit --scheduler pbs "$@")
 }
 
-# ---- a command on 2 nodes --------------------------------------------------------
-t_run sub -N 2 -l place=scatter -t 00:05:00 -q workq -- hostname
+# ---- a command on 2 nodes: -N 2 alone asks for place=scatter (PBS's default
+# placement, free, may put both chunks on one node: the job ran on one) ------------
+t_run sub -N 2 -t 00:05:00 -q workq -- hostname
 t_eq "submit: exit 0" 0 "$RC"
 t_match "submit: prints PBS's job id" '^[0-9]+\.pbsn1$' "$OUT"
 t_match "submit: says which job and script" "^ezpz submit: submitted pbs job $OUT \(script /[^)]*/ezpz-submit-[0-9-]+\.sh\)$" "$ERR"
@@ -54,7 +55,7 @@ id=$OUT
 script=$(sed -n 's/^ezpz submit: submitted .* (script \(.*\))$/\1/p' <<<"$ERR" | head -n 1)
 t_nomatch "the script has no ALCF directive (filesystems)" 'filesystems' "$(cat "$script")"
 t_match "the script asks for the resources given" '^#PBS -l select=2$' "$(cat "$script")"
-t_match "... and place=scatter" '^#PBS -l place=scatter$' "$(cat "$script")"
+t_match "... and place=scatter, for -N's 2 hosts" '^#PBS -l place=scatter$' "$(cat "$script")"
 t_eq "the job finished with exit 0" "F 0" "$(job_end "$id")"
 log=$(output "$id" hostname)
 t_eq "its output holds hostname from both nodes" "pbsn1 pbsn2" "$(grep -E '^pbsn[0-9]+$' <<<"$log" | sort | xargs)"

@@ -50,6 +50,7 @@ t_eq "dry-run pbs: the script" "#!/bin/bash --login
 #PBS -l select=4
 #PBS -l walltime=00:30:00
 #PBS -l filesystems=home:eagle
+#PBS -l place=scatter
 #PBS -k doe
 #PBS -j oe
 #PBS -q debug
@@ -63,6 +64,10 @@ module load frameworks/2025.2.0
 
 ./train.sh" "$(norm "$OUT")"
 
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -N 2 -l place=pack -- hostname
+t_eq "pbs -N 2 with the user's own place=: theirs, no scatter added" "#PBS -l place=pack" "$(grep '^#PBS -l place' <<<"$OUT")"
+t_run sub "$T_TMP/empty" --dry-run --scheduler pbs -N 1 -- hostname
+t_nomatch "pbs -N 1: no placement asked" "place=" "$OUT"
 t_run sub "$T_TMP/empty" --dry-run --scheduler PBS -- python3 train.py
 t_nomatch "pbs: -A omitted without an account" "^#PBS -A" "$OUT"
 t_nomatch "pbs: no filesystems directive (ALCF's) on a generic PBS" "filesystems" "$OUT"

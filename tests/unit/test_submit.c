@@ -54,6 +54,7 @@ Test(submit, pbs_script_line_by_line)
 	    "#PBS -l select=2\n"
 	    "#PBS -l walltime=01:00:00\n"
 	    "#PBS -l filesystems=home:eagle:grand\n"
+	    "#PBS -l place=scatter\n"        /* -N 2: two hosts, not PBS's free placement */
 	    "#PBS -A myproject\n"
 	    "#PBS -k doe\n"
 	    "#PBS -j oe\n"
@@ -382,8 +383,8 @@ Test(submit, submit_argv)
 	o.job_name = "j";
 	submit_argv(&o, "job.sh", 1, &a);
 	s = joined(&a);
-	cr_expect_str_eq(s, "qsub -l select=2 -l walltime=00:30:00 -l filesystems=home:eagle -q debug "
-	    "-A acct -N j job.sh");
+	cr_expect_str_eq(s, "qsub -l select=2 -l walltime=00:30:00 -l filesystems=home:eagle "
+	    "-l place=scatter -q debug -A acct -N j job.sh");
 	free(s);
 	o.sched = SCHED_SLURM;
 	submit_argv(&o, "job.sh", 1, &a);
