@@ -130,6 +130,40 @@ worker_view(struct strvec *cmd, int verbose, const char *plot)
 	free(cwd);
 }
 
+/*
+ * Where rank 0 will write (--plot, and the worker's --json and
+ * --checkpoint-dir): checked here, before every host is started, as the
+ * worker checks again on rank 0's host (a node-local path).
+ */
+static void
+check_outputs(const char *plot, char **w, int n)
+{
+	char why[128];
+	struct stat sb;
+
+	if (plot && !path_can_write(plot, why, sizeof why))
+		die_usage("test: --plot '%s': cannot write it: %s", plot, why);
+	for (int i = 0; i < n && !streq(w[i], "--"); i++) {
+		const char *v = NULL, *opt = NULL;
+		if ((streq(w[i], "--json") || streq(w[i], "--checkpoint-dir") || streq(w[i], "--plot")) &&
+		    i + 1 < n)
+			opt = w[i], v = w[i + 1];
+		else if (startswith(w[i], "--json=") || startswith(w[i], "--checkpoint-dir=") ||
+		    startswith(w[i], "--plot="))
+			opt = w[i], v = strchr(w[i], '=') + 1;
+		if (v == NULL)
+			continue;
+		if (startswith(opt, "--checkpoint-dir")) {
+			if (stat(v, &sb) < 0 || !S_ISDIR(sb.st_mode))
+				die_usage("test: --checkpoint-dir '%s': %s", v, stat(v, &sb) < 0 ?
+				    strerror(errno) : "not a directory");
+		} else if (!path_can_write(v, why, sizeof why)) {
+			die_usage("test: %.*s '%s': cannot write it: %s", (int)strcspn(opt, "="), opt, v,
+			    why);
+		}
+	}
+}
+
 static int
 test_main(int argc, char **argv)
 {
@@ -171,6 +205,8 @@ test_main(int argc, char **argv)
 	}
 	strvec_pushn(&a.lo.command, argv + first, (size_t)(argc - first));
 	free(prog);
+	if (!a.dry_run && !own.torch)
+		check_outputs(own.plot, argv + first, argc - first);
 	if (a.json && !a.dry_run)
 		die_usage("test: --json needs --dry-run (the worker's own report: -- --json FILE)");
 	status = launch_execute(&a);

@@ -2,6 +2,7 @@
 /* path.c: locating ezpz's own files and executables on PATH. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -179,4 +180,20 @@ path_state_dir(char *const *envp, const char *sub, char **err)
 		*p = '/';
 	}
 	return dir;
+}
+
+int
+path_can_write(const char *path, char *why, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
+	    xstrndup(path, (size_t)(slash - path));
+	struct stat sb;
+	int there = stat(path, &sb) == 0;
+	int ok = there ? !S_ISDIR(sb.st_mode) && access(path, W_OK) == 0 :
+	    access(dir, W_OK | X_OK) == 0;
+	if (!ok)
+		snprintf(why, n, "%s", there && S_ISDIR(sb.st_mode) ? "a directory" : strerror(errno));
+	free(dir);
+	return ok;
 }

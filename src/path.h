@@ -7,6 +7,8 @@
 #ifndef EZPZ_PATH_H
 #define EZPZ_PATH_H
 
+#include <stddef.h>
+
 /* Does the absolute path p have a "." or ".." component? */
 int path_has_dots(const char *p);
 /* Is b the path a or below it?  Both absolute, without trailing slashes. */
@@ -26,6 +28,9 @@ char *path_which(char *const *envp, const char *name);
  * run, a directory), malloc'd, or NULL: an EACCES from execvp means one of
  * these, or only a PATH directory that cannot be searched. */
 char *path_which_any(char *const *envp, const char *name);
+/* Could a file be written at path (there and writable, or its directory
+ * is)?  1, or 0 with why (n bytes) saying why not. */
+int path_can_write(const char *path, char *why, size_t n);
 /* $XDG_STATE_HOME/ezpz/SUB, else ~/.local/state/ezpz/SUB, created 0700 as
  * needed; NULL with *err when neither is absolute or mkdir fails. */
 char *path_state_dir(char *const *envp, const char *sub, char **err);

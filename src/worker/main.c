@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../opt.h"
+#include "../path.h"
 #include "../chart.h"
 #include "../strvec.h"
 #include "worker.h"
@@ -437,16 +438,6 @@ verdict(const struct ctx *c, struct results *r)
  * phase as it starts, on one line of stderr: a person sees it is alive, and
  * a silence watchdog ('ezpz test --timeout') hears from it.
  */
-/* The directory part of path ("." for a bare name). */
-static char *
-xdup_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (slash == NULL)
-		return xstrdup(".");
-	return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
-}
-
 /*
  * --heartbeat: ezpz test's watchdog (--timeout) counts output, and a
  * healthy phase can be long and quiet (the short view prints nothing while
@@ -567,21 +558,6 @@ launch_time(char **envp)
 	return t;
 }
 
-/* Can rank 0 write path at the end?  Checked before the run, not after. */
-static int
-writable(const char *path, char *why, size_t n)
-{
-	char *dir = xdup_dir(path);
-	struct stat sb;
-	int ok = stat(path, &sb) == 0 ? !S_ISDIR(sb.st_mode) && access(path, W_OK) == 0 :
-	    access(dir, W_OK | X_OK) == 0;
-	if (!ok)
-		snprintf(why, n, "%s", stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ?
-		    "a directory" : strerror(errno));
-	free(dir);
-	return ok;
-}
-
 /* --json and --plot: usage errors on every rank before the phases, not a
  * verdict of PASS followed by exit 1 once the run is over. */
 static void
@@ -593,9 +569,9 @@ check_outputs(const struct ctx *c, const struct options *o)
 
 	if (c->rank == 0) {
 		struct stat sb;
-		if (o->json && !writable(o->json, why, sizeof why))
+		if (o->json && !path_can_write(o->json, why, sizeof why))
 			bad = o->json, opt = "--json";
-		else if (o->plot && !writable(o->plot, why, sizeof why))
+		else if (o->plot && !path_can_write(o->plot, why, sizeof why))
 			bad = o->plot, opt = "--plot";
 		if (bad) {
 			wmsg("option '%s': cannot write '%s': %s", opt, bad, why);

@@ -90,8 +90,12 @@ if command -v xmllint >/dev/null 2>&1; then
 fi
 t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 --plot "$T_TMP/none/p.svg" -- "${W[@]}"
 t_eq "--plot into a missing directory: a usage error (2), before the run" 2 "$RC"
-t_match "... says so" "option '--plot': cannot write '$T_TMP/none/p.svg': No such file or directory" "$ERR"
+t_eq "... one line, before any host is started" \
+	"ezpz: test: --plot '$T_TMP/none/p.svg': cannot write it: No such file or directory" "$ERR"
 t_nomatch "... and no verdict, no phase ran" "PASS|checking training" "$OUT$ERR"
+t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 -- "${W[@]}" --checkpoint-dir "$T_TMP/none"
+t_eq "-- --checkpoint-dir that is not there: one line, before the launch" \
+	"2:ezpz: test: --checkpoint-dir '$T_TMP/none': No such file or directory" "$RC:$ERR"
 t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 -- "${W[@]}" --json "$T_TMP/none/r.json"
 t_run t_timeout $T env LC_ALL=C.UTF-8 "$EZPZ" test -q -n 2 -- "${W[@]}" --json "$T_TMP"
 t_eq "-- --json a directory: usage error, before the run" 2 "$RC"
