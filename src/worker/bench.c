@@ -6,7 +6,7 @@
  * time is the median over repetitions, then the maximum over ranks.
  * Bandwidths as nccl-tests define them: algbw = bytes / time; busbw =
  * algbw * 2(n-1)/n for allreduce, * (n-1)/n for allgather (bytes = the
- * gathered total), * 1 for broadcast.  The results of the last repetition
+ * gathered total), * 1 for broadcast (0 for one rank).  The results of the last repetition
  * are checked element by element on every rank (check "collectives").
  *
  * The timed calls are the blocking ones (MPI_Allreduce, ...), each under
@@ -208,8 +208,10 @@ measure(const struct ctx *c, enum coll k, struct bufs *b, int last, struct coll_
 	row->bad_rank = (int)vmax[1] - 1;
 	row->ok = row->bad_rank < 0;
 	row->algbw = vmax[0] > 0 ? (double)b->bytes / vmax[0] / 1e9 : 0;
+	/* a rank alone moves no data in any of them (its broadcast's 32 ns
+	 * "bandwidth" would read as 128 GB/s) */
 	row->busbw = row->algbw * (k == ALLREDUCE ? 2.0 * (n - 1) / n :
-	    k == ALLGATHER ? (double)(n - 1) / n : 1.0);
+	    k == ALLGATHER ? (double)(n - 1) / n : n > 1 ? 1.0 : 0.0);
 	if (c->opt->brief)
 		return;
 	printf("%-10s %12zu %5ld %12.2f %10.3f %10.3f", row->name, row->bytes, row->reps,

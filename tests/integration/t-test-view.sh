@@ -109,6 +109,8 @@ t_eq "-n 1: exit 0" 0 "$RC"
 t_match "... the summary says a rank alone has no bus bandwidth" \
 	"^allreduce +none: 1 rank moves no data \(run 2 or more\)$" "$OUT"
 t_nomatch "... rather than 0 GB/s" "^allreduce (peak|large)" "$OUT"
+t_eq "... nor a broadcast bandwidth from a rank alone (its 32 ns)" "  (nothing to draw)" \
+	"$(grep -A1 '^broadcast bus bandwidth' <<<"$OUT" | tail -n 1)"
 
 # --timeout: the worker says something at least every third of it, so a
 # long quiet phase (the short view prints nothing while training) is not
