@@ -123,16 +123,6 @@ some_hosts(char *const *names, size_t n)
 	return s;
 }
 
-static char *
-hosts_compressed(const struct hostset *hs)
-{
-	char **names = xcalloc(hs->n ? hs->n : 1, sizeof *names), *s;
-	for (size_t i = 0; i < hs->n; i++)
-		names[i] = hs->v[i].name;
-	s = hostlist_compress(names, hs->n);
-	free(names);
-	return s;
-}
 
 static const char *
 plural(size_t n)
@@ -273,7 +263,7 @@ check_scheduler(struct doc_check *c, const struct doc_facts *f)
 		    j->find_note ? j->find_note : "", j->find_note ? ")" : "", f->hostname);
 		return;
 	}
-	hosts = hosts_compressed(&j->hosts);
+	hosts = hostset_compress(&j->hosts);
 	if (!job_has_host(j, f->hostname) && j->sched != SCHED_SLURM) {
 		set(c, DOC_ERROR, xasprintf("this host (%s) is not one of %s job %s's %zu host%s "
 		    "(%s): its variables are stale", f->hostname, sched_name(j->sched), job_label(j),

@@ -95,6 +95,17 @@ hostset_find(const struct hostset *hs, const char *name)
 	return *s ? (long)*s - 1 : -1;
 }
 
+char *
+hostset_compress(const struct hostset *hs)
+{
+	char **names = xcalloc(hs->n ? hs->n : 1, sizeof *names), *s;
+	for (size_t i = 0; i < hs->n; i++)
+		names[i] = hs->v[i].name;
+	s = hostlist_compress(names, hs->n);
+	free(names);
+	return s;
+}
+
 void
 hostset_free(struct hostset *hs)
 {

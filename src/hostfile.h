@@ -32,6 +32,8 @@ void hostset_add(struct hostset *hs, const char *name, int slots);
 /* The same with a malloc'd name the set keeps (or frees: a repeat). */
 void hostset_add_owned(struct hostset *hs, char *name, int slots);
 long hostset_find(const struct hostset *hs, const char *name);
+/* The hosts as one hostlist expression (hostlist_compress); malloc'd. */
+char *hostset_compress(const struct hostset *hs);
 void hostset_free(struct hostset *hs);
 
 /*

@@ -166,11 +166,7 @@ host_keys(const struct hostset *hs, struct hostset *out)
 static char *
 hosts_for_message(const struct hostset *hs)
 {
-	char **v = xcalloc(hs->n ? hs->n : 1, sizeof *v), *all;
-	for (size_t i = 0; i < hs->n; i++)
-		v[i] = hs->v[i].name;
-	all = hostlist_compress(v, hs->n);
-	free(v);
+	char *all = hostset_compress(hs);
 	if (strlen(all) > 200) {
 		char *cut = xasprintf("%.180s... (%zu hosts)", all, hs->n);
 		free(all);
@@ -767,10 +763,7 @@ fail:
 void
 job_facts_env(const struct job *job, struct strvec *env, struct strvec *absent)
 {
-	char **names = xcalloc(job->hosts.n ? job->hosts.n : 1, sizeof *names), *hosts;
-	for (size_t i = 0; i < job->hosts.n; i++)
-		names[i] = job->hosts.v[i].name;
-	hosts = hostlist_compress(names, job->hosts.n);
+	char *hosts = hostset_compress(&job->hosts);
 	strvec_pushf(env, "NHOSTS=%zu", job->hosts.n);
 	strvec_pushf(env, "NGPU_PER_HOST=%d", job->ngpu_per_host);
 	strvec_pushf(env, "NGPUS=%d", job->ngpu_per_host * (int)job->hosts.n);
@@ -788,5 +781,4 @@ job_facts_env(const struct job *job, struct strvec *env, struct strvec *absent)
 	else if (absent)
 		strvec_push(absent, "EZPZ_LAUNCHER");
 	free(hosts);
-	free(names);
 }
