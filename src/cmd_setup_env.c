@@ -1203,23 +1203,24 @@ setup_env_run(int argc, char **argv)
 {
 	struct run r = { 0 };
 	char *err = NULL;
-	int status = EXIT_OK, shown = 0;
+	int status = EXIT_OK, shown = 0, undo_asked = 0;
 
 	/* from here on, every way out but success prints 'false' (--undo's
 	 * usage errors too) */
 	guard.armed = 1;
 	atexit(guard_fail);
-	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+	for (int i = 1; i < argc && !streq(argv[i], "--"); i++) {
 		guard.json |= streq(argv[i], "--json");   /* before an option error */
-	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
-		if (streq(argv[i], "--undo")) {
-			struct args a = { 0 };
-			parse_args(&a, argc, argv);
-			status = undo_run(&a);
-			strvec_clear(&a.modules);
-			strvec_clear(&a.module_use);
-			return status;
-		}
+		undo_asked |= streq(argv[i], "--undo");
+	}
+	if (undo_asked) {
+		struct args a = { 0 };
+		parse_args(&a, argc, argv);
+		status = undo_run(&a);
+		strvec_clear(&a.modules);
+		strvec_clear(&a.module_use);
+		return status;
+	}
 	if (env_nonempty(environ, STEP_MARK))
 		die("setup-env: started inside a step of another ezpz setup-env (pid %s): a shell "
 		    "startup file that bash reads there runs setup-env again; run it only in "

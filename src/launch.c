@@ -234,24 +234,28 @@ refuse_rank_vars(const struct launch_args *a)
  * .ezpz_env) are passed on as they are: a value no rank can use is an
  * error here, not in every rank's init_process_group.
  */
+static const char *
+given_var(const struct launch_args *a, const char *k, const char **from)
+{
+	const char *v = env_get(a->lo.env.v, k);
+	*from = v ? "-x or .ezpz_env" : "the environment";
+	return v ? v : env_get(environ, k);
+}
+
 static void
 check_master_vars(const struct launch_args *a)
 {
-	static const char *const vars[] = { "MASTER_ADDR", "MASTER_PORT" };
-	for (size_t i = 0; i < NITEMS(vars); i++) {
-		const char *v = env_get(a->lo.env.v, vars[i]), *from = "-x or .ezpz_env", *why;
-		long port;
-		if (v == NULL && (v = env_get(environ, vars[i])) != NULL)
-			from = "the environment";
-		if (v == NULL)
-			continue;
-		if (i == 0 && (*v == '\0' || v[strcspn(v, " \t\n/")] != '\0'))
-			die_usage("%s: MASTER_ADDR='%s' (from %s): not a host name or address; unset it, "
-			    "and ezpz sets the first host", a->name, v, from);
-		if (i == 1 && parse_long(v, 1, 65535, &port, &why) < 0)
-			die_usage("%s: MASTER_PORT='%s' (from %s): %s (a port is 1 to 65535); unset it, "
-			    "and ezpz derives one from the job id", a->name, v, from, why);
-	}
+	const char *from, *why, *v;
+	long port;
+
+	v = given_var(a, "MASTER_ADDR", &from);
+	if (v && (*v == '\0' || v[strcspn(v, " \t\n/")] != '\0'))
+		die_usage("%s: MASTER_ADDR='%s' (from %s): not a host name or address; unset it, "
+		    "and ezpz sets the first host", a->name, v, from);
+	v = given_var(a, "MASTER_PORT", &from);
+	if (v && parse_long(v, 1, 65535, &port, &why) < 0)
+		die_usage("%s: MASTER_PORT='%s' (from %s): %s (a port is 1 to 65535); unset it, "
+		    "and ezpz derives one from the job id", a->name, v, from, why);
 }
 
 /*

@@ -280,16 +280,15 @@ gpu_visible_parse(const char *val, long have, struct strvec *out)
 		size_t len = strcspn(p, ",");
 		char *item = xstrndup(p, len), *t = strtrim(item), *end;
 		long idx = strtol(t, &end, 10);
-		int ends = *t == '\0' || *t == '-' || (*end == '\0' && end != t && have >= 0 && idx >= have);
-		if (!ends && strvec_find(&items, t) >= 0) {
-			strvec_clear(&items);     /* a device named twice: none at all */
-			free(item);
-			break;
-		}
-		if (!ends)
+		int names_none = *t == '\0' || *t == '-' ||
+		    (*end == '\0' && end != t && have >= 0 && idx >= have);
+		int twice = !names_none && strvec_find(&items, t) >= 0;
+		if (!names_none && !twice)
 			strvec_push(&items, t);
 		free(item);
-		if (ends)
+		if (twice)
+			strvec_clear(&items);     /* a device named twice: none at all */
+		if (names_none || twice)
 			break;
 		p += len + (p[len] == ',');
 	}
